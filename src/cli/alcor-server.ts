@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+/** `alcor-server`: the controller process. Flags override environment variables (see docs/configuration.md). */
+import { Command } from 'commander';
+import { buildApiServer } from '../api/server.js';
+import { compileServerOptions, ConfigError, optionsFromEnv, type ServerConfig, type ServerOptions } from '../config.js';
+import { createServices } from '../services/services.js';
+import { openStore } from '../store/open-store.js';
+
+const program = new Command()
+  .name('alcor-server')
+  .description('Alcor controller: Neutron v2.0 API, allocation and goal-state manager')
+  .option('--listen <host:port>', 'API listen address (ALCOR_LISTEN)')
+  .option('--database-url <url>', 'sqlite:<path> or postgres://... (ALCOR_DATABASE_URL)')
+  .option('--auth <mode>', 'noauth or keystone (ALCOR_AUTH)')
+  .option('--log-level <level>', 'pino log level (ALCOR_LOG_LEVEL)')
+  .showHelpAfterError();
+
+async function main(): Promise<void> {
+  program.parse();
+  const flags = program.opts<ServerOptions>();
+  let config: ServerConfig;
+  try {
+    config = compileServerOptions({ ...optionsFromEnv(process.env), ...stripUndefined(flags) });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`alcor-server: invalid configuration: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const store = await openStore(config.database);
+  const app = await buildApiServer({ config, services: createServices(store, config) });
+  const shutdown = async (signal: string) => {
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', (s) => void shutdown(s));
+  process.once('SIGTERM', (s) => void shutdown(s));
+  await app.listen({ host: config.listenHost, port: config.listenPort });
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`alcor-server: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

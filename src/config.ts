@@ -1,0 +1,151 @@
+/**
+ * Controller configuration: one `ServerOptions` from flags and environment, compiled once at start-up
+ * into a fully populated `ServerConfig`. Invalid values throw `ConfigError` with a message naming the
+ * setting, and the CLI exits non-zero with it.
+ */
+
+/** What an operator may set. Every field is optional; defaults are documented per field. */
+export interface ServerOptions {
+  /** `host:port` of the Neutron API. @default "127.0.0.1:9696" (env ALCOR_LISTEN) */
+  listen?: string;
+  /** `sqlite:<path>`, `sqlite::memory:` or `postgres://...`. @default "sqlite:./data/alcor.db" (env ALCOR_DATABASE_URL) */
+  databaseUrl?: string;
+  /** `noauth` or `keystone`. @default "noauth" (env ALCOR_AUTH) */
+  auth?: string;
+  /** Project of noauth requests that carry no X-Project-Id (they run as admin, like Neutron's noauth). @default "admin" (env ALCOR_NOAUTH_PROJECT) */
+  noauthProject?: string;
+  /** VXLAN VNI range `min:max`. @default "1:16777215" (env ALCOR_VXLAN_RANGE) */
+  vxlanRange?: string;
+  /** VLAN ranges `physnet:min:max[,physnet:min:max]`. @default "physnet1:1:4094" (env ALCOR_VLAN_RANGES) */
+  vlanRanges?: string;
+  /** Physical networks usable by flat networks, comma separated. @default "physnet1,physnet-ext" (env ALCOR_FLAT_NETWORKS) */
+  flatNetworks?: string;
+  /** Base MAC: the first three octets are kept, the rest are random. @default "fa:16:3e:00:00:00" (env ALCOR_MAC_BASE) */
+  macBase?: string;
+  /** MTU of the underlay; VXLAN networks get it minus 50. @default 1500 (env ALCOR_GLOBAL_MTU) */
+  globalMtu?: string | number;
+  /** Largest accepted request body in bytes. @default 1048576 (env ALCOR_MAX_BODY_BYTES) */
+  maxBodyBytes?: string | number;
+  /** pino log level. @default "info" (env ALCOR_LOG_LEVEL) */
+  logLevel?: string;
+}
+
+/** Inclusive id range. */
+export interface IdRange {
+  min: number;
+  max: number;
+}
+
+/** The compiled configuration: every field set and validated. */
+export interface ServerConfig {
+  listenHost: string;
+  listenPort: number;
+  database: { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
+  auth: 'noauth' | 'keystone';
+  noauthProject: string;
+  vxlanRange: IdRange;
+  vlanRanges: Map<string, IdRange>;
+  flatNetworks: Set<string>;
+  macPrefix: [number, number, number];
+  globalMtu: number;
+  maxBodyBytes: number;
+  logLevel: string;
+}
+
+/** A configuration value is invalid. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const ENV: Record<keyof ServerOptions, string> = {
+  listen: 'ALCOR_LISTEN',
+  databaseUrl: 'ALCOR_DATABASE_URL',
+  auth: 'ALCOR_AUTH',
+  noauthProject: 'ALCOR_NOAUTH_PROJECT',
+  vxlanRange: 'ALCOR_VXLAN_RANGE',
+  vlanRanges: 'ALCOR_VLAN_RANGES',
+  flatNetworks: 'ALCOR_FLAT_NETWORKS',
+  macBase: 'ALCOR_MAC_BASE',
+  globalMtu: 'ALCOR_GLOBAL_MTU',
+  maxBodyBytes: 'ALCOR_MAX_BODY_BYTES',
+  logLevel: 'ALCOR_LOG_LEVEL',
+};
+
+/** Options from the environment; flags given on the command line override them. */
+export function optionsFromEnv(env: NodeJS.ProcessEnv): ServerOptions {
+  const options: ServerOptions = {};
+  for (const [key, name] of Object.entries(ENV) as [keyof ServerOptions, string][]) {
+    const value = env[name];
+    if (value !== undefined && value !== '') options[key] = value;
+  }
+  return options;
+}
+
+function parseRange(text: string, setting: string, limit: IdRange): IdRange {
+  const m = /^(\d+):(\d+)$/.exec(text.trim());
+  const min = Number(m?.[1]);
+  const max = Number(m?.[2]);
+  if (!m || min > max || min < limit.min || max > limit.max) {
+    throw new ConfigError(`${setting}: "${text}" is not a range min:max within ${limit.min}:${limit.max}`);
+  }
+  return { min, max };
+}
+
+function parseInteger(value: string | number, setting: string, min: number, max: number): number {
+  const n = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${setting}: "${value}" is not an integer in ${min}..${max}`);
+  return n;
+}
+
+function parseListen(text: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(text.trim());
+  if (!m || m[1] === undefined || m[2] === undefined) throw new ConfigError(`ALCOR_LISTEN: "${text}" is not host:port`);
+  return { host: m[1].replace(/^\[|\]$/g, ''), port: parseInteger(m[2], 'ALCOR_LISTEN port', 0, 65535) };
+}
+
+function parseDatabaseUrl(text: string): ServerConfig['database'] {
+  if (text.startsWith('sqlite:')) {
+    const path = text.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (path === '') throw new ConfigError('ALCOR_DATABASE_URL: sqlite: needs a path, e.g. sqlite:./data/alcor.db');
+    return { engine: 'sqlite', path };
+  }
+  if (/^postgres(ql)?:\/\//.test(text)) return { engine: 'postgres', url: text };
+  throw new ConfigError(`ALCOR_DATABASE_URL: "${text}" must start with sqlite: or postgres://`);
+}
+
+function parseMacBase(text: string): [number, number, number] {
+  if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(text)) throw new ConfigError(`ALCOR_MAC_BASE: "${text}" is not a MAC address`);
+  const octets = text.split(':').map((o) => parseInt(o, 16));
+  const [a = 0, b = 0, c = 0] = octets;
+  // A multicast base would make every generated MAC invalid for a port.
+  if (a & 1) throw new ConfigError(`ALCOR_MAC_BASE: "${text}" is a multicast address`);
+  return [a, b, c];
+}
+
+/** Validates options and fills in defaults. Throws ConfigError on the first invalid setting. */
+export function compileServerOptions(options: ServerOptions): ServerConfig {
+  const listen = parseListen(options.listen ?? '127.0.0.1:9696');
+  const auth = options.auth ?? 'noauth';
+  if (auth !== 'noauth' && auth !== 'keystone') throw new ConfigError(`ALCOR_AUTH: "${auth}" must be noauth or keystone`);
+  const vlanRanges = new Map<string, IdRange>();
+  for (const part of (options.vlanRanges ?? 'physnet1:1:4094').split(',').filter((p) => p.trim() !== '')) {
+    const idx = part.indexOf(':');
+    const physnet = part.slice(0, idx).trim();
+    if (idx <= 0) throw new ConfigError(`ALCOR_VLAN_RANGES: "${part}" is not physnet:min:max`);
+    vlanRanges.set(physnet, parseRange(part.slice(idx + 1), 'ALCOR_VLAN_RANGES', { min: 1, max: 4094 }));
+  }
+  return {
+    listenHost: listen.host,
+    listenPort: listen.port,
+    database: parseDatabaseUrl(options.databaseUrl ?? 'sqlite:./data/alcor.db'),
+    auth,
+    noauthProject: options.noauthProject ?? 'admin',
+    vxlanRange: parseRange(options.vxlanRange ?? '1:16777215', 'ALCOR_VXLAN_RANGE', { min: 1, max: 16777215 }),
+    vlanRanges,
+    flatNetworks: new Set((options.flatNetworks ?? 'physnet1,physnet-ext').split(',').map((s) => s.trim()).filter(Boolean)),
+    macPrefix: parseMacBase(options.macBase ?? 'fa:16:3e:00:00:00'),
+    globalMtu: parseInteger(options.globalMtu ?? 1500, 'ALCOR_GLOBAL_MTU', 1280, 9216),
+    maxBodyBytes: parseInteger(options.maxBodyBytes ?? 1048576, 'ALCOR_MAX_BODY_BYTES', 1024, 1 << 30),
+    logLevel: options.logLevel ?? 'info',
+  };
+}

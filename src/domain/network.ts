@@ -1,0 +1,58 @@
+/** The network (VPC) resource as the API shows it, and its create/update inputs. Pure. */
+
+/** Overlay or provider network type. */
+export type NetworkType = 'vxlan' | 'vlan' | 'flat';
+
+/** A Neutron network. Field names are the wire names. */
+export interface Network {
+  id: string;
+  name: string;
+  description: string;
+  project_id: string;
+  tenant_id: string;
+  admin_state_up: boolean;
+  shared: boolean;
+  'router:external': boolean;
+  mtu: number;
+  port_security_enabled: boolean;
+  status: 'ACTIVE' | 'DOWN';
+  subnets: string[];
+  availability_zone_hints: string[];
+  availability_zones: string[];
+  ipv4_address_scope: null;
+  ipv6_address_scope: null;
+  is_default: boolean;
+  l2_adjacency: boolean;
+  tags: string[];
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+  /** Provider attributes; the API hides them from non-admins. */
+  'provider:network_type'?: NetworkType;
+  'provider:physical_network'?: string | null;
+  'provider:segmentation_id'?: number | null;
+}
+
+/** Body of POST /networks after schema validation. */
+export interface NetworkCreate {
+  name?: string;
+  description?: string;
+  project_id?: string;
+  tenant_id?: string;
+  admin_state_up?: boolean;
+  shared?: boolean;
+  'router:external'?: boolean;
+  mtu?: number;
+  port_security_enabled?: boolean;
+  availability_zone_hints?: string[];
+  tags?: string[];
+  'provider:network_type'?: NetworkType;
+  'provider:physical_network'?: string;
+  'provider:segmentation_id'?: number;
+}
+
+/** Body of PUT /networks/{id} after schema validation. */
+export type NetworkUpdate = Pick<
+  NetworkCreate,
+  'name' | 'description' | 'admin_state_up' | 'shared' | 'router:external' | 'mtu' | 'port_security_enabled'
+>;

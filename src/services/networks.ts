@@ -1,0 +1,254 @@
+/**
+ * Networks (VPCs): create with a segment, read with their subnet ids, update, and delete with Neutron's
+ * rules (ports without a device go with the network; ports owned by devices block the delete).
+ */
+import type { ServerConfig } from '../config.js';
+import type { RequestContext } from '../domain/context.js';
+import { InvalidInput, NetworkInUse, NetworkNotFound } from '../domain/errors.js';
+import type { ListPage, ListQuery } from '../domain/list-query.js';
+import type { Network, NetworkCreate, NetworkType, NetworkUpdate } from '../domain/network.js';
+import { appendChange } from '../store/outbox.js';
+import type { Queryable, Store } from '../store/store.js';
+import { assertAdminFor, assertOwner, owningProject } from './access.js';
+import { allocateSegment, defaultMtu } from './segments.js';
+import { checkRevision, chunks, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
+import { getVisibleRow, listRows, type TableSpec } from './table-list.js';
+
+/** A row of the networks table. */
+export interface NetworkRow {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  admin_state_up: number;
+  shared: number;
+  router_external: number;
+  mtu: number;
+  port_security_enabled: number;
+  network_type: NetworkType;
+  physical_network: string;
+  segmentation_id: number | null;
+  status: 'ACTIVE' | 'DOWN';
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Listing spec: non-admins see their own networks plus shared and external ones. */
+export const NETWORK_TABLE: TableSpec = {
+  table: 'networks',
+  tagType: 'networks',
+  columns: {
+    id: { column: 'id', kind: 'string' },
+    name: { column: 'name', kind: 'string' },
+    description: { column: 'description', kind: 'string' },
+    project_id: { column: 'project_id', kind: 'string' },
+    tenant_id: { column: 'project_id', kind: 'string' },
+    admin_state_up: { column: 'admin_state_up', kind: 'bool' },
+    shared: { column: 'shared', kind: 'bool' },
+    'router:external': { column: 'router_external', kind: 'bool' },
+    mtu: { column: 'mtu', kind: 'int' },
+    port_security_enabled: { column: 'port_security_enabled', kind: 'bool' },
+    status: { column: 'status', kind: 'string' },
+    revision_number: { column: 'revision_number', kind: 'int' },
+    created_at: { column: 'created_at', kind: 'string' },
+    updated_at: { column: 'updated_at', kind: 'string' },
+    'provider:network_type': { column: 'network_type', kind: 'string' },
+    'provider:physical_network': { column: 'physical_network', kind: 'string' },
+    'provider:segmentation_id': { column: 'segmentation_id', kind: 'int', nullable: true },
+  },
+  virtualFilters: {
+    subnets: (values) => ({
+      sql: `EXISTS (SELECT 1 FROM subnets s WHERE s.network_id = t.id AND s.id IN (${values.map(() => '?').join(',')}))`,
+      params: values,
+    }),
+  },
+  visibility: (ctx) =>
+    ctx.isAdmin ? undefined : { sql: '(t.project_id = ? OR t.shared = 1 OR t.router_external = 1)', params: [ctx.projectId] },
+  notFound: (id) => new NetworkNotFound(`Network ${id} could not be found.`),
+};
+
+const ADMIN_ONLY = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id', 'router:external'];
+
+/** Turns rows into API objects, loading subnet ids and tags in one query each. */
+export async function hydrateNetworks(q: Queryable, ctx: RequestContext, rows: NetworkRow[]): Promise<Network[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const tags = await loadTags(q, 'networks', ids);
+  const subnets = new Map<string, string[]>(ids.map((id) => [id, []]));
+  const subnetRows: { id: string; network_id: string }[] = [];
+  for (const chunk of chunks(ids, 500)) {
+    subnetRows.push(
+      ...(await q.all<{ id: string; network_id: string }>(
+        `SELECT id, network_id FROM subnets WHERE network_id IN (${chunk.map(() => '?').join(',')}) ORDER BY created_at, id`,
+        chunk,
+      )),
+    );
+  }
+  for (const s of subnetRows) subnets.get(s.network_id)?.push(s.id);
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    project_id: r.project_id,
+    tenant_id: r.project_id,
+    admin_state_up: r.admin_state_up === 1,
+    shared: r.shared === 1,
+    'router:external': r.router_external === 1,
+    mtu: r.mtu,
+    port_security_enabled: r.port_security_enabled === 1,
+    status: r.status,
+    subnets: subnets.get(r.id) ?? [],
+    availability_zone_hints: [],
+    availability_zones: [],
+    ipv4_address_scope: null,
+    ipv6_address_scope: null,
+    is_default: false,
+    l2_adjacency: true,
+    tags: tags.get(r.id) ?? [],
+    revision_number: r.revision_number,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    // Provider attributes are admin-only in Neutron's policy.
+    ...(ctx.isAdmin
+      ? {
+          'provider:network_type': r.network_type,
+          'provider:physical_network': r.physical_network === '' ? null : r.physical_network,
+          'provider:segmentation_id': r.segmentation_id,
+        }
+      : {}),
+  }));
+}
+
+/** Bumps a network's revision (Neutron bumps it when one of its subnets changes). */
+export async function touchNetwork(q: Queryable, networkId: string): Promise<void> {
+  await q.run('UPDATE networks SET revision_number = revision_number + 1, updated_at = ? WHERE id = ?', [timestamp(), networkId]);
+}
+
+/** The network service. */
+export interface NetworkService {
+  /** Creates all or none (Neutron bulk semantics). */
+  createMany(ctx: RequestContext, bodies: NetworkCreate[]): Promise<Network[]>;
+  get(ctx: RequestContext, id: string): Promise<Network>;
+  list(ctx: RequestContext, query: ListQuery): Promise<ListPage<Network>>;
+  update(ctx: RequestContext, id: string, body: NetworkUpdate, ifRevision?: number): Promise<Network>;
+  delete(ctx: RequestContext, id: string, ifRevision?: number): Promise<void>;
+}
+
+/** Builds the network service over a store. */
+export function createNetworkService(store: Store, config: ServerConfig): NetworkService {
+  const read = async (q: Queryable, ctx: RequestContext, id: string) => {
+    const row = await getVisibleRow<NetworkRow>(q, NETWORK_TABLE, ctx, id);
+    const [network] = await hydrateNetworks(q, ctx, [row]);
+    return network as Network;
+  };
+
+  return {
+    createMany: (ctx, bodies) =>
+      store.write(async (tx) => {
+        const created: Network[] = [];
+        for (const body of bodies) created.push(await read(tx, ctx, await insertNetwork(tx, ctx, body, config)));
+        return created;
+      }),
+
+    get: (ctx, id) => store.read((q) => read(q, ctx, id)),
+
+    list: (ctx, query) =>
+      store.read(async (q) => {
+        const { rows, hasMore } = await listRows<NetworkRow>(q, NETWORK_TABLE, ctx, query);
+        return { items: await hydrateNetworks(q, ctx, rows), hasMore };
+      }),
+
+    update: (ctx, id, body, ifRevision) =>
+      store.write(async (tx) => {
+        const row = await getVisibleRow<NetworkRow>(tx, NETWORK_TABLE, ctx, id);
+        assertOwner(ctx, row.project_id, 'update', 'network', id);
+        assertAdminFor(ctx, ADMIN_ONLY, body);
+        checkRevision('network', id, row.revision_number, ifRevision);
+        checkMtu(config, row.network_type, body.mtu);
+        await tx.run(
+          `UPDATE networks SET name = ?, description = ?, admin_state_up = ?, shared = ?, router_external = ?, mtu = ?,
+             port_security_enabled = ?, revision_number = revision_number + 1, updated_at = ? WHERE id = ?`,
+          [
+            body.name ?? row.name, body.description ?? row.description, bitOr(body.admin_state_up, row.admin_state_up),
+            bitOr(body.shared, row.shared), bitOr(body['router:external'], row.router_external), body.mtu ?? row.mtu,
+            bitOr(body.port_security_enabled, row.port_security_enabled), timestamp(), id,
+          ],
+        );
+        await appendChange(tx, 'network', id, 'update');
+        return read(tx, ctx, id);
+      }),
+
+    delete: (ctx, id, ifRevision) =>
+      store.write(async (tx) => {
+        const row = await getVisibleRow<NetworkRow>(tx, NETWORK_TABLE, ctx, id);
+        assertOwner(ctx, row.project_id, 'delete', 'network', id);
+        checkRevision('network', id, row.revision_number, ifRevision);
+        // Neutron deletes the ports nobody owns (and DHCP ports) with the network, and refuses while devices hold ports.
+        const blocking = await tx.get<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM ports WHERE network_id = ? AND device_owner NOT IN ('', 'network:dhcp')",
+          [id],
+        );
+        if (blocking && blocking.n > 0) {
+          throw new NetworkInUse(`Unable to complete operation on network ${id}. There are ${blocking.n} port(s) owned by devices on it.`);
+        }
+        const ports = await tx.all<{ id: string }>('SELECT id FROM ports WHERE network_id = ?', [id]);
+        for (const port of ports) {
+          await deleteTags(tx, 'ports', port.id);
+          await appendChange(tx, 'port', port.id, 'delete');
+        }
+        await tx.run('DELETE FROM ports WHERE network_id = ?', [id]);
+        const subnets = await tx.all<{ id: string }>('SELECT id FROM subnets WHERE network_id = ?', [id]);
+        for (const subnet of subnets) {
+          await deleteTags(tx, 'subnets', subnet.id);
+          await appendChange(tx, 'subnet', subnet.id, 'delete');
+        }
+        await tx.run('DELETE FROM subnets WHERE network_id = ?', [id]);
+        await deleteTags(tx, 'networks', id);
+        await tx.run('DELETE FROM networks WHERE id = ?', [id]);
+        await appendChange(tx, 'network', id, 'delete');
+      }),
+  };
+}
+
+/** Inserts one network (segment, row, tags, outbox) in the caller's transaction; returns its id. */
+async function insertNetwork(tx: Queryable, ctx: RequestContext, body: NetworkCreate, config: ServerConfig): Promise<string> {
+  assertAdminFor(ctx, ADMIN_ONLY, body);
+  const projectId = owningProject(ctx, body);
+  const segment = await allocateSegment(tx, config, {
+    networkType: body['provider:network_type'],
+    physicalNetwork: body['provider:physical_network'],
+    segmentationId: body['provider:segmentation_id'],
+  });
+  checkMtu(config, segment.networkType, body.mtu);
+  const id = newId();
+  const now = timestamp();
+  await tx.run(
+    `INSERT INTO networks (id, project_id, name, description, admin_state_up, shared, router_external, mtu,
+       port_security_enabled, network_type, physical_network, segmentation_id, status, revision_number, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ACTIVE', 0, ?, ?)`,
+    [
+      id, projectId, body.name ?? '', body.description ?? '', bit(body.admin_state_up ?? true), bit(body.shared ?? false),
+      bit(body['router:external'] ?? false), body.mtu ?? defaultMtu(config, segment.networkType), bit(body.port_security_enabled ?? true),
+      segment.networkType, segment.physicalNetwork, segment.segmentationId, now, now,
+    ],
+  );
+  if (body.tags?.length) await replaceTags(tx, 'networks', id, body.tags);
+  await appendChange(tx, 'network', id, 'create');
+  return id;
+}
+
+function checkMtu(config: ServerConfig, type: NetworkType, mtu: number | undefined): void {
+  const maxMtu = defaultMtu(config, type);
+  if (mtu !== undefined && (mtu > maxMtu || mtu < 68)) {
+    throw new InvalidInput(`mtu ${mtu} is outside 68..${maxMtu} for a ${type} network`);
+  }
+}
+
+function bit(value: boolean): number {
+  return value ? 1 : 0;
+}
+
+function bitOr(value: boolean | undefined, current: number): number {
+  return value === undefined ? current : bit(value);
+}
