@@ -74,6 +74,7 @@ export const CORE_MIGRATIONS: Migration[] = [
       )`,
       // MACs are unique per network, as in Neutron; the index is also the allocator's guard.
       `CREATE UNIQUE INDEX ports_network_mac ON ports (network_id, mac_address)`,
+      `CREATE INDEX ports_network ON ports (network_id, id)`,
       `CREATE INDEX ports_project ON ports (project_id)`,
       `CREATE INDEX ports_device ON ports (device_id)`,
       `CREATE INDEX ports_host ON ports (binding_host_id)`,
@@ -89,6 +90,7 @@ export const CORE_MIGRATIONS: Migration[] = [
       )`,
       `CREATE INDEX ip_allocations_port ON ip_allocations (port_id)`,
       `CREATE INDEX ip_allocations_ip ON ip_allocations (ip_address)`,
+      `CREATE INDEX ip_allocations_network ON ip_allocations (network_id)`,
       `CREATE TABLE tags (
         resource_type TEXT NOT NULL,
         resource_id TEXT NOT NULL,
@@ -96,6 +98,13 @@ export const CORE_MIGRATIONS: Migration[] = [
         PRIMARY KEY (resource_type, resource_id, tag)
       )`,
       `CREATE INDEX tags_tag ON tags (tag)`,
+      // Port ↔ security group membership; the groups themselves belong to the security-group area.
+      `CREATE TABLE port_security_groups (
+        port_id TEXT NOT NULL REFERENCES ports (id) ON DELETE CASCADE,
+        security_group_id TEXT NOT NULL,
+        PRIMARY KEY (port_id, security_group_id)
+      )`,
+      `CREATE INDEX port_security_groups_group ON port_security_groups (security_group_id)`,
       // Transactional outbox: every API write appends its changes here in the same transaction.
       `CREATE TABLE changes (
         revision {{bigserial}},
