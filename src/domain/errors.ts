@@ -102,3 +102,83 @@ export const VlanIdInUse = define('VlanIdInUse', 409);
 export const FlatNetworkInUse = define('FlatNetworkInUse', 409);
 /** The segmentation id range of a network type is exhausted. */
 export const NoNetworkAvailable = define('NoNetworkAvailable', 409);
+/** A port owned by a router or floating IP cannot be deleted through the port API. */
+export const ServicePortInUse = define('ServicePortInUse', 409);
+/** Allowed address pairs need port security. */
+export const AddressPairAndPortSecurityRequired = define('AddressPairAndPortSecurityRequired', 409);
+/** An allowed address pair is given twice. */
+export const DuplicateAddressPairInRequest = define('DuplicateAddressPairInRequest', 400);
+
+// Security groups, routers, floating IPs and quotas (issue 3).
+/** Neutron's own generic bad request (`n_exc.BadRequest`), distinct from webob's HTTPBadRequest. */
+export const NeutronBadRequest = define('BadRequest', 400);
+/** Creating (or renaming to) a group called `default`. */
+export const SecurityGroupDefaultAlreadyExists = define('SecurityGroupDefaultAlreadyExists', 409);
+/** Renaming the default group. */
+export const SecurityGroupCannotUpdateDefault = define('SecurityGroupCannotUpdateDefault', 409);
+/** Deleting the default group (non-admin). */
+export const SecurityGroupCannotRemoveDefault = define('SecurityGroupCannotRemoveDefault', 409);
+/** No such security group, or not visible. */
+export const SecurityGroupNotFound = define('SecurityGroupNotFound', 404);
+/** No such security group rule, or not visible. */
+export const SecurityGroupRuleNotFound = define('SecurityGroupRuleNotFound', 404);
+/** A port still uses the group. */
+export const SecurityGroupInUse = define('SecurityGroupInUse', 409);
+/** An equal rule exists in the group. */
+export const SecurityGroupRuleExists = define('SecurityGroupRuleExists', 409);
+/** Protocol is neither a known name nor a number 0-255. */
+export const SecurityGroupRuleInvalidProtocol = define('SecurityGroupRuleInvalidProtocol', 400);
+/** Ethertype is neither IPv4 nor IPv6. */
+export const SecurityGroupRuleInvalidEtherType = define('SecurityGroupRuleInvalidEtherType', 400);
+/** port_range_min > port_range_max. */
+export const SecurityGroupInvalidPortRange = define('SecurityGroupInvalidPortRange', 400);
+/** A port outside 1-65535. */
+export const SecurityGroupInvalidPortValue = define('SecurityGroupInvalidPortValue', 400);
+/** ICMP type or code outside 0-255. */
+export const SecurityGroupInvalidIcmpValue = define('SecurityGroupInvalidIcmpValue', 400);
+/** ICMP code without type. */
+export const SecurityGroupMissingIcmpType = define('SecurityGroupMissingIcmpType', 400);
+/** Port range without a protocol. */
+export const SecurityGroupProtocolRequiredWithPorts = define('SecurityGroupProtocolRequiredWithPorts', 400);
+/** Port range on a protocol without ports. */
+export const SecurityGroupInvalidProtocolForPortRange = define('SecurityGroupInvalidProtocolForPortRange', 400);
+/** remote_group_id and remote_ip_prefix together. */
+export const SecurityGroupRemoteGroupAndRemoteIpPrefix = define('SecurityGroupRemoteGroupAndRemoteIpPrefix', 400);
+/** remote_ip_prefix of the other IP version than ethertype. */
+export const SecurityGroupRuleParameterConflict = define('SecurityGroupRuleParameterConflict', 400);
+/** ICMPv6 with IPv4 (or the reverse). */
+export const SecurityGroupEthertypeConflictWithProtocol = define('SecurityGroupEthertypeConflictWithProtocol', 400);
+/** Security groups on a port without port security. */
+export const PortSecurityAndIPRequiredForSecurityGroups = define('PortSecurityAndIPRequiredForSecurityGroups', 400);
+/** Disabling port security on a port that still has groups. */
+export const PortSecurityPortHasSecurityGroup = define('PortSecurityPortHasSecurityGroup', 409);
+/** The project's quota for a resource would be exceeded. */
+export const OverQuota = define('OverQuota', 409);
+/** No such router, or not visible. */
+export const RouterNotFound = define('RouterNotFound', 404);
+/** The router still has interfaces. */
+export const RouterInUse = define('RouterInUse', 409);
+/** The router has no interface on that port. */
+export const RouterInterfaceNotFound = define('RouterInterfaceNotFound', 404);
+/** The router has no interface on that subnet. */
+export const RouterInterfaceNotFoundForSubnet = define('RouterInterfaceNotFoundForSubnet', 404);
+/** A floating IP still needs this router interface. */
+export const RouterInterfaceInUseByFloatingIP = define('RouterInterfaceInUseByFloatingIP', 409);
+/** A floating IP still needs this router's gateway. */
+export const RouterExternalGatewayInUseByFloatingIp = define('RouterExternalGatewayInUseByFloatingIp', 409);
+/** Extra routes invalid (nexthop not on an attached subnet, bad destination). */
+export const InvalidRoutes = define('InvalidRoutes', 400);
+/** A route still uses a nexthop on the interface being removed. */
+export const RouterInterfaceInUseByRoute = define('RouterInterfaceInUseByRoute', 409);
+/** The port is owned by a device already. */
+export const PortInUse = define('PortInUse', 409);
+/** No such floating IP, or not visible. */
+export const FloatingIPNotFound = define('FloatingIPNotFound', 404);
+/** No router connects the port's subnet to the floating network. */
+export const ExternalGatewayForFloatingIPNotFound = define('ExternalGatewayForFloatingIPNotFound', 404);
+/** The fixed IP already has a floating IP. */
+export const FloatingIPPortAlreadyAssociated = define('FloatingIPPortAlreadyAssociated', 409);
+/** The token is valid but names no project. */
+export const ExternalNetworkNotFound = define('ExternalNetworkNotFound', 404);
+/** Keystone could not be reached to validate a token. */
+export const AuthServiceUnavailable = define('HTTPServiceUnavailable', 503);
