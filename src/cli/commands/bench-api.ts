@@ -1,0 +1,76 @@
+/** `alcor bench api`: the Neutron API benchmark (see src/bench/api-bench.ts for what it measures). */
+import type { Command } from 'commander';
+import { runApiBench, type ApiBenchResult } from '../../bench/api-bench.js';
+import { formatApiBenchReport } from '../../bench/api-bench-report.js';
+import { spawnServer, type SpawnedServer } from '../../bench/server-process.js';
+import { commandGroup, numberOption, type RegisterCommand } from '../command-group.js';
+
+interface BenchApiFlags {
+  url: string;
+  project?: string;
+  token?: string;
+  concurrency: number;
+  scale: number;
+  samples?: number;
+  listSamples?: number;
+  cidr?: string;
+  serverPid?: number;
+  spawn: boolean;
+  serverNodeArg: string[];
+  cleanup: boolean;
+  json: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function benchApi(flags: BenchApiFlags): Promise<void> {
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+  let server: SpawnedServer | undefined;
+  let result: ApiBenchResult;
+  try {
+    if (flags.spawn) {
+      server = await spawnServer({ nodeArgs: flags.serverNodeArg, startTimeoutMs: 30_000, log });
+      log(`spawned alcor-server pid ${server.pid} at ${server.url} (database ${server.databasePath})`);
+    }
+    result = await runApiBench({
+      url: server?.url ?? flags.url,
+      project: flags.project,
+      token: flags.token,
+      concurrency: flags.concurrency,
+      scale: flags.scale,
+      samples: flags.samples,
+      listSamples: flags.listSamples,
+      cidr: flags.cidr,
+      serverPid: server?.pid ?? flags.serverPid,
+      // A spawned server's database is thrown away anyway; deleting 100k ports would only cost time.
+      cleanup: flags.cleanup && !server,
+      log,
+    });
+  } finally {
+    await server?.stop();
+  }
+  process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatApiBenchReport(result));
+}
+
+/** Registers `alcor bench api`. */
+export const registerBenchApi: RegisterCommand = (program: Command) => {
+  commandGroup(program, 'bench', 'scalability benchmarks')
+    .command('api')
+    .description('benchmark port creates and paged lists over the Neutron v2.0 API (works against any Neutron endpoint)')
+    .option('--url <url>', 'Neutron endpoint (without /v2.0)', 'http://127.0.0.1:9696')
+    .option('--project <id>', 'X-Project-Id of every request (noauth)')
+    .option('--token <token>', 'X-Auth-Token of every request (Keystone)')
+    .option('--concurrency <n>', 'single creates in flight', numberOption('--concurrency'), 16)
+    .option('--scale <factor>', 'multiplies stored-port levels (0/10k/100k) and sample counts', numberOption('--scale'), 1)
+    .option('--samples <n>', 'single creates measured per level (default 2000, scaled)', numberOption('--samples'))
+    .option('--list-samples <n>', 'paged list requests measured (default 500, scaled)', numberOption('--list-samples'))
+    .option('--cidr <cidr>', 'CIDR of the benchmark subnet (default 10.0.0.0/12)')
+    .option('--server-pid <pid>', 'pid of the local server, to report its RSS', numberOption('--server-pid'))
+    .option('--spawn', 'start alcor-server from this build on a free port with a temporary SQLite database', false)
+    .option('--server-node-arg <arg>', 'extra node flag for the spawned server, e.g. --cpu-prof (repeatable)', collect, [])
+    .option('--no-cleanup', 'keep the benchmark network and its ports')
+    .option('--json', 'print the result as JSON instead of a table', false)
+    .action(benchApi);
+};
