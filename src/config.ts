@@ -3,6 +3,7 @@
  * into a fully populated `ServerConfig`. Invalid values throw `ConfigError` with a message naming the
  * setting, and the CLI exits non-zero with it.
  */
+import { isQuotaResource, NEUTRON_DEFAULT_QUOTAS, QUOTA_RESOURCES, type QuotaLimits } from './domain/quota.js';
 
 /** What an operator may set. Every field is optional; defaults are documented per field. */
 export interface ServerOptions {
@@ -28,6 +29,20 @@ export interface ServerOptions {
   maxBodyBytes?: string | number;
   /** pino log level. @default "info" (env ALCOR_LOG_LEVEL) */
   logLevel?: string;
+  /** Default quota limits overriding Neutron's, `resource=N` comma separated (-1 = unlimited), e.g. "network=10,port=-1". @default "" (env ALCOR_QUOTA_DEFAULTS) */
+  quotaDefaults?: string;
+  /** Keystone v3 base URL (required with auth=keystone), e.g. http://keystone:5000. (env ALCOR_KEYSTONE_URL) */
+  keystoneUrl?: string;
+  /** Service user that validates tokens. @default "neutron" (env ALCOR_KEYSTONE_USERNAME) */
+  keystoneUsername?: string;
+  /** Service user's password (required with auth=keystone). (env ALCOR_KEYSTONE_PASSWORD) */
+  keystonePassword?: string;
+  /** Project of the service user. @default "service" (env ALCOR_KEYSTONE_PROJECT) */
+  keystoneProject?: string;
+  /** Domain of the service user and its project. @default "Default" (env ALCOR_KEYSTONE_DOMAIN) */
+  keystoneDomain?: string;
+  /** Longest time a validated token is cached (never beyond its expiry). @default 300 (env ALCOR_KEYSTONE_CACHE_SECONDS) */
+  keystoneCacheSeconds?: string | number;
 }
 
 /** Inclusive id range. */
@@ -50,6 +65,20 @@ export interface ServerConfig {
   globalMtu: number;
   maxBodyBytes: number;
   logLevel: string;
+  /** Default quota limits (Neutron's defaults overridden by ALCOR_QUOTA_DEFAULTS). */
+  quotaDefaults: QuotaLimits;
+  /** Keystone settings; used when auth is keystone. */
+  keystone: KeystoneConfig;
+}
+
+/** Compiled Keystone settings. */
+export interface KeystoneConfig {
+  url: string;
+  username: string;
+  password: string;
+  project: string;
+  domain: string;
+  cacheSeconds: number;
 }
 
 /** A configuration value is invalid. */
@@ -69,6 +98,13 @@ const ENV: Record<keyof ServerOptions, string> = {
   globalMtu: 'ALCOR_GLOBAL_MTU',
   maxBodyBytes: 'ALCOR_MAX_BODY_BYTES',
   logLevel: 'ALCOR_LOG_LEVEL',
+  quotaDefaults: 'ALCOR_QUOTA_DEFAULTS',
+  keystoneUrl: 'ALCOR_KEYSTONE_URL',
+  keystoneUsername: 'ALCOR_KEYSTONE_USERNAME',
+  keystonePassword: 'ALCOR_KEYSTONE_PASSWORD',
+  keystoneProject: 'ALCOR_KEYSTONE_PROJECT',
+  keystoneDomain: 'ALCOR_KEYSTONE_DOMAIN',
+  keystoneCacheSeconds: 'ALCOR_KEYSTONE_CACHE_SECONDS',
 };
 
 /** Options from the environment; flags given on the command line override them. */
@@ -147,5 +183,31 @@ export function compileServerOptions(options: ServerOptions): ServerConfig {
     globalMtu: parseInteger(options.globalMtu ?? 1500, 'ALCOR_GLOBAL_MTU', 1280, 9216),
     maxBodyBytes: parseInteger(options.maxBodyBytes ?? 1048576, 'ALCOR_MAX_BODY_BYTES', 1024, 1 << 30),
     logLevel: options.logLevel ?? 'info',
+    quotaDefaults: parseQuotaDefaults(options.quotaDefaults ?? ''),
+    keystone: compileKeystone(options, auth),
+  };
+}
+
+function parseQuotaDefaults(text: string): QuotaLimits {
+  const limits: QuotaLimits = { ...NEUTRON_DEFAULT_QUOTAS };
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([a-z_]+)=(-1|\d+)$/.exec(part);
+    if (!m?.[1] || !isQuotaResource(m[1])) throw new ConfigError(`ALCOR_QUOTA_DEFAULTS: "${part}" is not resource=N (resources: ${QUOTA_RESOURCES.join(', ')})`);
+    limits[m[1]] = Number(m[2]);
+  }
+  return limits;
+}
+
+function compileKeystone(options: ServerOptions, auth: ServerConfig['auth']): KeystoneConfig {
+  const url = (options.keystoneUrl ?? '').replace(/\/+$/, '');
+  if (auth === 'keystone' && !/^https?:\/\//.test(url)) throw new ConfigError(`ALCOR_KEYSTONE_URL: "${url}" must be an http(s) URL with auth=keystone`);
+  if (auth === 'keystone' && !options.keystonePassword) throw new ConfigError('ALCOR_KEYSTONE_PASSWORD: required with auth=keystone');
+  return {
+    url,
+    username: options.keystoneUsername ?? 'neutron',
+    password: options.keystonePassword ?? '',
+    project: options.keystoneProject ?? 'service',
+    domain: options.keystoneDomain ?? 'Default',
+    cacheSeconds: parseInteger(options.keystoneCacheSeconds ?? 300, 'ALCOR_KEYSTONE_CACHE_SECONDS', 0, 86400),
   };
 }

@@ -3,10 +3,11 @@
  * Each area keeps its migrations in `migrations/<area>.ts`; never edit a released one, add a new version.
  */
 import { CORE_MIGRATIONS } from './migrations/core.js';
+import { L3_MIGRATIONS } from './migrations/l3.js';
 import type { Migration } from './migrations/migration.js';
 import type { Store, StoreEngine } from './store.js';
 
-const MIGRATIONS: Migration[] = [...CORE_MIGRATIONS].sort((a, b) => a.version - b.version);
+const MIGRATIONS: Migration[] = [...CORE_MIGRATIONS, ...L3_MIGRATIONS].sort((a, b) => a.version - b.version);
 
 const TYPES: Record<StoreEngine, Record<string, string>> = {
   sqlite: { bigserial: 'INTEGER PRIMARY KEY AUTOINCREMENT', bigint: 'INTEGER' },
