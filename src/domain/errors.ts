@@ -182,3 +182,5 @@ export const FloatingIPPortAlreadyAssociated = define('FloatingIPPortAlreadyAsso
 export const ExternalNetworkNotFound = define('ExternalNetworkNotFound', 404);
 /** Keystone could not be reached to validate a token. */
 export const AuthServiceUnavailable = define('HTTPServiceUnavailable', 503);
+/** The port's MAC cannot change while it is bound to a host. */
+export const PortBound = define('PortBound', 409);
