@@ -1,10 +1,11 @@
 /** Opens the store an operator configured. */
 import type { ServerConfig } from '../config.js';
+import { openPostgresStore } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
 
 /** Opens the configured engine and migrates its schema. */
 export async function openStore(database: ServerConfig['database']): Promise<Store> {
   if (database.engine === 'sqlite') return openSqliteStore(database.path);
-  throw new Error(`The postgres engine is not available in this build (${database.url.replace(/\/\/[^@]*@/, '//***@')})`);
+  return openPostgresStore(database.url);
 }

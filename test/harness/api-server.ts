@@ -8,6 +8,7 @@ import { compileServerOptions, type ServerConfig, type ServerOptions } from '../
 import { createServices, type Services } from '../../src/services/services.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
+import { createTestSchema, isPostgresUrl } from './postgres.js';
 
 /** A running test controller. */
 export interface TestApi {
@@ -42,9 +43,12 @@ export interface ApiResponse {
 
 /** Starts a controller with optional configuration overrides. */
 export async function startTestApi(overrides: ServerOptions = {}): Promise<TestApi> {
+  // On PostgreSQL every instance gets a fresh schema of its own, dropped again by close().
+  const baseUrl = process.env.ALCOR_TEST_DATABASE_URL;
+  const schema = overrides.databaseUrl === undefined && isPostgresUrl(baseUrl) ? await createTestSchema(baseUrl) : undefined;
   const config = compileServerOptions({
     listen: '127.0.0.1:0',
-    databaseUrl: process.env.ALCOR_TEST_DATABASE_URL ?? 'sqlite::memory:',
+    databaseUrl: schema?.url ?? baseUrl ?? 'sqlite::memory:',
     logLevel: 'silent',
     ...overrides,
   });
@@ -74,6 +78,7 @@ export async function startTestApi(overrides: ServerOptions = {}): Promise<TestA
     close: async () => {
       await app.close();
       await store.close();
+      await schema?.drop();
     },
   };
 }
