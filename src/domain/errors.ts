@@ -184,3 +184,5 @@ export const ExternalNetworkNotFound = define('ExternalNetworkNotFound', 404);
 export const AuthServiceUnavailable = define('HTTPServiceUnavailable', 503);
 /** The port's MAC cannot change while it is bound to a host. */
 export const PortBound = define('PortBound', 409);
+/** No such agent (host registry, GET /v2.0/agents/{id}). */
+export const AgentNotFound = define('AgentNotFound', 404);
