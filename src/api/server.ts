@@ -11,7 +11,13 @@ import { BadRequest } from '../domain/errors.js';
 import type { Services } from '../services/services.js';
 import { registerErrorHandlers } from './errors.js';
 import requestContext from './plugins/request-context.js';
+import { ipAvailabilityRoutes } from './routes/ip-availability.js';
 import { networkRoutes } from './routes/networks.js';
+import { portRoutes } from './routes/ports.js';
+import { subnetRoutes } from './routes/subnets.js';
+import { quotaRoutes } from './routes/quotas.js';
+import { securityGroupRuleRoutes } from './routes/security-group-rules.js';
+import { securityGroupRoutes } from './routes/security-groups.js';
 import { versionRoutes } from './routes/versions.js';
 
 /** Alcor collection names and the Neutron collections they alias. */
@@ -84,6 +90,12 @@ export async function buildApiServer({ config, services, logger }: ApiServerOpti
   await app.register(requestContext, { noauthProject: config.noauthProject });
   await app.register(versionRoutes);
   await app.register(networkRoutes, { prefix: '/v2.0', networks: services.networks });
+  await app.register(subnetRoutes, { prefix: '/v2.0', subnets: services.subnets });
+  await app.register(portRoutes, { prefix: '/v2.0', ports: services.ports });
+  await app.register(ipAvailabilityRoutes, { prefix: '/v2.0', ipAvailability: services.ipAvailability });
+  await app.register(securityGroupRoutes, { prefix: '/v2.0', securityGroups: services.securityGroups });
+  await app.register(securityGroupRuleRoutes, { prefix: '/v2.0', securityGroupRules: services.securityGroupRules });
+  await app.register(quotaRoutes, { prefix: '/v2.0', quotas: services.quotas });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTestApi, type TestApi } from '../../harness/api-server.js';
+
+describe('quotas', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await startTestApi({ quotaDefaults: 'router=5,floatingip=-1' });
+  });
+  after(() => api.close());
+
+  const fault = (r: { status: number; body: { NeutronError?: { type: string } } }) => [r.status, r.body?.NeutronError?.type];
+
+  test('quotas - show defaults, update, details and reset', async () => {
+    const shown = await api.request('GET', '/v2.0/quotas/q-p1', { project: 'q-p1' });
+    assert.equal(shown.status, 200);
+    assert.deepEqual(shown.body.quota, { network: 100, subnet: 100, port: 500, router: 5, floatingip: -1, security_group: 10, security_group_rule: 100 });
+    const defaults = await api.request('GET', '/v2.0/quotas/q-p1/default', { project: 'q-p1' });
+    assert.equal(defaults.body.quota.router, 5);
+    const updated = await api.request('PUT', '/v2.0/quotas/q-p1', { body: { quota: { security_group: 2, network: -1 } } });
+    assert.equal(updated.status, 200);
+    assert.equal(updated.body.quota.security_group, 2);
+    assert.equal(updated.body.quota.network, -1);
+    const listed = await api.request('GET', '/v2.0/quotas');
+    assert.deepEqual(listed.body.quotas.map((q: { project_id: string }) => q.project_id), ['q-p1']);
+    await api.request('POST', '/v2.0/security-groups', { project: 'q-p1', body: { security_group: { name: 's1' } } });
+    const details = await api.request('GET', '/v2.0/quotas/q-p1/details', { project: 'q-p1' });
+    assert.deepEqual(details.body.quota.security_group, { used: 2, limit: 2, reserved: 0 }, 'default group counts too');
+    assert.deepEqual(details.body.quota.security_group_rule, { used: 6, limit: 100, reserved: 0 });
+    const over = await api.request('POST', '/v2.0/security-groups', { project: 'q-p1', body: { security_group: { name: 's2' } } });
+    assert.deepEqual(fault(over), [409, 'OverQuota']);
+    assert.equal((await api.request('DELETE', '/v2.0/quotas/q-p1')).status, 204);
+    assert.equal((await api.request('GET', '/v2.0/quotas/q-p1')).body.quota.security_group, 10);
+    assert.equal((await api.request('POST', '/v2.0/security-groups', { project: 'q-p1', body: { security_group: { name: 's2' } } })).status, 201);
+  });
+
+  test('quotas - enforced on bulk creates, all or nothing', async () => {
+    await api.request('GET', '/v2.0/security-groups', { project: 'q-p2' });
+    assert.equal((await api.request('PUT', '/v2.0/quotas/q-p2', { body: { quota: { security_group_rule: 5 } } })).status, 200);
+    const sg = (await api.request('GET', '/v2.0/security-groups', { project: 'q-p2' })).body.security_groups[0];
+    const rule = (port: number) => ({ security_group_id: sg.id, direction: 'ingress', protocol: 'tcp', port_range_min: port, port_range_max: port });
+    const bulk = await api.request('POST', '/v2.0/security-group-rules', { project: 'q-p2', body: { security_group_rules: [rule(1), rule(2)] } });
+    assert.deepEqual(fault(bulk), [409, 'OverQuota'], '4 default rules + 2 > 5');
+    const used = await api.request('GET', '/v2.0/quotas/q-p2/details', { project: 'q-p2' });
+    assert.equal(used.body.quota.security_group_rule.used, 4);
+    assert.equal((await api.request('POST', '/v2.0/security-group-rules', { project: 'q-p2', body: { security_group_rule: rule(1) } })).status, 201);
+  });
+
+  test('quotas - policy and bad input', async () => {
+    assert.deepEqual(fault(await api.request('PUT', '/v2.0/quotas/q-p3', { project: 'q-p3', body: { quota: { network: 1 } } })), [403, 'PolicyNotAuthorized']);
+    assert.deepEqual(fault(await api.request('DELETE', '/v2.0/quotas/q-p3', { project: 'q-p3' })), [403, 'PolicyNotAuthorized']);
+    assert.deepEqual(fault(await api.request('GET', '/v2.0/quotas/q-other', { project: 'q-p3' })), [403, 'PolicyNotAuthorized']);
+    assert.deepEqual(fault(await api.request('GET', '/v2.0/quotas', { project: 'q-p3' })), [403, 'PolicyNotAuthorized']);
+    assert.equal((await api.request('GET', '/v2.0/quotas/q-p3/details', { project: 'q-p3' })).status, 200);
+    assert.deepEqual(fault(await api.request('PUT', '/v2.0/quotas/q-p3', { body: { quota: { network: -2 } } })), [400, 'HTTPBadRequest']);
+    assert.deepEqual(fault(await api.request('PUT', '/v2.0/quotas/q-p3', { body: { quota: { widgets: 1 } } })), [400, 'HTTPBadRequest']);
+    assert.deepEqual(fault(await api.request('PUT', '/v2.0/quotas/q-p3', { body: { quota: { network: 'x' } } })), [400, 'HTTPBadRequest']);
+    assert.deepEqual(fault(await api.request('PUT', '/v2.0/quotas/q-p3', { body: { quotas: {} } })), [400, 'HTTPBadRequest']);
+    assert.deepEqual(fault(await api.request('POST', '/v2.0/quotas/q-p3', { body: {} })), [405, 'HTTPMethodNotAllowed']);
+  });
+});
