@@ -1,0 +1,209 @@
+/**
+ * The Store contract, run against every engine: what services may rely on whichever database an
+ * operator picked. PostgreSQL runs several stores ("replicas") on one schema; SQLite is one process.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { SCHEMA_VERSION } from '../../../src/store/migrations.js';
+import { appendChange } from '../../../src/store/outbox.js';
+import type { Store } from '../../../src/store/store.js';
+import { POSTGRES, SQLITE, withStores, type EngineUnderTest } from './engines.js';
+
+const COUNTER_DDL = 'CREATE TABLE contract_counter (id TEXT PRIMARY KEY, v {{bigint}} NOT NULL)';
+const SLOTS_DDL = 'CREATE TABLE contract_slots (slot INTEGER PRIMARY KEY, owner TEXT NOT NULL)';
+
+async function ddl(store: Store, ...statements: string[]): Promise<void> {
+  await store.write(async (tx) => {
+    for (const s of statements) await tx.run(s.replace('{{bigint}}', store.engine === 'postgres' ? 'BIGINT' : 'INTEGER'));
+  });
+}
+
+/** Keeps a transaction open a little, deliberately widening the window in which concurrent writers overlap. */
+function holdTransactionOpen(maxMs: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * maxMs)));
+}
+
+function contract(engine: EngineUnderTest): void {
+  const replicas = engine.name === 'postgres' ? 3 : 1;
+
+  describe(`store contract on ${engine.name}`, () => {
+    test(`store - ${engine.name}: a write commits; a throwing write rolls back everything`, async (t) => {
+      await withStores(engine, t, 1, async ([store]) => {
+        assert.ok(store);
+        await ddl(store, COUNTER_DDL);
+        const changed = await store.write((tx) => tx.run('INSERT INTO contract_counter (id, v) VALUES (?, ?), (?, ?)', ['a', 1, 'b', 2]));
+        assert.equal(changed, 2);
+        await assert.rejects(
+          store.write(async (tx) => {
+            await tx.run('UPDATE contract_counter SET v = v + 10');
+            await tx.run('INSERT INTO contract_counter (id, v) VALUES (?, ?)', ['c', 3]);
+            throw new RangeError('service refused');
+          }),
+          RangeError,
+        );
+        const rows = await store.read((q) => q.all<{ id: string; v: number }>('SELECT id, v FROM contract_counter ORDER BY id'));
+        assert.deepEqual(rows, [
+          { id: 'a', v: 1 },
+          { id: 'b', v: 2 },
+        ]);
+      });
+    });
+
+    test(`store - ${engine.name}: rows have the same shapes (numbers, nulls, literals with ?)`, async (t) => {
+      await withStores(engine, t, 1, async ([store]) => {
+        assert.ok(store);
+        await ddl(store, COUNTER_DDL, 'CREATE TABLE contract_text (id TEXT PRIMARY KEY, note TEXT)');
+        await store.write(async (tx) => {
+          await tx.run('INSERT INTO contract_counter (id, v) VALUES (?, ?)', ['big', 2 ** 40]);
+          await tx.run('INSERT INTO contract_text (id, note) VALUES (?, ?)', ['x', null]);
+        });
+        const row = await store.read((q) =>
+          q.get<{ n: unknown; total: unknown; v: unknown; lit: unknown; note: unknown }>(
+            "SELECT (SELECT COUNT(*) FROM contract_counter) AS n, (SELECT SUM(v) FROM contract_counter) AS total, c.v AS v, 'why? because' AS lit, t.note AS note FROM contract_counter c, contract_text t WHERE c.id = ? AND t.id = ?",
+            ['big', 'x'],
+          ),
+        );
+        assert.deepEqual(row, { n: 1, total: 2 ** 40, v: 2 ** 40, lit: 'why? because', note: null });
+        assert.equal(await store.read((q) => q.get('SELECT id FROM contract_text WHERE id = ?', ['none'])), undefined);
+      });
+    });
+
+    test(`store - ${engine.name}: concurrent read-modify-write transactions lose no update`, async (t) => {
+      await withStores(engine, t, replicas, async (stores) => {
+        const first = stores[0] as Store;
+        await ddl(first, COUNTER_DDL);
+        await first.write((tx) => tx.run('INSERT INTO contract_counter (id, v) VALUES (?, ?)', ['k', 0]));
+        const writers = 24;
+        await Promise.all(
+          Array.from({ length: writers }, (_, i) =>
+            (stores[i % stores.length] as Store).write(async (tx) => {
+              const row = await tx.get<{ v: number }>('SELECT v FROM contract_counter WHERE id = ?', ['k']);
+              await holdTransactionOpen(5);
+              await tx.run('UPDATE contract_counter SET v = ? WHERE id = ?', [(row?.v ?? 0) + 1, 'k']);
+            }),
+          ),
+        );
+        const row = await first.read((q) => q.get<{ v: number }>('SELECT v FROM contract_counter WHERE id = ?', ['k']));
+        assert.equal(row?.v, writers);
+      });
+    });
+
+    test(`store - ${engine.name}: racing allocators guarded by a unique key never duplicate and never fail`, async (t) => {
+      await withStores(engine, t, replicas, async (stores) => {
+        const first = stores[0] as Store;
+        await ddl(first, SLOTS_DDL);
+        const writers = 30;
+        const got = await Promise.all(
+          Array.from({ length: writers }, (_, i) =>
+            (stores[i % stores.length] as Store).write(async (tx) => {
+              // The lowest free slot: every concurrent writer computes the same answer, the key decides.
+              const row = await tx.get<{ s: number }>(
+                'SELECT COALESCE(MIN(slot + 1), 1) AS s FROM contract_slots WHERE slot + 1 NOT IN (SELECT slot FROM contract_slots)',
+              );
+              const slot = (await tx.get('SELECT 1 AS x FROM contract_slots WHERE slot = ?', [1])) ? (row?.s ?? 1) : 1;
+              await holdTransactionOpen(3);
+              await tx.run('INSERT INTO contract_slots (slot, owner) VALUES (?, ?)', [slot, `w${i}`]);
+              return slot;
+            }),
+          ),
+        );
+        assert.deepEqual([...got].sort((a, b) => a - b), Array.from({ length: writers }, (_, i) => i + 1));
+        const owners = await first.read((q) => q.all<{ owner: string }>('SELECT owner FROM contract_slots'));
+        assert.equal(new Set(owners.map((o) => o.owner)).size, writers);
+      });
+    });
+
+    test(`store - ${engine.name}: outbox revisions become visible in order across writers`, async (t) => {
+      await withStores(engine, t, replicas, async (stores) => {
+        const first = stores[0] as Store;
+        const writers = 40;
+        let running = true;
+        const snapshots: number[][] = [];
+        const tail = (async () => {
+          while (running) {
+            const rows = await first.read((q) => q.all<{ revision: number }>('SELECT revision FROM changes ORDER BY revision'));
+            snapshots.push(rows.map((r) => r.revision));
+          }
+        })();
+        try {
+          await Promise.all(
+            Array.from({ length: writers }, (_, i) =>
+              (stores[i % stores.length] as Store).write(async (tx) => {
+                await appendChange(tx, 'contract', `r${i}`, 'create');
+                await holdTransactionOpen(8);
+                await appendChange(tx, 'contract', `r${i}`, 'update');
+              }),
+            ),
+          );
+        } finally {
+          running = false;
+          await tail;
+        }
+        const all = await first.read((q) => q.all<{ revision: number; resource_id: string }>('SELECT revision, resource_id FROM changes ORDER BY revision'));
+        assert.equal(all.length, writers * 2);
+        // A writer's two records are adjacent: no other transaction drew a revision in between.
+        for (let i = 0; i < all.length; i += 2) assert.equal(all[i]?.resource_id, all[i + 1]?.resource_id);
+        const final = all.map((r) => r.revision);
+        for (const seen of snapshots) {
+          const top = seen[seen.length - 1] ?? 0;
+          const expected = final.filter((r) => r <= top);
+          assert.deepEqual(seen, expected, `a reader saw revision ${top} before an earlier one committed`);
+        }
+        assert.ok(snapshots.length > 1);
+      });
+    });
+
+    test(`store - ${engine.name}: migrations are idempotent and safe when replicas start together`, async (t) => {
+      await withStores(engine, t, 1, async ([store], site) => {
+        assert.ok(store);
+        const opened: Store[] = [];
+        try {
+          // SQLite is one process by design: its second opens come one after another.
+          if (engine.name === 'postgres') opened.push(...(await Promise.all([site.open(), site.open(), site.open()])));
+          else for (let i = 0; i < 2; i++) opened.push(await site.open());
+        } finally {
+          for (const s of opened) await s.close();
+        }
+        const rows = await store.read((q) => q.all<{ version: number; n: number }>('SELECT version, COUNT(*) AS n FROM schema_migrations GROUP BY version ORDER BY version'));
+        assert.ok(rows.every((r) => r.n === 1), JSON.stringify(rows));
+        assert.equal(rows[rows.length - 1]?.version, SCHEMA_VERSION);
+      });
+    });
+  });
+}
+
+contract(SQLITE);
+contract(POSTGRES);
+
+describe('store contract, PostgreSQL specifics', () => {
+  test('store - postgres: a read sees one snapshot even while another replica commits', async (t) => {
+    await withStores(POSTGRES, t, 2, async ([a, b]) => {
+      assert.ok(a && b);
+      await ddl(a, COUNTER_DDL);
+      const seen = await a.read(async (q) => {
+        const before = await q.all('SELECT id FROM contract_counter');
+        await b.write((tx) => tx.run('INSERT INTO contract_counter (id, v) VALUES (?, ?)', ['new', 1]));
+        const after = await q.all('SELECT id FROM contract_counter');
+        return [before.length, after.length];
+      });
+      assert.deepEqual(seen, [0, 0]);
+      assert.equal((await a.read((q) => q.all('SELECT id FROM contract_counter'))).length, 1);
+    });
+  });
+
+  test('store - postgres: a failed statement the caller swallowed fails the write instead of committing half', async (t) => {
+    await withStores(POSTGRES, t, 1, async ([store]) => {
+      assert.ok(store);
+      await ddl(store, COUNTER_DDL);
+      await assert.rejects(
+        store.write(async (tx) => {
+          await tx.run('INSERT INTO contract_counter (id, v) VALUES (?, ?)', ['a', 1]);
+          await tx.run('INSERT INTO no_such_table (x) VALUES (?)', [1]).catch(() => 0);
+          return 'pretended success';
+        }),
+        /no_such_table/,
+      );
+      assert.equal((await store.read((q) => q.all('SELECT id FROM contract_counter'))).length, 0);
+    });
+  });
+});
