@@ -1,7 +1,10 @@
 /** Wires every service over one store: the single object the API and the CLI are given. */
 import type { ServerConfig } from '../config.js';
 import type { Store } from '../store/store.js';
+import { createIpAvailabilityService, type IpAvailabilityService } from './ip-availability.js';
 import { createNetworkService, type NetworkService } from './networks.js';
+import { createPortService, type PortService } from './ports.js';
+import { createSubnetService, type SubnetService } from './subnets.js';
 import { createQuotaService, type QuotaService } from './quotas.js';
 import { createSecurityGroupRuleService, type SecurityGroupRuleService } from './security-group-rules.js';
 import { createSecurityGroupService, type SecurityGroupService } from './security-groups.js';
@@ -9,6 +12,9 @@ import { createSecurityGroupService, type SecurityGroupService } from './securit
 /** All services of the controller. */
 export interface Services {
   networks: NetworkService;
+  subnets: SubnetService;
+  ports: PortService;
+  ipAvailability: IpAvailabilityService;
   securityGroups: SecurityGroupService;
   securityGroupRules: SecurityGroupRuleService;
   quotas: QuotaService;
@@ -18,6 +24,9 @@ export interface Services {
 export function createServices(store: Store, config: ServerConfig): Services {
   return {
     networks: createNetworkService(store, config),
+    subnets: createSubnetService(store),
+    ports: createPortService(store, config),
+    ipAvailability: createIpAvailabilityService(store),
     securityGroups: createSecurityGroupService(store),
     securityGroupRules: createSecurityGroupRuleService(store),
     quotas: createQuotaService(store, config),

@@ -1,0 +1,374 @@
+/**
+ * Ports: MAC and fixed-IP allocation, allowed address pairs, extra DHCP options, port security and
+ * security-group membership, host binding, bulk create (all or nothing), atomic fixed-IP updates, and
+ * delete that frees everything with the row. `insertPort` and `deletePortRows` also serve router and
+ * floating-IP code, which create their own ports inside their own transactions.
+ */
+import type { ServerConfig } from '../config.js';
+import type { RequestContext } from '../domain/context.js';
+import {
+  AddressPairAndPortSecurityRequired,
+  NetworkNotFound,
+  PolicyNotAuthorized,
+  PortBound,
+  PortNotFound,
+  PortSecurityAndIPRequiredForSecurityGroups,
+  ServicePortInUse,
+} from '../domain/errors.js';
+import type { ListPage, ListQuery } from '../domain/list-query.js';
+import {
+  ADMIN_ONLY_PORT_ATTRIBUTES,
+  normalizeAddressPairs,
+  normalizeExtraDhcpOpts,
+  normalizeMac,
+  SERVICE_DEVICE_OWNERS,
+  type AddressPair,
+  type ExtraDhcpOpt,
+  type FixedIp,
+  type Port,
+  type PortCreate,
+  type PortUpdate,
+} from '../domain/port.js';
+import { appendChange } from '../store/outbox.js';
+import type { Queryable, Store } from '../store/store.js';
+import { assertAdminFor, assertOwner, owningProject } from './access.js';
+import { assertMacFree, DEFAULT_MAC_PREFIX, generateMac } from './mac.js';
+import { NETWORK_TABLE, type NetworkRow } from './networks.js';
+import { allocatePortAddresses, networkSubnets, portAddresses, reallocatePortAddresses, type AddressTarget } from './port-addresses.js';
+import { isAutoAddressSubnet } from '../domain/subnet.js';
+import { chunks, checkRevision, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
+import { getVisibleRow, listRows, type SqlCondition, type TableSpec } from './table-list.js';
+
+/** A row of the ports table. */
+export interface PortRow {
+  id: string;
+  project_id: string;
+  network_id: string;
+  name: string;
+  description: string;
+  mac_address: string;
+  admin_state_up: number;
+  status: string;
+  device_id: string;
+  device_owner: string;
+  port_security_enabled: number;
+  binding_host_id: string;
+  binding_vnic_type: string;
+  binding_vif_type: string;
+  binding_profile: string;
+  allowed_address_pairs: string;
+  extra_dhcp_opts: string;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+
+function fixedIpsFilter(values: string[]): SqlCondition {
+  // `fixed_ips=ip_address=10.0.0.5&fixed_ips=subnet_id=X`: one allocation must match every given key.
+  const byKey = new Map<string, string[]>();
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    const key = eq < 0 ? 'ip_address' : v.slice(0, eq);
+    byKey.set(key, [...(byKey.get(key) ?? []), eq < 0 ? v : v.slice(eq + 1)]);
+  }
+  const parts: SqlCondition[] = [];
+  for (const [key, list] of byKey) {
+    if (key === 'ip_address' || key === 'subnet_id') {
+      parts.push({ sql: `a.${key} IN (${list.map(() => '?').join(',')})`, params: list });
+    } else if (key === 'ip_address_substr') {
+      parts.push({ sql: `(${list.map(() => "a.ip_address LIKE ? ESCAPE '\\'").join(' OR ')})`, params: list.map((s) => `%${s.replace(/[\\%_]/g, '\\$&')}%`) });
+    } else {
+      parts.push({ sql: '1 = 0', params: [] });
+    }
+  }
+  return {
+    sql: `EXISTS (SELECT 1 FROM ip_allocations a WHERE a.port_id = t.id AND ${parts.map((p) => p.sql).join(' AND ')})`,
+    params: parts.flatMap((p) => p.params),
+  };
+}
+
+/** Listing spec: non-admins see their own ports and the ports on networks they own. */
+export const PORT_TABLE: TableSpec = {
+  table: 'ports',
+  tagType: 'ports',
+  columns: {
+    id: { column: 'id', kind: 'string' },
+    name: { column: 'name', kind: 'string' },
+    description: { column: 'description', kind: 'string' },
+    project_id: { column: 'project_id', kind: 'string' },
+    tenant_id: { column: 'project_id', kind: 'string' },
+    network_id: { column: 'network_id', kind: 'string' },
+    mac_address: { column: 'mac_address', kind: 'string' },
+    admin_state_up: { column: 'admin_state_up', kind: 'bool' },
+    status: { column: 'status', kind: 'string' },
+    device_id: { column: 'device_id', kind: 'string' },
+    device_owner: { column: 'device_owner', kind: 'string' },
+    port_security_enabled: { column: 'port_security_enabled', kind: 'bool' },
+    'binding:host_id': { column: 'binding_host_id', kind: 'string' },
+    'binding:vnic_type': { column: 'binding_vnic_type', kind: 'string' },
+    'binding:vif_type': { column: 'binding_vif_type', kind: 'string' },
+    revision_number: { column: 'revision_number', kind: 'int' },
+    created_at: { column: 'created_at', kind: 'string' },
+    updated_at: { column: 'updated_at', kind: 'string' },
+  },
+  virtualFilters: {
+    fixed_ips: fixedIpsFilter,
+    security_groups: (values) => ({
+      sql: `EXISTS (SELECT 1 FROM port_security_groups g WHERE g.port_id = t.id AND g.security_group_id IN (${values.map(() => '?').join(',')}))`,
+      params: values,
+    }),
+  },
+  visibility: (ctx) =>
+    ctx.isAdmin
+      ? undefined
+      : {
+          sql: '(t.project_id = ? OR EXISTS (SELECT 1 FROM networks n WHERE n.id = t.network_id AND n.project_id = ?))',
+          params: [ctx.projectId, ctx.projectId],
+        },
+  notFound: (id) => new PortNotFound(`Port ${id} could not be found.`),
+};
+
+async function loadByPort<T>(q: Queryable, sql: (placeholders: string) => string, ids: string[]): Promise<(T & { port_id: string })[]> {
+  const out: (T & { port_id: string })[] = [];
+  for (const chunk of chunks(ids, 500)) out.push(...(await q.all<T & { port_id: string }>(sql(chunk.map(() => '?').join(',')), chunk)));
+  return out;
+}
+
+/** Turns rows into API objects, loading fixed IPs, security groups and tags in one query each. */
+export async function hydratePorts(q: Queryable, rows: PortRow[]): Promise<Port[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const ips = new Map<string, FixedIp[]>(ids.map((id) => [id, []]));
+  const groups = new Map<string, string[]>(ids.map((id) => [id, []]));
+  const allocations = await loadByPort<FixedIp>(
+    q,
+    (p) => `SELECT port_id, subnet_id, ip_address FROM ip_allocations WHERE port_id IN (${p}) ORDER BY port_id, position`,
+    ids,
+  );
+  for (const a of allocations) ips.get(a.port_id)?.push({ subnet_id: a.subnet_id, ip_address: a.ip_address });
+  const memberships = await loadByPort<{ security_group_id: string }>(
+    q,
+    (p) => `SELECT port_id, security_group_id FROM port_security_groups WHERE port_id IN (${p}) ORDER BY security_group_id`,
+    ids,
+  );
+  for (const m of memberships) groups.get(m.port_id)?.push(m.security_group_id);
+  const tags = await loadTags(q, 'ports', ids);
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    project_id: r.project_id,
+    tenant_id: r.project_id,
+    network_id: r.network_id,
+    mac_address: r.mac_address,
+    admin_state_up: r.admin_state_up === 1,
+    status: r.status,
+    device_id: r.device_id,
+    device_owner: r.device_owner,
+    fixed_ips: ips.get(r.id) ?? [],
+    allowed_address_pairs: JSON.parse(r.allowed_address_pairs) as AddressPair[],
+    extra_dhcp_opts: JSON.parse(r.extra_dhcp_opts) as ExtraDhcpOpt[],
+    security_groups: groups.get(r.id) ?? [],
+    port_security_enabled: r.port_security_enabled === 1,
+    'binding:host_id': r.binding_host_id,
+    'binding:vnic_type': r.binding_vnic_type,
+    'binding:vif_type': r.binding_vif_type,
+    'binding:profile': JSON.parse(r.binding_profile) as Record<string, unknown>,
+    'binding:vif_details': r.binding_host_id ? { port_filter: true, connectivity: 'l2' } : {},
+    tags: tags.get(r.id) ?? [],
+    revision_number: r.revision_number,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+  }));
+}
+
+function vifType(hostId: string): string {
+  return hostId === '' ? 'unbound' : 'ovs';
+}
+
+/** Internal options of `insertPort` for router, gateway and floating-IP ports. */
+export interface InsertPortOptions {
+  /** Owner of the port, bypassing the body; '' for gateway and floating-IP ports as Neutron. */
+  projectId?: string;
+  /** MAC prefix; defaults to Neutron's fa:16:3e. */
+  macPrefix?: readonly number[];
+  /** Skip the admin-only attribute check (internal callers acting for the system). */
+  trusted?: boolean;
+}
+
+async function replaceSecurityGroups(tx: Queryable, portId: string, groups: readonly string[]): Promise<void> {
+  await tx.run('DELETE FROM port_security_groups WHERE port_id = ?', [portId]);
+  for (const group of new Set(groups)) {
+    await tx.run('INSERT INTO port_security_groups (port_id, security_group_id) VALUES (?, ?)', [portId, group]);
+  }
+}
+
+function checkPortSecurity(enabled: boolean, pairs: readonly unknown[], groups: readonly string[] | undefined): void {
+  if (enabled) return;
+  if (pairs.length) throw new AddressPairAndPortSecurityRequired('Port security must be enabled to have allowed address pairs on a port');
+  if (groups?.length) {
+    throw new PortSecurityAndIPRequiredForSecurityGroups('Port security must be enabled and the port must have an IP address to use security groups');
+  }
+}
+
+/** The network a new port goes on, if ctx may attach to it (own, shared, or admin). */
+async function attachableNetwork(tx: Queryable, ctx: RequestContext, networkId: string): Promise<NetworkRow> {
+  const network = await getVisibleRow<NetworkRow>(tx, NETWORK_TABLE, ctx, networkId);
+  if (!ctx.isAdmin && network.project_id !== ctx.projectId && network.shared !== 1) {
+    throw new PolicyNotAuthorized(`(rule:create_port) is disallowed by policy: network ${networkId} is not shared`);
+  }
+  return network;
+}
+
+/** Inserts one port with its MAC, addresses and memberships in the caller's transaction; returns its id. */
+export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortCreate, options: InsertPortOptions = {}): Promise<string> {
+  if (!options.trusted) assertAdminFor(ctx, ADMIN_ONLY_PORT_ATTRIBUTES, body);
+  const network = await attachableNetwork(tx, ctx, body.network_id).catch((err: unknown) => {
+    throw err instanceof PortNotFound ? new NetworkNotFound(`Network ${body.network_id} could not be found.`) : err;
+  });
+  const projectId = options.projectId ?? owningProject(ctx, body);
+  const id = newId();
+  let mac: string;
+  if (body.mac_address !== undefined) {
+    mac = normalizeMac(body.mac_address);
+    await assertMacFree(tx, network.id, mac);
+  } else {
+    mac = await generateMac(tx, network.id, options.macPrefix ?? DEFAULT_MAC_PREFIX);
+  }
+  const portSecurity = body.port_security_enabled ?? network.port_security_enabled === 1;
+  const pairs = normalizeAddressPairs(body.allowed_address_pairs ?? [], mac);
+  checkPortSecurity(portSecurity, pairs, body.security_groups);
+  const hostId = body['binding:host_id'] ?? '';
+  const now = timestamp();
+  await tx.run(
+    `INSERT INTO ports (id, project_id, network_id, name, description, mac_address, admin_state_up, status, device_id, device_owner,
+       port_security_enabled, binding_host_id, binding_vnic_type, binding_vif_type, binding_profile, allowed_address_pairs,
+       extra_dhcp_opts, revision_number, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 'DOWN', ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+    [
+      id, projectId, network.id, body.name ?? '', body.description ?? '', mac, body.admin_state_up === false ? 0 : 1,
+      body.device_id ?? '', body.device_owner ?? '', portSecurity ? 1 : 0, hostId, body['binding:vnic_type'] ?? 'normal',
+      vifType(hostId), JSON.stringify(body['binding:profile'] ?? {}), JSON.stringify(pairs),
+      JSON.stringify(normalizeExtraDhcpOpts(body.extra_dhcp_opts ?? [])), now, now,
+    ],
+  );
+  await allocatePortAddresses(tx, { portId: id, networkId: network.id, mac, deviceOwner: body.device_owner ?? '' }, body.fixed_ips);
+  if (portSecurity && body.security_groups?.length) await replaceSecurityGroups(tx, id, body.security_groups);
+  if (body.tags?.length) await replaceTags(tx, 'ports', id, body.tags);
+  await appendChange(tx, 'port', id, 'create');
+  return id;
+}
+
+/** Deletes a port row and everything hanging off it (addresses cascade), with its outbox record. */
+export async function deletePortRows(tx: Queryable, portId: string): Promise<void> {
+  await deleteTags(tx, 'ports', portId);
+  await tx.run('DELETE FROM ports WHERE id = ?', [portId]);
+  await appendChange(tx, 'port', portId, 'delete');
+}
+
+/** The port service. */
+export interface PortService {
+  /** Creates all or none. */
+  createMany(ctx: RequestContext, bodies: PortCreate[]): Promise<Port[]>;
+  get(ctx: RequestContext, id: string): Promise<Port>;
+  list(ctx: RequestContext, query: ListQuery): Promise<ListPage<Port>>;
+  update(ctx: RequestContext, id: string, body: PortUpdate, ifRevision?: number): Promise<Port>;
+  delete(ctx: RequestContext, id: string, ifRevision?: number): Promise<void>;
+}
+
+/** Builds the port service over a store. */
+export function createPortService(store: Store, config: ServerConfig): PortService {
+  const readMany = async (q: Queryable, ctx: RequestContext, ids: string[]) => {
+    const rows: PortRow[] = [];
+    for (const chunk of chunks(ids, 500)) {
+      rows.push(...(await q.all<PortRow>(`SELECT * FROM ports WHERE id IN (${chunk.map(() => '?').join(',')})`, chunk)));
+    }
+    const byId = new Map((await hydratePorts(q, rows)).map((p) => [p.id, p]));
+    return ids.map((id) => byId.get(id) as Port);
+  };
+  const read = async (q: Queryable, ctx: RequestContext, id: string) => {
+    const row = await getVisibleRow<PortRow>(q, PORT_TABLE, ctx, id);
+    return (await hydratePorts(q, [row]))[0] as Port;
+  };
+
+  return {
+    createMany: (ctx, bodies) =>
+      store.write(async (tx) => {
+        const ids: string[] = [];
+        for (const body of bodies) ids.push(await insertPort(tx, ctx, body, { macPrefix: config.macPrefix }));
+        return readMany(tx, ctx, ids);
+      }),
+
+    get: (ctx, id) => store.read((q) => read(q, ctx, id)),
+
+    list: (ctx, query) =>
+      store.read(async (q) => {
+        const { rows, hasMore } = await listRows<PortRow>(q, PORT_TABLE, ctx, query);
+        return { items: await hydratePorts(q, rows), hasMore };
+      }),
+
+    update: (ctx, id, body, ifRevision) =>
+      store.write(async (tx) => {
+        const row = await getVisibleRow<PortRow>(tx, PORT_TABLE, ctx, id);
+        assertOwner(ctx, row.project_id, 'update', 'port', id);
+        assertAdminFor(ctx, ADMIN_ONLY_PORT_ATTRIBUTES, body);
+        checkRevision('port', id, row.revision_number, ifRevision);
+        let mac = row.mac_address;
+        if (body.mac_address !== undefined && normalizeMac(body.mac_address) !== mac) {
+          if (row.binding_host_id !== '') throw new PortBound(`Cannot change the MAC address of port ${id}: it is bound to host ${row.binding_host_id}`);
+          mac = normalizeMac(body.mac_address);
+          await assertMacFree(tx, row.network_id, mac);
+        }
+        const portSecurity = body.port_security_enabled ?? row.port_security_enabled === 1;
+        const pairs = body.allowed_address_pairs
+          ? normalizeAddressPairs(body.allowed_address_pairs, mac)
+          : (JSON.parse(row.allowed_address_pairs) as AddressPair[]);
+        const currentGroups = (await tx.all<{ g: string }>('SELECT security_group_id AS g FROM port_security_groups WHERE port_id = ?', [id])).map((r) => r.g);
+        const groups = body.security_groups ?? currentGroups;
+        checkPortSecurity(portSecurity, pairs, groups);
+        const hostId = body['binding:host_id'] ?? row.binding_host_id;
+        const deviceOwner = body.device_owner ?? row.device_owner;
+        await tx.run(
+          `UPDATE ports SET name = ?, description = ?, mac_address = ?, admin_state_up = ?, status = ?, device_id = ?, device_owner = ?,
+             port_security_enabled = ?, binding_host_id = ?, binding_vnic_type = ?, binding_vif_type = ?, binding_profile = ?,
+             allowed_address_pairs = ?, extra_dhcp_opts = ?, revision_number = revision_number + 1, updated_at = ? WHERE id = ?`,
+          [
+            body.name ?? row.name, body.description ?? row.description, mac,
+            body.admin_state_up === undefined ? row.admin_state_up : body.admin_state_up ? 1 : 0,
+            // A port moved to another host is down until that host has programmed it.
+            hostId === row.binding_host_id ? row.status : 'DOWN',
+            body.device_id ?? row.device_id, deviceOwner, portSecurity ? 1 : 0, hostId,
+            body['binding:vnic_type'] ?? row.binding_vnic_type, vifType(hostId),
+            body['binding:profile'] === undefined ? row.binding_profile : JSON.stringify(body['binding:profile']),
+            JSON.stringify(pairs),
+            body.extra_dhcp_opts === undefined ? row.extra_dhcp_opts : JSON.stringify(normalizeExtraDhcpOpts(body.extra_dhcp_opts)),
+            timestamp(), id,
+          ],
+        );
+        const target = { portId: id, networkId: row.network_id, mac, deviceOwner };
+        if (body.fixed_ips !== undefined) await reallocatePortAddresses(tx, target, body.fixed_ips);
+        if (mac !== row.mac_address) await refreshAutoAddresses(tx, target);
+        await replaceSecurityGroups(tx, id, groups);
+        await appendChange(tx, 'port', id, 'update');
+        return read(tx, ctx, id);
+      }),
+
+    delete: (ctx, id, ifRevision) =>
+      store.write(async (tx) => {
+        const row = await getVisibleRow<PortRow>(tx, PORT_TABLE, ctx, id);
+        assertOwner(ctx, row.project_id, 'delete', 'port', id);
+        checkRevision('port', id, row.revision_number, ifRevision);
+        if (SERVICE_DEVICE_OWNERS.includes(row.device_owner)) {
+          throw new ServicePortInUse(`Port ${id} cannot be deleted directly via the port API: it has device owner ${row.device_owner}.`);
+        }
+        await deletePortRows(tx, id);
+      }),
+  };
+}
+
+/** After a MAC change, SLAAC addresses (EUI-64 of the MAC) are derived again. */
+async function refreshAutoAddresses(tx: Queryable, target: AddressTarget): Promise<void> {
+  const auto = (await networkSubnets(tx, target.networkId)).filter((s) => isAutoAddressSubnet(s.ipv6_address_mode));
+  for (const subnet of auto) await tx.run('DELETE FROM ip_allocations WHERE port_id = ? AND subnet_id = ?', [target.portId, subnet.id]);
+  await reallocatePortAddresses(tx, target, await portAddresses(tx, target.portId));
+}

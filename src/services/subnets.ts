@@ -1,0 +1,229 @@
+/**
+ * Subnets: validated layout (CIDR, gateway, pools, DNS, host routes), no overlap within a network,
+ * update of the mutable fields, delete refused while any address of it is allocated. A subnet change
+ * bumps its network's revision, as Neutron does.
+ */
+import type { RequestContext } from '../domain/context.js';
+import { InvalidInput, NetworkNotFound, SubnetInUse, SubnetNotFound } from '../domain/errors.js';
+import { cidrsOverlap, formatCidr, formatIp, parseCidr, type Cidr, type IpVersion } from '../domain/ip.js';
+import type { ListPage, ListQuery } from '../domain/list-query.js';
+import {
+  formatPools,
+  subnetLayout,
+  validateDnsNameservers,
+  validateGateway,
+  validateHostRoutes,
+  validateIpv6Modes,
+  validatePools,
+  type AllocationPool,
+  type Ipv6Mode,
+  type Subnet,
+  type SubnetCreate,
+  type SubnetUpdate,
+} from '../domain/subnet.js';
+import { appendChange } from '../store/outbox.js';
+import type { Queryable, Store } from '../store/store.js';
+import { assertOwner, owningProject } from './access.js';
+import { NETWORK_TABLE, touchNetwork, type NetworkRow } from './networks.js';
+import { checkRevision, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
+import { getVisibleRow, listRows, type TableSpec } from './table-list.js';
+
+/** A row of the subnets table. */
+export interface SubnetRow {
+  id: string;
+  project_id: string;
+  network_id: string;
+  name: string;
+  description: string;
+  ip_version: number;
+  cidr: string;
+  gateway_ip: string | null;
+  enable_dhcp: number;
+  ipv6_ra_mode: Ipv6Mode | null;
+  ipv6_address_mode: Ipv6Mode | null;
+  allocation_pools: string;
+  dns_nameservers: string;
+  host_routes: string;
+  ipam_cursor: string | null;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Listing spec: non-admins see their own subnets and those of shared or external networks. */
+export const SUBNET_TABLE: TableSpec = {
+  table: 'subnets',
+  tagType: 'subnets',
+  columns: {
+    id: { column: 'id', kind: 'string' },
+    name: { column: 'name', kind: 'string' },
+    description: { column: 'description', kind: 'string' },
+    project_id: { column: 'project_id', kind: 'string' },
+    tenant_id: { column: 'project_id', kind: 'string' },
+    network_id: { column: 'network_id', kind: 'string' },
+    ip_version: { column: 'ip_version', kind: 'int' },
+    cidr: { column: 'cidr', kind: 'string' },
+    gateway_ip: { column: 'gateway_ip', kind: 'string', nullable: true },
+    enable_dhcp: { column: 'enable_dhcp', kind: 'bool' },
+    ipv6_ra_mode: { column: 'ipv6_ra_mode', kind: 'string', nullable: true },
+    ipv6_address_mode: { column: 'ipv6_address_mode', kind: 'string', nullable: true },
+    revision_number: { column: 'revision_number', kind: 'int' },
+    created_at: { column: 'created_at', kind: 'string' },
+    updated_at: { column: 'updated_at', kind: 'string' },
+  },
+  visibility: (ctx) =>
+    ctx.isAdmin
+      ? undefined
+      : {
+          sql: '(t.project_id = ? OR EXISTS (SELECT 1 FROM networks n WHERE n.id = t.network_id AND (n.shared = 1 OR n.router_external = 1)))',
+          params: [ctx.projectId],
+        },
+  notFound: (id) => new SubnetNotFound(`Subnet ${id} could not be found.`),
+};
+
+/** Turns rows into API objects (tags in one query). */
+export async function hydrateSubnets(q: Queryable, rows: SubnetRow[]): Promise<Subnet[]> {
+  const tags = await loadTags(q, 'subnets', rows.map((r) => r.id));
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    project_id: r.project_id,
+    tenant_id: r.project_id,
+    network_id: r.network_id,
+    ip_version: r.ip_version as IpVersion,
+    cidr: r.cidr,
+    gateway_ip: r.gateway_ip,
+    enable_dhcp: r.enable_dhcp === 1,
+    ipv6_ra_mode: r.ipv6_ra_mode,
+    ipv6_address_mode: r.ipv6_address_mode,
+    allocation_pools: JSON.parse(r.allocation_pools) as AllocationPool[],
+    dns_nameservers: JSON.parse(r.dns_nameservers) as string[],
+    host_routes: JSON.parse(r.host_routes) as Subnet['host_routes'],
+    subnetpool_id: null,
+    service_types: [],
+    tags: tags.get(r.id) ?? [],
+    revision_number: r.revision_number,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+  }));
+}
+
+/** The subnet service. */
+export interface SubnetService {
+  /** Creates all or none. */
+  createMany(ctx: RequestContext, bodies: SubnetCreate[]): Promise<Subnet[]>;
+  get(ctx: RequestContext, id: string): Promise<Subnet>;
+  list(ctx: RequestContext, query: ListQuery): Promise<ListPage<Subnet>>;
+  update(ctx: RequestContext, id: string, body: SubnetUpdate, ifRevision?: number): Promise<Subnet>;
+  delete(ctx: RequestContext, id: string, ifRevision?: number): Promise<void>;
+}
+
+async function assertNoOverlap(q: Queryable, networkId: string, cidr: Cidr): Promise<void> {
+  const others = await q.all<{ id: string; cidr: string }>('SELECT id, cidr FROM subnets WHERE network_id = ?', [networkId]);
+  for (const other of others) {
+    if (cidrsOverlap(cidr, parseCidr(other.cidr, false) as Cidr)) {
+      throw new InvalidInput(
+        `Invalid input for operation: Requested subnet with cidr: ${formatCidr(cidr)} for network: ${networkId} overlaps with subnet ${other.id} (${other.cidr}).`,
+      );
+    }
+  }
+}
+
+/** Inserts one subnet in the caller's transaction; returns its id. */
+async function insertSubnet(tx: Queryable, ctx: RequestContext, body: SubnetCreate): Promise<string> {
+  const network = await getVisibleRow<NetworkRow>(tx, NETWORK_TABLE, ctx, body.network_id).catch(() => {
+    throw new NetworkNotFound(`Network ${body.network_id} could not be found.`);
+  });
+  assertOwner(ctx, network.project_id, 'create', 'subnet', body.network_id);
+  const projectId = owningProject(ctx, body);
+  validateIpv6Modes(body.ip_version as IpVersion, body.ipv6_ra_mode, body.ipv6_address_mode);
+  const layout = subnetLayout(body);
+  await assertNoOverlap(tx, body.network_id, layout.cidr);
+  const id = newId();
+  const now = timestamp();
+  await tx.run(
+    `INSERT INTO subnets (id, project_id, network_id, name, description, ip_version, cidr, gateway_ip, enable_dhcp,
+       ipv6_ra_mode, ipv6_address_mode, allocation_pools, dns_nameservers, host_routes, ipam_cursor, revision_number, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?)`,
+    [
+      id, projectId, body.network_id, body.name ?? '', body.description ?? '', layout.cidr.version, formatCidr(layout.cidr),
+      layout.gatewayIp, body.enable_dhcp === false ? 0 : 1, body.ipv6_ra_mode ?? null, body.ipv6_address_mode ?? null,
+      JSON.stringify(formatPools(layout.cidr.version, layout.pools)), JSON.stringify(layout.dnsNameservers),
+      JSON.stringify(layout.hostRoutes), now, now,
+    ],
+  );
+  if (body.tags?.length) await replaceTags(tx, 'subnets', id, body.tags);
+  await touchNetwork(tx, body.network_id);
+  await appendChange(tx, 'subnet', id, 'create');
+  return id;
+}
+
+/** Builds the subnet service over a store. */
+export function createSubnetService(store: Store): SubnetService {
+  const read = async (q: Queryable, ctx: RequestContext, id: string) => {
+    const row = await getVisibleRow<SubnetRow>(q, SUBNET_TABLE, ctx, id);
+    return (await hydrateSubnets(q, [row]))[0] as Subnet;
+  };
+
+  return {
+    createMany: (ctx, bodies) =>
+      store.write(async (tx) => {
+        const created: Subnet[] = [];
+        for (const body of bodies) created.push(await read(tx, ctx, await insertSubnet(tx, ctx, body)));
+        return created;
+      }),
+
+    get: (ctx, id) => store.read((q) => read(q, ctx, id)),
+
+    list: (ctx, query) =>
+      store.read(async (q) => {
+        const { rows, hasMore } = await listRows<SubnetRow>(q, SUBNET_TABLE, ctx, query);
+        return { items: await hydrateSubnets(q, rows), hasMore };
+      }),
+
+    update: (ctx, id, body, ifRevision) =>
+      store.write(async (tx) => {
+        const row = await getVisibleRow<SubnetRow>(tx, SUBNET_TABLE, ctx, id);
+        assertOwner(ctx, row.project_id, 'update', 'subnet', id);
+        checkRevision('subnet', id, row.revision_number, ifRevision);
+        const cidr = parseCidr(row.cidr, false) as Cidr;
+        const gatewayIp = body.gateway_ip === undefined ? row.gateway_ip : body.gateway_ip;
+        const gateway = gatewayIp === null ? null : validateGateway(gatewayIp, cidr);
+        const pools = body.allocation_pools
+          ? validatePools(body.allocation_pools, cidr, gateway)
+          : validatePools(JSON.parse(row.allocation_pools) as AllocationPool[], cidr, gateway);
+        const dns = body.dns_nameservers ? validateDnsNameservers(body.dns_nameservers) : (JSON.parse(row.dns_nameservers) as string[]);
+        const routes = body.host_routes ? validateHostRoutes(body.host_routes, cidr.version) : JSON.parse(row.host_routes);
+        const cursorStillValid = body.allocation_pools === undefined;
+        await tx.run(
+          `UPDATE subnets SET name = ?, description = ?, gateway_ip = ?, enable_dhcp = ?, allocation_pools = ?, dns_nameservers = ?,
+             host_routes = ?, ipam_cursor = ?, revision_number = revision_number + 1, updated_at = ? WHERE id = ?`,
+          [
+            body.name ?? row.name, body.description ?? row.description,
+            gateway === null ? null : formatIp({ version: cidr.version, value: gateway }), body.enable_dhcp === undefined ? row.enable_dhcp : body.enable_dhcp ? 1 : 0,
+            JSON.stringify(formatPools(cidr.version, pools)), JSON.stringify(dns), JSON.stringify(routes),
+            cursorStillValid ? row.ipam_cursor : null, timestamp(), id,
+          ],
+        );
+        await touchNetwork(tx, row.network_id);
+        await appendChange(tx, 'subnet', id, 'update');
+        return read(tx, ctx, id);
+      }),
+
+    delete: (ctx, id, ifRevision) =>
+      store.write(async (tx) => {
+        const row = await getVisibleRow<SubnetRow>(tx, SUBNET_TABLE, ctx, id);
+        assertOwner(ctx, row.project_id, 'delete', 'subnet', id);
+        checkRevision('subnet', id, row.revision_number, ifRevision);
+        const used = await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM ip_allocations WHERE subnet_id = ?', [id]);
+        if (used && Number(used.n) > 0) {
+          throw new SubnetInUse(`Unable to complete operation on subnet ${id}: ${used.n} port(s) have an IP allocation from this subnet.`);
+        }
+        await deleteTags(tx, 'subnets', id);
+        await tx.run('DELETE FROM subnets WHERE id = ?', [id]);
+        await touchNetwork(tx, row.network_id);
+        await appendChange(tx, 'subnet', id, 'delete');
+      }),
+  };
+}
