@@ -6,10 +6,12 @@
 import { Command } from 'commander';
 import type { RegisterCommand } from './command-group.js';
 import { registerBenchApi } from './commands/bench-api.js';
+import { registerTestbed } from './commands/testbed.js';
 
 /** Every subcommand of `alcor`, in help order. */
 const COMMANDS: RegisterCommand[] = [
   registerBenchApi, // alcor bench api
+  registerTestbed, // alcor testbed up|down|vm
 ];
 
 const program = new Command()

@@ -1,0 +1,302 @@
+/**
+ * The multi-host testbed: N simulated hosts (see ovs-host.ts) joined by an underlay Linux bridge that
+ * lives in its own namespace, plus VM namespaces plugged into the hosts' br-int (see vm.ts).
+ *
+ * Everything a run creates is named with a run-specific prefix (`atb` + 5 hex digits) and recorded in
+ * `<stateRoot>/<prefix>/run.json`, with the pid of the process that owns the run. `destroy()` removes a
+ * run; `cleanupStale()` removes runs whose owner died (a killed test) and namespaces left without a
+ * state file, so a failed run never poisons the next one.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { processAlive, run, runIn } from './exec.js';
+import { OvsHost, type OvsHostSpec } from './ovs-host.js';
+import { UDHCPC_SCRIPT, Vm, type VmSpec } from './vm.js';
+
+/** Prefix every testbed name starts with. */
+export const TESTBED_PREFIX = 'atb';
+
+/** Options of a new testbed. */
+export interface TestbedOptions {
+  /** Number of hosts. @default 2 */
+  hosts?: number;
+  /** Where run state lives. @default $ALCOR_TESTBED_DIR or /run/alcor-testbed */
+  stateRoot?: string;
+  /** Owner pid recorded for stale detection; 0 = persistent (only `down` removes it). @default process.pid */
+  ownerPid?: number;
+  /** Underlay /24 the hosts get addresses in (isolated inside the run's namespaces). @default 192.168.250 */
+  underlayNet?: string;
+}
+
+/** The run state file. */
+interface RunState {
+  prefix: string;
+  ownerPid: number;
+  createdAt: string;
+  hosts: OvsHostSpec[];
+  vms: VmSpec[];
+  /** Pids of agents started for the run (killed on destroy). */
+  agentPids: number[];
+}
+
+/** Default directory for run state. */
+export function defaultStateRoot(): string {
+  return process.env.ALCOR_TESTBED_DIR ?? '/run/alcor-testbed';
+}
+
+/** A live testbed run. */
+export class Testbed {
+  readonly hosts: OvsHost[];
+  readonly vms = new Map<string, Vm>();
+
+  private constructor(
+    private readonly state: RunState,
+    private readonly dir: string,
+  ) {
+    this.hosts = state.hosts.map((spec) => new OvsHost(spec));
+    for (const spec of state.vms) this.vms.set(spec.name, this.vmFromSpec(spec));
+  }
+
+  /** The run's name prefix. */
+  get prefix(): string {
+    return this.state.prefix;
+  }
+  /** Directory holding the run's state, OVS rundirs and logs. */
+  get stateDir(): string {
+    return this.dir;
+  }
+
+  /** Creates the underlay and the hosts with their OVS daemons and bridges. */
+  static async create(options: TestbedOptions = {}): Promise<Testbed> {
+    const root = options.stateRoot ?? defaultStateRoot();
+    const prefix = `${TESTBED_PREFIX}${randomBytes(3).toString('hex').slice(0, 5)}`;
+    const dir = join(root, prefix);
+    mkdirSync(dir, { recursive: true });
+    const count = options.hosts ?? 2;
+    const net = options.underlayNet ?? '192.168.250';
+    const state: RunState = {
+      prefix,
+      ownerPid: options.ownerPid ?? process.pid,
+      createdAt: new Date().toISOString(),
+      hosts: Array.from({ length: count }, (_, i) => ({
+        name: `h${i + 1}`,
+        netns: `${prefix}-h${i + 1}`,
+        rundir: join(dir, `h${i + 1}`),
+        underlayIp: `${net}.${10 + i + 1}`,
+        underlayPrefix: 24,
+      })),
+      vms: [],
+      agentPids: [],
+    };
+    writeFileSync(join(dir, 'udhcpc.sh'), UDHCPC_SCRIPT, { mode: 0o755 });
+    const testbed = new Testbed(state, dir);
+    testbed.save();
+    try {
+      const underlay = `${prefix}-ul`;
+      await run('ip', ['netns', 'add', underlay]);
+      await runIn(underlay, 'ip', ['link', 'add', 'br0', 'type', 'bridge']);
+      await runIn(underlay, 'ip', ['link', 'set', 'br0', 'up']);
+      await runIn(underlay, 'ip', ['link', 'set', 'lo', 'up']);
+      await Promise.all(testbed.hosts.map((host, i) => testbed.createHost(host, underlay, i + 1)));
+    } catch (err) {
+      await testbed.destroy();
+      throw err;
+    }
+    return testbed;
+  }
+
+  /** Re-opens a run created by another process (e.g. `alcor testbed vm` after `alcor testbed up`). */
+  static open(prefix: string, stateRoot = defaultStateRoot()): Testbed {
+    const dir = join(stateRoot, prefix);
+    const state = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunState;
+    return new Testbed(state, dir);
+  }
+
+  /** Prefixes of the runs recorded under a state root. */
+  static list(stateRoot = defaultStateRoot()): string[] {
+    try {
+      return readdirSync(stateRoot).filter((name) => name.startsWith(TESTBED_PREFIX));
+    } catch {
+      return [];
+    }
+  }
+
+  private async createHost(host: OvsHost, underlay: string, index: number): Promise<void> {
+    await run('ip', ['netns', 'add', host.netns]);
+    await host.exec('ip', ['link', 'set', 'lo', 'up']);
+    await run('ip', ['link', 'add', 'ul0', 'netns', host.netns, 'type', 'veth', 'peer', 'name', `h${index}`, 'netns', underlay]);
+    await runIn(underlay, 'ip', ['link', 'set', `h${index}`, 'master', 'br0', 'up']);
+    await host.exec('ip', ['link', 'set', 'ul0', 'up']);
+    await host.startDaemons();
+    await host.setupBridges('ul0');
+  }
+
+  /** The host with this name (`h1`...). */
+  host(name: string): OvsHost {
+    const host = this.hosts.find((h) => h.name === name);
+    if (!host) throw new Error(`testbed ${this.prefix}: no host ${name}`);
+    return host;
+  }
+
+  /**
+   * Creates a VM namespace for a port: eth0 with the port's MAC and MTU 1450, its veth peer plugged into
+   * the host's br-int with `external_ids:iface-id=<portId>`.
+   */
+  async addVm(options: { name: string; host: string; portId: string; mac: string; mtu?: number }): Promise<Vm> {
+    const host = this.host(options.host);
+    const spec: VmSpec = {
+      name: options.name,
+      netns: `${this.prefix}-${options.name}`,
+      host: host.name,
+      portId: options.portId,
+      mac: options.mac.toLowerCase(),
+      tap: `tap${options.portId.replace(/-/g, '').slice(0, 11)}`,
+    };
+    const mtu = String(options.mtu ?? 1450);
+    this.state.vms.push(spec);
+    this.save();
+    await run('ip', ['netns', 'add', spec.netns]);
+    await run('ip', ['link', 'add', 'eth0', 'netns', spec.netns, 'type', 'veth', 'peer', 'name', spec.tap, 'netns', host.netns]);
+    await runIn(spec.netns, 'ip', ['link', 'set', 'lo', 'up']);
+    await runIn(spec.netns, 'ip', ['link', 'set', 'eth0', 'address', spec.mac, 'mtu', mtu, 'up']);
+    // The userspace datapath reads frames from the veth with AF_PACKET and does not complete
+    // checksums the kernel left to "hardware"; make the VM's kernel compute them itself.
+    await runIn(spec.netns, 'ethtool', ['-K', 'eth0', 'tx', 'off'], { allowFailure: true });
+    await host.exec('ip', ['link', 'set', spec.tap, 'mtu', mtu, 'up']);
+    await this.plugVm(spec, host);
+    const vm = this.vmFromSpec(spec);
+    this.vms.set(spec.name, vm);
+    return vm;
+  }
+
+  private async plugVm(spec: VmSpec, host: OvsHost): Promise<void> {
+    await host.ensureBrInt();
+    await host.vsctl([
+      '--', '--may-exist', 'add-port', 'br-int', spec.tap,
+      '--', 'set', 'Interface', spec.tap,
+      `external_ids:iface-id=${spec.portId}`, `external_ids:attached-mac=${spec.mac}`,
+      'external_ids:iface-status=active', `external_ids:vm-id=${spec.name}`,
+    ]);
+  }
+
+  /** Unplugs a VM's port from br-int and removes the VM namespace. */
+  async removeVm(name: string): Promise<void> {
+    const vm = this.vms.get(name);
+    if (!vm) return;
+    await vm.host.vsctl(['--if-exists', 'del-port', 'br-int', vm.spec.tap]).catch(() => undefined);
+    await killNamespaceProcesses(vm.netns);
+    await run('ip', ['netns', 'del', vm.netns], { allowFailure: true });
+    this.vms.delete(name);
+    this.state.vms = this.state.vms.filter((v) => v.name !== name);
+    this.save();
+  }
+
+  /** Records a process (e.g. an agent) to kill on destroy. */
+  trackPid(pid: number): void {
+    this.state.agentPids.push(pid);
+    this.save();
+  }
+
+  /** Removes everything of the run: processes, namespaces, state directory. */
+  async destroy(): Promise<void> {
+    await destroyRun(this.state, this.dir);
+  }
+
+  private vmFromSpec(spec: VmSpec): Vm {
+    return new Vm(spec, this.host(spec.host), join(this.dir, 'udhcpc.sh'), join(this.dir, `${spec.name}.lease`));
+  }
+
+  private save(): void {
+    writeFileSync(join(this.dir, 'run.json'), JSON.stringify(this.state, null, 2));
+  }
+}
+
+/** Kills every process in a namespace (all of them were started by the testbed), TERM then KILL. */
+async function killNamespaceProcesses(netns: string): Promise<void> {
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    const result = await run('ip', ['netns', 'pids', netns], { allowFailure: true });
+    const pids = result.stdout.split('\n').map(Number).filter((p) => p > 0);
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // Already gone.
+      }
+    }
+    await waitUntilGone(pids, 2000);
+  }
+}
+
+async function waitUntilGone(pids: number[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some(processAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+}
+
+/** Kills a recorded agent pid, but only if it still is one of ours (pids get reused). */
+function killAgent(pid: number): void {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (cmdline.includes('alcor-agent')) process.kill(pid, 'SIGKILL');
+  } catch {
+    // Not running.
+  }
+}
+
+async function destroyRun(state: RunState, dir: string): Promise<void> {
+  for (const pid of state.agentPids) killAgent(pid);
+  const names = await testbedNamespaces(state.prefix);
+  // VMs first, then hosts (their OVS daemons), then the underlay.
+  const order = (ns: string) => (ns.endsWith('-ul') ? 2 : /-h\d+$/.test(ns) ? 1 : 0);
+  names.sort((a, b) => order(a) - order(b));
+  for (const ns of names) {
+    await killNamespaceProcesses(ns);
+    await run('ip', ['netns', 'del', ns], { allowFailure: true });
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Network namespaces whose name starts with `prefix`. */
+async function testbedNamespaces(prefix: string): Promise<string[]> {
+  const result = await run('ip', ['netns', 'list'], { allowFailure: true });
+  return result.stdout
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name.startsWith(prefix));
+}
+
+/**
+ * Removes leftovers of earlier runs: runs whose owner process died, and testbed namespaces that no
+ * state file accounts for. Runs with a live owner, or persistent runs (owner 0), are left alone unless
+ * `all` is set. Returns the prefixes removed.
+ */
+export async function cleanupStale(options: { stateRoot?: string; all?: boolean } = {}): Promise<string[]> {
+  const root = options.stateRoot ?? defaultStateRoot();
+  const removed: string[] = [];
+  const known = new Set<string>();
+  for (const prefix of Testbed.list(root)) {
+    const dir = join(root, prefix);
+    let state: RunState;
+    try {
+      state = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunState;
+    } catch {
+      state = { prefix, ownerPid: -1, createdAt: '', hosts: [], vms: [], agentPids: [] };
+    }
+    const stale = options.all || (state.ownerPid !== 0 && !processAlive(state.ownerPid));
+    if (!stale) {
+      known.add(prefix);
+      continue;
+    }
+    await destroyRun(state, dir);
+    removed.push(prefix);
+  }
+  for (const ns of await testbedNamespaces(TESTBED_PREFIX)) {
+    const prefix = ns.split('-')[0] ?? ns;
+    if (known.has(prefix)) continue;
+    await killNamespaceProcesses(ns);
+    await run('ip', ['netns', 'del', ns], { allowFailure: true });
+    if (!removed.includes(prefix)) removed.push(prefix);
+  }
+  return removed;
+}
