@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { SCHEMA_VERSION } from '../../../src/store/migrations.js';
 import { appendChange } from '../../../src/store/outbox.js';
 import type { Store } from '../../../src/store/store.js';
+import { widenRaceWindow } from '../../harness/race.js';
 import { POSTGRES, SQLITE, withStores, type EngineUnderTest } from './engines.js';
 
 const COUNTER_DDL = 'CREATE TABLE contract_counter (id TEXT PRIMARY KEY, v {{bigint}} NOT NULL)';
@@ -16,11 +17,6 @@ async function ddl(store: Store, ...statements: string[]): Promise<void> {
   await store.write(async (tx) => {
     for (const s of statements) await tx.run(s.replace('{{bigint}}', store.engine === 'postgres' ? 'BIGINT' : 'INTEGER'));
   });
-}
-
-/** Keeps a transaction open a little, deliberately widening the window in which concurrent writers overlap. */
-function holdTransactionOpen(maxMs: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * maxMs)));
 }
 
 function contract(engine: EngineUnderTest): void {
@@ -78,7 +74,7 @@ function contract(engine: EngineUnderTest): void {
           Array.from({ length: writers }, (_, i) =>
             (stores[i % stores.length] as Store).write(async (tx) => {
               const row = await tx.get<{ v: number }>('SELECT v FROM contract_counter WHERE id = ?', ['k']);
-              await holdTransactionOpen(5);
+              await widenRaceWindow(5);
               await tx.run('UPDATE contract_counter SET v = ? WHERE id = ?', [(row?.v ?? 0) + 1, 'k']);
             }),
           ),
@@ -101,7 +97,7 @@ function contract(engine: EngineUnderTest): void {
                 'SELECT COALESCE(MIN(slot + 1), 1) AS s FROM contract_slots WHERE slot + 1 NOT IN (SELECT slot FROM contract_slots)',
               );
               const slot = (await tx.get('SELECT 1 AS x FROM contract_slots WHERE slot = ?', [1])) ? (row?.s ?? 1) : 1;
-              await holdTransactionOpen(3);
+              await widenRaceWindow(3);
               await tx.run('INSERT INTO contract_slots (slot, owner) VALUES (?, ?)', [slot, `w${i}`]);
               return slot;
             }),
@@ -130,7 +126,7 @@ function contract(engine: EngineUnderTest): void {
             Array.from({ length: writers }, (_, i) =>
               (stores[i % stores.length] as Store).write(async (tx) => {
                 await appendChange(tx, 'contract', `r${i}`, 'create');
-                await holdTransactionOpen(8);
+                await widenRaceWindow(8);
                 await appendChange(tx, 'contract', `r${i}`, 'update');
               }),
             ),
