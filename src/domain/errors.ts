@@ -186,3 +186,5 @@ export const AuthServiceUnavailable = define('HTTPServiceUnavailable', 503);
 export const PortBound = define('PortBound', 409);
 /** No such agent (host registry, GET /v2.0/agents/{id}). */
 export const AgentNotFound = define('AgentNotFound', 404);
+/** The replica is not ready (a dependency is unreachable, or it is draining for shutdown): GET /readyz. */
+export const ServiceUnavailable = define('ServiceUnavailable', 503);
