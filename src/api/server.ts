@@ -15,9 +15,11 @@ import { ipAvailabilityRoutes } from './routes/ip-availability.js';
 import { networkRoutes } from './routes/networks.js';
 import { portRoutes } from './routes/ports.js';
 import { subnetRoutes } from './routes/subnets.js';
+import { extensionRoutes } from './routes/extensions.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { securityGroupRuleRoutes } from './routes/security-group-rules.js';
 import { securityGroupRoutes } from './routes/security-groups.js';
+import { tagRoutes } from './routes/tags.js';
 import { versionRoutes } from './routes/versions.js';
 
 /** Alcor collection names and the Neutron collections they alias. */
@@ -96,6 +98,8 @@ export async function buildApiServer({ config, services, logger }: ApiServerOpti
   await app.register(securityGroupRoutes, { prefix: '/v2.0', securityGroups: services.securityGroups });
   await app.register(securityGroupRuleRoutes, { prefix: '/v2.0', securityGroupRules: services.securityGroupRules });
   await app.register(quotaRoutes, { prefix: '/v2.0', quotas: services.quotas });
+  await app.register(tagRoutes, { prefix: '/v2.0', tags: services.tags });
+  await app.register(extensionRoutes, { prefix: '/v2.0' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

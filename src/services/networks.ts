@@ -10,6 +10,7 @@ import type { Network, NetworkCreate, NetworkType, NetworkUpdate } from '../doma
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { assertAdminFor, assertOwner, owningProject } from './access.js';
+import { checkQuota } from './quotas.js';
 import { allocateSegment, defaultMtu } from './segments.js';
 import { checkRevision, chunks, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
 import { getVisibleRow, listRows, type TableSpec } from './table-list.js';
@@ -215,6 +216,7 @@ export function createNetworkService(store: Store, config: ServerConfig): Networ
 async function insertNetwork(tx: Queryable, ctx: RequestContext, body: NetworkCreate, config: ServerConfig): Promise<string> {
   assertAdminFor(ctx, ADMIN_ONLY, body);
   const projectId = owningProject(ctx, body);
+  await checkQuota(tx, projectId, 'network', 1);
   const segment = await allocateSegment(tx, config, {
     networkType: body['provider:network_type'],
     physicalNetwork: body['provider:physical_network'],

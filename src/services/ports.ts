@@ -33,6 +33,8 @@ import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { assertAdminFor, assertOwner, owningProject } from './access.js';
 import { assertMacFree, DEFAULT_MAC_PREFIX, generateMac } from './mac.js';
+import { checkQuota } from './quotas.js';
+import { loadPortSecurityGroups, resolvePortSecurityGroups } from './security-groups.js';
 import { NETWORK_TABLE, type NetworkRow } from './networks.js';
 import { allocatePortAddresses, networkSubnets, portAddresses, reallocatePortAddresses, type AddressTarget } from './port-addresses.js';
 import { isAutoAddressSubnet } from '../domain/subnet.js';
@@ -139,19 +141,13 @@ export async function hydratePorts(q: Queryable, rows: PortRow[]): Promise<Port[
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const ips = new Map<string, FixedIp[]>(ids.map((id) => [id, []]));
-  const groups = new Map<string, string[]>(ids.map((id) => [id, []]));
   const allocations = await loadByPort<FixedIp>(
     q,
     (p) => `SELECT port_id, subnet_id, ip_address FROM ip_allocations WHERE port_id IN (${p}) ORDER BY port_id, position`,
     ids,
   );
   for (const a of allocations) ips.get(a.port_id)?.push({ subnet_id: a.subnet_id, ip_address: a.ip_address });
-  const memberships = await loadByPort<{ security_group_id: string }>(
-    q,
-    (p) => `SELECT port_id, security_group_id FROM port_security_groups WHERE port_id IN (${p}) ORDER BY security_group_id`,
-    ids,
-  );
-  for (const m of memberships) groups.get(m.port_id)?.push(m.security_group_id);
+  const groups = await loadPortSecurityGroups(q, ids);
   const tags = await loadTags(q, 'ports', ids);
   return rows.map((r) => ({
     id: r.id,
@@ -235,9 +231,11 @@ export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortC
   } else {
     mac = await generateMac(tx, network.id, options.macPrefix ?? DEFAULT_MAC_PREFIX);
   }
+  await checkQuota(tx, projectId, 'port', 1);
   const portSecurity = body.port_security_enabled ?? network.port_security_enabled === 1;
   const pairs = normalizeAddressPairs(body.allowed_address_pairs ?? [], mac);
   checkPortSecurity(portSecurity, pairs, body.security_groups);
+  const groups = await resolvePortSecurityGroups(tx, ctx, projectId, body.security_groups, portSecurity);
   const hostId = body['binding:host_id'] ?? '';
   const now = timestamp();
   await tx.run(
@@ -253,7 +251,7 @@ export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortC
     ],
   );
   await allocatePortAddresses(tx, { portId: id, networkId: network.id, mac, deviceOwner: body.device_owner ?? '' }, body.fixed_ips);
-  if (portSecurity && body.security_groups?.length) await replaceSecurityGroups(tx, id, body.security_groups);
+  if (groups.length) await replaceSecurityGroups(tx, id, groups);
   if (body.tags?.length) await replaceTags(tx, 'ports', id, body.tags);
   await appendChange(tx, 'port', id, 'create');
   return id;
@@ -324,8 +322,10 @@ export function createPortService(store: Store, config: ServerConfig): PortServi
           ? normalizeAddressPairs(body.allowed_address_pairs, mac)
           : (JSON.parse(row.allowed_address_pairs) as AddressPair[]);
         const currentGroups = (await tx.all<{ g: string }>('SELECT security_group_id AS g FROM port_security_groups WHERE port_id = ?', [id])).map((r) => r.g);
-        const groups = body.security_groups ?? currentGroups;
-        checkPortSecurity(portSecurity, pairs, groups);
+        checkPortSecurity(portSecurity, pairs, body.security_groups ?? currentGroups);
+        const groups = body.security_groups === undefined
+          ? currentGroups
+          : await resolvePortSecurityGroups(tx, ctx, row.project_id, body.security_groups, portSecurity);
         const hostId = body['binding:host_id'] ?? row.binding_host_id;
         const deviceOwner = body.device_owner ?? row.device_owner;
         await tx.run(

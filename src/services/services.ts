@@ -8,6 +8,8 @@ import { createSubnetService, type SubnetService } from './subnets.js';
 import { createQuotaService, type QuotaService } from './quotas.js';
 import { createSecurityGroupRuleService, type SecurityGroupRuleService } from './security-group-rules.js';
 import { createSecurityGroupService, type SecurityGroupService } from './security-groups.js';
+import { CORE_TAG_TARGETS } from './tag-targets.js';
+import { createTagService, type TagService } from './tags.js';
 
 /** All services of the controller. */
 export interface Services {
@@ -18,6 +20,7 @@ export interface Services {
   securityGroups: SecurityGroupService;
   securityGroupRules: SecurityGroupRuleService;
   quotas: QuotaService;
+  tags: TagService;
 }
 
 /** Builds the services over a store. */
@@ -30,5 +33,6 @@ export function createServices(store: Store, config: ServerConfig): Services {
     securityGroups: createSecurityGroupService(store),
     securityGroupRules: createSecurityGroupRuleService(store),
     quotas: createQuotaService(store, config),
+    tags: createTagService(store, CORE_TAG_TARGETS),
   };
 }

@@ -25,6 +25,7 @@ import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { assertOwner, owningProject } from './access.js';
 import { NETWORK_TABLE, touchNetwork, type NetworkRow } from './networks.js';
+import { checkQuota } from './quotas.js';
 import { checkRevision, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
 import { getVisibleRow, listRows, type TableSpec } from './table-list.js';
 
@@ -137,6 +138,7 @@ async function insertSubnet(tx: Queryable, ctx: RequestContext, body: SubnetCrea
   });
   assertOwner(ctx, network.project_id, 'create', 'subnet', body.network_id);
   const projectId = owningProject(ctx, body);
+  await checkQuota(tx, projectId, 'subnet', 1);
   validateIpv6Modes(body.ip_version as IpVersion, body.ipv6_ra_mode, body.ipv6_address_mode);
   const layout = subnetLayout(body);
   await assertNoOverlap(tx, body.network_id, layout.cidr);
