@@ -1,0 +1,27 @@
+/** Southbound schema migrations (versions 200-299): the host registry. */
+import type { Migration } from './migration.js';
+
+/** Hosts (agents) register themselves when they connect; ports bind to them by `host` (= binding:host_id). */
+export const SOUTHBOUND_MIGRATIONS: Migration[] = [
+  {
+    version: 200,
+    name: 'southbound: host registry',
+    statements: [
+      `CREATE TABLE hosts (
+        id TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        datapath_ip TEXT NOT NULL,
+        capabilities TEXT NOT NULL,
+        agent_version TEXT NOT NULL,
+        connected INTEGER NOT NULL,
+        controller_id TEXT NOT NULL,
+        applied_revision {{bigint}} NOT NULL,
+        heartbeat_at TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+      // `host` is the name ports bind to (binding:host_id); `id` is the Neutron agent id.
+      `CREATE UNIQUE INDEX hosts_host ON hosts (host)`,
+    ],
+  },
+];
