@@ -1,0 +1,115 @@
+/**
+ * Which scopes a set of change records touches. This is the only place that knows resource types:
+ * each type maps to the host scopes to recompile and the ports whose neighbor record to recompile.
+ * It uses the manager's indexes for what was programmed (the row may be gone) and the tables for
+ * what is now, so moves, unbinds and deletes reach both the old and the new hosts.
+ */
+import type { Queryable } from '../store/store.js';
+import { entryKey, hostsInSecurityGroup, hostsInSubnets, routerSubnets, type OptionalTables } from './compiler.js';
+
+/** One outbox record. */
+export interface ChangeRecord {
+  revision: number;
+  resource_type: string;
+  resource_id: string;
+  operation: string;
+}
+
+/** The manager's indexes the planner reads. */
+export interface PlanIndexes {
+  readonly keyHosts: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly portHost: ReadonlyMap<string, string>;
+  readonly ruleGroup: ReadonlyMap<string, string>;
+  readonly routerOfPort: ReadonlyMap<string, string>;
+}
+
+/** Scopes to recompile. */
+export interface ChangePlan {
+  hosts: Set<string>;
+  /** Ports whose neighbor record must be recompiled. */
+  ports: Set<string>;
+  /** Ports whose last record in the batch is a delete. */
+  deletedPorts: Set<string>;
+}
+
+/** Works out the scopes touched by `changes`. */
+export async function planChanges(q: Queryable, changes: readonly ChangeRecord[], idx: PlanIndexes, tables: OptionalTables): Promise<ChangePlan> {
+  const plan: ChangePlan = { hosts: new Set(), ports: new Set(), deletedPorts: new Set() };
+  const holders = (key: string) => {
+    for (const h of idx.keyHosts.get(key) ?? []) plan.hosts.add(h);
+  };
+  const subnets = new Set<string>();
+  const routers = new Set<string>();
+  const groups = new Set<string>();
+  for (const c of changes) {
+    const id = c.resource_id;
+    switch (c.resource_type) {
+      case 'port': {
+        plan.ports.add(id);
+        if (c.operation === 'delete') plan.deletedPorts.add(id);
+        else plan.deletedPorts.delete(id);
+        const host = idx.portHost.get(id);
+        if (host !== undefined) plan.hosts.add(host);
+        const router = idx.routerOfPort.get(id);
+        if (router !== undefined) routers.add(router);
+        break;
+      }
+      case 'network':
+        holders(entryKey('vpc', id));
+        break;
+      case 'subnet':
+        holders(entryKey('subnet', id));
+        subnets.add(id);
+        break;
+      case 'router':
+        holders(entryKey('router', id));
+        routers.add(id);
+        break;
+      case 'security_group':
+        holders(entryKey('securityGroup', id));
+        groups.add(id);
+        break;
+      case 'security_group_rule': {
+        const known = idx.ruleGroup.get(id);
+        if (known !== undefined) groups.add(known);
+        if (tables.securityGroups) {
+          const row = await q.get<{ g: string }>('SELECT security_group_id AS g FROM security_group_rules WHERE id = ?', [id]);
+          if (row) groups.add(row.g);
+        }
+        break;
+      }
+      case 'host': {
+        plan.hosts.add(id);
+        const ports = await q.all<{ id: string }>('SELECT id FROM ports WHERE binding_host_id = ?', [id]);
+        for (const p of ports) plan.ports.add(p.id);
+        break;
+      }
+      default:
+        // floatingip and future types carry nothing the v1 goal state holds.
+        break;
+    }
+  }
+  // Where the changed ports are bound now, and router interfaces among them.
+  const portIds = [...plan.ports];
+  for (let i = 0; i < portIds.length; i += 500) {
+    const chunk = portIds.slice(i, i + 500);
+    const rows = await q.all<{ id: string; binding_host_id: string; device_owner: string; device_id: string }>(
+      `SELECT id, binding_host_id, device_owner, device_id FROM ports WHERE id IN (${chunk.map(() => '?').join(',')})`,
+      chunk,
+    );
+    for (const r of rows) {
+      if (r.binding_host_id !== '') plan.hosts.add(r.binding_host_id);
+      if (r.device_owner.startsWith('network:router_interface')) routers.add(r.device_id);
+    }
+  }
+  for (const router of routers) {
+    holders(entryKey('router', router));
+    if (tables.routers) for (const s of await routerSubnets(q, router)) subnets.add(s);
+  }
+  for (const group of groups) {
+    holders(entryKey('securityGroup', group));
+    for (const h of await hostsInSecurityGroup(q, group)) plan.hosts.add(h);
+  }
+  if (subnets.size > 0) for (const h of await hostsInSubnets(q, [...subnets])) plan.hosts.add(h);
+  return plan;
+}

@@ -1,0 +1,436 @@
+/**
+ * Goal-state compiler: derives desired resource states from the database tables (level-triggered: it
+ * never looks at what changed, only at what is). Two scope shapes:
+ * - host scope (`host/<host>`): VPCs, subnets, routers, security groups, local ports and DHCP entries of
+ *   one host, compiled as a whole (a host holds tens to hundreds of ports, so this stays cheap);
+ * - VPC scope (`vpc/<networkId>`): one neighbor per port of the network bound to a registered host,
+ *   compiled per port so one new port costs one record.
+ * Security-group and router tables belong to the L3 area; when they do not exist yet those kinds are
+ * simply empty.
+ */
+import { create } from '@bufbuild/protobuf';
+import {
+  AddressPairSchema,
+  DhcpStateSchema,
+  FixedIpSchema,
+  NeighborStateSchema,
+  PortStateSchema,
+  RouteSchema,
+  RouterInterfaceSchema,
+  RouterStateSchema,
+  SecurityGroupRuleSchema,
+  SecurityGroupStateSchema,
+  SubnetStateSchema,
+  VpcStateSchema,
+  type AddressPair,
+  type FixedIp,
+  type Route,
+} from '../proto/alcor/v1/goal_state_pb.js';
+import type { Queryable, SqlValue } from '../store/store.js';
+import { encodeUpsert, type Kind } from './wire.js';
+
+/** Which optional (L3-area) tables exist. */
+export interface OptionalTables {
+  securityGroups: boolean;
+  routers: boolean;
+}
+
+/** One compiled resource: its key and encoded upsert. */
+export interface CompiledEntry {
+  kind: Kind;
+  id: string;
+  bytes: Uint8Array;
+}
+
+/** A compiled host scope plus the facts the manager indexes. */
+export interface CompiledHost {
+  entries: Map<string, CompiledEntry>;
+  /** Networks whose neighbor scope the host needs (local ports, and networks behind its routers). */
+  vpcs: Set<string>;
+  ports: Set<string>;
+  /** Security-group rule id → group id, for rule changes whose row is gone. */
+  rules: Map<string, string>;
+  /** Router interface port id → router id. */
+  routerPorts: Map<string, string>;
+}
+
+/** A compiled neighbor, or null when the port is not programmed anywhere. */
+export interface CompiledNeighbor {
+  vpcId: string;
+  entry: CompiledEntry;
+}
+
+/** Key of a resource inside a scope. */
+export function entryKey(kind: Kind, id: string): string {
+  return `${kind}/${id}`;
+}
+
+const ROUTER_OWNER = "p.device_owner LIKE 'network:router_interface%'";
+
+function placeholders(n: number): string {
+  return new Array(n).fill('?').join(',');
+}
+
+/** Runs a query with an IN list in chunks (engines cap bound parameters). */
+async function allIn<R>(q: Queryable, sql: (marks: string) => string, ids: readonly string[], extra: SqlValue[] = []): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    out.push(...(await q.all<R>(sql(placeholders(chunk.length)), [...extra, ...chunk])));
+  }
+  return out;
+}
+
+function parseJson<T>(text: unknown, fallback: T): T {
+  if (typeof text !== 'string' || text === '') return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+function routes(text: unknown): Route[] {
+  return parseJson<{ destination?: string; nexthop?: string }[]>(text, [])
+    .filter((r) => r && typeof r === 'object')
+    .map((r) => create(RouteSchema, { destination: String(r.destination ?? ''), nexthop: String(r.nexthop ?? '') }));
+}
+
+function addressPairs(text: unknown): AddressPair[] {
+  return parseJson<{ ip_address?: string; mac_address?: string }[]>(text, [])
+    .filter((p) => p && typeof p === 'object')
+    .map((p) => create(AddressPairSchema, { ipAddress: String(p.ip_address ?? ''), macAddress: String(p.mac_address ?? '') }));
+}
+
+function group<K, V>(rows: readonly V[], key: (v: V) => K): Map<K, V[]> {
+  const out = new Map<K, V[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = out.get(k);
+    if (list) list.push(row);
+    else out.set(k, [row]);
+  }
+  return out;
+}
+
+interface PortRow {
+  id: string;
+  project_id: string;
+  network_id: string;
+  mac_address: string;
+  admin_state_up: number;
+  port_security_enabled: number;
+  device_id: string;
+  device_owner: string;
+  allowed_address_pairs: string;
+  extra_dhcp_opts: string;
+  binding_host_id: string;
+}
+interface IpRow {
+  port_id: string;
+  subnet_id: string;
+  ip_address: string;
+}
+interface SubnetRow {
+  id: string;
+  network_id: string;
+  ip_version: number;
+  cidr: string;
+  gateway_ip: string | null;
+  enable_dhcp: number;
+  dns_nameservers: string;
+  host_routes: string;
+}
+interface NetworkRow {
+  id: string;
+  project_id: string;
+  segmentation_id: number | null;
+  network_type: string;
+  mtu: number;
+  port_security_enabled: number;
+}
+
+async function fixedIps(q: Queryable, portIds: readonly string[]): Promise<Map<string, IpRow[]>> {
+  const rows = await allIn<IpRow>(
+    q,
+    (m) => `SELECT port_id, subnet_id, ip_address FROM ip_allocations WHERE port_id IN (${m}) ORDER BY port_id, position`,
+    portIds,
+  );
+  return group(rows, (r) => r.port_id);
+}
+
+async function portGroups(q: Queryable, portIds: readonly string[]): Promise<Map<string, string[]>> {
+  const rows = await allIn<{ port_id: string; security_group_id: string }>(
+    q,
+    (m) => `SELECT port_id, security_group_id FROM port_security_groups WHERE port_id IN (${m}) ORDER BY security_group_id`,
+    portIds,
+  );
+  const out = new Map<string, string[]>();
+  for (const r of rows) out.set(r.port_id, [...(out.get(r.port_id) ?? []), r.security_group_id]);
+  return out;
+}
+
+function toFixedIps(rows: readonly IpRow[] | undefined): FixedIp[] {
+  return (rows ?? []).map((r) => create(FixedIpSchema, { subnetId: r.subnet_id, ipAddress: r.ip_address }));
+}
+
+function add(entries: Map<string, CompiledEntry>, kind: Kind, id: string, state: Parameters<typeof encodeUpsert>[2]): void {
+  entries.set(entryKey(kind, id), { kind, id, bytes: encodeUpsert(kind, id, state) });
+}
+
+/** Compiles the whole host scope of `host`; an unregistered host has an empty scope. */
+export async function compileHostScope(q: Queryable, host: string, tables: OptionalTables): Promise<CompiledHost> {
+  const result: CompiledHost = { entries: new Map(), vpcs: new Set(), ports: new Set(), rules: new Map(), routerPorts: new Map() };
+  const registered = await q.get('SELECT host FROM hosts WHERE host = ?', [host]);
+  if (!registered) return result;
+  const ports = await q.all<PortRow>('SELECT * FROM ports WHERE binding_host_id = ? ORDER BY id', [host]);
+  if (ports.length === 0) return result;
+  const portIds = ports.map((p) => p.id);
+  const ips = await fixedIps(q, portIds);
+  const groups = await portGroups(q, portIds);
+  const subnetIds = new Set<string>();
+  for (const list of ips.values()) for (const ip of list) subnetIds.add(ip.subnet_id);
+  const networkIds = new Set(ports.map((p) => p.network_id));
+
+  if (tables.routers && subnetIds.size > 0) {
+    const routerIds = (
+      await allIn<{ router_id: string }>(
+        q,
+        (m) => `SELECT DISTINCT p.device_id AS router_id FROM ports p JOIN ip_allocations a ON a.port_id = p.id
+          WHERE ${ROUTER_OWNER} AND a.subnet_id IN (${m})`,
+        [...subnetIds],
+      )
+    ).map((r) => r.router_id);
+    const interfaces = await allIn<{ port_id: string; router_id: string; mac_address: string; subnet_id: string; ip_address: string; network_id: string }>(
+      q,
+      (m) => `SELECT p.id AS port_id, p.device_id AS router_id, p.mac_address, a.subnet_id, a.ip_address, p.network_id
+        FROM ports p JOIN ip_allocations a ON a.port_id = p.id WHERE ${ROUTER_OWNER} AND p.device_id IN (${m}) ORDER BY p.id`,
+      routerIds,
+    );
+    const routerRows = await allIn<{ id: string; routes: string }>(q, (m) => `SELECT id, routes FROM routers WHERE id IN (${m})`, routerIds);
+    const byRouter = group(interfaces, (i) => i.router_id);
+    for (const router of routerRows) {
+      const list = byRouter.get(router.id) ?? [];
+      for (const i of list) {
+        subnetIds.add(i.subnet_id);
+        networkIds.add(i.network_id);
+        result.routerPorts.set(i.port_id, router.id);
+      }
+      add(result.entries, 'router', router.id, {
+        case: 'router',
+        value: create(RouterStateSchema, {
+          id: router.id,
+          routes: routes(router.routes),
+          interfaces: list.map((i) =>
+            create(RouterInterfaceSchema, { subnetId: i.subnet_id, ipAddress: i.ip_address, macAddress: i.mac_address, portId: i.port_id }),
+          ),
+        }),
+      });
+    }
+  }
+
+  const networks = new Map(
+    (await allIn<NetworkRow>(q, (m) => `SELECT * FROM networks WHERE id IN (${m})`, [...networkIds])).map((n) => [n.id, n]),
+  );
+  for (const n of networks.values()) {
+    result.vpcs.add(n.id);
+    add(result.entries, 'vpc', n.id, {
+      case: 'vpc',
+      value: create(VpcStateSchema, {
+        id: n.id,
+        projectId: n.project_id,
+        segmentationId: Number(n.segmentation_id ?? 0),
+        networkType: n.network_type,
+        mtu: Number(n.mtu),
+        portSecurityEnabled: n.port_security_enabled === 1,
+      }),
+    });
+  }
+  const subnets = new Map(
+    (await allIn<SubnetRow>(q, (m) => `SELECT * FROM subnets WHERE id IN (${m})`, [...subnetIds])).map((s) => [s.id, s]),
+  );
+  for (const s of subnets.values()) {
+    add(result.entries, 'subnet', s.id, {
+      case: 'subnet',
+      value: create(SubnetStateSchema, {
+        id: s.id,
+        vpcId: s.network_id,
+        ipVersion: Number(s.ip_version),
+        cidr: s.cidr,
+        gatewayIp: s.gateway_ip ?? '',
+        enableDhcp: s.enable_dhcp === 1,
+        dnsNameservers: parseJson<string[]>(s.dns_nameservers, []).map(String),
+        hostRoutes: routes(s.host_routes),
+        segmentationId: Number(networks.get(s.network_id)?.segmentation_id ?? 0),
+      }),
+    });
+  }
+
+  const groupIds = new Set<string>();
+  for (const port of ports) {
+    result.ports.add(port.id);
+    const portIps = ips.get(port.id) ?? [];
+    const sgs = groups.get(port.id) ?? [];
+    for (const g of sgs) groupIds.add(g);
+    add(result.entries, 'port', port.id, {
+      case: 'port',
+      value: create(PortStateSchema, {
+        id: port.id,
+        vpcId: port.network_id,
+        projectId: port.project_id,
+        macAddress: port.mac_address,
+        fixedIps: toFixedIps(portIps),
+        adminStateUp: port.admin_state_up === 1,
+        portSecurityEnabled: port.port_security_enabled === 1,
+        securityGroupIds: sgs,
+        allowedAddressPairs: addressPairs(port.allowed_address_pairs),
+        deviceId: port.device_id,
+        deviceOwner: port.device_owner,
+      }),
+    });
+    const dhcpIp = portIps.find((ip) => {
+      const s = subnets.get(ip.subnet_id);
+      return s !== undefined && s.enable_dhcp === 1 && Number(s.ip_version) === 4;
+    });
+    const subnet = dhcpIp ? subnets.get(dhcpIp.subnet_id) : undefined;
+    if (dhcpIp && subnet) {
+      const options = parseJson<{ opt_name?: string; opt_value?: string }[]>(port.extra_dhcp_opts, []);
+      add(result.entries, 'dhcp', port.id, {
+        case: 'dhcp',
+        value: create(DhcpStateSchema, {
+          id: port.id,
+          subnetId: subnet.id,
+          macAddress: port.mac_address,
+          ipAddress: dhcpIp.ip_address,
+          gatewayIp: subnet.gateway_ip ?? '',
+          prefixLength: Number(subnet.cidr.split('/')[1] ?? 32),
+          mtu: Number(networks.get(port.network_id)?.mtu ?? 1450),
+          dnsNameservers: parseJson<string[]>(subnet.dns_nameservers, []).map(String),
+          hostRoutes: routes(subnet.host_routes),
+          extraOptions: Object.fromEntries(
+            options.filter((o) => o && o.opt_name).map((o) => [String(o.opt_name), String(o.opt_value ?? '')]),
+          ),
+        }),
+      });
+    }
+  }
+
+  if (tables.securityGroups && groupIds.size > 0) {
+    const sgRows = await allIn<{ id: string; project_id: string; stateful: number }>(
+      q,
+      (m) => `SELECT id, project_id, stateful FROM security_groups WHERE id IN (${m})`,
+      [...groupIds],
+    );
+    const ruleRows = await allIn<Record<string, string | number | null> & { id: string; security_group_id: string }>(
+      q,
+      (m) => `SELECT * FROM security_group_rules WHERE security_group_id IN (${m}) ORDER BY id`,
+      [...groupIds],
+    );
+    const rulesByGroup = group(ruleRows, (r) => r.security_group_id);
+    for (const sg of sgRows) {
+      const rules = rulesByGroup.get(sg.id) ?? [];
+      for (const r of rules) result.rules.set(r.id, sg.id);
+      add(result.entries, 'securityGroup', sg.id, {
+        case: 'securityGroup',
+        value: create(SecurityGroupStateSchema, {
+          id: sg.id,
+          projectId: sg.project_id,
+          stateful: sg.stateful === 1,
+          rules: rules.map((r) =>
+            create(SecurityGroupRuleSchema, {
+              id: r.id,
+              direction: String(r.direction ?? ''),
+              ethertype: String(r.ethertype ?? ''),
+              protocol: r.protocol === null || r.protocol === undefined ? '' : String(r.protocol),
+              portRangeMin: Number(r.port_range_min ?? 0),
+              portRangeMax: Number(r.port_range_max ?? 0),
+              remoteIpPrefix: String(r.remote_ip_prefix ?? ''),
+              remoteGroupId: String(r.remote_group_id ?? ''),
+            }),
+          ),
+        }),
+      });
+    }
+  }
+  return result;
+}
+
+interface NeighborRow extends PortRow {
+  datapath_ip: string;
+}
+
+async function neighborsFrom(q: Queryable, rows: NeighborRow[]): Promise<Map<string, CompiledNeighbor>> {
+  const ids = rows.map((r) => r.id);
+  const ips = await fixedIps(q, ids);
+  const groups = await portGroups(q, ids);
+  const out = new Map<string, CompiledNeighbor>();
+  for (const p of rows) {
+    const state = create(NeighborStateSchema, {
+      id: p.id,
+      vpcId: p.network_id,
+      macAddress: p.mac_address,
+      fixedIps: toFixedIps(ips.get(p.id)),
+      hostId: p.binding_host_id,
+      hostIp: p.datapath_ip,
+      securityGroupIds: groups.get(p.id) ?? [],
+      allowedAddressPairs: addressPairs(p.allowed_address_pairs),
+    });
+    out.set(p.id, { vpcId: p.network_id, entry: { kind: 'neighbor', id: p.id, bytes: encodeUpsert('neighbor', p.id, { case: 'neighbor', value: state }) } });
+  }
+  return out;
+}
+
+const NEIGHBOR_SELECT = 'SELECT p.*, h.datapath_ip FROM ports p JOIN hosts h ON h.host = p.binding_host_id';
+
+/** Neighbors of the given ports; ports absent from the result are not programmed (unbound, unknown host, deleted). */
+export async function compileNeighbors(q: Queryable, portIds: readonly string[]): Promise<Map<string, CompiledNeighbor>> {
+  const rows = await allIn<NeighborRow>(q, (m) => `${NEIGHBOR_SELECT} WHERE p.id IN (${m})`, portIds);
+  return neighborsFrom(q, rows);
+}
+
+/** Every neighbor of one network (start-up compile). */
+export async function compileVpcNeighbors(q: Queryable, networkId: string): Promise<Map<string, CompiledNeighbor>> {
+  return neighborsFrom(q, await q.all<NeighborRow>(`${NEIGHBOR_SELECT} WHERE p.network_id = ? ORDER BY p.id`, [networkId]));
+}
+
+/** Registered hosts with a bound port that has an address in one of the subnets. */
+export async function hostsInSubnets(q: Queryable, subnetIds: readonly string[]): Promise<string[]> {
+  const rows = await allIn<{ host: string }>(
+    q,
+    (m) => `SELECT DISTINCT p.binding_host_id AS host FROM ports p JOIN ip_allocations a ON a.port_id = p.id
+      WHERE p.binding_host_id <> '' AND a.subnet_id IN (${m})`,
+    subnetIds,
+  );
+  return rows.map((r) => r.host);
+}
+
+/** Subnets a router has interfaces in. */
+export async function routerSubnets(q: Queryable, routerId: string): Promise<string[]> {
+  const rows = await q.all<{ subnet_id: string }>(
+    `SELECT DISTINCT a.subnet_id FROM ports p JOIN ip_allocations a ON a.port_id = p.id WHERE ${ROUTER_OWNER} AND p.device_id = ?`,
+    [routerId],
+  );
+  return rows.map((r) => r.subnet_id);
+}
+
+/** Hosts with a bound port in a security group. */
+export async function hostsInSecurityGroup(q: Queryable, groupId: string): Promise<string[]> {
+  const rows = await q.all<{ host: string }>(
+    `SELECT DISTINCT p.binding_host_id AS host FROM ports p JOIN port_security_groups g ON g.port_id = p.id
+      WHERE g.security_group_id = ? AND p.binding_host_id <> ''`,
+    [groupId],
+  );
+  return rows.map((r) => r.host);
+}
+
+/** Which optional tables exist on this engine. */
+export async function detectTables(q: Queryable, engine: 'sqlite' | 'postgres'): Promise<OptionalTables> {
+  const exists = async (name: string) =>
+    engine === 'sqlite'
+      ? (await q.get("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [name])) !== undefined
+      : (await q.get('SELECT table_name FROM information_schema.tables WHERE table_name = ?', [name])) !== undefined;
+  return {
+    securityGroups: (await exists('security_groups')) && (await exists('security_group_rules')),
+    routers: await exists('routers'),
+  };
+}

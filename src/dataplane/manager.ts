@@ -1,0 +1,354 @@
+/**
+ * Data-plane manager: tails the outbox, compiles per-scope deltas and hands them to the transports.
+ *
+ * Each step reads the change records after the last compiled revision, works out which scopes they
+ * touch, recompiles exactly those from the tables (phase 1, reads only), then applies the results to
+ * the in-memory scopes and publishes one `CompiledBatch` to every listener synchronously (phase 2), so
+ * a transport subscribing between steps never sees a half-applied batch. Many change records compile
+ * into one batch stamped with the newest revision (coalescing under load).
+ *
+ *   idle ──start()──▶ running ──close()──▶ closed
+ */
+import type { Store } from '../store/store.js';
+import { compileHostScope, compileNeighbors, compileVpcNeighbors, detectTables, entryKey, type CompiledHost, type CompiledNeighbor, type OptionalTables } from './compiler.js';
+import { planChanges, type ChangeRecord } from './change-plan.js';
+import { PortStatusTracker } from './port-status.js';
+import { DEFAULT_SCOPE_LOG_LIMITS, hostScope, Scope, vpcScope, type ScopeLogLimits } from './scope-table.js';
+import { watchDelta, watchSnapshotChunk } from './wire.js';
+
+/** Options of the manager. */
+export interface DataPlaneManagerOptions {
+  store: Store;
+  /** Delta log retention per scope. @default DEFAULT_SCOPE_LOG_LIMITS */
+  logLimits?: ScopeLogLimits;
+  /** Most change records compiled into one batch. @default 5000 */
+  batchSize?: number;
+  /** States per snapshot chunk. @default 4096 */
+  snapshotChunkStates?: number;
+  /** Error sink. @default console.error */
+  onError?: (err: unknown, what: string) => void;
+}
+
+/** The compiled result of one step. */
+export interface CompiledBatch {
+  revision: number;
+  /** Scope name → encoded `GoalStateDelta.scopes` field. */
+  fields: Map<string, Uint8Array>;
+  /** Host → VPCs it joined in this batch (they get the whole VPC scope). */
+  joined: Map<string, Set<string>>;
+  /** Whole-scope fields of joined VPCs, built once per batch. */
+  fullFields: Map<string, Uint8Array>;
+}
+
+/** A lazily chunked snapshot of one host. */
+export interface HostSnapshot {
+  revision: number;
+  states: number;
+  /** Encoded `WatchResponse{snapshot}` chunks. */
+  chunks(): Generator<Uint8Array>;
+}
+
+/** Lifecycle states of the manager. */
+export type DataPlaneState =
+  /** Constructed, nothing compiled. */
+  | 'idle'
+  /** Compiled and tailing the outbox. */
+  | 'running'
+  /** Closed; no more batches. */
+  | 'closed';
+
+interface HostFacts {
+  keys: string[];
+  vpcs: Set<string>;
+  ports: Set<string>;
+  rules: Map<string, string>;
+  routerPorts: Map<string, string>;
+}
+
+/** Compiles goal states from the store and publishes per-scope deltas. */
+export class DataPlaneManager {
+  state: DataPlaneState = 'idle';
+  /** Newest compiled revision. */
+  revision = 0;
+  /** Revision of the start-up compile: scopes have no history before it. */
+  private startRevision = 0;
+  readonly scopes = new Map<string, Scope>();
+  readonly hostVpcs = new Map<string, Set<string>>();
+  /** Revision at which a host's VPC set last changed (resume across it is impossible). */
+  private readonly membershipAt = new Map<string, number>();
+  private readonly facts = new Map<string, HostFacts>();
+  /** Host-scope entry key (vpc/subnet/router/securityGroup) → hosts holding it. */
+  readonly keyHosts = new Map<string, Set<string>>();
+  readonly portHost = new Map<string, string>();
+  readonly neighborVpc = new Map<string, string>();
+  readonly ruleGroup = new Map<string, string>();
+  readonly routerOfPort = new Map<string, string>();
+  private tables: OptionalTables = { securityGroups: false, routers: false };
+  private readonly listeners = new Set<(batch: CompiledBatch) => void>();
+  readonly portStatus: PortStatusTracker;
+  private readonly options: Required<Omit<DataPlaneManagerOptions, 'store'>>;
+  private running: Promise<void> | undefined;
+  private again = false;
+  /** Counters for the admin endpoint and tests. */
+  readonly counters = { batches: 0, changes: 0, hostRecompiles: 0, neighborCompiles: 0, errors: 0 };
+
+  constructor(private readonly store: Store, options: Omit<DataPlaneManagerOptions, 'store'> = {}) {
+    this.options = {
+      logLimits: options.logLimits ?? DEFAULT_SCOPE_LOG_LIMITS,
+      batchSize: options.batchSize ?? 5000,
+      snapshotChunkStates: options.snapshotChunkStates ?? 4096,
+      onError: options.onError ?? ((err, what) => console.error(`dataplane: ${what}:`, err)),
+    };
+    this.portStatus = new PortStatusTracker(store, (err) => this.options.onError(err, 'port status write'));
+  }
+
+  /** Compiles every scope from the tables at the current revision. */
+  async start(): Promise<void> {
+    if (this.state !== 'idle') return;
+    const loaded = await this.store.read(async (q) => {
+      this.tables = await detectTables(q, this.store.engine);
+      const max = await q.get<{ r: number | null }>('SELECT MAX(revision) AS r FROM changes');
+      const hosts = (await q.all<{ host: string }>('SELECT host FROM hosts ORDER BY host')).map((h) => h.host);
+      const compiledHosts = new Map<string, CompiledHost>();
+      for (const host of hosts) compiledHosts.set(host, await compileHostScope(q, host, this.tables));
+      const networks = await q.all<{ id: string }>(
+        'SELECT DISTINCT p.network_id AS id FROM ports p JOIN hosts h ON h.host = p.binding_host_id',
+      );
+      const neighbors = new Map<string, CompiledNeighbor>();
+      for (const n of networks) for (const [id, c] of await compileVpcNeighbors(q, n.id)) neighbors.set(id, c);
+      return { revision: Number(max?.r ?? 0), compiledHosts, neighbors };
+    });
+    await this.store.write((tx) =>
+      tx.run(
+        "UPDATE ports SET status = 'DOWN' WHERE status = 'ACTIVE' AND binding_host_id NOT IN (SELECT host FROM hosts WHERE connected = 1)",
+      ),
+    );
+    this.revision = this.startRevision = loaded.revision;
+    const unused: CompiledBatch = this.emptyBatch(loaded.revision);
+    this.applyNeighbors(loaded.neighbors, new Set(loaded.neighbors.keys()), unused, false);
+    for (const [host, compiled] of loaded.compiledHosts) this.applyHost(host, compiled, unused, false);
+    this.state = 'running';
+  }
+
+  /** Registers a batch listener; returns the unsubscribe function. */
+  subscribe(listener: (batch: CompiledBatch) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Something committed: compile what is new. Resolves when the outbox is drained. */
+  poll(): Promise<void> {
+    if (this.state !== 'running') return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          while (this.state === 'running' && (await this.step())) {
+            // Keep stepping while full batches come back.
+          }
+        } while (this.again && this.state === 'running');
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  /** One compile step; returns true when more change records may be waiting. */
+  private async step(): Promise<boolean> {
+    let more = false;
+    let result: Awaited<ReturnType<DataPlaneManager['collect']>> | undefined;
+    try {
+      result = await this.store.read(async (q) => {
+        const changes = await q.all<ChangeRecord>(
+          'SELECT revision, resource_type, resource_id, operation FROM changes WHERE revision > ? ORDER BY revision LIMIT ?',
+          [this.revision, this.options.batchSize],
+        );
+        if (changes.length === 0) return undefined;
+        more = changes.length === this.options.batchSize;
+        return this.collect(q, changes);
+      });
+    } catch (err) {
+      this.counters.errors++;
+      this.options.onError(err, 'compile');
+      return false;
+    }
+    if (!result) return false;
+    this.publish(result);
+    return more;
+  }
+
+  /** Phase 1: reads and compiles everything the change records touch. No state is modified. */
+  private async collect(q: Parameters<Parameters<Store['read']>[0]>[0], changes: ChangeRecord[]) {
+    if (!this.tables.routers || !this.tables.securityGroups) this.tables = await detectTables(q, this.store.engine);
+    const plan = await planChanges(q, changes, this, this.tables);
+    const hosts = new Map<string, CompiledHost>();
+    for (const host of plan.hosts) hosts.set(host, await compileHostScope(q, host, this.tables));
+    const neighbors = await compileNeighbors(q, [...plan.ports]);
+    const revision = Number(changes[changes.length - 1]?.revision ?? this.revision);
+    return { revision, hosts, neighbors, ports: plan.ports, deletedPorts: plan.deletedPorts, changes: changes.length };
+  }
+
+  /** Phase 2: applies compiled results to the scopes and publishes the batch. Synchronous. */
+  private publish(result: Awaited<ReturnType<DataPlaneManager['collect']>>): void {
+    const batch = this.emptyBatch(result.revision);
+    this.applyNeighbors(result.neighbors, result.ports, batch, true);
+    for (const [host, compiled] of result.hosts) this.applyHost(host, compiled, batch, true, result.deletedPorts);
+    this.revision = result.revision;
+    this.counters.batches++;
+    this.counters.changes += result.changes;
+    this.counters.hostRecompiles += result.hosts.size;
+    this.counters.neighborCompiles += result.ports.size;
+    for (const [host, vpcs] of batch.joined) {
+      for (const vpc of vpcs) if (!batch.fullFields.has(vpc)) batch.fullFields.set(vpc, this.scope(vpcScope(vpc)).fullField());
+      if (vpcs.size === 0) batch.joined.delete(host);
+    }
+    for (const listener of this.listeners) {
+      try {
+        listener(batch);
+      } catch (err) {
+        this.options.onError(err, 'listener');
+      }
+    }
+  }
+
+  private emptyBatch(revision: number): CompiledBatch {
+    return { revision, fields: new Map(), joined: new Map(), fullFields: new Map() };
+  }
+
+  private scope(name: string): Scope {
+    let scope = this.scopes.get(name);
+    if (!scope) this.scopes.set(name, (scope = new Scope(name, this.startRevision, this.options.logLimits)));
+    return scope;
+  }
+
+  private applyNeighbors(
+    neighbors: ReadonlyMap<string, CompiledNeighbor>,
+    ports: ReadonlySet<string>,
+    batch: CompiledBatch,
+    live: boolean,
+  ): void {
+    const records = new Map<string, Uint8Array[]>();
+    const push = (scope: string, record: Uint8Array | undefined) => {
+      if (record) records.set(scope, [...(records.get(scope) ?? []), record]);
+    };
+    for (const port of ports) {
+      const next = neighbors.get(port);
+      const oldVpc = this.neighborVpc.get(port);
+      const key = entryKey('neighbor', port);
+      if (oldVpc !== undefined && oldVpc !== next?.vpcId) {
+        push(vpcScope(oldVpc), this.scope(vpcScope(oldVpc)).remove(key));
+        this.neighborVpc.delete(port);
+      }
+      if (next) {
+        push(vpcScope(next.vpcId), this.scope(vpcScope(next.vpcId)).upsert(key, next.entry));
+        this.neighborVpc.set(port, next.vpcId);
+      }
+    }
+    if (!live) return;
+    for (const [name, list] of records) batch.fields.set(name, this.scope(name).record(batch.revision, list));
+  }
+
+  private applyHost(host: string, compiled: CompiledHost, batch: CompiledBatch, live: boolean, deletedPorts?: ReadonlySet<string>): void {
+    const scope = this.scope(hostScope(host));
+    const { records, upserted, removed } = scope.replaceAll(compiled.entries);
+    const old = this.facts.get(host);
+    for (const key of old?.keys ?? []) this.keyHosts.get(key)?.delete(host);
+    for (const port of old?.ports ?? []) if (this.portHost.get(port) === host) this.portHost.delete(port);
+    const keys = [...compiled.entries.keys()].filter((k) => !k.startsWith('port/') && !k.startsWith('dhcp/'));
+    for (const key of keys) {
+      let set = this.keyHosts.get(key);
+      if (!set) this.keyHosts.set(key, (set = new Set()));
+      set.add(host);
+    }
+    for (const port of compiled.ports) this.portHost.set(port, host);
+    for (const [rule, group] of compiled.rules) this.ruleGroup.set(rule, group);
+    for (const [port, router] of compiled.routerPorts) this.routerOfPort.set(port, router);
+    this.facts.set(host, { keys, vpcs: compiled.vpcs, ports: compiled.ports, rules: compiled.rules, routerPorts: compiled.routerPorts });
+
+    const before = this.hostVpcs.get(host) ?? new Set<string>();
+    const joined = new Set([...compiled.vpcs].filter((v) => !before.has(v)));
+    const left = [...before].filter((v) => !compiled.vpcs.has(v));
+    if (joined.size > 0 || left.length > 0 || !this.membershipAt.has(host)) this.membershipAt.set(host, batch.revision);
+    this.hostVpcs.set(host, new Set(compiled.vpcs));
+    if (joined.size > 0) {
+      batch.joined.set(host, joined);
+      for (const vpc of joined) this.scope(vpcScope(vpc));
+    }
+
+    for (const key of upserted) {
+      const [kind, id] = splitKey(key);
+      if (kind === 'port' || kind === 'dhcp') this.portStatus.programmed(host, id, batch.revision);
+    }
+    for (const key of removed) {
+      const [kind, id] = splitKey(key);
+      if (kind === 'port') this.portStatus.unprogrammed(host, id, deletedPorts?.has(id) ?? false);
+    }
+    if (live && records.length > 0) batch.fields.set(scope.name, scope.record(batch.revision, records));
+  }
+
+  /** The delta message of one host for a batch, or undefined when the batch does not concern it. */
+  messageFor(host: string, batch: CompiledBatch): Uint8Array | undefined {
+    const parts: Uint8Array[] = [];
+    const own = batch.fields.get(hostScope(host));
+    if (own) parts.push(own);
+    const joined = batch.joined.get(host);
+    for (const vpc of this.hostVpcs.get(host) ?? []) {
+      const field = joined?.has(vpc) ? batch.fullFields.get(vpc) : batch.fields.get(vpcScope(vpc));
+      if (field) parts.push(field);
+    }
+    return parts.length > 0 ? watchDelta(batch.revision, parts) : undefined;
+  }
+
+  /** Delta messages that bring `host` from `revision` to now, or undefined when a snapshot is needed. */
+  resume(host: string, revision: number): Uint8Array[] | undefined {
+    if (this.state !== 'running' || revision > this.revision || revision < this.startRevision) return undefined;
+    if ((this.membershipAt.get(host) ?? this.startRevision) > revision) return undefined;
+    const byRevision = new Map<number, Uint8Array[]>();
+    const scopes = [hostScope(host), ...[...(this.hostVpcs.get(host) ?? [])].map(vpcScope)];
+    for (const name of scopes) {
+      const entries = this.scope(name).since(revision);
+      if (!entries) return undefined;
+      for (const e of entries) byRevision.set(e.revision, [...(byRevision.get(e.revision) ?? []), e.field]);
+    }
+    return [...byRevision.keys()].sort((a, b) => a - b).map((r) => watchDelta(r, byRevision.get(r) ?? []));
+  }
+
+  /** The complete goal state of `host` now, chunked lazily over references captured at call time. */
+  snapshot(host: string): HostSnapshot {
+    const states: Uint8Array[] = [];
+    for (const e of this.scope(hostScope(host)).entries.values()) states.push(e.bytes);
+    for (const vpc of this.hostVpcs.get(host) ?? []) for (const e of this.scope(vpcScope(vpc)).entries.values()) states.push(e.bytes);
+    const revision = this.revision;
+    const size = this.options.snapshotChunkStates;
+    return {
+      revision,
+      states: states.length,
+      *chunks() {
+        const count = Math.max(1, Math.ceil(states.length / size));
+        for (let i = 0; i < count; i++) yield watchSnapshotChunk(revision, i, i === count - 1, states.slice(i * size, (i + 1) * size));
+      },
+    };
+  }
+
+  /** Hosts that currently have a port (or router) in a VPC. */
+  hostsOfVpc(vpc: string): ReadonlySet<string> {
+    return this.keyHosts.get(entryKey('vpc', vpc)) ?? new Set();
+  }
+
+  /** Stops compiling; waits for a running step and pending status writes. */
+  async close(): Promise<void> {
+    this.state = 'closed';
+    await this.running;
+    await this.portStatus.idle();
+  }
+}
+
+function splitKey(key: string): [string, string] {
+  const slash = key.indexOf('/');
+  return [key.slice(0, slash), key.slice(slash + 1)];
+}

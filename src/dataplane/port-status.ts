@@ -1,0 +1,118 @@
+/**
+ * Port status from agent acks (DESIGN.md §4 "Port binding"):
+ * - a port is programmed on its host at the revision whose delta carried its state;
+ * - it becomes ACTIVE when that host acks a revision >= that one, ERROR when the ack reports the port
+ *   (or its DHCP entry) failed, and DOWN when its host disconnects, it is unbound, or it moves.
+ * Status lives in `ports.status`; writes are batched into one transaction per flush and never append
+ * outbox records (status is observed state, not desired state).
+ */
+import type { Store } from '../store/store.js';
+
+/** A port status as Neutron reports it. */
+export type PortStatus = 'ACTIVE' | 'DOWN' | 'ERROR';
+
+/** Tracks programmed ports and writes their status. */
+export class PortStatusTracker {
+  /** host → port → revision at which the port's current state was sent. */
+  private readonly byHost = new Map<string, Map<string, number>>();
+  private readonly hostOf = new Map<string, string>();
+  /** Last status written (or known) per port, so repeated acks write nothing. */
+  private readonly written = new Map<string, PortStatus>();
+  private readonly pending = new Map<string, PortStatus>();
+  private readonly acked = new Map<string, number>();
+  private readonly failedAt = new Map<string, number>();
+  private flushing: Promise<void> | undefined;
+
+  constructor(private readonly store: Store, private readonly onError: (err: unknown) => void) {}
+
+  /** The port's state reached `host` at `revision`. */
+  programmed(host: string, port: string, revision: number): void {
+    const previous = this.hostOf.get(port);
+    if (previous !== undefined && previous !== host) {
+      this.byHost.get(previous)?.delete(port);
+      this.set(port, 'DOWN');
+    }
+    this.hostOf.set(port, host);
+    let ports = this.byHost.get(host);
+    if (!ports) this.byHost.set(host, (ports = new Map()));
+    ports.set(port, revision);
+    const acked = this.acked.get(host);
+    if (acked !== undefined && acked >= revision) this.set(port, 'ACTIVE');
+  }
+
+  /** The port is no longer programmed on `host` (unbound, moved away or deleted). */
+  unprogrammed(host: string, port: string, deleted: boolean): void {
+    if (this.hostOf.get(port) !== host) return;
+    this.hostOf.delete(port);
+    this.byHost.get(host)?.delete(port);
+    this.failedAt.delete(port);
+    if (deleted) {
+      this.written.delete(port);
+      this.pending.delete(port);
+    } else {
+      this.set(port, 'DOWN');
+    }
+  }
+
+  /** `host` applied everything up to `revision`; `failed` names ports whose state it could not apply. */
+  ack(host: string, revision: number, failed: ReadonlySet<string>): void {
+    this.acked.set(host, Math.max(revision, this.acked.get(host) ?? 0));
+    const ports = this.byHost.get(host);
+    if (!ports) return;
+    for (const [port, programmedAt] of ports) {
+      if (failed.has(port)) {
+        // The failure sticks to this programmed state; a newer state of the port gets a fresh chance.
+        this.failedAt.set(port, programmedAt);
+        this.set(port, 'ERROR');
+      } else if (programmedAt <= revision && this.failedAt.get(port) !== programmedAt) {
+        this.set(port, 'ACTIVE');
+      }
+    }
+  }
+
+  /** `host` disconnected: its ports go DOWN until it acks again. */
+  hostDown(host: string): void {
+    this.acked.delete(host);
+    for (const port of this.byHost.get(host)?.keys() ?? []) this.set(port, 'DOWN');
+  }
+
+  /** Forgets what was written (after start-up reset every port of a disconnected host to DOWN). */
+  assumeStatus(port: string, status: PortStatus): void {
+    this.written.set(port, status);
+  }
+
+  private set(port: string, status: PortStatus): void {
+    if (this.written.get(port) === status && !this.pending.has(port)) return;
+    this.pending.set(port, status);
+    this.written.set(port, status);
+    this.flushing ??= Promise.resolve().then(() => this.flush());
+  }
+
+  /** Writes pending statuses; resolves when everything queued so far is stored. */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) {
+      const batch = new Map(this.pending);
+      this.pending.clear();
+      const byStatus = new Map<PortStatus, string[]>();
+      for (const [port, status] of batch) byStatus.set(status, [...(byStatus.get(status) ?? []), port]);
+      try {
+        await this.store.write(async (tx) => {
+          for (const [status, ports] of byStatus) {
+            for (let i = 0; i < ports.length; i += 500) {
+              const chunk = ports.slice(i, i + 500);
+              await tx.run(`UPDATE ports SET status = ? WHERE id IN (${chunk.map(() => '?').join(',')})`, [status, ...chunk]);
+            }
+          }
+        });
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  /** Waits for queued writes (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+}
