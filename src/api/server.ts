@@ -89,7 +89,7 @@ export async function buildApiServer({ config, services, logger }: ApiServerOpti
       info: { title: 'Alcor Neutron v2.0 API', version: '2.0' },
     },
   });
-  await app.register(requestContext, { noauthProject: config.noauthProject });
+  await app.register(requestContext, { noauthProject: config.noauthProject, auth: config.auth, keystone: config.keystone });
   await app.register(versionRoutes);
   await app.register(networkRoutes, { prefix: '/v2.0', networks: services.networks });
   await app.register(subnetRoutes, { prefix: '/v2.0', subnets: services.subnets });
