@@ -1,17 +1,32 @@
 /**
- * Decorates every request with `request.ctx`: the project and roles the services act for.
- * noauth (Neutron's `auth_strategy = noauth`): project from `X-Project-Id` (or `X-Tenant-Id`), roles from
- * `X-Roles`; a request without a project header runs as admin of the configured default project,
- * which is what the `openstack` CLI with `--os-auth-type none` relies on.
+ * Decorates every request with `request.ctx`: the project and roles the services act for, and applies
+ * the role policy every write shares.
+ *
+ * - noauth (Neutron's `auth_strategy = noauth`): project from `X-Project-Id` (or `X-Tenant-Id`), roles
+ *   from `X-Roles` (default `member`); a request without a project header runs as admin of the configured
+ *   default project, which is what the `openstack` CLI with `--os-auth-type none` relies on.
+ * - keystone: `X-Auth-Token` is validated against Keystone v3 (see keystone.ts); project and roles come
+ *   from the token and project headers are ignored. Version discovery and probes need no token.
+ *
+ * Policy (Neutron's secure-RBAC defaults): reading needs any role; writing needs `admin` or `member`
+ * (`_member_` on older clouds), so a `reader` gets 403 PolicyNotAuthorized for every write.
+ * Admin-only attributes and ownership are checked by the services.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { KeystoneConfig } from '../../config.js';
 import type { RequestContext } from '../../domain/context.js';
+import { PolicyNotAuthorized, Unauthorized } from '../../domain/errors.js';
+import { KeystoneValidator } from './keystone.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Who is asking; set before any handler runs. */
     ctx: RequestContext;
+  }
+  interface FastifyInstance {
+    /** The token validator in keystone mode (exposes its validation counter). */
+    keystoneValidator: KeystoneValidator | undefined;
   }
 }
 
@@ -19,6 +34,10 @@ declare module 'fastify' {
 export interface RequestContextOptions {
   /** Project of requests that carry no project header. */
   noauthProject: string;
+  /** Authentication strategy. @default "noauth" */
+  auth?: 'noauth' | 'keystone';
+  /** Keystone settings (required for auth=keystone). */
+  keystone?: KeystoneConfig;
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {
@@ -35,10 +54,46 @@ export function noauthContext(request: FastifyRequest, defaultProject: string): 
   return { projectId: project, roles, isAdmin: roles.includes('admin') };
 }
 
+const WRITE_ROLES = ['admin', 'member', '_member_'];
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Throws 403 when ctx may only read and the request writes. */
+export function assertMayWrite(ctx: RequestContext, method: string): void {
+  if (READ_METHODS.has(method) || ctx.isAdmin || ctx.roles.some((r) => WRITE_ROLES.includes(r))) return;
+  throw new PolicyNotAuthorized(`Roles [${ctx.roles.join(', ')}] may only read: ${method} needs the member or admin role`);
+}
+
+/** Paths that answer without a token (version discovery, probes). */
+function isPublic(request: FastifyRequest): boolean {
+  const path = request.url.split('?')[0] ?? '';
+  return request.method === 'GET' && ['/', '/v2.0', '/v2.0/', '/healthz', '/readyz', '/openapi.json'].includes(path);
+}
+
+async function keystoneContext(request: FastifyRequest, reply: FastifyReply, validator: KeystoneValidator, url: string): Promise<RequestContext> {
+  const token = header(request, 'x-auth-token');
+  try {
+    if (token === undefined) throw new Unauthorized('The request you have made requires authentication: X-Auth-Token is missing.');
+    return await validator.validate(token);
+  } catch (err) {
+    if (err instanceof Unauthorized) void reply.header('www-authenticate', `Keystone uri="${url}"`);
+    throw err;
+  }
+}
+
 async function requestContextPlugin(app: FastifyInstance, options: RequestContextOptions): Promise<void> {
   app.decorateRequest('ctx', null as unknown as RequestContext);
-  app.addHook('onRequest', async (request) => {
-    request.ctx = noauthContext(request, options.noauthProject);
+  const keystone = options.auth === 'keystone' && options.keystone ? options.keystone : undefined;
+  const validator = keystone ? new KeystoneValidator(keystone) : undefined;
+  app.decorate('keystoneValidator', validator);
+  app.addHook('onRequest', async (request, reply) => {
+    if (validator && keystone) {
+      request.ctx = isPublic(request)
+        ? { projectId: '', roles: [], isAdmin: false }
+        : await keystoneContext(request, reply, validator, keystone.url);
+    } else {
+      request.ctx = noauthContext(request, options.noauthProject);
+    }
+    assertMayWrite(request.ctx, request.method);
   });
 }
 
