@@ -1,0 +1,79 @@
+/**
+ * Flows that make an address reachable inside its network, shared by neighbors and local ports: the
+ * ARP responder entry, the IP → MAC entry routing uses, and the remote-group membership entries
+ * (second dimension of the conjunctive security-group flows).
+ */
+import type { AddressPair, FixedIp } from '../../../proto/alcor/v1/goal_state_pb.js';
+import { fnv32, ipv4ToHex, isIpv4, macToHex, type FlowSpec } from './flow.js';
+import { CT_ZONE, Table } from './tables.js';
+
+/** ARP responder actions: turn the request into a reply from `mac` for `ip` and send it back. */
+export function arpReplyActions(mac: string, ip: string): string {
+  return [
+    'move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[]',
+    `set_field:${mac}->eth_src`,
+    'load:0x2->NXM_OF_ARP_OP[]',
+    'move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[]',
+    'move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[]',
+    `load:${macToHex(mac)}->NXM_NX_ARP_SHA[]`,
+    `load:${ipv4ToHex(ip)}->NXM_OF_ARP_SPA[]`,
+    'in_port',
+  ].join(',');
+}
+
+/** The ARP responder flow answering for `ip` in network `vni`. */
+export function arpResponder(vni: number, ip: string, mac: string, priority: number): FlowSpec {
+  return { table: Table.ARP, priority, match: `reg6=${vni},arp,arp_op=1,arp_tpa=${ip}`, actions: arpReplyActions(mac, ip) };
+}
+
+/** Conjunction id of "remote address is a member of `groupId`" for one direction and ethertype. */
+export function conjunctionId(groupId: string, direction: 'ingress' | 'egress', ethertype: 'IPv4' | 'IPv6'): number {
+  return fnv32(`${groupId}|${direction}|${ethertype}`) || 1;
+}
+
+/** The exact IPv4 addresses of a port or neighbor, with the MAC each answers with. */
+export function ipv4Addresses(mac: string, fixedIps: readonly FixedIp[], pairs: readonly AddressPair[]): Array<{ ip: string; mac: string }> {
+  const out: Array<{ ip: string; mac: string }> = [];
+  const seen = new Set<string>();
+  const add = (ip: string, m: string) => {
+    const bare = ip.endsWith('/32') ? ip.slice(0, -3) : ip;
+    if (!isIpv4(bare) || bare.includes('/') || seen.has(bare)) return;
+    seen.add(bare);
+    out.push({ ip: bare, mac: m.toLowerCase() });
+  };
+  for (const f of fixedIps) add(f.ipAddress, mac);
+  for (const p of pairs) add(p.ipAddress, p.macAddress || mac);
+  return out;
+}
+
+/**
+ * ARP, IP → MAC, and remote-group membership flows of one port's addresses in network `vni`.
+ * Membership flows are emitted for every group the port is in, for both directions, so that a rule
+ * referencing the group later needs no change here.
+ */
+export function addressFlows(
+  vni: number,
+  mac: string,
+  fixedIps: readonly FixedIp[],
+  pairs: readonly AddressPair[],
+  securityGroupIds: readonly string[],
+): FlowSpec[] {
+  const flows: FlowSpec[] = [];
+  for (const { ip, mac: m } of ipv4Addresses(mac, fixedIps, pairs)) {
+    flows.push(arpResponder(vni, ip, m, 100));
+    flows.push({ table: Table.L3_RESOLVE, priority: 100, match: `reg6=${vni},ip,nw_dst=${ip}`, actions: `set_field:${m}->eth_dst,goto_table:${Table.L2}` });
+    if (securityGroupIds.length > 0) {
+      const groups = [...securityGroupIds].sort();
+      const ingress = groups.map((g) => `conjunction(${conjunctionId(g, 'ingress', 'IPv4')},2/2)`).join(',');
+      const egress = groups.map((g) => `conjunction(${conjunctionId(g, 'egress', 'IPv4')},2/2)`).join(',');
+      flows.push({ table: Table.INGRESS_RULES, priority: 60, match: `ip,nw_src=${ip}`, actions: ingress });
+      flows.push({ table: Table.EGRESS_RULES, priority: 60, match: `ip,nw_dst=${ip}`, actions: egress });
+    }
+  }
+  return flows;
+}
+
+/** `ct(commit)` in the packet's network zone, then continue at `table`. */
+export function commitAndGoto(table: number): string {
+  return `ct(commit,zone=${CT_ZONE}),goto_table:${table}`;
+}

@@ -1,0 +1,130 @@
+/**
+ * Flows owned by network-wide resources: neighbors (ports of the VPC on any host), subnets (the DHCP
+ * server's address), routers (distributed routing between their subnets), and the static skeleton of
+ * the pipeline (`base`).
+ */
+import { addressFlows, arpResponder } from './compile-addresses.js';
+import { subnetVni, vpcVni, type CompileContext } from './context.js';
+import { derivedMac, isIpv4, type FlowSpec } from './flow.js';
+import { CT_ZONE, DHCP_USERDATA, Table } from './tables.js';
+
+/** The MAC the agent's DHCP server answers from in a subnet (and the ARP answer for its address). */
+export function dhcpServerMac(subnetId: string): string {
+  return derivedMac(`dhcp/${subnetId}`);
+}
+
+/** Flows of a neighbor: tunnel to its host (unless it is local) and its address flows. */
+export function compileNeighbor(ctx: CompileContext, neighborId: string): FlowSpec[] {
+  const n = ctx.neighbor(neighborId);
+  if (!n) return [];
+  const vni = vpcVni(ctx, n.vpcId, n.fixedIps.map((f) => f.subnetId));
+  if (vni === undefined) return [];
+  const mac = n.macAddress.toLowerCase();
+  const flows = addressFlows(vni, mac, n.fixedIps, n.allowedAddressPairs, n.securityGroupIds);
+  const local = n.hostId === ctx.host.hostId || n.hostIp === ctx.host.datapathIp;
+  if (!local && n.hostIp) {
+    flows.push({
+      table: Table.L2,
+      priority: 100,
+      match: `reg6=${vni},dl_dst=${mac}`,
+      actions: `set_field:${vni}->tun_id,set_field:${n.hostIp}->tun_dst,output:${ctx.host.tunnelOfport}`,
+    });
+  }
+  return flows;
+}
+
+/** Flows of a subnet: ARP for the DHCP server's address (the gateway IP) when no router answers it. */
+export function compileSubnet(ctx: CompileContext, subnetId: string): FlowSpec[] {
+  const subnet = ctx.subnet(subnetId);
+  if (!subnet || !subnet.enableDhcp || !isIpv4(subnet.gatewayIp)) return [];
+  const vni = subnetVni(ctx, subnetId);
+  if (vni === undefined) return [];
+  return [arpResponder(vni, subnet.gatewayIp, dhcpServerMac(subnetId), 90)];
+}
+
+/**
+ * Flows of a router (distributed: every host with a port in one of its subnets routes locally). For
+ * each interface: ARP and ICMP echo answers for the router address; for each pair of interfaces: a route
+ * that rewrites the source MAC to the outgoing interface's, decrements the TTL and moves the packet to
+ * the destination network, whose IP → MAC table (L3_RESOLVE) then picks the destination MAC.
+ */
+export function compileRouter(ctx: CompileContext, routerId: string): FlowSpec[] {
+  const router = ctx.router(routerId);
+  if (!router) return [];
+  const interfaces = router.interfaces
+    .map((ifc) => ({ ifc, subnet: ctx.subnet(ifc.subnetId), vni: subnetVni(ctx, ifc.subnetId) }))
+    .filter((x) => x.subnet && x.vni !== undefined && isIpv4(x.ifc.ipAddress) && isIpv4(x.subnet.cidr));
+  const flows: FlowSpec[] = [];
+  for (const { ifc, vni } of interfaces) {
+    const mac = ifc.macAddress.toLowerCase();
+    flows.push(arpResponder(vni!, ifc.ipAddress, mac, 110));
+    flows.push({
+      table: Table.ROUTING,
+      priority: 200,
+      match: `reg6=${vni},icmp,icmp_type=8,icmp_code=0,nw_dst=${ifc.ipAddress}`,
+      actions: [
+        'move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[]',
+        `set_field:${mac}->eth_src`,
+        'move:NXM_OF_IP_SRC[]->NXM_OF_IP_DST[]',
+        `set_field:${ifc.ipAddress}->ip_src`,
+        'load:0xff->NXM_NX_IP_TTL[]',
+        'load:0->NXM_OF_ICMP_TYPE[]',
+        'in_port',
+      ].join(','),
+    });
+  }
+  for (const from of interfaces) {
+    for (const to of interfaces) {
+      if (from === to || from.subnet!.cidr === to.subnet!.cidr) continue;
+      const prefix = Number(to.subnet!.cidr.split('/')[1] ?? 32);
+      flows.push({
+        table: Table.ROUTING,
+        priority: 100 + prefix,
+        match: `reg6=${from.vni},dl_dst=${from.ifc.macAddress.toLowerCase()},ip,nw_dst=${to.subnet!.cidr}`,
+        actions: `dec_ttl,set_field:${to.ifc.macAddress.toLowerCase()}->eth_src,load:${to.vni}->NXM_NX_REG6[],goto_table:${Table.L3_RESOLVE}`,
+      });
+    }
+  }
+  return flows;
+}
+
+/** The pipeline skeleton: table defaults, tunnel classification, conntrack entry points, DHCP punt. */
+export function compileBase(ctx: CompileContext): FlowSpec[] {
+  const t = Table;
+  const goto = (table: number) => `goto_table:${table}`;
+  return [
+    { table: t.CLASSIFY, priority: 0, match: '', actions: 'drop' },
+    {
+      table: t.CLASSIFY,
+      priority: 100,
+      match: `in_port=${ctx.host.tunnelOfport}`,
+      actions: `move:NXM_NX_TUN_ID[0..23]->NXM_NX_REG6[0..23],load:0->NXM_NX_REG5[],${goto(t.L2)}`,
+    },
+    { table: t.PORT_SECURITY, priority: 0, match: '', actions: 'drop' },
+    { table: t.EGRESS_CT, priority: 0, match: '', actions: 'drop' },
+    { table: t.EGRESS_CT, priority: 200, match: 'arp', actions: goto(t.ARP) },
+    { table: t.EGRESS_CT, priority: 200, match: 'udp,tp_src=68,tp_dst=67', actions: goto(t.ARP) },
+    { table: t.EGRESS_CT, priority: 100, match: 'ip', actions: `ct(table=${t.EGRESS_RULES},zone=${CT_ZONE})` },
+    { table: t.EGRESS_CT, priority: 100, match: 'ipv6', actions: `ct(table=${t.EGRESS_RULES},zone=${CT_ZONE})` },
+    { table: t.EGRESS_RULES, priority: 0, match: '', actions: 'drop' },
+    { table: t.EGRESS_RULES, priority: 100, match: 'ct_state=+inv+trk', actions: 'drop' },
+    { table: t.EGRESS_RULES, priority: 90, match: 'ct_state=+est+trk', actions: goto(t.ARP) },
+    { table: t.EGRESS_RULES, priority: 90, match: 'ct_state=+rel+trk', actions: goto(t.ARP) },
+    { table: t.ARP, priority: 0, match: '', actions: goto(t.DHCP) },
+    { table: t.ARP, priority: 1, match: 'arp', actions: 'drop' },
+    { table: t.DHCP, priority: 0, match: '', actions: goto(t.ROUTING) },
+    { table: t.DHCP, priority: 100, match: 'udp,tp_src=68,tp_dst=67', actions: `controller(userdata=${DHCP_USERDATA},max_len=65535)` },
+    { table: t.ROUTING, priority: 0, match: '', actions: goto(t.L2) },
+    { table: t.L3_RESOLVE, priority: 0, match: '', actions: 'drop' },
+    { table: t.L2, priority: 0, match: '', actions: 'drop' },
+    { table: t.INGRESS_CT, priority: 0, match: '', actions: 'drop' },
+    { table: t.INGRESS_CT, priority: 200, match: 'arp', actions: goto(t.OUTPUT) },
+    { table: t.INGRESS_CT, priority: 100, match: 'ip', actions: `ct_clear,ct(table=${t.INGRESS_RULES},zone=${CT_ZONE})` },
+    { table: t.INGRESS_CT, priority: 100, match: 'ipv6', actions: `ct_clear,ct(table=${t.INGRESS_RULES},zone=${CT_ZONE})` },
+    { table: t.INGRESS_RULES, priority: 0, match: '', actions: 'drop' },
+    { table: t.INGRESS_RULES, priority: 100, match: 'ct_state=+inv+trk', actions: 'drop' },
+    { table: t.INGRESS_RULES, priority: 90, match: 'ct_state=+est+trk', actions: goto(t.OUTPUT) },
+    { table: t.INGRESS_RULES, priority: 90, match: 'ct_state=+rel+trk', actions: goto(t.OUTPUT) },
+    { table: t.OUTPUT, priority: 0, match: '', actions: 'output:NXM_NX_REG7[0..15]' },
+  ];
+}

@@ -1,0 +1,75 @@
+/**
+ * Flows of a local port (a VM interface on this host): classification, anti-spoofing, its security
+ * group rules, local L2 delivery, and — when the controller did not also send the port as a neighbor —
+ * its address flows. Without a plugged interface (no OpenFlow port yet) a port has no flows; the
+ * interface watcher recomputes it when the interface appears.
+ */
+import type { PortState } from '../../../proto/alcor/v1/goal_state_pb.js';
+import { addressFlows } from './compile-addresses.js';
+import { ruleFlows } from './compile-security-group.js';
+import { vpcVni, type CompileContext } from './context.js';
+import { isIpv4, type FlowSpec } from './flow.js';
+import { Table } from './tables.js';
+
+/** Anti-spoofing: what the port may send (its MAC with its IPs or allowed address pairs). */
+function antiSpoofFlows(port: PortState, ofport: number): FlowSpec[] {
+  const next = `goto_table:${Table.EGRESS_CT}`;
+  const mac = port.macAddress.toLowerCase();
+  if (!port.portSecurityEnabled) return [{ table: Table.PORT_SECURITY, priority: 90, match: `in_port=${ofport}`, actions: next }];
+  const pairs: Array<{ mac: string; ip: string }> = port.fixedIps.filter((f) => isIpv4(f.ipAddress)).map((f) => ({ mac, ip: f.ipAddress }));
+  for (const p of port.allowedAddressPairs) {
+    if (isIpv4(p.ipAddress)) pairs.push({ mac: (p.macAddress || mac).toLowerCase(), ip: p.ipAddress });
+  }
+  const flows: FlowSpec[] = [];
+  const macs = new Set<string>([mac]);
+  for (const { mac: m, ip } of pairs) {
+    macs.add(m);
+    flows.push({ table: Table.PORT_SECURITY, priority: 100, match: `in_port=${ofport},dl_src=${m},ip,nw_src=${ip}`, actions: next });
+    flows.push({ table: Table.PORT_SECURITY, priority: 100, match: `in_port=${ofport},dl_src=${m},arp,arp_spa=${ip},arp_sha=${m}`, actions: next });
+  }
+  for (const m of macs) {
+    // DHCP DISCOVER/REQUEST come from 0.0.0.0 before the VM has an address.
+    flows.push({ table: Table.PORT_SECURITY, priority: 100, match: `in_port=${ofport},dl_src=${m},udp,nw_src=0.0.0.0,tp_src=68,tp_dst=67`, actions: next });
+  }
+  return flows;
+}
+
+/** Security-group flows of the port, or the bypass when port security is off. */
+function securityFlows(ctx: CompileContext, port: PortState, ofport: number): FlowSpec[] {
+  if (!port.portSecurityEnabled) {
+    return [
+      { table: Table.EGRESS_CT, priority: 150, match: `reg5=${ofport}`, actions: `goto_table:${Table.ARP}` },
+      { table: Table.INGRESS_CT, priority: 150, match: `reg7=${ofport}`, actions: `goto_table:${Table.OUTPUT}` },
+    ];
+  }
+  const flows: FlowSpec[] = [];
+  for (const groupId of port.securityGroupIds) {
+    const group = ctx.securityGroup(groupId);
+    if (!group) continue;
+    for (const rule of group.rules) flows.push(...ruleFlows(rule, ofport));
+  }
+  return flows;
+}
+
+/** Every flow of a local port. */
+export function compilePort(ctx: CompileContext, portId: string): FlowSpec[] {
+  const port = ctx.port(portId);
+  if (!port) return [];
+  const ofport = ctx.ofport(portId);
+  const vni = vpcVni(ctx, port.vpcId, port.fixedIps.map((f) => f.subnetId));
+  if (ofport === undefined || vni === undefined || !port.adminStateUp) return [];
+  const mac = port.macAddress.toLowerCase();
+  const flows: FlowSpec[] = [
+    {
+      table: Table.CLASSIFY,
+      priority: 100,
+      match: `in_port=${ofport}`,
+      actions: `load:${vni}->NXM_NX_REG6[],load:${ofport}->NXM_NX_REG5[],goto_table:${Table.PORT_SECURITY}`,
+    },
+    ...antiSpoofFlows(port, ofport),
+    ...securityFlows(ctx, port, ofport),
+    { table: Table.L2, priority: 100, match: `reg6=${vni},dl_dst=${mac}`, actions: `load:${ofport}->NXM_NX_REG7[],goto_table:${Table.INGRESS_CT}` },
+  ];
+  if (!ctx.neighbor(portId)) flows.push(...addressFlows(vni, mac, port.fixedIps, port.allowedAddressPairs, port.securityGroupIds));
+  return flows;
+}

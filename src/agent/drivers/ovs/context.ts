@@ -1,0 +1,50 @@
+/**
+ * What flow compilation may read: the desired state (through lookups that are recorded, so a change of
+ * anything a resource's flows were computed from recomputes exactly those flows), the OpenFlow port
+ * numbers of discovered VM interfaces, and facts about this host.
+ */
+import type { DhcpState, NeighborState, PortState, RouterState, SecurityGroupState, SubnetState, VpcState } from '../../../proto/alcor/v1/goal_state_pb.js';
+
+/** Facts about the host the flows are for. */
+export interface HostFacts {
+  hostId: string;
+  datapathIp: string;
+  /** OpenFlow port of the flow-based VXLAN port. */
+  tunnelOfport: number;
+}
+
+/** Recorded lookups into the desired state. Every call records a dependency of the resource being compiled. */
+export interface CompileContext {
+  readonly host: HostFacts;
+  vpc(id: string): VpcState | undefined;
+  subnet(id: string): SubnetState | undefined;
+  port(id: string): PortState | undefined;
+  neighbor(id: string): NeighborState | undefined;
+  securityGroup(id: string): SecurityGroupState | undefined;
+  router(id: string): RouterState | undefined;
+  dhcp(id: string): DhcpState | undefined;
+  /** OpenFlow port of the interface with `external_ids:iface-id=<portId>`, if it is plugged. */
+  ofport(portId: string): number | undefined;
+}
+
+/** Dependency key of a lookup: `<kind>/<id>`, with kind `iface` for interface discovery. */
+export type DependencyKey = string;
+
+/** The VNI of a subnet (its own segmentation id, else its VPC's). */
+export function subnetVni(ctx: CompileContext, subnetId: string): number | undefined {
+  const subnet = ctx.subnet(subnetId);
+  if (!subnet) return undefined;
+  if (subnet.segmentationId) return subnet.segmentationId;
+  return ctx.vpc(subnet.vpcId)?.segmentationId || undefined;
+}
+
+/** The VNI of a VPC, falling back to the segmentation id of one of the given subnets. */
+export function vpcVni(ctx: CompileContext, vpcId: string, subnetIds: readonly string[]): number | undefined {
+  const vni = ctx.vpc(vpcId)?.segmentationId;
+  if (vni) return vni;
+  for (const id of subnetIds) {
+    const v = subnetVni(ctx, id);
+    if (v) return v;
+  }
+  return undefined;
+}

@@ -1,0 +1,36 @@
+/**
+ * The br-int pipeline: table numbers and register use. docs/dataplane.md describes each table.
+ *
+ *   0 CLASSIFY → 10 PORT_SECURITY → 20 EGRESS_CT → 21 EGRESS_RULES → 30 ARP → 35 DHCP → 40 ROUTING
+ *   → 45 L3_RESOLVE → 50 L2 → 60 INGRESS_CT → 61 INGRESS_RULES → 70 OUTPUT
+ *
+ * Packets from the tunnel enter at L2 (the sending host already did egress security and routing).
+ */
+export const Table = {
+  CLASSIFY: 0,
+  PORT_SECURITY: 10,
+  EGRESS_CT: 20,
+  EGRESS_RULES: 21,
+  ARP: 30,
+  DHCP: 35,
+  ROUTING: 40,
+  L3_RESOLVE: 45,
+  L2: 50,
+  INGRESS_CT: 60,
+  INGRESS_RULES: 61,
+  OUTPUT: 70,
+} as const;
+
+/** reg5 = OpenFlow port the packet came from (0 for the tunnel). */
+export const REG_IN_PORT = 'NXM_NX_REG5[]';
+/** reg6 = VNI of the network the packet is in (rewritten by routing); its low 16 bits are the conntrack zone. */
+export const REG_VNI = 'NXM_NX_REG6[]';
+/** reg7 = OpenFlow port to deliver to, chosen by L2. */
+export const REG_OUT_PORT = 'NXM_NX_REG7[]';
+/** The conntrack zone of the packet's network. */
+export const CT_ZONE = 'NXM_NX_REG6[0..15]';
+
+/** Userdata the DHCP punt flow attaches, so the agent can tell DHCP packet-ins from anything else. */
+export const DHCP_USERDATA = 'dc.b0.00.01';
+/** The same userdata as bytes. */
+export const DHCP_USERDATA_BYTES = Buffer.from([0xdc, 0xb0, 0x00, 0x01]);
