@@ -16,7 +16,9 @@ import { networkRoutes } from './routes/networks.js';
 import { portRoutes } from './routes/ports.js';
 import { subnetRoutes } from './routes/subnets.js';
 import { extensionRoutes } from './routes/extensions.js';
+import { floatingIpRoutes } from './routes/floatingips.js';
 import { quotaRoutes } from './routes/quotas.js';
+import { routerRoutes } from './routes/routers.js';
 import { securityGroupRuleRoutes } from './routes/security-group-rules.js';
 import { securityGroupRoutes } from './routes/security-groups.js';
 import { tagRoutes } from './routes/tags.js';
@@ -98,6 +100,8 @@ export async function buildApiServer({ config, services, logger }: ApiServerOpti
   await app.register(securityGroupRoutes, { prefix: '/v2.0', securityGroups: services.securityGroups });
   await app.register(securityGroupRuleRoutes, { prefix: '/v2.0', securityGroupRules: services.securityGroupRules });
   await app.register(quotaRoutes, { prefix: '/v2.0', quotas: services.quotas });
+  await app.register(routerRoutes, { prefix: '/v2.0', routers: services.routers });
+  await app.register(floatingIpRoutes, { prefix: '/v2.0', floatingIps: services.floatingIps });
   await app.register(tagRoutes, { prefix: '/v2.0', tags: services.tags });
   await app.register(extensionRoutes, { prefix: '/v2.0' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

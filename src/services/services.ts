@@ -5,7 +5,9 @@ import { createIpAvailabilityService, type IpAvailabilityService } from './ip-av
 import { createNetworkService, type NetworkService } from './networks.js';
 import { createPortService, type PortService } from './ports.js';
 import { createSubnetService, type SubnetService } from './subnets.js';
+import { createFloatingIpService, type FloatingIpService } from './floating-ips.js';
 import { createQuotaService, type QuotaService } from './quotas.js';
+import { createRouterService, type RouterService } from './routers.js';
 import { createSecurityGroupRuleService, type SecurityGroupRuleService } from './security-group-rules.js';
 import { createSecurityGroupService, type SecurityGroupService } from './security-groups.js';
 import { CORE_TAG_TARGETS } from './tag-targets.js';
@@ -21,6 +23,8 @@ export interface Services {
   securityGroupRules: SecurityGroupRuleService;
   quotas: QuotaService;
   tags: TagService;
+  routers: RouterService;
+  floatingIps: FloatingIpService;
 }
 
 /** Builds the services over a store. */
@@ -34,5 +38,7 @@ export function createServices(store: Store, config: ServerConfig): Services {
     securityGroupRules: createSecurityGroupRuleService(store),
     quotas: createQuotaService(store, config),
     tags: createTagService(store, CORE_TAG_TARGETS),
+    routers: createRouterService(store),
+    floatingIps: createFloatingIpService(store),
   };
 }

@@ -1,0 +1,127 @@
+/**
+ * The agent's own OpenFlow connection to a bridge's management socket (`<rundir>/<bridge>.mgmt`), used
+ * for packet-ins (DHCP) and packet-outs. It reconnects on its own; every (re)connection is reported so
+ * the driver can re-check installed flows (ovs-vswitchd may have restarted and lost them).
+ *
+ *   connecting ──hello──▶ ready ──socket closed──▶ backoff ──timer──▶ connecting
+ *        any ──close()──▶ closed
+ */
+import { createConnection, type Socket } from 'node:net';
+import {
+  decodePacketIn,
+  encodeMessage,
+  encodePacketOut,
+  encodeSetConfig,
+  encodeSetPacketInFormat,
+  OfMessageReader,
+  OfType,
+  type PacketIn,
+} from './openflow.js';
+
+/** Connection states. */
+export type OfConnectionState =
+  /** Dialling the socket or waiting for the switch's HELLO. */
+  | 'connecting'
+  /** Configured; packet-ins flow. */
+  | 'ready'
+  /** Waiting before the next dial after a failure. */
+  | 'backoff'
+  /** Closed by the owner; terminal. */
+  | 'closed';
+
+/** Callbacks of a connection. */
+export interface OfConnectionHandlers {
+  packetIn: (packetIn: PacketIn) => void;
+  /** Called each time the connection becomes ready (first time included). */
+  ready?: () => void;
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** A self-healing OpenFlow service connection. */
+export class OfConnection {
+  private socket: Socket | undefined;
+  private xid = 1;
+  private timer: NodeJS.Timeout | undefined;
+  private backoffMs = 100;
+  state: OfConnectionState = 'connecting';
+
+  constructor(
+    private readonly path: string,
+    private readonly handlers: OfConnectionHandlers,
+  ) {}
+
+  /** Starts dialling. */
+  start(): void {
+    this.dial();
+  }
+
+  /** Sends a frame out of `outPort` (an OpenFlow port number). */
+  packetOut(outPort: number, frame: Buffer): boolean {
+    if (this.state !== 'ready' || !this.socket) return false;
+    this.socket.write(encodePacketOut(this.nextXid(), outPort, frame));
+    return true;
+  }
+
+  /** Closes for good. */
+  close(): void {
+    this.state = 'closed';
+    if (this.timer) clearTimeout(this.timer);
+    this.socket?.destroy();
+    this.socket = undefined;
+  }
+
+  private nextXid(): number {
+    this.xid = (this.xid + 1) >>> 0 || 1;
+    return this.xid;
+  }
+
+  private dial(): void {
+    if (this.state === 'closed') return;
+    this.state = 'connecting';
+    const reader = new OfMessageReader();
+    const socket = createConnection(this.path);
+    this.socket = socket;
+    socket.on('connect', () => socket.write(encodeMessage(OfType.HELLO, this.nextXid())));
+    socket.on('data', (chunk: Buffer) => {
+      let messages;
+      try {
+        messages = reader.push(chunk);
+      } catch (err) {
+        this.handlers.log?.('warn', 'openflow framing error, reconnecting', { error: String(err) });
+        socket.destroy();
+        return;
+      }
+      for (const message of messages) this.onMessage(socket, message);
+    });
+    socket.on('error', (err) => this.handlers.log?.('debug', 'openflow socket error', { path: this.path, error: err.message }));
+    socket.on('close', () => {
+      if (this.socket !== socket || this.state === 'closed') return;
+      this.socket = undefined;
+      this.state = 'backoff';
+      this.timer = setTimeout(() => this.dial(), this.backoffMs);
+      this.timer.unref?.();
+      this.backoffMs = Math.min(this.backoffMs * 2, 2000);
+    });
+  }
+
+  private onMessage(socket: Socket, message: { type: number; xid: number; body: Buffer }): void {
+    switch (message.type) {
+      case OfType.HELLO:
+        socket.write(Buffer.concat([encodeSetConfig(this.nextXid()), encodeSetPacketInFormat(this.nextXid())]));
+        this.state = 'ready';
+        this.backoffMs = 100;
+        this.handlers.ready?.();
+        return;
+      case OfType.ECHO_REQUEST:
+        socket.write(encodeMessage(OfType.ECHO_REPLY, message.xid, message.body));
+        return;
+      case OfType.ERROR:
+        this.handlers.log?.('warn', 'openflow error from switch', { xid: message.xid, body: message.body.subarray(0, 16).toString('hex') });
+        return;
+      default: {
+        const packetIn = decodePacketIn({ version: 4, ...message });
+        if (packetIn) this.handlers.packetIn(packetIn);
+      }
+    }
+  }
+}
