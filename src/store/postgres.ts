@@ -4,17 +4,22 @@
  * - SQL: the services' portable statements run unchanged; `?` placeholders become `$n`
  *   (sql-placeholders.ts states the one rule statements follow). int8 (COUNT(*), BIGINT, BIGSERIAL)
  *   and numeric come back as JS numbers, so services see the same row shapes as on SQLite.
- * - `write(fn)`: one pooled client, `BEGIN ISOLATION LEVEL REPEATABLE READ` … `COMMIT`. REPEATABLE READ
- *   turns a lost update of a row (two replicas editing one port) into a serialization failure instead of
- *   a silent overwrite; the unique indexes guard the allocators. On a concurrency conflict
- *   (transaction-retry.ts) the whole `fn` runs again, up to 30 times with jittered backoff, so `fn`
- *   must have no effects outside the transaction. Check-then-insert invariants that no index enforces
- *   (quota counts, one flat network per physnet) can still be overshot by racing replicas (write skew).
- * - Outbox order: before a transaction's first `INSERT INTO changes` the engine takes a transaction-level
- *   advisory lock. Revisions (BIGSERIAL) are then drawn and committed one transaction at a time, so a
- *   reader tailing `revision > n` never sees revision n+2 commit before n+1. Rolled-back transactions
- *   can leave holes in the numbering; a hole is never a lost change.
- * - `read(fn)`: `REPEATABLE READ READ ONLY`, one snapshot for every statement of `fn`.
+ * - `write(fn)` gives every write transaction serial semantics, like SQLite, without serialising the
+ *   reads that precede its first write. The engine keeps one row, `store_write_clock`; every write
+ *   transaction updates it right before its first writing statement and holds that row lock until
+ *   COMMIT. The first attempt runs in REPEATABLE READ: if any other writer committed after its snapshot,
+ *   the clock update fails with a serialization failure (40001), so what it read is never stale when
+ *   it writes. Retries (after 40001, deadlock 40P01, or a unique violation 23505 from racing
+ *   allocators) run "serialized": READ COMMITTED with the clock row locked first, so they see every
+ *   commit and no other writer can commit meanwhile. Contended writes therefore take two attempts at
+ *   most; check-then-insert invariants (quotas, IP/MAC/VNI picks, one flat network per physnet) hold
+ *   across replicas, and the unique indexes stay as the final guard. `fn` may run more than once, so it
+ *   must have no effects outside the transaction.
+ * - Outbox order: `INSERT INTO changes` is a write, so it happens under the clock lock. BIGSERIAL
+ *   revisions are thus drawn and committed one transaction at a time, and a reader tailing
+ *   `revision > n` never sees revision n+2 commit before n+1. A rolled-back transaction can leave a hole
+ *   in the numbering; a hole is never a lost change.
+ * - `read(fn)`: `REPEATABLE READ READ ONLY`, one snapshot for every statement of `fn`; never blocked.
  * - Migrations run under a session advisory lock per schema, so replicas starting together migrate once.
  *
  * URL: `postgres://user[:pass]@host[:port]/db[?schema=name][&pool_max=n]`; `schema` sets the search_path
@@ -24,13 +29,22 @@ import pg from 'pg';
 import { migrate } from './migrations.js';
 import { PlaceholderCache } from './sql-placeholders.js';
 import type { Queryable, SqlValue, Store } from './store.js';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, isRetryableConflict, type RetryPolicy } from './transaction-retry.js';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY, isRetryableConflict, sqlState, type RetryPolicy } from './transaction-retry.js';
 
-/** Advisory-lock class ids (first key of the two-key form); the second key is hashtext(schema). */
+/** Advisory-lock class id of migrations (first key of the two-key form); the second key is hashtext(schema). */
 const MIGRATION_LOCK_CLASS = 0x414c4d31; // "ALM1"
-const OUTBOX_LOCK_CLASS = 0x414c4f31; // "ALO1"
 
-const OUTBOX_INSERT = /^\s*insert\s+into\s+changes\b/i;
+/** Statements that write or lock rows: the clock is taken before the first of them. */
+const WRITING_STATEMENT = /^\s*(insert|update|delete|create|alter|drop|with)\b|\bfor\s+(no\s+key\s+)?(update|share)\b/i;
+
+/** Every write transaction ticks (and thereby row-locks) the one clock row before its first write. */
+const TICK_CLOCK = 'UPDATE store_write_clock SET ticks = ticks + 1 WHERE id = 1';
+
+/** The engine's own table, created before migrations (it is not part of the portable schema). */
+const CLOCK_DDL = [
+  'CREATE TABLE IF NOT EXISTS store_write_clock (id INTEGER PRIMARY KEY, ticks BIGINT NOT NULL)',
+  'INSERT INTO store_write_clock (id, ticks) VALUES (1, 0) ON CONFLICT (id) DO NOTHING',
+];
 
 /** A connection URL split into what node-postgres takes and what this engine takes. */
 export interface PostgresTarget {
@@ -98,8 +112,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       await lockClient.query('SELECT pg_advisory_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
       try {
         if (target.schema) await lockClient.query(`CREATE SCHEMA IF NOT EXISTS ${target.schema}`);
-        const key = (await lockClient.query<{ h: number }>('SELECT hashtext($1) AS h', [schema])).rows[0]?.h ?? 0;
-        const store = new PostgresStore(pool, key, { ...DEFAULT_RETRY_POLICY, ...options.retry });
+        for (const statement of CLOCK_DDL) await lockClient.query(statement);
+        const store = new PostgresStore(pool, { ...DEFAULT_RETRY_POLICY, ...options.retry });
         await migrate(store);
         return store;
       } finally {
@@ -124,10 +138,21 @@ class ConflictedAttempt {
   ) {}
 }
 
+/** How an attempt runs: optimistic (first) or serialized behind the clock (retries). */
+type AttemptMode = 'optimistic' | 'serialized' | 'read';
+
+const BEGIN: Record<AttemptMode, string> = {
+  optimistic: 'BEGIN ISOLATION LEVEL REPEATABLE READ',
+  serialized: 'BEGIN ISOLATION LEVEL READ COMMITTED',
+  read: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+};
+
 /** State of one transaction attempt, shared by its Queryable. */
 interface Attempt {
   client: pg.PoolClient;
-  outboxLocked: boolean;
+  mode: AttemptMode;
+  /** The clock row is locked by this transaction. */
+  ticked: boolean;
   /** First statement error of the attempt: PostgreSQL aborts the transaction after it. */
   failure: unknown;
 }
@@ -141,19 +166,20 @@ export class PostgresStore implements Store {
   private closing: Promise<void> | undefined;
   /** Write attempts that were retried after a conflict, for metrics and tests. */
   retries = 0;
+  /** The most attempts one write needed so far. */
+  maxAttemptsUsed = 0;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly outboxLockKey: number,
     private readonly retry: RetryPolicy,
   ) {}
 
   private async query(attempt: Attempt, sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
     if (attempt.failure !== undefined) throw attempt.failure;
     try {
-      if (!attempt.outboxLocked && OUTBOX_INSERT.test(sql)) {
-        await attempt.client.query(`SELECT pg_advisory_xact_lock(${OUTBOX_LOCK_CLASS}, ${this.outboxLockKey})`);
-        attempt.outboxLocked = true;
+      if (!attempt.ticked && attempt.mode !== 'read' && WRITING_STATEMENT.test(sql)) {
+        attempt.ticked = true;
+        await attempt.client.query(TICK_CLOCK);
       }
       const values = params.map((v) => (typeof v === 'bigint' ? v.toString() : v));
       return await attempt.client.query(this.placeholders.translate(sql), values);
@@ -171,12 +197,13 @@ export class PostgresStore implements Store {
     };
   }
 
-  private async transaction<T>(begin: string, fn: (q: Queryable) => Promise<T>): Promise<T> {
+  private async transaction<T>(mode: AttemptMode, fn: (q: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
-    const attempt: Attempt = { client, outboxLocked: false, failure: undefined };
+    const attempt: Attempt = { client, mode, ticked: mode === 'serialized', failure: undefined };
     let broken: Error | undefined;
     try {
-      await client.query(begin);
+      await client.query(BEGIN[mode]);
+      if (mode === 'serialized') await client.query(TICK_CLOCK);
       const result = await fn(this.queryable(attempt));
       // A statement failed but fn swallowed it: COMMIT would silently roll back, so report the failure.
       if (attempt.failure !== undefined) throw attempt.failure;
@@ -214,21 +241,27 @@ export class PostgresStore implements Store {
   write<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.tracked(async () => {
       for (let attempt = 1; ; attempt++) {
+        const mode: AttemptMode = attempt === 1 ? 'optimistic' : 'serialized';
         try {
-          return await this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ', fn);
+          const result = await this.transaction(mode, fn);
+          this.maxAttemptsUsed = Math.max(this.maxAttemptsUsed, attempt);
+          return result;
         } catch (err) {
           if (!(err instanceof ConflictedAttempt)) throw err;
-          // Out of attempts: the caller gets what fn threw (a service may have mapped the conflict to a 409).
-          if (attempt >= this.retry.maxAttempts) throw err.thrown;
+          // A serialized attempt ran alone among writers: a unique violation there is real, not a race.
+          // Out of attempts likewise: the caller gets what fn threw (a service may have mapped it to a 409).
+          if (attempt >= this.retry.maxAttempts || (mode === 'serialized' && sqlState(err.conflict) === '23505')) throw err.thrown;
           this.retries++;
-          await new Promise((resolve) => setTimeout(resolve, backoffDelayMs(this.retry, attempt)));
+          // The first retry queues on the clock lock and needs no backoff; later ones (writers outside
+          // this store's discipline got in the way) spread out.
+          if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, backoffDelayMs(this.retry, attempt - 1)));
         }
       }
     });
   }
 
   read<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-    return this.tracked(() => this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn));
+    return this.tracked(() => this.transaction('read', fn));
   }
 
   /** Runs one statement outside any transaction (health checks, administration). */

@@ -109,6 +109,28 @@ function contract(engine: EngineUnderTest): void {
       });
     });
 
+    test(`store - ${engine.name}: check-then-insert limits hold across concurrent writers (no write skew)`, async (t) => {
+      await withStores(engine, t, replicas, async (stores) => {
+        const first = stores[0] as Store;
+        await ddl(first, 'CREATE TABLE contract_quota (id TEXT PRIMARY KEY)');
+        const limit = 5;
+        const admitted = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            (stores[i % stores.length] as Store).write(async (tx) => {
+              // Like a quota check: no index can enforce "at most 5 rows", only serial execution can.
+              const row = await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM contract_quota');
+              await widenRaceWindow(3);
+              if ((row?.n ?? 0) >= limit) return false;
+              await tx.run('INSERT INTO contract_quota (id) VALUES (?)', [`q${i}`]);
+              return true;
+            }),
+          ),
+        );
+        assert.equal(admitted.filter(Boolean).length, limit);
+        assert.equal((await first.read((q) => q.get<{ n: number }>('SELECT COUNT(*) AS n FROM contract_quota')))?.n, limit);
+      });
+    });
+
     test(`store - ${engine.name}: outbox revisions become visible in order across writers`, async (t) => {
       await withStores(engine, t, replicas, async (stores) => {
         const first = stores[0] as Store;
