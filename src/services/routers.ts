@@ -1,0 +1,147 @@
+/**
+ * Routers: CRUD with external gateways, extra routes (validated: each nexthop must be on a subnet the
+ * router is attached to) and the interface actions. Delete is refused while interfaces remain
+ * (409 RouterInUse). Every change appends a `router` change record for the data plane.
+ */
+import type { RequestContext } from '../domain/context.js';
+import { RouterInUse } from '../domain/errors.js';
+import type { ListPage, ListQuery } from '../domain/list-query.js';
+import { normalizeRoutes, type Router, type RouterCreate, type RouterInterfaceInfo, type RouterInterfaceRequest, type RouterRoute, type RouterUpdate } from '../domain/router.js';
+import { appendChange } from '../store/outbox.js';
+import type { Queryable, Store } from '../store/store.js';
+import { assertAdminFor, assertOwner, owningProject } from './access.js';
+import { checkQuota } from './quotas.js';
+import { clearGateway, setGateway, updateGateway } from './router-gateway.js';
+import { addRouterInterface, removeRouterInterface } from './router-interfaces.js';
+import { checkRoutesReachable, hydrateRouters, ROUTER_INTERFACE_OWNER, ROUTER_TABLE, routerAddresses, type RouterRow } from './router-rows.js';
+import { checkRevision, deleteTags, newId, replaceTags, timestamp } from './standard-attributes.js';
+import { getVisibleRow, listRows } from './table-list.js';
+
+const ADMIN_ONLY = ['distributed', 'ha'];
+
+/** The router service. */
+export interface RouterService {
+  createMany(ctx: RequestContext, bodies: RouterCreate[]): Promise<Router[]>;
+  get(ctx: RequestContext, id: string): Promise<Router>;
+  list(ctx: RequestContext, query: ListQuery): Promise<ListPage<Router>>;
+  update(ctx: RequestContext, id: string, body: RouterUpdate, ifRevision?: number): Promise<Router>;
+  delete(ctx: RequestContext, id: string, ifRevision?: number): Promise<void>;
+  addInterface(ctx: RequestContext, id: string, body: RouterInterfaceRequest): Promise<RouterInterfaceInfo>;
+  removeInterface(ctx: RequestContext, id: string, body: RouterInterfaceRequest): Promise<RouterInterfaceInfo>;
+  addExtraRoutes(ctx: RequestContext, id: string, routes: RouterRoute[]): Promise<Router>;
+  removeExtraRoutes(ctx: RequestContext, id: string, routes: RouterRoute[]): Promise<Router>;
+}
+
+async function writableRouter(tx: Queryable, ctx: RequestContext, id: string, action: string, ifRevision?: number): Promise<RouterRow> {
+  const row = await getVisibleRow<RouterRow>(tx, ROUTER_TABLE, ctx, id);
+  assertOwner(ctx, row.project_id, action, 'router', id);
+  checkRevision('router', id, Number(row.revision_number), ifRevision);
+  return row;
+}
+
+async function storeRoutes(tx: Queryable, routerId: string, routes: RouterRoute[]): Promise<void> {
+  checkRoutesReachable(routes, await routerAddresses(tx, routerId));
+  await tx.run('UPDATE routers SET routes = ? WHERE id = ?', [JSON.stringify(routes), routerId]);
+}
+
+async function bump(tx: Queryable, id: string): Promise<void> {
+  await tx.run('UPDATE routers SET revision_number = revision_number + 1, updated_at = ? WHERE id = ?', [timestamp(), id]);
+  await appendChange(tx, 'router', id, 'update');
+}
+
+async function insertRouter(tx: Queryable, ctx: RequestContext, body: RouterCreate): Promise<string> {
+  assertAdminFor(ctx, ADMIN_ONLY, body);
+  const projectId = owningProject(ctx, body);
+  await checkQuota(tx, projectId, 'router', 1);
+  const id = newId();
+  const now = timestamp();
+  await tx.run(
+    `INSERT INTO routers (id, project_id, name, description, admin_state_up, status, distributed, ha, gw_network_id, gw_port_id,
+       enable_snat, routes, revision_number, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, 'ACTIVE', ?, 0, NULL, NULL, 1, '[]', 0, ?, ?)`,
+    [id, projectId, body.name ?? '', body.description ?? '', body.admin_state_up === false ? 0 : 1, body.distributed ? 1 : 0, now, now],
+  );
+  if (body.external_gateway_info?.network_id) {
+    const row = await tx.get<RouterRow>('SELECT * FROM routers WHERE id = ?', [id]);
+    if (row) await setGateway(tx, ctx, row, body.external_gateway_info);
+  }
+  if (body.tags?.length) await replaceTags(tx, 'routers', id, body.tags);
+  await appendChange(tx, 'router', id, 'create');
+  return id;
+}
+
+/** Builds the router service. */
+export function createRouterService(store: Store): RouterService {
+  const read = async (q: Queryable, ctx: RequestContext, id: string): Promise<Router> => {
+    const [router] = await hydrateRouters(q, [await getVisibleRow<RouterRow>(q, ROUTER_TABLE, ctx, id)]);
+    return router as Router;
+  };
+  const changeRoutes = (ctx: RequestContext, id: string, change: (current: RouterRoute[]) => RouterRoute[]) =>
+    store.write(async (tx) => {
+      const row = await writableRouter(tx, ctx, id, 'update');
+      await storeRoutes(tx, id, normalizeRoutes(change(JSON.parse(row.routes) as RouterRoute[])));
+      await bump(tx, id);
+      return read(tx, ctx, id);
+    });
+  const key = (r: RouterRoute) => `${r.destination}|${r.nexthop}`;
+
+  return {
+    createMany: (ctx, bodies) =>
+      store.write(async (tx) => {
+        const ids: string[] = [];
+        for (const body of bodies) ids.push(await insertRouter(tx, ctx, body));
+        const out: Router[] = [];
+        for (const id of ids) out.push(await read(tx, ctx, id));
+        return out;
+      }),
+
+    get: (ctx, id) => store.read((q) => read(q, ctx, id)),
+
+    list: (ctx, query) =>
+      store.read(async (q) => {
+        const { rows, hasMore } = await listRows<RouterRow>(q, ROUTER_TABLE, ctx, query);
+        return { items: await hydrateRouters(q, rows), hasMore };
+      }),
+
+    update: (ctx, id, body, ifRevision) =>
+      store.write(async (tx) => {
+        const row = await writableRouter(tx, ctx, id, 'update', ifRevision);
+        assertAdminFor(ctx, ADMIN_ONLY, body);
+        await updateGateway(tx, ctx, row, body.external_gateway_info);
+        if (body.routes !== undefined) await storeRoutes(tx, id, normalizeRoutes(body.routes));
+        await tx.run('UPDATE routers SET name = ?, description = ?, admin_state_up = ?, distributed = ? WHERE id = ?', [
+          body.name ?? row.name,
+          body.description ?? row.description,
+          body.admin_state_up === undefined ? row.admin_state_up : body.admin_state_up ? 1 : 0,
+          body.distributed === undefined ? row.distributed : body.distributed ? 1 : 0,
+          id,
+        ]);
+        await bump(tx, id);
+        return read(tx, ctx, id);
+      }),
+
+    delete: (ctx, id, ifRevision) =>
+      store.write(async (tx) => {
+        const row = await writableRouter(tx, ctx, id, 'delete', ifRevision);
+        const interfaces = await tx.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM ports WHERE device_id = ? AND device_owner = ?', [id, ROUTER_INTERFACE_OWNER]);
+        if (Number(interfaces?.n ?? 0) > 0) throw new RouterInUse(`Router ${id} still has ${String(interfaces?.n)} interface(s)`);
+        await clearGateway(tx, row);
+        await deleteTags(tx, 'routers', id);
+        await tx.run('DELETE FROM routers WHERE id = ?', [id]);
+        await appendChange(tx, 'router', id, 'delete');
+      }),
+
+    addInterface: (ctx, id, body) => store.write(async (tx) => addRouterInterface(tx, ctx, await writableRouter(tx, ctx, id, 'add_router_interface'), body)),
+
+    removeInterface: (ctx, id, body) =>
+      store.write(async (tx) => removeRouterInterface(tx, ctx, await writableRouter(tx, ctx, id, 'remove_router_interface'), body)),
+
+    addExtraRoutes: (ctx, id, routes) => changeRoutes(ctx, id, (current) => [...current, ...routes]),
+
+    removeExtraRoutes: (ctx, id, routes) =>
+      changeRoutes(ctx, id, (current) => {
+        const drop = new Set(normalizeRoutes(routes).map(key));
+        return current.filter((r) => !drop.has(key(r)));
+      }),
+  };
+}
