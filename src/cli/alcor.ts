@@ -6,12 +6,14 @@
 import { Command } from 'commander';
 import type { RegisterCommand } from './command-group.js';
 import { registerBenchApi } from './commands/bench-api.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerTestbed } from './commands/testbed.js';
 
 /** Every subcommand of `alcor`, in help order. */
 const COMMANDS: RegisterCommand[] = [
   registerBenchApi, // alcor bench api
   registerTestbed, // alcor testbed up|down|vm
+  registerMigrate, // alcor migrate from-neutron|verify
 ];
 
 const program = new Command()

@@ -1,0 +1,99 @@
+/** `alcor migrate from-neutron` and `alcor migrate verify` (see src/migrate/importer.ts and verify.ts). */
+import type { Command } from 'commander';
+import { compileServerOptions, optionsFromEnv } from '../../config.js';
+import { importFromNeutron } from '../../migrate/importer.js';
+import type { NeutronAuth } from '../../migrate/neutron-auth.js';
+import { NeutronClient } from '../../migrate/neutron-client.js';
+import { progressBar } from '../../migrate/progress.js';
+import { formatImportSummary } from '../../migrate/summary-format.js';
+import { formatVerifyReport, verifyAgainstNeutron } from '../../migrate/verify.js';
+import { openStore } from '../../store/open-store.js';
+import { commandGroup, type RegisterCommand } from '../command-group.js';
+
+interface MigrateFlags {
+  url: string;
+  token?: string;
+  osAuthUrl?: string;
+  osUsername?: string;
+  osPassword?: string;
+  osProjectName?: string;
+  osUserDomainName: string;
+  osProjectDomainName: string;
+  databaseUrl?: string;
+  dryRun?: boolean;
+  json: boolean;
+}
+
+function authOf(flags: MigrateFlags): NeutronAuth {
+  if (flags.token) return { kind: 'token', token: flags.token };
+  if (!flags.osAuthUrl) return { kind: 'none' };
+  const missing = (['osUsername', 'osPassword', 'osProjectName'] as const).filter((k) => !flags[k]);
+  if (missing.length > 0) throw new Error(`--os-auth-url needs ${missing.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+  return {
+    kind: 'keystone',
+    credentials: {
+      authUrl: flags.osAuthUrl, username: flags.osUsername ?? '', password: flags.osPassword ?? '', projectName: flags.osProjectName ?? '',
+      userDomainName: flags.osUserDomainName, projectDomainName: flags.osProjectDomainName,
+    },
+  };
+}
+
+async function prepare(flags: MigrateFlags) {
+  const config = compileServerOptions({ ...optionsFromEnv(process.env), ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}) });
+  const client = await NeutronClient.connect({ url: flags.url, auth: authOf(flags) });
+  const source = await client.readAll();
+  const store = await openStore(config.database);
+  return { config, source, store };
+}
+
+async function fromNeutron(flags: MigrateFlags): Promise<void> {
+  const { config, source, store } = await prepare(flags);
+  // The bar goes to stderr and only on a terminal, so --json output on stdout stays clean.
+  const bar = progressBar('importing');
+  try {
+    const summary = await importFromNeutron({ store, config, source, sourceUrl: flags.url, dryRun: flags.dryRun, onProgress: (d, t) => bar.update(d, t) });
+    bar.finish();
+    process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatImportSummary(summary));
+    if (summary.conflicts.length > 0) process.exitCode = 2;
+  } finally {
+    await store.close();
+  }
+}
+
+async function verify(flags: MigrateFlags): Promise<void> {
+  const { config, source, store } = await prepare(flags);
+  try {
+    const report = await verifyAgainstNeutron(store, source, flags.url, config.quotaDefaults);
+    process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerifyReport(report));
+    if (report.differences.length > 0) process.exitCode = 1;
+  } finally {
+    await store.close();
+  }
+}
+
+function common(cmd: Command): Command {
+  const env = process.env;
+  return cmd
+    .requiredOption('--url <url>', 'Neutron endpoint, e.g. http://controller:9696', env.OS_NETWORK_URL)
+    .option('--token <token>', 'X-Auth-Token to send (instead of Keystone credentials)', env.OS_TOKEN)
+    .option('--os-auth-url <url>', 'Keystone URL (v3), as for the openstack CLI', env.OS_AUTH_URL)
+    .option('--os-username <name>', 'Keystone user', env.OS_USERNAME)
+    .option('--os-password <password>', 'Keystone password', env.OS_PASSWORD)
+    .option('--os-project-name <name>', 'project to scope the token to (an admin project)', env.OS_PROJECT_NAME)
+    .option('--os-user-domain-name <name>', 'domain of the user', env.OS_USER_DOMAIN_NAME ?? 'Default')
+    .option('--os-project-domain-name <name>', 'domain of the project', env.OS_PROJECT_DOMAIN_NAME ?? 'Default')
+    .option('--database-url <url>', "Alcor's store (default ALCOR_DATABASE_URL, else sqlite:./data/alcor.db)")
+    .option('--json', 'print the result as JSON', false);
+}
+
+/** Registers `alcor migrate from-neutron` and `alcor migrate verify`. */
+export const registerMigrate: RegisterCommand = (program: Command) => {
+  const group = commandGroup(program, 'migrate', 'move a running Neutron into Alcor');
+  common(group.command('from-neutron'))
+    .description("import (or catch up with) a Neutron's networks, subnets, ports, security groups, routers, floating IPs and quotas, keeping ids, MACs and IPs; exit 2 on conflicts")
+    .option('--dry-run', 'check and count everything, write nothing', false)
+    .action(fromNeutron);
+  common(group.command('verify'))
+    .description('compare Neutron and Alcor resource by resource and field by field; exit 1 with a diff when they differ')
+    .action(verify);
+};

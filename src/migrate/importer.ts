@@ -1,0 +1,243 @@
+/**
+ * `alcor migrate from-neutron`: plans and applies the difference between Neutron's state and Alcor's.
+ *
+ * Plan: for every resource, by id and canonical content (canonical.ts) —
+ *   absent in Alcor → create; equal → nothing (or "adopt" when a first run finds it already there);
+ *   different and imported by an earlier run → update; different and not imported → conflict;
+ *   imported earlier but gone from Neutron → delete.
+ * A first run and a catch-up run are the same code: the second applies only what changed, and a run
+ * with nothing changed writes nothing at all (no rows, no outbox records, no run record).
+ *
+ * Apply, in phases that keep references valid: (A) delete floating IPs and ports, (B) create/update in
+ * dependency order (groups, rules, networks, subnets, routers, ports, floating IPs, quotas, RBAC),
+ * (C) delete routers, subnets, networks, rules, groups, quotas, RBAC. Operations run in transactions
+ * of up to BATCH resources; every check of a resource runs before its first write, so a conflict skips
+ * that resource whole and the batch goes on. An unexpected database error rolls the batch back and
+ * its resources are retried one transaction each. Conflicts an ordering may cause (an address held by
+ * a port that a later operation frees) get one more pass at the end.
+ */
+import type { ServerConfig } from '../config.js';
+import type { Queryable, Store } from '../store/store.js';
+import { readAlcorState } from './alcor-view.js';
+import { diffFields, KINDS, type Kind } from './canonical.js';
+import { MigrationConflict, RETRYABLE_REASONS, type ConflictReason } from './conflicts.js';
+import type { NeutronExport, NeutronFloatingIp, NeutronNetwork, NeutronPort, NeutronRbacPolicy, NeutronRouter, NeutronRule, NeutronSecurityGroup, NeutronSubnet } from './neutron-types.js';
+import { neutronView, type NeutronView } from './neutron-view.js';
+import { importedIds, forgetImported, markImported } from './write-common.js';
+import { writeNetwork, writePort, writeSubnet } from './write-core.js';
+import { deleteImported } from './write-delete.js';
+import { writeFloatingIp, writeQuota, writeRbacPolicy, writeRouter, writeRule, writeSecurityGroup } from './write-l3.js';
+
+/** What one operation does. */
+export type Operation = 'create' | 'update' | 'delete' | 'adopt';
+
+/** One planned operation. */
+export interface PlannedOp {
+  kind: Kind;
+  id: string;
+  op: Operation;
+}
+
+/** A resource that was not imported, and why. */
+export interface ConflictReport {
+  kind: Kind;
+  id: string;
+  name?: string;
+  reason: ConflictReason;
+  message: string;
+}
+
+/** Per-kind counters. */
+export type Counts = Record<Kind, number>;
+
+/** The result of a run (also the `--json` output). */
+export interface ImportSummary {
+  source: string;
+  dryRun: boolean;
+  created: Counts;
+  updated: Counts;
+  deleted: Counts;
+  /** Already in Alcor with the same content on a first run: recorded as imported, nothing written. */
+  adopted: Counts;
+  unchanged: Counts;
+  conflicts: ConflictReport[];
+  warnings: string[];
+  durationMs: number;
+}
+
+/** Options of a run. */
+export interface ImportOptions {
+  store: Store;
+  /** Alcor's configuration: segment ranges, flat networks, MTU and quota defaults. */
+  config: ServerConfig;
+  source: NeutronExport;
+  sourceUrl: string;
+  /** Plan and check everything in one transaction, then roll it back. @default false */
+  dryRun?: boolean;
+  /** Called after every operation. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+const BATCH = 500;
+const DELETE_FIRST: Kind[] = ['floatingip', 'port'];
+const DELETE_LAST: Kind[] = ['router', 'subnet', 'network', 'security_group_rule', 'security_group', 'quota', 'rbac_policy'];
+
+function counts(): Counts {
+  return Object.fromEntries(KINDS.map((k) => [k, 0])) as Counts;
+}
+
+class Rollback extends Error {}
+
+/** The operations that bring Alcor to Neutron's state, and the conflicts found while planning. */
+export function planImport(neutron: NeutronView, alcor: Awaited<ReturnType<typeof readAlcorState>>, imported: Map<Kind, Set<string>>, summary: ImportSummary): PlannedOp[] {
+  const upserts: PlannedOp[] = [];
+  const deletes = new Map<Kind, PlannedOp[]>();
+  for (const kind of KINDS) {
+    const mine = imported.get(kind) ?? new Set<string>();
+    for (const [id, want] of neutron.canonical[kind]) {
+      const have = alcor[kind].get(id);
+      if (!have) upserts.push({ kind, id, op: 'create' });
+      else if (diffFields(want, have).length === 0) {
+        if (mine.has(id)) summary.unchanged[kind]++;
+        else upserts.push({ kind, id, op: 'adopt' });
+      } else if (mine.has(id)) upserts.push({ kind, id, op: 'update' });
+      else {
+        const fields = diffFields(want, have).map(([f, n, a]) => `${f}: neutron ${JSON.stringify(n)}, alcor ${JSON.stringify(a)}`);
+        summary.conflicts.push({
+          kind, id, name: nameOf(neutron, kind, id), reason: 'same-id-different-content',
+          message: `${kind} ${id} already exists in Alcor (not from this migration) with different content: ${fields.join('; ')}`,
+        });
+      }
+    }
+    const gone = [...mine].filter((id) => !neutron.canonical[kind].has(id)).map((id): PlannedOp => ({ kind, id, op: 'delete' }));
+    deletes.set(kind, gone);
+  }
+  return [
+    ...DELETE_FIRST.flatMap((k) => deletes.get(k) ?? []),
+    ...upserts,
+    ...DELETE_LAST.flatMap((k) => deletes.get(k) ?? []),
+  ];
+}
+
+function nameOf(neutron: NeutronView, kind: Kind, id: string): string | undefined {
+  const raw = neutron.raw[kind].get(id) as { name?: string; description?: string } | undefined;
+  return raw?.name || raw?.description || undefined;
+}
+
+async function applyOne(tx: Queryable, opts: ImportOptions, view: NeutronView, op: PlannedOp): Promise<void> {
+  if (op.op === 'delete') {
+    await deleteImported(tx, op.kind, op.id);
+    await forgetImported(tx, op.kind, op.id);
+    return;
+  }
+  if (op.op !== 'adopt') {
+    const create = op.op === 'create';
+    const raw = view.raw[op.kind].get(op.id);
+    switch (op.kind) {
+      case 'network': await writeNetwork(tx, opts.config, raw as NeutronNetwork, create); break;
+      case 'subnet': await writeSubnet(tx, raw as NeutronSubnet, create); break;
+      case 'port': await writePort(tx, raw as NeutronPort, create); break;
+      case 'security_group': await writeSecurityGroup(tx, raw as NeutronSecurityGroup, create); break;
+      case 'security_group_rule': await writeRule(tx, raw as NeutronRule, create); break;
+      case 'router': await writeRouter(tx, raw as NeutronRouter, view.gatewayPorts.get(op.id), create); break;
+      case 'floatingip': await writeFloatingIp(tx, raw as NeutronFloatingIp, view.floatingPorts.get(op.id), create); break;
+      case 'quota': await writeQuota(tx, op.id, (raw as { overrides: Record<string, number> }).overrides); break;
+      case 'rbac_policy': await writeRbacPolicy(tx, raw as NeutronRbacPolicy, create); break;
+    }
+  }
+  await markImported(tx, op.kind, op.id, opts.sourceUrl);
+}
+
+function record(summary: ImportSummary, op: PlannedOp): void {
+  const bucket = op.op === 'create' ? summary.created : op.op === 'update' ? summary.updated : op.op === 'delete' ? summary.deleted : summary.adopted;
+  bucket[op.kind]++;
+}
+
+/** Runs `ops` (in batches, or all in one rolled-back transaction for a dry run); returns those that conflicted. */
+async function applyAll(opts: ImportOptions, view: NeutronView, ops: PlannedOp[], summary: ImportSummary, progress: () => void): Promise<{ op: PlannedOp; conflict: MigrationConflict }[]> {
+  const failed: { op: PlannedOp; conflict: MigrationConflict }[] = [];
+  const runBatch = async (tx: Queryable, batch: PlannedOp[], done: PlannedOp[], localFailed: typeof failed) => {
+    for (const op of batch) {
+      try {
+        await applyOne(tx, opts, view, op);
+        done.push(op);
+      } catch (err) {
+        if (!(err instanceof MigrationConflict)) throw err;
+        localFailed.push({ op, conflict: err });
+      }
+    }
+  };
+  const settle = (done: PlannedOp[], localFailed: typeof failed) => {
+    for (const op of done) record(summary, op);
+    failed.push(...localFailed);
+    for (let i = 0; i < done.length + localFailed.length; i++) progress();
+  };
+  if (opts.dryRun) {
+    const done: PlannedOp[] = [];
+    const localFailed: typeof failed = [];
+    await opts.store.write(async (tx) => {
+      await runBatch(tx, ops, done, localFailed);
+      throw new Rollback();
+    }).catch((err: unknown) => {
+      if (!(err instanceof Rollback)) throw err;
+    });
+    settle(done, localFailed);
+    return failed;
+  }
+  for (let i = 0; i < ops.length; i += BATCH) {
+    const batch = ops.slice(i, i + BATCH);
+    try {
+      const done: PlannedOp[] = [];
+      const localFailed: typeof failed = [];
+      await opts.store.write((tx) => runBatch(tx, batch, done, localFailed));
+      settle(done, localFailed);
+    } catch {
+      // An unexpected error rolled the batch back: one transaction per resource finds the culprit.
+      for (const op of batch) {
+        const done: PlannedOp[] = [];
+        const localFailed: typeof failed = [];
+        try {
+          await opts.store.write((tx) => runBatch(tx, [op], done, localFailed));
+        } catch (err) {
+          localFailed.push({ op, conflict: new MigrationConflict('error', `${op.kind} ${op.id}: ${err instanceof Error ? err.message : String(err)}`) });
+        }
+        settle(done, localFailed);
+      }
+    }
+  }
+  return failed;
+}
+
+/** Imports (or catches up) Neutron's state into Alcor's store. */
+export async function importFromNeutron(opts: ImportOptions): Promise<ImportSummary> {
+  const started = Date.now();
+  const summary: ImportSummary = {
+    source: opts.sourceUrl, dryRun: opts.dryRun ?? false, created: counts(), updated: counts(), deleted: counts(), adopted: counts(),
+    unchanged: counts(), conflicts: [], warnings: [], durationMs: 0,
+  };
+  const view = neutronView(opts.source, opts.config.quotaDefaults);
+  summary.warnings.push(...view.warnings);
+  const { alcor, imported } = await opts.store.read(async (q) => ({ alcor: await readAlcorState(q), imported: await importedIds(q) }));
+  const ops = planImport(view, alcor, imported, summary);
+  let done = 0;
+  const progress = () => opts.onProgress?.(++done, ops.length);
+  let failed = await applyAll(opts, view, ops, summary, progress);
+  // Ordering conflicts (an address freed later in the run, a dependency that was itself retried) get another pass.
+  const appliedBefore = ops.length - failed.length;
+  const retry = failed.filter((f) => RETRYABLE_REASONS.includes(f.conflict.reason));
+  if (!opts.dryRun && retry.length > 0 && appliedBefore > 0) {
+    failed = [...failed.filter((f) => !retry.includes(f)), ...(await applyAll(opts, view, retry.map((f) => f.op), summary, () => undefined))];
+  }
+  for (const { op, conflict } of failed) {
+    summary.conflicts.push({ kind: op.kind, id: op.id, name: nameOf(view, op.kind, op.id), reason: conflict.reason, message: conflict.message });
+  }
+  summary.durationMs = Date.now() - started;
+  if (!summary.dryRun && (ops.length > 0 || summary.conflicts.length > 0)) {
+    await opts.store.write((tx) =>
+      tx.run('INSERT INTO migrate_runs (source_url, dry_run, started_at, finished_at, summary) VALUES (?, 0, ?, ?, ?)', [
+        opts.sourceUrl, new Date(started).toISOString(), new Date().toISOString(), JSON.stringify(summary),
+      ]),
+    );
+  }
+  return summary;
+}
