@@ -5,6 +5,8 @@ import { buildApiServer } from '../api/server.js';
 import { compileServerOptions, ConfigError, optionsFromEnv, type ServerConfig, type ServerOptions } from '../config.js';
 import { createServices } from '../services/services.js';
 import { openStore } from '../store/open-store.js';
+import { notifyingStore, startSouthbound } from '../southbound/southbound.js';
+import type { SouthboundLogger } from '../southbound/log.js';
 
 const program = new Command()
   .name('alcor-server')
@@ -29,10 +31,19 @@ async function main(): Promise<void> {
     throw err;
   }
   const store = await openStore(config.database);
-  const app = await buildApiServer({ config, services: createServices(store, config) });
+  // The southbound logs through the API server's logger once it exists.
+  let sbLog: SouthboundLogger | undefined;
+  const southbound = await startSouthbound(store, {
+    listen: process.env.ALCOR_SOUTHBOUND_LISTEN || '127.0.0.1:9016',
+    log: { debug: (o, m) => sbLog?.debug(o, m), info: (o, m) => sbLog?.info(o, m), warn: (o, m) => sbLog?.warn(o, m), error: (o, m) => sbLog?.error(o, m) },
+  });
+  const app = await buildApiServer({ config, services: createServices(notifyingStore(store, () => void southbound.notify()), config) });
+  sbLog = app.log;
+  app.log.info({ port: southbound.port }, 'southbound gRPC listening');
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     await app.close();
+    await southbound.close();
     await store.close();
     process.exit(0);
   };

@@ -1,0 +1,148 @@
+/**
+ * `sim` driver: an in-memory model of the flows a host would install, for tests and the scalability
+ * benchmark. Each resource compiles to a small list of flow strings stored under its key (the flow
+ * cookie), so applying one neighbor is a constant number of map operations whatever the number of
+ * neighbors already installed, and a full reconcile removes exactly the keys that are no longer desired.
+ *
+ * Fault injection for tests: a port (and its DHCP entry) whose `device_id` starts with `sim-fail`
+ * fails to apply; option `applyDelayMs=<n>` makes every batch take at least n ms (a slow host).
+ */
+import type { DesiredStateView, Driver, DriverContext, DriverStats, KindStates, ResourceChange, ResourceKind, ResourceOutcome, ApplyRequest } from '../driver.js';
+
+const T_CLASSIFY = 0;
+const T_SPOOF = 10;
+const T_ARP = 20;
+const T_DHCP = 25;
+const T_ROUTE = 30;
+const T_L2 = 40;
+const T_SG = 50;
+
+/** Flows of one resource. */
+type Flows = readonly string[];
+
+function vni(view: DesiredStateView, vpcId: string): number {
+  return view.vpc.get(vpcId)?.segmentationId ?? 0;
+}
+
+function compile(change: ResourceChange, view: DesiredStateView): Flows {
+  switch (change.kind) {
+    case 'vpc': {
+      const v = change.desired as KindStates['vpc'];
+      return [`table=${T_CLASSIFY},priority=100,tun_id=${v.segmentationId} actions=set_field:${v.segmentationId}->reg6,goto_table:${T_ARP}`];
+    }
+    case 'subnet': {
+      const s = change.desired as KindStates['subnet'];
+      return s.gatewayIp ? [`table=${T_ARP},priority=200,reg6=${s.segmentationId},arp,arp_tpa=${s.gatewayIp} actions=gateway_arp_reply`] : [];
+    }
+    case 'port': {
+      const p = change.desired as KindStates['port'];
+      const net = vni(view, p.vpcId);
+      return [
+        `table=${T_CLASSIFY},priority=100,iface_id=${p.id} actions=set_field:${net}->reg6,goto_table:${T_SPOOF}`,
+        ...p.fixedIps.map((ip) => `table=${T_SPOOF},priority=100,iface_id=${p.id},dl_src=${p.macAddress},nw_src=${ip.ipAddress} actions=goto_table:${T_SG}`),
+        ...p.allowedAddressPairs.map((a) => `table=${T_SPOOF},priority=100,iface_id=${p.id},nw_src=${a.ipAddress} actions=goto_table:${T_SG}`),
+        `table=${T_L2},priority=100,reg6=${net},dl_dst=${p.macAddress} actions=output:iface_id=${p.id}`,
+      ];
+    }
+    case 'dhcp': {
+      const d = change.desired as KindStates['dhcp'];
+      return [`table=${T_DHCP},priority=100,dl_src=${d.macAddress},udp,tp_dst=67 actions=controller(userdata=dhcp:${d.id})`];
+    }
+    case 'neighbor': {
+      const n = change.desired as KindStates['neighbor'];
+      const net = vni(view, n.vpcId);
+      return [
+        ...n.fixedIps.map((ip) => `table=${T_ARP},priority=100,reg6=${net},arp,arp_tpa=${ip.ipAddress} actions=arp_reply:${n.macAddress}`),
+        `table=${T_L2},priority=90,reg6=${net},dl_dst=${n.macAddress} actions=set_field:${n.hostIp}->tun_dst,set_field:${net}->tun_id,output:vxlan`,
+      ];
+    }
+    case 'securityGroup': {
+      const g = change.desired as KindStates['securityGroup'];
+      return g.rules.map(
+        (r) =>
+          `table=${T_SG},priority=100,cookie_sg=${g.id},dir=${r.direction},${r.ethertype},proto=${r.protocol || 'any'},ports=${r.portRangeMin}-${r.portRangeMax},remote=${r.remoteIpPrefix || r.remoteGroupId || 'any'} actions=ct(commit),accept`,
+      );
+    }
+    case 'router': {
+      const r = change.desired as KindStates['router'];
+      return [
+        ...r.interfaces.map((i) => `table=${T_ROUTE},priority=100,dl_dst=${i.macAddress} actions=dec_ttl,route:${i.subnetId}`),
+        ...r.routes.map((rt) => `table=${T_ROUTE},priority=50,nw_dst=${rt.destination} actions=nexthop:${rt.nexthop}`),
+      ];
+    }
+  }
+}
+
+function fails(change: ResourceChange, view: DesiredStateView): boolean {
+  if (change.kind === 'port') return (change.desired as KindStates['port']).deviceId.startsWith('sim-fail');
+  if (change.kind === 'dhcp') return view.port.get(change.id)?.deviceId.startsWith('sim-fail') ?? false;
+  return false;
+}
+
+/** The in-memory flow model. */
+export class SimDriver implements Driver {
+  readonly name = 'sim';
+  /** `kind/id` → flows installed for it. */
+  readonly flows = new Map<string, Flows>();
+  private installed = 0;
+  private readonly counters = { incrementalTotal: 0, recomputeTotal: 0 };
+  private readonly applyDelayMs: number;
+
+  constructor(private readonly context: DriverContext) {
+    this.applyDelayMs = Number(context.options.applyDelayMs ?? 0) || 0;
+  }
+
+  async start(): Promise<void> {
+    this.context.log('debug', 'sim driver started', { host: this.context.hostId });
+  }
+
+  async apply(request: ApplyRequest): Promise<ResourceOutcome[]> {
+    const started = Date.now();
+    if (request.mode === 'full') {
+      this.counters.recomputeTotal++;
+      for (const key of [...this.flows.keys()]) {
+        const slash = key.indexOf('/');
+        const kind = key.slice(0, slash) as ResourceKind;
+        if (!request.desired[kind].has(key.slice(slash + 1))) this.remove(key);
+      }
+    } else {
+      this.counters.incrementalTotal++;
+    }
+    const outcomes: ResourceOutcome[] = [];
+    for (const change of request.changes) {
+      const t0 = process.hrtime.bigint();
+      const key = `${change.kind}/${change.id}`;
+      let error: string | undefined;
+      if (change.desired === undefined) {
+        this.remove(key);
+      } else if (fails(change, request.desired)) {
+        this.remove(key);
+        error = 'sim: injected failure (device_id sim-fail*)';
+      } else {
+        const next = compile(change, request.desired);
+        this.installed += next.length - (this.flows.get(key)?.length ?? 0);
+        this.flows.set(key, next);
+      }
+      const applyMicros = Number((process.hrtime.bigint() - t0) / 1000n);
+      outcomes.push(error ? { kind: change.kind, id: change.id, ok: false, error, applyMicros } : { kind: change.kind, id: change.id, ok: true, applyMicros });
+    }
+    const remaining = this.applyDelayMs - (Date.now() - started);
+    if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
+    return outcomes;
+  }
+
+  private remove(key: string): void {
+    const old = this.flows.get(key);
+    if (!old) return;
+    this.installed -= old.length;
+    this.flows.delete(key);
+  }
+
+  stats(): DriverStats {
+    return { installedEntries: this.installed, ...this.counters };
+  }
+
+  async close(): Promise<void> {
+    // Nothing to release: the model lives in memory.
+  }
+}

@@ -1,0 +1,336 @@
+/**
+ * The agent runtime: holds the Watch stream to the controller, applies deltas and snapshots through the
+ * driver in revision order, acks with per-resource results, heartbeats, persists its desired state and
+ * revision, and reconnects with exponential backoff and jitter.
+ *
+ *   idle ──start()──▶ connecting ──Welcome──▶ syncing ──snapshot/resume──▶ ready
+ *                        ▲                                                   │
+ *                        └────────────── backoff ◀── stream ended ◀──────────┘
+ *   any ──close()──▶ closed
+ *
+ * Flow control: while the driver is busy the stream is paused after a few queued messages, so a slow
+ * host pushes back on the controller (which then coalesces it to a snapshot) instead of buffering here.
+ */
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import {
+  AckSchema,
+  HeartbeatSchema,
+  HelloSchema,
+  ResourceResultSchema,
+  ResultStatus,
+  WatchRequestSchema,
+  WelcomeSchema,
+} from '../proto/alcor/v1/southbound_pb.js';
+import { DesiredState, TYPE_OF_KIND } from './desired-state.js';
+import type { Driver, ResourceChange, ResourceOutcome } from './driver.js';
+import { loadState, saveState } from './state-file.js';
+import { WatchClient, type WatchCall } from './watch-client.js';
+import { readFields } from './wire-reader.js';
+
+/** Options of the runtime. */
+export interface AgentOptions {
+  /** Controller southbound address `host:port`. */
+  controller: string;
+  hostId: string;
+  datapathIp: string;
+  driver: Driver;
+  /** Directory for persisted state. */
+  stateDir: string;
+  /** @default 10000 */
+  heartbeatMs?: number;
+  /** @default 100 */
+  backoffInitialMs?: number;
+  /** @default 5000 */
+  backoffMaxMs?: number;
+  /** Coalescing delay of state-file writes. @default 1000 */
+  persistDebounceMs?: number;
+  /** @default ["sim"] or the driver name */
+  capabilities?: string[];
+  /** @default no logging */
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** Lifecycle states of the runtime. */
+export type AgentState =
+  /** Created, not connected yet. */
+  | 'idle'
+  /** Dialing the controller / waiting for Welcome. */
+  | 'connecting'
+  /** Receiving a snapshot or resume deltas. */
+  | 'syncing'
+  /** Up to date and applying live deltas. */
+  | 'ready'
+  /** Waiting before the next connection attempt. */
+  | 'backoff'
+  /** Closed. */
+  | 'closed';
+
+const AGENT_VERSION = '0.1.0';
+
+/** One host's agent. */
+export class AgentRuntime {
+  state: AgentState = 'idle';
+  readonly desired = new DesiredState();
+  /** Last status of a failed stream (e.g. ALREADY_EXISTS when the host id is taken). */
+  lastError: { code?: number; details?: string } | undefined;
+  readonly counters = { connects: 0, deltas: 0, snapshots: 0, acks: 0, rejected: 0, applyErrors: 0 };
+  private client: WatchClient;
+  private call: WatchCall | undefined;
+  private waiters: { revision: number; resolve: () => void }[] = [];
+  private persistTimer: NodeJS.Timeout | undefined;
+  private persisting: Promise<void> = Promise.resolve();
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly opts: Required<AgentOptions>;
+
+  private constructor(options: AgentOptions) {
+    this.opts = {
+      heartbeatMs: 10_000,
+      backoffInitialMs: 100,
+      backoffMaxMs: 5000,
+      persistDebounceMs: 1000,
+      capabilities: [options.driver.name],
+      log: () => {},
+      ...options,
+    };
+    this.client = new WatchClient(options.controller);
+  }
+
+  /** Loads persisted state, starts the driver and reconciles it with that state (no flush). */
+  static async create(options: AgentOptions): Promise<AgentRuntime> {
+    const agent = new AgentRuntime(options);
+    const persisted = await loadState(options.stateDir);
+    await options.driver.start();
+    if (persisted) {
+      agent.desired.replace(persisted.states);
+      agent.desired.revision = persisted.revision;
+      await options.driver.apply({ revision: persisted.revision, mode: 'full', changes: agent.desired.everything(), desired: agent.desired.view });
+    }
+    return agent;
+  }
+
+  /** Revision applied. */
+  get revision(): number {
+    return this.desired.revision;
+  }
+
+  /** Starts the connection loop. */
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Resolves once the applied revision reaches `revision`. */
+  waitForRevision(revision: number): Promise<void> {
+    if (this.revision >= revision) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ revision, resolve }));
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    while (this.state !== 'closed') {
+      const welcomed = await this.session();
+      if (this.closed()) break;
+      if (welcomed) attempt = 0;
+      const delay = Math.min(this.opts.backoffMaxMs, this.opts.backoffInitialMs * 2 ** attempt) * (0.8 + Math.random() * 0.4);
+      attempt = Math.min(attempt + 1, 20);
+      this.state = 'backoff';
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** One stream's life; resolves true when it got a Welcome. */
+  private session(): Promise<boolean> {
+    this.state = 'connecting';
+    this.counters.connects++;
+    return new Promise((resolve) => {
+      const call = this.client.watch();
+      this.call = call;
+      let welcomed = false;
+      let queued = 0;
+      let chain = Promise.resolve();
+      const send = (kind: Parameters<typeof create<typeof WatchRequestSchema>>[1]) => {
+        try {
+          call.write(toBinary(WatchRequestSchema, create(WatchRequestSchema, kind)));
+        } catch {
+          // The stream closed under us; the end handler reconnects.
+        }
+      };
+      const heartbeat = setInterval(() => send({ kind: { case: 'heartbeat', value: create(HeartbeatSchema, { appliedRevision: BigInt(this.revision) }) } }), this.opts.heartbeatMs);
+      call.on('data', (buf: Buffer) => {
+        if (++queued > 8) call.pause();
+        chain = chain
+          .then(async () => {
+            if (this.state === 'closed') return;
+            const result = await this.handle(buf);
+            if (result === 'welcome') welcomed = true;
+            if (result !== undefined && result !== 'welcome') send({ kind: { case: 'ack', value: result } });
+          })
+          .catch((err: unknown) => {
+            this.counters.applyErrors++;
+            this.opts.log('error', 'applying a southbound message failed; reconnecting', { err: String(err) });
+            call.cancel();
+          })
+          .finally(() => {
+            if (--queued <= 2) call.resume();
+          });
+      });
+      let finished = false;
+      const finish = (err?: { code?: number; details?: string }) => {
+        if (finished) return;
+        finished = true;
+        clearInterval(heartbeat);
+        if (err) this.lastError = { code: err.code, details: err.details };
+        void chain.then(() => resolve(welcomed));
+      };
+      call.on('error', (err: { code?: number; details?: string }) => {
+        this.opts.log('warn', 'southbound stream failed', { code: err.code, details: err.details });
+        finish(err);
+      });
+      call.on('end', () => finish());
+      call.on('close', () => finish());
+      send({
+        kind: {
+          case: 'hello',
+          value: create(HelloSchema, {
+            hostId: this.opts.hostId,
+            datapathIp: this.opts.datapathIp,
+            capabilities: this.opts.capabilities,
+            resumeRevision: BigInt(this.revision),
+            agentVersion: AGENT_VERSION,
+            protocolVersion: 1,
+          }),
+        },
+      });
+    });
+  }
+
+  private snapshotParts: { revision: number; next: number; records: Uint8Array[] } | undefined;
+
+  /** Handles one WatchResponse; returns an Ack to send, 'welcome', or undefined. */
+  private async handle(buf: Buffer): Promise<ReturnType<typeof create<typeof AckSchema>> | 'welcome' | undefined> {
+    for (const f of readFields(buf)) {
+      if (f.field === 1 && f.wireType === 2) {
+        const welcome = fromBinary(WelcomeSchema, f.bytes);
+        this.state = welcome.resumed ? 'ready' : 'syncing';
+        this.opts.log('info', 'connected to controller', { revision: Number(welcome.revision), resumed: welcome.resumed });
+        if (welcome.resumed) {
+          // Tell the controller where we are, so ports already programmed here turn ACTIVE.
+          this.call?.write(toBinary(WatchRequestSchema, create(WatchRequestSchema, { kind: { case: 'ack', value: create(AckSchema, { revision: BigInt(this.revision) }) } })));
+        }
+        return 'welcome';
+      }
+      if (f.field === 2 && f.wireType === 2) return this.applyDelta(f.bytes);
+      if (f.field === 3 && f.wireType === 2) return this.applyChunk(f.bytes);
+    }
+    this.counters.rejected++;
+    this.opts.log('warn', 'ignored an empty or unknown southbound message');
+    return undefined;
+  }
+
+  private async applyDelta(bytes: Uint8Array) {
+    let revision = 0;
+    const records: Uint8Array[] = [];
+    for (const f of readFields(bytes)) {
+      if (f.field === 1 && f.wireType === 0) revision = f.value;
+      else if (f.field === 2 && f.wireType === 2) for (const s of readFields(f.bytes)) if (s.field === 2 && s.wireType === 2) records.push(s.bytes);
+    }
+    this.counters.deltas++;
+    if (revision <= this.revision) return create(AckSchema, { revision: BigInt(this.revision) });
+    const changes = this.desired.applyRecords(records);
+    return this.applyChanges(revision, 'delta', changes);
+  }
+
+  private async applyChunk(bytes: Uint8Array) {
+    let revision = 0;
+    let index = 0;
+    let last = false;
+    const records: Uint8Array[] = [];
+    for (const f of readFields(bytes)) {
+      if (f.field === 1 && f.wireType === 0) revision = f.value;
+      else if (f.field === 2 && f.wireType === 0) index = f.value;
+      else if (f.field === 3 && f.wireType === 0) last = f.value !== 0;
+      else if (f.field === 4 && f.wireType === 2) records.push(f.bytes);
+    }
+    if (index === 0) this.snapshotParts = { revision, next: 0, records: [] };
+    const parts = this.snapshotParts;
+    if (!parts || parts.revision !== revision || parts.next !== index) {
+      this.counters.rejected++;
+      this.snapshotParts = undefined;
+      throw new TypeError(`snapshot chunk ${index} of revision ${revision} out of sequence`);
+    }
+    for (const r of records) parts.records.push(r);
+    parts.next++;
+    if (!last) return undefined;
+    this.snapshotParts = undefined;
+    this.counters.snapshots++;
+    const changes = this.desired.replace(parts.records);
+    const ack = await this.applyChanges(revision, 'full', changes);
+    this.state = 'ready';
+    return ack;
+  }
+
+  private async applyChanges(revision: number, mode: 'delta' | 'full', changes: ResourceChange[]) {
+    const outcomes: ResourceOutcome[] = await this.opts.driver.apply({ revision, mode, changes, desired: this.desired.view });
+    this.desired.revision = revision;
+    this.schedulePersist();
+    for (const w of this.waiters.filter((x) => x.revision <= revision)) w.resolve();
+    this.waiters = this.waiters.filter((x) => x.revision > revision);
+    this.counters.acks++;
+    const results = outcomes
+      .filter((o) => !o.ok || o.kind === 'port' || o.kind === 'dhcp')
+      .slice(0, 10_000)
+      .map((o) =>
+        create(ResourceResultSchema, {
+          type: TYPE_OF_KIND[o.kind],
+          id: o.id,
+          status: o.ok ? ResultStatus.OK : ResultStatus.FAILED,
+          error: o.error ?? '',
+          applyMicros: BigInt(Math.max(0, Math.round(o.applyMicros))),
+        }),
+      );
+    return create(AckSchema, { revision: BigInt(revision), results });
+  }
+
+  private schedulePersist(): void {
+    if (this.persistTimer) return;
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = undefined;
+      void this.persist();
+    }, this.opts.persistDebounceMs);
+  }
+
+  /** Writes the desired state and revision now. */
+  persist(): Promise<void> {
+    const revision = this.desired.revision;
+    const states = [...this.desired.rawStates()];
+    this.persisting = this.persisting
+      .then(() => saveState(this.opts.stateDir, revision, states))
+      .catch((err: unknown) => this.opts.log('error', 'persisting agent state failed', { err: String(err) }));
+    return this.persisting;
+  }
+
+  /** Disconnects, persists the state and closes the driver (its data-plane state stays installed). */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    if (this.persistTimer) clearTimeout(this.persistTimer);
+    this.persistTimer = undefined;
+    this.call?.cancel();
+    this.wake?.();
+    await this.loop;
+    await this.persist();
+    this.client.close();
+    await this.opts.driver.close();
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Persistence of the agent's desired state and revision in its state directory, so a restarted agent
+ * resumes from its revision and reconciles instead of flushing. The file is a `SnapshotChunk` encoding
+ * (revision + raw ResourceStates), written to a temporary file and renamed, so a crash leaves either
+ * the old or the new state, never a torn one.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readFields } from './wire-reader.js';
+
+/** What was persisted. */
+export interface PersistedState {
+  revision: number;
+  states: Uint8Array[];
+}
+
+const FILE = 'desired-state.bin';
+
+function varint(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return out;
+}
+
+/** Reads the persisted state, or undefined when there is none (first start). */
+export async function loadState(stateDir: string): Promise<PersistedState | undefined> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(join(stateDir, FILE));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  let revision = 0;
+  const states: Uint8Array[] = [];
+  for (const f of readFields(buf)) {
+    if (f.field === 1 && f.wireType === 0) revision = f.value;
+    else if (f.field === 4 && f.wireType === 2) states.push(f.bytes);
+  }
+  return { revision, states };
+}
+
+/** Writes the state atomically. */
+export async function saveState(stateDir: string, revision: number, states: Iterable<Uint8Array>): Promise<void> {
+  await mkdir(stateDir, { recursive: true });
+  const parts: Uint8Array[] = [Uint8Array.from([0x08, ...varint(revision)])];
+  for (const s of states) parts.push(Uint8Array.from([0x22, ...varint(s.length)]), s);
+  const tmp = join(stateDir, `${FILE}.tmp`);
+  await writeFile(tmp, Buffer.concat(parts));
+  await rename(tmp, join(stateDir, FILE));
+}

@@ -1,0 +1,42 @@
+/**
+ * The agent's side of the Watch stream over @grpc/grpc-js. Raw bytes in both directions: the runtime
+ * walks responses at the wire level (see wire-reader.ts) and encodes requests with protobuf-es.
+ * The method path is the one in proto/alcor/v1/southbound.proto.
+ */
+import * as grpc from '@grpc/grpc-js';
+
+const WATCH_PATH = '/alcor.v1.SouthboundService/Watch';
+
+/** A bidi Watch call: writes encoded WatchRequests, emits Buffers of WatchResponses. */
+export type WatchCall = grpc.ClientDuplexStream<Uint8Array, Buffer>;
+
+/** A channel to one controller. */
+export class WatchClient {
+  private readonly client: grpc.Client;
+
+  constructor(address: string, maxMessageBytes = 256 << 20) {
+    this.client = new grpc.Client(address, grpc.credentials.createInsecure(), {
+      'grpc.max_receive_message_length': maxMessageBytes,
+      'grpc.max_send_message_length': maxMessageBytes,
+      'grpc.keepalive_time_ms': 20_000,
+      'grpc.keepalive_permit_without_calls': 1,
+      // The runtime owns reconnect policy; keep the channel's own backoff short.
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 2000,
+    });
+  }
+
+  /** Opens a Watch stream. */
+  watch(): WatchCall {
+    return this.client.makeBidiStreamRequest<Uint8Array, Buffer>(
+      WATCH_PATH,
+      (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+      (b: Buffer) => b,
+    );
+  }
+
+  /** Closes the channel. */
+  close(): void {
+    this.client.close();
+  }
+}

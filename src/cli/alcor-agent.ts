@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+/**
+ * `alcor-agent`: the host agent. Dials the controller's southbound, applies goal states through the
+ * chosen driver and keeps its revision in the state directory so a restart resumes and reconciles.
+ */
+import { Command } from 'commander';
+import { isIP } from 'node:net';
+import { DRIVER_NAMES, loadDriver } from '../agent/drivers/registry.js';
+import { AgentRuntime } from '../agent/runtime.js';
+
+const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
+type Level = keyof typeof LEVELS;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+const program = new Command()
+  .name('alcor-agent')
+  .description('Alcor host agent: programs the data plane from the controller goal states')
+  .requiredOption('--host-id <name>', 'this host\'s name (ports bind to it with binding:host_id)')
+  .requiredOption('--datapath-ip <ip>', 'underlay (tunnel endpoint) address of this host')
+  .option('--controller <host:port>', 'controller southbound address', process.env.ALCOR_CONTROLLER ?? '127.0.0.1:9016')
+  .option('--driver <name>', `data-plane driver: ${DRIVER_NAMES.join('|')}`, 'sim')
+  .option('--driver-opt <key=value>', 'driver option (repeatable)', collect, [] as string[])
+  .option('--state-dir <dir>', 'directory for persisted state (default ./data/agent-<host-id>)')
+  .option('--heartbeat-ms <ms>', 'heartbeat interval', '10000')
+  .option('--log-level <level>', 'debug|info|warn|error', process.env.ALCOR_LOG_LEVEL ?? 'info')
+  .showHelpAfterError();
+
+async function main(): Promise<void> {
+  program.parse();
+  const o = program.opts<{
+    hostId: string;
+    datapathIp: string;
+    controller: string;
+    driver: string;
+    driverOpt: string[];
+    stateDir?: string;
+    heartbeatMs: string;
+    logLevel: string;
+  }>();
+  if (isIP(o.datapathIp) === 0) program.error(`--datapath-ip "${o.datapathIp}" is not an IP address`);
+  const threshold = LEVELS[(o.logLevel as Level) in LEVELS ? (o.logLevel as Level) : 'info'];
+  const log = (level: Level, message: string, fields: Record<string, unknown> = {}) => {
+    if (LEVELS[level] >= threshold) process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, host: o.hostId, msg: message, ...fields })}\n`);
+  };
+  const options = Object.fromEntries(
+    o.driverOpt.map((kv) => {
+      const i = kv.indexOf('=');
+      return i < 0 ? [kv, 'true'] : [kv.slice(0, i), kv.slice(i + 1)];
+    }),
+  );
+  const stateDir = o.stateDir ?? `./data/agent-${o.hostId}`;
+  const driver = await loadDriver(o.driver, { hostId: o.hostId, datapathIp: o.datapathIp, stateDir, options, log });
+  const agent = await AgentRuntime.create({
+    controller: o.controller,
+    hostId: o.hostId,
+    datapathIp: o.datapathIp,
+    driver,
+    stateDir,
+    heartbeatMs: Number(o.heartbeatMs) || 10_000,
+    log,
+  });
+  const shutdown = async (signal: string) => {
+    log('info', 'shutting down', { signal });
+    await agent.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', (s) => void shutdown(s));
+  process.once('SIGTERM', (s) => void shutdown(s));
+  log('info', 'agent starting', { controller: o.controller, driver: o.driver, revision: agent.revision });
+  agent.start();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`alcor-agent: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,249 @@
+/**
+ * The gRPC fast path: the controller's Watch endpoint. Agents dial it, say Hello (host id, datapath
+ * IP, resume revision), and receive deltas or a snapshot; they send acks (driving port status) and
+ * heartbeats. A host id already held by a live stream is refused with ALREADY_EXISTS; undecodable
+ * input closes the stream with INVALID_ARGUMENT; semantically invalid messages (an ack of a revision
+ * never sent, a second Hello) are logged rate-limited and ignored.
+ *
+ *   idle ──start()──▶ listening ──drain()/close()──▶ closed
+ */
+import * as grpc from '@grpc/grpc-js';
+import { fromBinary } from '@bufbuild/protobuf';
+import { isIP } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { ResourceType } from '../proto/alcor/v1/goal_state_pb.js';
+import { ResultStatus, WatchRequestSchema, type Ack, type Hello } from '../proto/alcor/v1/southbound_pb.js';
+import type { DataPlaneManager } from '../dataplane/manager.js';
+import type { HostService } from '../services/hosts.js';
+import { SOUTHBOUND_SERVICE } from './grpc-definition.js';
+import { RateLimitedLog, type SouthboundLogger } from './log.js';
+import { AgentSession } from './session.js';
+
+/** Options of the gRPC southbound server. */
+export interface SouthboundServerOptions {
+  /** `host:port` to listen on; port 0 picks a free one. @default "127.0.0.1:9016" (env ALCOR_SOUTHBOUND_LISTEN) */
+  listen?: string;
+  /** Unflushed bytes per agent before it is coalesced to a snapshot. @default 16 MiB */
+  maxPendingBytes?: number;
+  /** A stream silent for this long is closed (agents heartbeat every 10 s). @default 45000 */
+  idleTimeoutMs?: number;
+  /** How often heartbeats are written to the host registry. @default 5000 */
+  heartbeatFlushMs?: number;
+  /** Largest message accepted or sent. @default 256 MiB */
+  maxMessageBytes?: number;
+  /** Identifies this controller process in the host registry. @default random UUID */
+  controllerId?: string;
+}
+
+/** Lifecycle states. */
+export type SouthboundServerState =
+  /** Constructed, not listening. */
+  | 'idle'
+  /** Accepting agents. */
+  | 'listening'
+  /** Shut down. */
+  | 'closed';
+
+const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,254}$/;
+
+/** Serves Watch streams to agents. */
+export class SouthboundServer {
+  state: SouthboundServerState = 'idle';
+  /** Bound port (after start). */
+  port = 0;
+  readonly controllerId: string;
+  readonly sessions = new Map<string, AgentSession>();
+  private readonly server: grpc.Server;
+  private readonly options: Required<SouthboundServerOptions>;
+  private readonly warn: RateLimitedLog;
+  private readonly heartbeats = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  readonly counters = { accepted: 0, refused: 0, malformed: 0, ignored: 0 };
+
+  constructor(
+    private readonly manager: DataPlaneManager,
+    private readonly hosts: HostService,
+    private readonly log: SouthboundLogger,
+    options: SouthboundServerOptions = {},
+  ) {
+    this.options = {
+      listen: options.listen ?? '127.0.0.1:9016',
+      maxPendingBytes: options.maxPendingBytes ?? 16 << 20,
+      idleTimeoutMs: options.idleTimeoutMs ?? 45_000,
+      heartbeatFlushMs: options.heartbeatFlushMs ?? 5000,
+      maxMessageBytes: options.maxMessageBytes ?? 256 << 20,
+      controllerId: options.controllerId ?? randomUUID(),
+    };
+    this.controllerId = this.options.controllerId;
+    this.warn = new RateLimitedLog(log);
+    this.server = new grpc.Server({
+      'grpc.max_receive_message_length': this.options.maxMessageBytes,
+      'grpc.max_send_message_length': this.options.maxMessageBytes,
+      'grpc.keepalive_time_ms': 20_000,
+      'grpc.keepalive_permit_without_calls': 1,
+    });
+    this.server.addService(SOUTHBOUND_SERVICE, { watch: (call: grpc.ServerDuplexStream<Buffer, Uint8Array>) => this.onCall(call) });
+  }
+
+  /** Binds the listen address. */
+  async start(): Promise<void> {
+    if (this.state !== 'idle') return;
+    this.port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(this.options.listen, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+    );
+    this.state = 'listening';
+    this.timer = setInterval(() => void this.tick(), Math.min(this.options.heartbeatFlushMs, this.options.idleTimeoutMs / 3));
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    const now = Date.now();
+    for (const session of this.sessions.values()) {
+      if (now - session.lastSeen > this.options.idleTimeoutMs) {
+        this.log.warn({ host: session.host }, 'agent silent too long; closing its stream');
+        session.close({ code: grpc.status.DEADLINE_EXCEEDED, details: 'no heartbeat' });
+        this.ended(session);
+      }
+    }
+    if (this.heartbeats.size === 0) return;
+    const beats = new Map(this.heartbeats);
+    this.heartbeats.clear();
+    try {
+      await this.hosts.recordHeartbeats(beats, this.controllerId);
+    } catch (err) {
+      this.log.error({ err }, 'recording heartbeats failed');
+    }
+  }
+
+  private onCall(call: grpc.ServerDuplexStream<Buffer, Uint8Array>): void {
+    const session = new AgentSession(call, this.manager, this.options.maxPendingBytes);
+    const helloTimer = setTimeout(() => {
+      if (session.state === 'hello-wait') session.close({ code: grpc.status.DEADLINE_EXCEEDED, details: 'no Hello within 10 s' });
+    }, 10_000);
+    helloTimer.unref();
+    call.on('data', (bytes: Buffer) => {
+      session.lastSeen = Date.now();
+      let request;
+      try {
+        request = fromBinary(WatchRequestSchema, bytes);
+      } catch (err) {
+        this.counters.malformed++;
+        this.warn.warn(`malformed:${session.host || call.getPeer()}`, { peer: call.getPeer(), host: session.host, err: (err as Error).message }, 'malformed southbound message; closing the stream');
+        session.close({ code: grpc.status.INVALID_ARGUMENT, details: 'malformed WatchRequest' });
+        this.ended(session);
+        return;
+      }
+      switch (request.kind.case) {
+        case 'hello':
+          if (session.state !== 'hello-wait') {
+            this.ignore(session, 'second Hello on one stream');
+            return;
+          }
+          clearTimeout(helloTimer);
+          void this.onHello(session, request.kind.value);
+          return;
+        case 'ack':
+          this.onAck(session, request.kind.value);
+          return;
+        case 'heartbeat':
+          if (session.state !== 'hello-wait') this.heartbeats.set(session.host, session.ackedRevision);
+          return;
+        default:
+          this.ignore(session, 'empty WatchRequest');
+      }
+    });
+    const end = () => {
+      clearTimeout(helloTimer);
+      session.close();
+      this.ended(session);
+    };
+    call.on('end', end);
+    call.on('error', end);
+    call.on('cancelled', end);
+    call.on('close', end);
+  }
+
+  private ignore(session: AgentSession, why: string): void {
+    this.counters.ignored++;
+    this.warn.warn(`ignored:${session.host}`, { host: session.host, peer: session.call.getPeer() }, `ignored southbound message: ${why}`);
+  }
+
+  private async onHello(session: AgentSession, hello: Hello): Promise<void> {
+    const fail = (code: grpc.status, details: string) => {
+      this.counters.refused++;
+      this.warn.warn(`hello:${hello.hostId}`, { host: hello.hostId, peer: session.call.getPeer(), details }, 'agent refused');
+      session.close({ code, details });
+    };
+    if (!HOST_ID.test(hello.hostId)) return fail(grpc.status.INVALID_ARGUMENT, 'host_id is empty or has invalid characters');
+    if (isIP(hello.datapathIp) === 0) return fail(grpc.status.INVALID_ARGUMENT, `datapath_ip "${hello.datapathIp}" is not an IP address`);
+    if (hello.protocolVersion > 1) return fail(grpc.status.FAILED_PRECONDITION, `protocol version ${hello.protocolVersion} is not supported (1)`);
+    const holder = this.sessions.get(hello.hostId);
+    if (holder && holder.state !== 'closed') return fail(grpc.status.ALREADY_EXISTS, `host ${hello.hostId} is already connected`);
+    session.host = hello.hostId;
+    this.sessions.set(hello.hostId, session);
+    try {
+      const changed = await this.hosts.register({
+        host: hello.hostId,
+        datapathIp: hello.datapathIp,
+        capabilities: hello.capabilities,
+        agentVersion: hello.agentVersion,
+        controllerId: this.controllerId,
+      });
+      if (changed) await this.manager.poll();
+    } catch (err) {
+      this.log.error({ err, host: hello.hostId }, 'registering host failed');
+      session.close({ code: grpc.status.UNAVAILABLE, details: 'registration failed' });
+      this.ended(session);
+      return;
+    }
+    if (session.state === 'closed') {
+      this.ended(session);
+      return;
+    }
+    this.counters.accepted++;
+    this.log.info({ host: hello.hostId, resume: Number(hello.resumeRevision) }, 'agent connected');
+    session.begin(hello.hostId, Number(hello.resumeRevision), this.controllerId);
+  }
+
+  private onAck(session: AgentSession, ack: Ack): void {
+    if (session.state === 'hello-wait' || session.state === 'closed') return this.ignore(session, 'Ack before Hello');
+    const revision = Number(ack.revision);
+    if (revision > session.sentRevision) return this.ignore(session, `Ack of revision ${revision} beyond the sent ${session.sentRevision}`);
+    session.ackedRevision = Math.max(session.ackedRevision, revision);
+    const failed = new Set<string>();
+    for (const r of ack.results) {
+      if (r.status === ResultStatus.FAILED && (r.type === ResourceType.PORT || r.type === ResourceType.DHCP)) failed.add(r.id);
+    }
+    this.manager.portStatus.ack(session.host, revision, failed);
+    this.heartbeats.set(session.host, session.ackedRevision);
+  }
+
+  private ended(session: AgentSession): void {
+    if (!session.host || this.sessions.get(session.host) !== session) return;
+    this.sessions.delete(session.host);
+    if (this.state === 'closed') return;
+    this.manager.portStatus.hostDown(session.host);
+    this.log.info({ host: session.host }, 'agent disconnected');
+    this.hosts.disconnect(session.host, this.controllerId).catch((err: unknown) => this.log.error({ err }, 'marking host disconnected failed'));
+  }
+
+  /** Stops accepting agents and closes every stream. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    const wasListening = this.state === 'listening';
+    this.state = 'closed';
+    if (this.timer) clearInterval(this.timer);
+    for (const session of [...this.sessions.values()]) session.close({ code: grpc.status.UNAVAILABLE, details: 'controller shutting down' });
+    if (!wasListening) return;
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, 2000);
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+}

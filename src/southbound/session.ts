@@ -1,0 +1,171 @@
+/**
+ * One agent's Watch stream on the controller.
+ *
+ *   hello-wait ──Hello ok──▶ syncing (resume deltas or snapshot) ──▶ live ──▶ closed
+ *                              ▲                                     │
+ *                              └──── lagging (buffer over limit) ◀───┘
+ *
+ * Flow control: bytes handed to gRPC but not yet flushed are counted; when they exceed the limit the
+ * session stops sending deltas (they are dropped, not queued), waits for the stream to drain, and
+ * sends one snapshot instead. Controller memory per slow agent is therefore bounded by the limit plus
+ * one snapshot chunk, whatever the change rate.
+ */
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { WatchResponseSchema, WelcomeSchema } from '../proto/alcor/v1/southbound_pb.js';
+import type { CompiledBatch, DataPlaneManager } from '../dataplane/manager.js';
+
+/** States of a session. */
+export type SessionState =
+  /** Waiting for the agent's Hello. */
+  | 'hello-wait'
+  /** Sending resume deltas or a snapshot; live batches are queued. */
+  | 'syncing'
+  /** Forwarding every batch as it is compiled. */
+  | 'live'
+  /** Over the buffer limit: batches are dropped, a snapshot follows once the stream drains. */
+  | 'lagging'
+  /** Stream ended. */
+  | 'closed';
+
+/** Counters of one session. */
+export interface SessionCounters {
+  messages: number;
+  bytes: number;
+  snapshots: number;
+  coalesced: number;
+}
+
+/** A Watch stream bound to one host after its Hello. */
+export class AgentSession {
+  state: SessionState = 'hello-wait';
+  host = '';
+  /** Highest revision sent to the agent. */
+  sentRevision = 0;
+  /** Highest revision the agent acked. */
+  ackedRevision = 0;
+  lastSeen = Date.now();
+  readonly counters: SessionCounters = { messages: 0, bytes: 0, snapshots: 0, coalesced: 0 };
+  private pendingBytes = 0;
+  private drainWaiters: (() => void)[] = [];
+  private queue: Uint8Array[] = [];
+  private queueBytes = 0;
+  private overflow = false;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    readonly call: ServerDuplexStream<Buffer, Uint8Array>,
+    private readonly manager: DataPlaneManager,
+    private readonly maxPendingBytes: number,
+  ) {}
+
+  /** Starts delivery after a valid Hello: welcome, then resume deltas or a snapshot, then live batches. */
+  begin(host: string, resumeRevision: number, controllerId: string): void {
+    this.host = host;
+    this.state = 'syncing';
+    const resume = resumeRevision > 0 ? this.manager.resume(host, resumeRevision) : undefined;
+    this.unsubscribe = this.manager.subscribe((batch) => this.onBatch(batch));
+    const welcome = create(WatchResponseSchema, {
+      kind: { case: 'welcome', value: create(WelcomeSchema, { controllerId, revision: BigInt(this.manager.revision), resumed: resume !== undefined }) },
+    });
+    this.write(toBinary(WatchResponseSchema, welcome), 0);
+    if (resume) {
+      for (const message of resume) this.write(message, this.manager.revision);
+      this.sentRevision = Math.max(this.sentRevision, this.manager.revision);
+      this.state = 'live';
+      return;
+    }
+    void this.sendSnapshot();
+  }
+
+  private onBatch(batch: CompiledBatch): void {
+    if (this.state === 'closed' || this.state === 'hello-wait' || this.state === 'lagging') return;
+    const message = this.manager.messageFor(this.host, batch);
+    if (!message) return;
+    if (this.state === 'syncing') {
+      if (this.overflow) return;
+      this.queue.push(message);
+      this.queueBytes += message.length;
+      if (this.queueBytes > this.maxPendingBytes) {
+        this.overflow = true;
+        this.queue = [];
+        this.queueBytes = 0;
+      }
+      return;
+    }
+    if (this.pendingBytes > this.maxPendingBytes) {
+      this.state = 'lagging';
+      this.counters.coalesced++;
+      void this.recover();
+      return;
+    }
+    this.write(message, batch.revision);
+  }
+
+  private async recover(): Promise<void> {
+    await this.drained();
+    if (this.state !== 'lagging') return;
+    this.state = 'syncing';
+    await this.sendSnapshot();
+  }
+
+  private async sendSnapshot(): Promise<void> {
+    do {
+      this.overflow = false;
+      this.queue = [];
+      this.queueBytes = 0;
+      const snapshot = this.manager.snapshot(this.host);
+      this.counters.snapshots++;
+      for (const chunk of snapshot.chunks()) {
+        if (this.state === 'closed') return;
+        this.write(chunk, 0);
+        if (this.pendingBytes > this.maxPendingBytes) await this.drained();
+      }
+      this.sentRevision = Math.max(this.sentRevision, snapshot.revision);
+    } while (this.overflow && this.state !== 'closed');
+    if (this.state === 'closed') return;
+    const queued = this.queue;
+    this.queue = [];
+    this.queueBytes = 0;
+    this.state = 'live';
+    for (const message of queued) this.write(message, this.manager.revision);
+    this.sentRevision = Math.max(this.sentRevision, this.manager.revision);
+  }
+
+  private write(bytes: Uint8Array, revision: number): void {
+    if (this.state === 'closed') return;
+    this.pendingBytes += bytes.length;
+    this.counters.messages++;
+    this.counters.bytes += bytes.length;
+    if (revision > this.sentRevision) this.sentRevision = revision;
+    this.call.write(bytes, () => {
+      this.pendingBytes -= bytes.length;
+      if (this.pendingBytes <= this.maxPendingBytes / 2 && this.drainWaiters.length > 0) {
+        const waiters = this.drainWaiters;
+        this.drainWaiters = [];
+        for (const w of waiters) w();
+      }
+    });
+  }
+
+  private drained(): Promise<void> {
+    if (this.pendingBytes <= this.maxPendingBytes / 2 || this.state === 'closed') return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Ends the session (idempotent); `status` closes the stream with an error status. */
+  close(status?: { code: number; details: string }): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.unsubscribe?.();
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+    try {
+      if (status) this.call.emit('error', status);
+      else this.call.end();
+    } catch {
+      // The stream is already gone; nothing to tell the agent.
+    }
+  }
+}

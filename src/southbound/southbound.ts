@@ -1,0 +1,79 @@
+/**
+ * Composition of the southbound inside the controller: the data-plane manager, the change feed that
+ * wakes it, and the gRPC server. `alcor-server` and the test harness call `startSouthbound`.
+ *
+ * Waking the manager: with the embedded SQLite engine every write goes through this process, so the
+ * store handed to the services is wrapped by `notifyingStore`, which pokes the manager right after each
+ * commit (no polling delay). A slow poll of `MAX(revision)` stays on as a safety net for writers outside
+ * this process; for PostgreSQL replicas it is where `LISTEN/NOTIFY` plugs in (see docs/southbound.md).
+ */
+import type { Store } from '../store/store.js';
+import { DataPlaneManager, type DataPlaneManagerOptions } from '../dataplane/manager.js';
+import { createHostService, type HostService } from '../services/hosts.js';
+import { SouthboundServer, type SouthboundServerOptions } from './grpc-server.js';
+import { silentLogger, type SouthboundLogger } from './log.js';
+
+/** Options of the whole southbound. */
+export interface SouthboundOptions extends SouthboundServerOptions, Omit<DataPlaneManagerOptions, 'store' | 'onError'> {
+  /** Safety-net poll of the outbox. @default 500 */
+  pollIntervalMs?: number;
+  /** @default silent */
+  log?: SouthboundLogger;
+}
+
+/** A running southbound. */
+export interface Southbound {
+  manager: DataPlaneManager;
+  server: SouthboundServer;
+  hosts: HostService;
+  /** Port the gRPC server is bound to. */
+  port: number;
+  /** Tells the manager something committed; resolves when it has compiled and published it. */
+  notify(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Wraps a store so every successful write transaction calls `onCommit` after it committed. */
+export function notifyingStore(store: Store, onCommit: () => void): Store {
+  return {
+    engine: store.engine,
+    async write(fn) {
+      const result = await store.write(fn);
+      onCommit();
+      return result;
+    },
+    read: (fn) => store.read(fn),
+    close: () => store.close(),
+  };
+}
+
+/** Compiles the current goal states, starts the outbox tail and the gRPC server. */
+export async function startSouthbound(store: Store, options: SouthboundOptions = {}): Promise<Southbound> {
+  const log = options.log ?? silentLogger;
+  const manager = new DataPlaneManager(store, {
+    ...(options.logLimits ? { logLimits: options.logLimits } : {}),
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    ...(options.snapshotChunkStates ? { snapshotChunkStates: options.snapshotChunkStates } : {}),
+    onError: (err, what) => log.error({ err }, `dataplane: ${what}`),
+  });
+  const hosts = createHostService(store);
+  // Embedded engine: hosts still marked connected belong to a previous run of this controller.
+  await hosts.disconnectStale(new Date(Date.now() + 1000));
+  await manager.start();
+  const server = new SouthboundServer(manager, hosts, log, options);
+  await server.start();
+  const timer = setInterval(() => void manager.poll(), options.pollIntervalMs ?? 500);
+  timer.unref();
+  return {
+    manager,
+    server,
+    hosts,
+    port: server.port,
+    notify: () => manager.poll(),
+    async close() {
+      clearInterval(timer);
+      await server.close();
+      await manager.close();
+    },
+  };
+}
