@@ -26,6 +26,7 @@
  * of every pooled connection (created if missing), `pool_max` the pool size (default 10).
  */
 import pg from 'pg';
+import { InvalidInput } from '../domain/errors.js';
 import { migrate } from './migrations.js';
 import { PlaceholderCache } from './sql-placeholders.js';
 import type { Queryable, SqlValue, Store } from './store.js';
@@ -176,6 +177,10 @@ export class PostgresStore implements Store {
 
   private async query(attempt: Attempt, sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
     if (attempt.failure !== undefined) throw attempt.failure;
+    // PostgreSQL text cannot hold U+0000 (SQLite can); refuse it as bad input rather than fail with a 500.
+    if (params.some((v) => typeof v === 'string' && v.includes('\u0000'))) {
+      throw new InvalidInput('Text with a NUL character (U+0000) is not accepted');
+    }
     try {
       if (!attempt.ticked && attempt.mode !== 'read' && WRITING_STATEMENT.test(sql)) {
         attempt.ticked = true;
