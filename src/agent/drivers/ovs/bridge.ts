@@ -1,0 +1,38 @@
+/**
+ * Creates or repairs the integration bridge on start: datapath type, secure fail mode (no NORMAL
+ * fallback: only the agent's flows forward), the OpenFlow versions the driver speaks, and the one
+ * flow-based VXLAN port (`remote_ip=flow`, `key=flow`) all tunnels share.
+ */
+import { existsSync } from 'node:fs';
+import type { OvsCli } from './ovs-cli.js';
+
+/** Bridge settings. */
+export interface BridgeSettings {
+  bridge: string;
+  /** `netdev` (userspace) or `system` (kernel). */
+  datapathType: string;
+  tunnelPort: string;
+  tunnelOfportRequest: number;
+  localIp: string;
+}
+
+/** `auto` resolves to the kernel datapath only when its module is loaded. */
+export function resolveDatapathType(configured: string): string {
+  if (configured !== 'auto') return configured;
+  return existsSync('/sys/module/openvswitch') ? 'system' : 'netdev';
+}
+
+/** Ensures the bridge and tunnel port; returns the tunnel's OpenFlow port number. */
+export async function ensureBridge(cli: OvsCli, s: BridgeSettings): Promise<number> {
+  await cli.vsctl([
+    '--', '--may-exist', 'add-br', s.bridge,
+    '--', 'set', 'Bridge', s.bridge, `datapath_type=${s.datapathType}`, 'fail_mode=secure',
+    'protocols=OpenFlow10,OpenFlow13,OpenFlow14,OpenFlow15', 'other_config:disable-in-band=true',
+    '--', '--may-exist', 'add-port', s.bridge, s.tunnelPort,
+    '--', 'set', 'Interface', s.tunnelPort, 'type=vxlan', `ofport_request=${s.tunnelOfportRequest}`,
+    'options:remote_ip=flow', 'options:key=flow', `options:local_ip=${s.localIp}`,
+  ]);
+  const ofport = Number((await cli.vsctl(['get', 'Interface', s.tunnelPort, 'ofport'])).trim());
+  if (!Number.isInteger(ofport) || ofport <= 0) throw new Error(`tunnel port ${s.tunnelPort} has no OpenFlow port (ofport ${ofport})`);
+  return ofport;
+}

@@ -1,0 +1,198 @@
+/**
+ * The Open vSwitch driver (`alcor-agent --driver ovs`). It owns br-int: every flow on it carries a cookie
+ * naming its owner resource (see flow.ts), so reconciliation is a cookie diff.
+ *
+ * - start(): repair the bridge and tunnel port, learn plugged interfaces, open the OpenFlow connection
+ *   for DHCP packet-ins. Installed flows are left alone.
+ * - apply(full) — and the first apply after start, and any apply after a failure or an OVS restart:
+ *   recompute every desired flow, read installed cookies back, change only the difference (so an agent
+ *   restart on an unchanged goal state changes nothing and never interrupts traffic).
+ * - apply(delta): recompute the owners the changes affect and program the ledger's modifications.
+ * Every batch is one OpenFlow bundle. Interface changes and (re)connections are handled under the same
+ * lock as apply().
+ */
+import type { ApplyRequest, DesiredStateView, Driver, DriverContext, DriverStats, ResourceOutcome } from '../../driver.js';
+import { ensureBridge, resolveDatapathType } from './bridge.js';
+import type { HostFacts } from './context.js';
+import { handleDhcpPacketIn, type DhcpCounters } from './dhcp-responder.js';
+import type { FlowMod } from './flow.js';
+import { FlowEngine, type FlowInputs } from './flow-engine.js';
+import { diffInstalled } from './flow-ledger.js';
+import { InterfaceWatcher } from './interface-watcher.js';
+import { OfConnection } from './of-connection.js';
+import { compileOvsDriverOptions, type CompiledOvsDriverOptions } from './options.js';
+import { OvsCli } from './ovs-cli.js';
+
+const EMPTY_VIEW: DesiredStateView = {
+  vpc: new Map(), subnet: new Map(), securityGroup: new Map(), router: new Map(), port: new Map(), dhcp: new Map(), neighbor: new Map(),
+};
+
+/** Owner keys of the resource kinds that own flows. */
+const FLOW_OWNER_KINDS = new Set(['port', 'neighbor', 'subnet', 'router']);
+
+/** The OVS data-plane driver. */
+export class OvsDriver implements Driver {
+  readonly name = 'ovs';
+  readonly options: CompiledOvsDriverOptions;
+  readonly dhcpCounters: DhcpCounters = { requests: 0, replies: 0, ignored: 0 };
+  private readonly cli: OvsCli;
+  private readonly engine = new FlowEngine();
+  private watcher: InterfaceWatcher | undefined;
+  private connection: OfConnection | undefined;
+  private view: DesiredStateView = EMPTY_VIEW;
+  private host: HostFacts;
+  private needsResync = true;
+  private lock: Promise<unknown> = Promise.resolve();
+  private readonly counters = { incrementalTotal: 0, recomputeTotal: 0, flowModsTotal: 0, bundleFailures: 0 };
+  private connectedOnce = false;
+
+  constructor(private readonly context: DriverContext) {
+    this.options = compileOvsDriverOptions(context.options);
+    this.cli = new OvsCli({ db: this.options.db, bridgeTarget: this.options.bridgeTarget, rundir: this.options.rundir });
+    this.host = { hostId: context.hostId, datapathIp: context.datapathIp, tunnelOfport: this.options.tunnelOfport };
+  }
+
+  async start(): Promise<void> {
+    const tunnelOfport = await ensureBridge(this.cli, {
+      bridge: this.options.bridge,
+      datapathType: resolveDatapathType(this.options.datapathType),
+      tunnelPort: this.options.tunnelPort,
+      tunnelOfportRequest: this.options.tunnelOfport,
+      localIp: this.context.datapathIp,
+    });
+    this.host = { ...this.host, tunnelOfport };
+    this.watcher = new InterfaceWatcher(this.cli, (ids) => void this.onInterfacesChanged(ids), (level, message, fields) => this.context.log(level, message, fields));
+    await this.watcher.start();
+    this.connection = new OfConnection(this.options.bridgeTarget.replace(/^unix:/, ''), {
+      packetIn: (packetIn) =>
+        handleDhcpPacketIn(packetIn, {
+          view: () => this.view,
+          portAt: (ofport) => this.portAt(ofport),
+          packetOut: (ofport, frame) => this.connection?.packetOut(ofport, frame) ?? false,
+          leaseSeconds: this.options.leaseSeconds,
+          log: this.context.log,
+        }, this.dhcpCounters),
+      ready: () => this.onConnectionReady(),
+      log: this.context.log,
+    });
+    this.connection.start();
+    this.context.log('info', 'ovs driver started', { bridge: this.options.bridge, tunnelOfport, interfaces: this.watcher.ofports.size });
+  }
+
+  apply(request: ApplyRequest): Promise<ResourceOutcome[]> {
+    return this.locked(async () => {
+      const started = process.hrtime.bigint();
+      this.view = request.desired;
+      let failedOwners = new Set<string>();
+      if (request.mode === 'full' || this.needsResync) failedOwners = await this.resync();
+      else {
+        this.counters.incrementalTotal++;
+        const mods = this.engine.update(this.inputs(), request.changes.map((c) => `${c.kind}/${c.id}`));
+        failedOwners = await this.program(mods);
+      }
+      const micros = Number((process.hrtime.bigint() - started) / 1000n) / Math.max(1, request.changes.length);
+      return request.changes.map((change) => {
+        const owner = `${change.kind}/${change.id}`;
+        const failed = FLOW_OWNER_KINDS.has(change.kind) && failedOwners.has(owner);
+        return { kind: change.kind, id: change.id, ok: !failed, ...(failed ? { error: 'OVS rejected the flows of this resource' } : {}), applyMicros: Math.round(micros) };
+      });
+    });
+  }
+
+  stats(): DriverStats {
+    return { installedEntries: this.engine.flowCount, incrementalTotal: this.counters.incrementalTotal, recomputeTotal: this.counters.recomputeTotal };
+  }
+
+  /** Driver-specific counters (flow mods, bundle failures, DHCP). */
+  details(): Record<string, number> {
+    return { ...this.counters, ...this.dhcpCounters, flows: this.engine.flowCount, interfaces: this.watcher?.ofports.size ?? 0 };
+  }
+
+  async close(): Promise<void> {
+    this.watcher?.close();
+    this.connection?.close();
+    await this.lock.catch(() => undefined);
+  }
+
+  /** Recomputes everything and changes only what differs from what OVS has installed. */
+  private async resync(): Promise<Set<string>> {
+    this.counters.recomputeTotal++;
+    this.engine.reset();
+    this.engine.recompute(this.inputs());
+    const installed = await this.cli.installedCookies();
+    const mods = diffInstalled(this.engine.desired(), installed);
+    const failed = await this.program(mods);
+    if (failed.size === 0) this.needsResync = false;
+    this.context.log('info', 'ovs full reconcile', { desired: this.engine.flowCount, installed: installed.size, changed: mods.length });
+    return failed;
+  }
+
+  /**
+   * Programs modifications in one bundle. If OVS rejects it, nothing of it was applied: retry owner by
+   * owner to find the culprits, and reconcile against OVS on the next batch.
+   */
+  private async program(mods: FlowMod[]): Promise<Set<string>> {
+    if (mods.length === 0) return new Set();
+    try {
+      await this.cli.applyBundle(mods);
+      this.counters.flowModsTotal += mods.length;
+      return new Set();
+    } catch (err) {
+      this.counters.bundleFailures++;
+      this.needsResync = true;
+      this.context.log('warn', 'flow bundle rejected, retrying per resource', { error: String(err), mods: mods.length });
+    }
+    const byOwner = new Map<string, FlowMod[]>();
+    for (const mod of mods) {
+      const list = byOwner.get(mod.owner) ?? [];
+      list.push(mod);
+      byOwner.set(mod.owner, list);
+    }
+    const failed = new Set<string>();
+    for (const [owner, list] of byOwner) {
+      try {
+        await this.cli.applyBundle(list);
+      } catch (err) {
+        failed.add(owner);
+        this.context.log('error', 'flows rejected', { owner, error: String(err) });
+      }
+    }
+    return failed;
+  }
+
+  private onInterfacesChanged(portIds: string[]): Promise<void> {
+    return this.locked(async () => {
+      if (this.needsResync) {
+        // Before the first batch there is nothing to reconcile yet; after a failure, reconcile fully.
+        if (this.view !== EMPTY_VIEW) await this.resync();
+        return;
+      }
+      await this.program(this.engine.update(this.inputs(), portIds.map((id) => `iface/${id}`)));
+    }).catch((err: unknown) => this.context.log('error', 'interface change handling failed', { error: String(err) }));
+  }
+
+  /** A reconnection may mean ovs-vswitchd restarted with an empty flow table: reconcile. */
+  private onConnectionReady(): void {
+    if (!this.connectedOnce) {
+      this.connectedOnce = true;
+      return;
+    }
+    this.context.log('info', 'openflow connection re-established, reconciling flows');
+    void this.locked(() => this.resync()).catch((err: unknown) => this.context.log('error', 'reconcile after reconnect failed', { error: String(err) }));
+  }
+
+  private portAt(ofport: number): string | undefined {
+    for (const [id, p] of this.watcher?.ofports ?? []) if (p === ofport) return id;
+    return undefined;
+  }
+
+  private inputs(): FlowInputs {
+    return { view: this.view, ofports: this.watcher?.ofports ?? new Map(), host: this.host };
+  }
+
+  private locked<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.lock.then(work, work);
+    this.lock = next.catch(() => undefined);
+    return next;
+  }
+}
