@@ -10,6 +10,7 @@ import type { ServerConfig } from '../config.js';
 import { BadRequest } from '../domain/errors.js';
 import type { Services } from '../services/services.js';
 import { registerErrorHandlers } from './errors.js';
+import health from './plugins/health.js';
 import requestContext from './plugins/request-context.js';
 import { ipAvailabilityRoutes } from './routes/ip-availability.js';
 import { networkRoutes } from './routes/networks.js';
@@ -93,6 +94,7 @@ export async function buildApiServer({ config, services, logger }: ApiServerOpti
   });
   await app.register(requestContext, { noauthProject: config.noauthProject, auth: config.auth, keystone: config.keystone });
   await app.register(versionRoutes);
+  await app.register(health, { health: services.health });
   await app.register(networkRoutes, { prefix: '/v2.0', networks: services.networks });
   await app.register(subnetRoutes, { prefix: '/v2.0', subnets: services.subnets });
   await app.register(portRoutes, { prefix: '/v2.0', ports: services.ports });

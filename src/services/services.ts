@@ -6,6 +6,7 @@ import { createNetworkService, type NetworkService } from './networks.js';
 import { createPortService, type PortService } from './ports.js';
 import { createSubnetService, type SubnetService } from './subnets.js';
 import { createFloatingIpService, type FloatingIpService } from './floating-ips.js';
+import { createHealthService, type HealthService } from './health.js';
 import { createQuotaService, type QuotaService } from './quotas.js';
 import { createRouterService, type RouterService } from './routers.js';
 import { createSecurityGroupRuleService, type SecurityGroupRuleService } from './security-group-rules.js';
@@ -25,6 +26,7 @@ export interface Services {
   tags: TagService;
   routers: RouterService;
   floatingIps: FloatingIpService;
+  health: HealthService;
 }
 
 /** Builds the services over a store. */
@@ -40,5 +42,6 @@ export function createServices(store: Store, config: ServerConfig): Services {
     tags: createTagService(store, CORE_TAG_TARGETS),
     routers: createRouterService(store),
     floatingIps: createFloatingIpService(store),
+    health: createHealthService(store),
   };
 }
