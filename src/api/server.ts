@@ -18,6 +18,7 @@ import { portRoutes } from './routes/ports.js';
 import { subnetRoutes } from './routes/subnets.js';
 import { extensionRoutes } from './routes/extensions.js';
 import { floatingIpRoutes } from './routes/floatingips.js';
+import { noauthProjectRoutes } from './routes/noauth-projects.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { routerRoutes } from './routes/routers.js';
 import { securityGroupRuleRoutes } from './routes/security-group-rules.js';
@@ -105,6 +106,7 @@ export async function buildApiServer({ config, services, logger }: ApiServerOpti
   await app.register(routerRoutes, { prefix: '/v2.0', routers: services.routers });
   await app.register(floatingIpRoutes, { prefix: '/v2.0', floatingIps: services.floatingIps });
   await app.register(tagRoutes, { prefix: '/v2.0', tags: services.tags });
+  if (config.auth === 'noauth') await app.register(noauthProjectRoutes);
   await app.register(extensionRoutes, { prefix: '/v2.0' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
