@@ -37,18 +37,41 @@ async function main(): Promise<void> {
     listen: process.env.ALCOR_SOUTHBOUND_LISTEN || '127.0.0.1:9016',
     log: { debug: (o, m) => sbLog?.debug(o, m), info: (o, m) => sbLog?.info(o, m), warn: (o, m) => sbLog?.warn(o, m), error: (o, m) => sbLog?.error(o, m) },
   });
-  const app = await buildApiServer({ config, services: createServices(notifyingStore(store, () => void southbound.notify()), config) });
+  const services = createServices(notifyingStore(store, () => void southbound.notify()), config);
+  const app = await buildApiServer({ config, services });
   sbLog = app.log;
   app.log.info({ port: southbound.port }, 'southbound gRPC listening');
+  // Graceful shutdown: report not ready (so load balancers stop routing here), stop accepting, let
+  // in-flight requests and their transactions finish, close the southbound, then the store. A second
+  // signal, or a drain longer than ALCOR_SHUTDOWN_TIMEOUT_MS (default 25 s, under Kubernetes' 30 s
+  // grace period), exits at once.
+  let stopping = false;
   const shutdown = async (signal: string) => {
-    app.log.info({ signal }, 'shutting down');
-    await app.close();
-    await southbound.close();
-    await store.close();
-    process.exit(0);
+    if (stopping) {
+      app.log.warn({ signal }, 'second signal: exiting without draining');
+      process.exit(1);
+    }
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: draining');
+    services.health.startDraining();
+    const timeoutMs = Number(process.env.ALCOR_SHUTDOWN_TIMEOUT_MS || 25_000);
+    setTimeout(() => {
+      app.log.error({ timeoutMs }, 'drain timed out; exiting');
+      process.exit(1);
+    }, timeoutMs).unref();
+    try {
+      await app.close();
+      await southbound.close();
+      await store.close();
+      app.log.info('drained; exiting');
+      process.exit(0);
+    } catch (err) {
+      app.log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
   };
-  process.once('SIGINT', (s) => void shutdown(s));
-  process.once('SIGTERM', (s) => void shutdown(s));
+  process.on('SIGINT', (s) => void shutdown(s));
+  process.on('SIGTERM', (s) => void shutdown(s));
   await app.listen({ host: config.listenHost, port: config.listenPort });
 }
 
