@@ -200,6 +200,24 @@ export function evaluateTargets(result: Omit<ApiBenchResult, 'targets'>): Target
   ];
 }
 
+/**
+ * Lifts the project's port quota (Neutron's default of 500 would stop the run) and returns how to put
+ * the old limits back. Needs admin rights; without them the run goes on and may hit OverQuota.
+ */
+async function liftPortQuota(client: NeutronClient, project: string, log: (line: string) => void): Promise<(() => Promise<void>) | undefined> {
+  const path = `/v2.0/quotas/${encodeURIComponent(project)}`;
+  const before = await client.request('GET', path);
+  const raised = await client.request('PUT', path, { quota: { port: -1 } });
+  if (raised.status !== 200) {
+    log(`could not lift the port quota of project ${project} (${raised.status}); the run may hit OverQuota`);
+    return undefined;
+  }
+  const previous = (before.body as { quota?: { port?: number } } | undefined)?.quota?.port;
+  return async () => {
+    if (previous !== undefined) await client.request('PUT', path, { quota: { port: previous } });
+  };
+}
+
 /** Runs the whole benchmark against an endpoint. */
 export async function runApiBench(input: ApiBenchOptions): Promise<ApiBenchResult> {
   const options = compileApiBenchOptions(input);
@@ -207,11 +225,13 @@ export async function runApiBench(input: ApiBenchOptions): Promise<ApiBenchResul
   const startedAt = new Date();
   const t0 = performance.now();
   let networkId: string | undefined;
+  let restoreQuota: (() => Promise<void>) | undefined;
   try {
     options.log(`setup: network and subnet ${options.cidr} at ${options.url}`);
     await client.expectOk('GET', '/v2.0/networks?limit=1');
     const net = await client.expectOk('POST', '/v2.0/networks', { network: { name: `alcor-bench-${startedAt.getTime()}` } });
     networkId = String(net.body.network.id);
+    restoreQuota = await liftPortQuota(client, String(net.body.network.project_id ?? net.body.network.tenant_id), options.log);
     await client.expectOk('POST', '/v2.0/subnets', {
       subnet: { network_id: networkId, ip_version: 4, cidr: options.cidr, name: 'alcor-bench', enable_dhcp: false },
     });
@@ -265,6 +285,7 @@ export async function runApiBench(input: ApiBenchOptions): Promise<ApiBenchResul
     if (networkId !== undefined && options.cleanup) {
       options.log('cleanup: deleting the benchmark network and its ports');
       await client.request('DELETE', `/v2.0/networks/${networkId}`).catch((err: unknown) => options.log(`cleanup failed: ${String(err)}`));
+      await restoreQuota?.().catch((err: unknown) => options.log(`restoring the quota failed: ${String(err)}`));
     }
     client.close();
   }

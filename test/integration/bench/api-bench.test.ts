@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { runApiBench } from '../../../src/bench/api-bench.js';
+import { formatApiBenchReport } from '../../../src/bench/api-bench-report.js';
+import { startTestApi, type TestApi } from '../../harness/api-server.js';
+
+describe('bench api', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await startTestApi();
+  });
+  after(() => api.close());
+
+  test('bench - alcor bench api runs every phase over HTTP at a tiny scale and cleans up', async () => {
+    const result = await runApiBench({ url: api.url, scale: 0.001, samples: 20, listSamples: 5, bulkSize: 40, concurrency: 4, serverPid: process.pid });
+    assert.deepEqual(result.single.map((s) => s.count), [50, 50, 50]);
+    assert.equal(result.bulk.size, 40);
+    assert.ok(result.bulk.ms > 0);
+    assert.ok(result.list.count >= 20);
+    assert.ok(result.list.stored >= 100);
+    assert.ok((result.memory.rssMb ?? 0) > 0, 'RSS read from /proc');
+    assert.equal(result.targets.length, 6);
+    assert.match(formatApiBenchReport(result), /single port create/);
+    const networks = await api.request('GET', '/v2.0/networks');
+    assert.deepEqual(networks.body.networks, [], 'the benchmark network was deleted');
+    const ports = await api.request('GET', '/v2.0/ports?limit=1');
+    assert.deepEqual(ports.body.ports, [], 'its ports went with it');
+  });
+});
