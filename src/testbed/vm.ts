@@ -86,8 +86,8 @@ export class Vm {
   }
 
   /** Starts a long-running command inside the VM (the caller kills it). */
-  spawn(file: string, args: readonly string[]): ChildProcess {
-    return spawn('ip', ['netns', 'exec', this.spec.netns, file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  spawn(file: string, args: readonly string[], options: { stdin?: boolean } = {}): ChildProcess {
+    return spawn('ip', ['netns', 'exec', this.spec.netns, file, ...args], { stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   }
 
   /** Gets an address by DHCP (DISCOVER/OFFER/REQUEST/ACK) and configures eth0 with it. */

@@ -109,7 +109,7 @@ test('ovs dataplane - anti-spoofing drops a VM that changes its IP or MAC', asyn
   if (!requireE2e(t)) return;
   await va.setAddress('10.0.1.99/24');
   assert.equal(await va.ping('10.0.1.20', { count: 2 }), false, 'spoofed IP must not get through');
-  await va.setAddress('10.0.1.10/24');
+  await va.setAddress('10.0.1.10/24', '10.0.1.1');
   assert.ok(await waitFor(() => va.ping('10.0.1.20'), 10_000, 'ping after restoring the IP'));
   await va.setMac('fa:16:3e:99:99:99');
   assert.equal(await va.ping('10.0.1.20', { count: 2 }), false, 'spoofed MAC must not get through');
@@ -133,4 +133,71 @@ test('ovs dataplane - a router joins two subnets across hosts and decrements the
   assert.ok(await waitFor(() => va.ping('10.0.2.30'), 20_000, 'ping across the router'));
   assert.equal(await va.pingTtl('10.0.2.30'), 63, 'one routing hop decrements the TTL once');
   assert.equal(await va.pingTtl('10.0.1.1'), 255, 'the router address answers pings');
+});
+
+async function applyDelta(changed: Array<['securityGroup' | 'port' | 'neighbor' | 'dhcp', string]>): Promise<void> {
+  for (const [hostId, driver] of drivers) {
+    const outcomes = await driver.apply(net.deltaRequest(hostId, changed));
+    assert.ok(outcomes.every((o) => o.ok), JSON.stringify(outcomes));
+  }
+}
+
+async function tcpOpen(from: Vm, ip: string, port: number): Promise<boolean> {
+  const result = await from.exec('nc', ['-z', '-w', '2', ip, String(port)], { allowFailure: true });
+  return result.code === 0;
+}
+
+test('ovs dataplane - security groups: allowed vs denied TCP port, live rule changes, established connection survives', async (t) => {
+  if (!requireE2e(t)) return;
+  net.addSecurityGroup('sg-web', [{ direction: 'egress' }, { direction: 'ingress', protocol: 'tcp', portRangeMin: 5001, portRangeMax: 5001, remoteIpPrefix: '0.0.0.0/0' }]);
+  net.ports.get('port-b')!.state.securityGroupIds = ['sg-web'];
+  await applyDelta([['port', 'port-b'], ['neighbor', 'port-b']]);
+  const listeners = [5001, 5002, 5003].map((port) => vb.spawn('nc', ['-lk', String(port)]));
+  try {
+    assert.ok(await waitFor(() => tcpOpen(va, '10.0.1.20', 5001), 15_000, 'tcp 5001 allowed'));
+    assert.equal(await tcpOpen(va, '10.0.1.20', 5002), false, 'tcp 5002 denied by default');
+    assert.equal(await va.ping('10.0.1.20', { count: 1 }), false, 'ICMP not allowed by sg-web');
+    // Long-lived connection on 5001 while rules change.
+    const received: string[] = [];
+    listeners[0]!.stdout!.on('data', (c: Buffer) => received.push(c.toString()));
+    const client = va.spawn('nc', ['10.0.1.20', '5001'], { stdin: true });
+    client.stdin!.write('before-change\n');
+    await waitFor(() => received.join('').includes('before-change'), 10_000, 'data on the established connection');
+    const sg = net.securityGroups.get('sg-web')!;
+    const rule5002 = { direction: 'ingress', protocol: 'tcp', portRangeMin: 5002, portRangeMax: 5002 };
+    net.addSecurityGroup('sg-web', [{ direction: 'egress' }, { direction: 'ingress', protocol: 'tcp', portRangeMin: 5001, portRangeMax: 5001, remoteIpPrefix: '0.0.0.0/0' }, rule5002]);
+    const flowsBefore = drivers.get('h2')!.stats().installedEntries;
+    await applyDelta([['securityGroup', 'sg-web']]);
+    assert.equal(drivers.get('h2')!.stats().installedEntries, flowsBefore + 1, 'one rule added = one flow');
+    client.stdin!.write('after-change\n');
+    await waitFor(() => received.join('').includes('after-change'), 10_000, 'established connection survives a rule change');
+    assert.ok(await waitFor(() => tcpOpen(va, '10.0.1.20', 5002), 10_000, 'tcp 5002 allowed after the rule was added'));
+    net.securityGroups.set('sg-web', sg);
+    await applyDelta([['securityGroup', 'sg-web']]);
+    assert.equal(await tcpOpen(va, '10.0.1.20', 5002), false, 'tcp 5002 denied again after the rule was removed');
+    client.kill();
+  } finally {
+    for (const l of listeners) l.kill();
+  }
+  net.ports.get('port-b')!.state.securityGroupIds = ['sg-default'];
+  await applyDelta([['port', 'port-b'], ['neighbor', 'port-b']]);
+  assert.ok(await waitFor(() => va.ping('10.0.1.20'), 10_000, 'back to the default group'));
+});
+
+test('ovs dataplane - deleting a port stops its traffic; rebinding it on another host restores it', async (t) => {
+  if (!requireE2e(t)) return;
+  const port = net.ports.get('port-b')!;
+  net.ports.delete('port-b');
+  await applyDelta([['port', 'port-b'], ['neighbor', 'port-b'], ['dhcp', 'port-b']]);
+  assert.equal(await va.ping('10.0.1.20', { count: 2 }), false, 'deleted port must be unreachable');
+  await testbed.removeVm('vb');
+  const h1 = testbed.host('h1');
+  net.ports.set('port-b', { ...port, hostId: h1.name, hostIp: h1.underlayIp });
+  await applyDelta([['port', 'port-b'], ['neighbor', 'port-b'], ['dhcp', 'port-b']]);
+  vb = await testbed.addVm({ name: 'vb2', host: 'h1', portId: 'port-b', mac: port.state.macAddress });
+  const lease = await waitFor(() => vb.dhcp().catch(() => undefined), 30_000, 'DHCP lease after the move');
+  assert.equal(lease.ip, '10.0.1.20');
+  assert.ok(await waitFor(() => va.ping('10.0.1.20'), 10_000, 'ping the moved VM'));
+  const vc = testbed.vms.get('vc')!;
+  assert.ok(await waitFor(() => vc.ping('10.0.1.20'), 10_000, 'routed ping from the other host to the moved VM'));
 });

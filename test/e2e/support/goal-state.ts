@@ -3,7 +3,7 @@
  * each host would get from the controller, for driving the OVS driver directly without a controller.
  */
 import { create } from '@bufbuild/protobuf';
-import type { ApplyRequest, DesiredStateView, KindStates, ResourceKind } from '../../../src/agent/driver.js';
+import type { ApplyRequest, DesiredStateView, KindStates, ResourceChange, ResourceKind } from '../../../src/agent/driver.js';
 import {
   DhcpStateSchema,
   NeighborStateSchema,
@@ -87,6 +87,13 @@ export class HandBuiltNetwork {
       }));
     }
     return view;
+  }
+
+  /** A delta-mode apply request for a host naming the resources that changed. */
+  deltaRequest(hostId: string, changed: Array<[ResourceKind, string]>, revision = 2): ApplyRequest {
+    const desired = this.viewFor(hostId);
+    const changes = changed.map(([kind, id]) => ({ kind, id, desired: desired[kind].get(id), previous: undefined }) as ResourceChange);
+    return { revision, mode: 'delta', changes, desired };
   }
 
   /** A full-mode apply request for a host. */
