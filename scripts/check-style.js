@@ -3,6 +3,7 @@
 // Errors fail the run (exit 1); warnings are listed only. Each rule names the STYLE.md item it enforces.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
 
 const ROOT = process.cwd();
 const errors = [];
@@ -116,6 +117,12 @@ for (const file of walk(join(ROOT, 'test'))) {
     if (/check-style: allow-timeout/.test(line) || /check-style: allow-timeout/.test(lines[i - 1] ?? '')) return;
     errors.push(`${rel(file)}:${i + 1}: bare setTimeout/sleep in a test (use waitFor from test/harness)`);
   });
+}
+
+// Generated docs stay in step with their source (a warning: regenerate with npm run docs:config).
+if (existsSync(join(ROOT, 'scripts', 'gen-config-docs.js'))) {
+  const check = spawnSync(process.execPath, [join(ROOT, 'scripts', 'gen-config-docs.js'), '--check'], { cwd: ROOT, encoding: 'utf8' });
+  if (check.status !== 0) warnings.push(check.stdout.trim() || 'docs/configuration.md is out of date');
 }
 
 for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
