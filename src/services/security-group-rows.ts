@@ -3,7 +3,7 @@
  * a project's `default` group with Neutron's default rules.
  */
 import type { RequestContext } from '../domain/context.js';
-import { SecurityGroupNotFound, SecurityGroupRuleNotFound } from '../domain/errors.js';
+import { BadRequest, SecurityGroupNotFound, SecurityGroupRuleNotFound } from '../domain/errors.js';
 import type { NormalizedRule, SecurityGroup, SecurityGroupRule } from '../domain/security-group.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable } from '../store/store.js';
@@ -55,7 +55,17 @@ export const SECURITY_GROUP_TABLE: TableSpec = {
   table: 'security_groups',
   tagType: 'security_groups',
   columns: { ...STANDARD, name: { column: 'name', kind: 'string' }, stateful: { column: 'stateful', kind: 'bool' } },
-  virtualFilters: { shared: () => ({ sql: '1=0', params: [] }) },
+  // Groups are never shared (no RBAC): shared=false matches every group, shared=true none.
+  virtualFilters: {
+    shared: (values) => {
+      const wanted = values.map((v) => {
+        const b = v.toLowerCase();
+        if (b !== 'true' && b !== 'false' && b !== '1' && b !== '0') throw new BadRequest(`Invalid value '${v}' for filter shared: expected true or false`);
+        return b === 'true' || b === '1';
+      });
+      return { sql: wanted.includes(false) ? '1=1' : '1=0', params: [] };
+    },
+  },
   visibility: (ctx) => (ctx.isAdmin ? undefined : { sql: 't.project_id = ?', params: [ctx.projectId] }),
   notFound: (id) => new SecurityGroupNotFound(`Security group ${id} does not exist`),
 };

@@ -21,7 +21,7 @@ import {
   type SecurityGroupRuleRow,
 } from './security-group-rows.js';
 import { assertGroupOwner } from './security-groups.js';
-import { timestamp } from './standard-attributes.js';
+import { checkRevision, timestamp } from './standard-attributes.js';
 import { getVisibleRow, listRows } from './table-list.js';
 
 /** The rule service. */
@@ -81,9 +81,10 @@ export function createSecurityGroupRuleService(store: Store): SecurityGroupRuleS
         return { items: rows.map(ruleFromRow), hasMore };
       }),
 
-    delete: (ctx, id) =>
+    delete: (ctx, id, ifRevision) =>
       store.write(async (tx) => {
         const row = await getVisibleRow<SecurityGroupRuleRow>(tx, SECURITY_GROUP_RULE_TABLE, ctx, id);
+        checkRevision('security_group_rule', id, Number(row.revision_number), ifRevision);
         const group = await tx.get<{ project_id: string }>('SELECT project_id FROM security_groups WHERE id = ?', [row.security_group_id]);
         assertGroupOwner(ctx, group?.project_id ?? row.project_id, row.security_group_id);
         await tx.run('DELETE FROM security_group_rules WHERE id = ?', [id]);

@@ -100,11 +100,8 @@ export function createSecurityGroupService(store: Store): SecurityGroupService {
     const [group] = await hydrateSecurityGroups(q, [row]);
     return group as SecurityGroup;
   };
-  // Neutron creates the caller's default group when it first looks at its groups.
-  const ensureOwnDefault = async (ctx: RequestContext): Promise<void> => {
-    if (await store.read((q) => hasDefaultGroup(q, ctx))) return;
-    await store.write((tx) => ensureDefaultSecurityGroup(tx, ctx.projectId));
-  };
+  const listPage = (q: Queryable, ctx: RequestContext, query: ListQuery) =>
+    listRows<SecurityGroupRow>(q, SECURITY_GROUP_TABLE, ctx, query).then(async ({ rows, hasMore }) => ({ items: await hydrateSecurityGroups(q, rows), hasMore }));
 
   return {
     createMany: (ctx, bodies) =>
@@ -129,12 +126,13 @@ export function createSecurityGroupService(store: Store): SecurityGroupService {
 
     get: (ctx, id) => store.read((q) => read(q, ctx, id)),
 
+    // Neutron creates the caller's default group when it first looks at its groups. The query is run
+    // (and so validated) before that write, so a bad request never changes anything.
     list: async (ctx, query) => {
-      await ensureOwnDefault(ctx);
-      return store.read(async (q) => {
-        const { rows, hasMore } = await listRows<SecurityGroupRow>(q, SECURITY_GROUP_TABLE, ctx, query);
-        return { items: await hydrateSecurityGroups(q, rows), hasMore };
-      });
+      const first = await store.read(async (q) => ((await hasDefaultGroup(q, ctx)) ? listPage(q, ctx, query) : (await listPage(q, ctx, query), undefined)));
+      if (first) return first;
+      await store.write((tx) => ensureDefaultSecurityGroup(tx, ctx.projectId));
+      return store.read((q) => listPage(q, ctx, query));
     },
 
     update: (ctx, id, body, ifRevision) =>
