@@ -31,6 +31,10 @@ const PROJECT_ALIASES: Record<string, string> = {
   vpcs: 'networks',
   subnets: 'subnets',
   ports: 'ports',
+  routers: 'routers',
+  floatingips: 'floatingips',
+  'security-groups': 'security-groups',
+  'security-group-rules': 'security-group-rules',
 };
 
 /**
