@@ -6,6 +6,7 @@ import { adminContext } from '../domain/context.js';
 import { QUOTA_RESOURCES } from '../domain/quota.js';
 import { hydrateNetworks, type NetworkRow } from '../services/networks.js';
 import { hydratePorts, type PortRow } from '../services/ports.js';
+import { hydrateRouters, type RouterRow } from '../services/router-rows.js';
 import { hydrateSecurityGroups, ruleFromRow, type SecurityGroupRow, type SecurityGroupRuleRow } from '../services/security-group-rows.js';
 import { loadTags } from '../services/standard-attributes.js';
 import { hydrateSubnets, type SubnetRow } from '../services/subnets.js';
@@ -27,30 +28,13 @@ import {
 /** Canonical records per kind, keyed by id. */
 export type StateView = Record<Kind, Map<string, Canonical>>;
 
-/** Tag resource types of the L3 resources (the tags table's `resource_type`). */
+/** Tag resource type of routers (the tags table's `resource_type`, as the router service uses it). */
 export const ROUTER_TAG_TYPE = 'routers';
 /** Tag resource type of floating IPs. */
 export const FLOATINGIP_TAG_TYPE = 'floatingips';
 
 function byId(records: Canonical[]): Map<string, Canonical> {
   return new Map(records.map((r) => [String(r.id), r]));
-}
-
-interface RouterRow {
-  id: string;
-  project_id: string;
-  name: string;
-  description: string;
-  admin_state_up: number;
-  distributed: number;
-  ha: number;
-  gw_network_id: string | null;
-  gw_port_id: string | null;
-  enable_snat: number;
-  routes: string;
-  revision_number: number;
-  created_at: string;
-  updated_at: string;
 }
 
 interface FloatingIpRow {
@@ -69,27 +53,10 @@ interface FloatingIpRow {
 
 async function routers(q: Queryable): Promise<Canonical[]> {
   const rows = await q.all<RouterRow>('SELECT * FROM routers');
-  const tags = await loadTags(q, ROUTER_TAG_TYPE, rows.map((r) => r.id));
-  const gwIps = await q.all<{ port_id: string; subnet_id: string; ip_address: string }>(
-    `SELECT a.port_id, a.subnet_id, a.ip_address FROM ip_allocations a JOIN routers r ON r.gw_port_id = a.port_id`,
-  );
-  return rows.map((r) =>
-    canonicalRouter({
-      id: r.id, name: r.name, description: r.description, project_id: r.project_id, tenant_id: r.project_id,
-      admin_state_up: r.admin_state_up === 1, distributed: r.distributed === 1, ha: r.ha === 1,
-      external_gateway_info: r.gw_network_id
-        ? {
-            network_id: r.gw_network_id,
-            enable_snat: r.enable_snat === 1,
-            external_fixed_ips: gwIps.filter((a) => a.port_id === r.gw_port_id).map((a) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address })),
-          }
-        : null,
-      routes: JSON.parse(r.routes) as unknown[],
-      tags: tags.get(r.id) ?? [], revision_number: Number(r.revision_number), created_at: r.created_at, updated_at: r.updated_at,
-    }),
-  );
+  return (await hydrateRouters(q, rows)).map((r) => canonicalRouter({ ...r }));
 }
 
+// The floating-IP service keeps its hydration private; this is the same mapping of the same row.
 async function floatingIps(q: Queryable): Promise<Canonical[]> {
   const rows = await q.all<FloatingIpRow>('SELECT * FROM floatingips');
   const tags = await loadTags(q, FLOATINGIP_TAG_TYPE, rows.map((r) => r.id));

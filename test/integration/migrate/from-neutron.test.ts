@@ -205,7 +205,24 @@ describe('migrate - import of the Neutron Zed fixture', () => {
       const expected = neutron('ports.json', 'ports').filter((p) => p.device_id === r.id && p.device_owner === 'network:router_interface').flatMap((p) => p.fixed_ips.map((f: Json) => f.ip_address)).sort();
       assert.deepEqual(interfaces, expected, `${r.name} interfaces`);
     }
+    // Through Alcor's router and floating-IP API as well.
+    const apiRouters = new Map((await list('routers')).map((r) => [r.id, r]));
+    for (const r of neutron('routers.json', 'routers')) {
+      const a = apiRouters.get(r.id) as Json;
+      assert.deepEqual(sortedJson(a.routes), sortedJson(r.routes), `${r.name} routes (API)`);
+      assert.equal(a.external_gateway_info.network_id, r.external_gateway_info.network_id);
+      assert.deepEqual(sortedJson(a.external_gateway_info.external_fixed_ips), sortedJson(r.external_gateway_info.external_fixed_ips));
+      for (const field of ['name', 'description', 'project_id', 'admin_state_up', 'distributed', 'ha', 'revision_number', 'created_at', 'updated_at']) {
+        assert.deepEqual(a[field], r[field], `${r.name} ${field}`);
+      }
+      assert.deepEqual([...a.tags].sort(), [...r.tags].sort());
+    }
+    const apiFips = new Map((await list('floatingips')).map((f) => [f.id, f]));
     for (const f of neutron('floatingips.json', 'floatingips')) {
+      const viaApi = apiFips.get(f.id) as Json;
+      for (const field of ['floating_ip_address', 'project_id', 'port_id', 'fixed_ip_address', 'router_id', 'description', 'tags']) {
+        assert.deepEqual(viaApi[field], f[field], `${f.description} ${field} (API)`);
+      }
       const a = rows.fips.find((x) => x.id === f.id) as Json;
       for (const field of ['floating_ip_address', 'project_id', 'floating_network_id', 'port_id', 'fixed_ip_address', 'router_id', 'description', 'revision_number']) {
         assert.deepEqual(a[field], f[field], `${f.description} ${field}`);
