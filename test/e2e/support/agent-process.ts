@@ -1,0 +1,57 @@
+/**
+ * `alcor-agent --driver ovs` processes for testbed hosts. They run in the root namespace and reach their
+ * host's OVS through the unix sockets in its rundir; their logs go to `<rundir>/agent.log`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { OvsHost } from '../../../src/testbed/ovs-host.js';
+import type { Testbed } from '../../../src/testbed/testbed.js';
+
+const AGENT_CLI = fileURLToPath(new URL('../../../src/cli/alcor-agent.js', import.meta.url));
+
+/** A running agent process. */
+export class AgentProcess {
+  private child: ChildProcess | undefined;
+
+  constructor(
+    readonly host: OvsHost,
+    private readonly testbed: Testbed,
+    private readonly controller: string,
+  ) {}
+
+  /** Starts the agent (again). */
+  start(): void {
+    const log = openSync(join(this.host.rundir, 'agent.log'), 'a');
+    this.child = spawn(
+      process.execPath,
+      [
+        AGENT_CLI, '--host-id', this.host.name, '--datapath-ip', this.host.underlayIp, '--controller', this.controller,
+        '--driver', 'ovs', '--driver-opt', `rundir=${this.host.rundir}`, '--driver-opt', 'datapath-type=netdev',
+        '--state-dir', join(this.host.rundir, 'agent-state'), '--heartbeat-ms', '1000', '--log-level', 'info',
+      ],
+      { stdio: ['ignore', log, log] },
+    );
+    closeSync(log);
+    if (this.child.pid) this.testbed.trackPid(this.child.pid);
+  }
+
+  /** Kills the agent without letting it clean up (SIGKILL) and waits for it to exit. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** The last lines of the agent's log. */
+  logTail(lines = 30): string {
+    try {
+      return readFileSync(join(this.host.rundir, 'agent.log'), 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
+  }
+}
