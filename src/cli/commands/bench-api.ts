@@ -12,6 +12,7 @@ interface BenchApiFlags {
   concurrency: number;
   scale: number;
   samples?: number;
+  latencySamples?: number;
   listSamples?: number;
   cidr?: string;
   serverPid?: number;
@@ -41,6 +42,7 @@ async function benchApi(flags: BenchApiFlags): Promise<void> {
       concurrency: flags.concurrency,
       scale: flags.scale,
       samples: flags.samples,
+      latencySamples: flags.latencySamples,
       listSamples: flags.listSamples,
       cidr: flags.cidr,
       serverPid: server?.pid ?? flags.serverPid,
@@ -65,6 +67,7 @@ export const registerBenchApi: RegisterCommand = (program: Command) => {
     .option('--concurrency <n>', 'single creates in flight', numberOption('--concurrency'), 16)
     .option('--scale <factor>', 'multiplies stored-port levels (0/10k/100k) and sample counts', numberOption('--scale'), 1)
     .option('--samples <n>', 'single creates measured per level (default 2000, scaled)', numberOption('--samples'))
+    .option('--latency-samples <n>', 'single creates measured one at a time per level (default 500, scaled)', numberOption('--latency-samples'))
     .option('--list-samples <n>', 'paged list requests measured (default 500, scaled)', numberOption('--list-samples'))
     .option('--cidr <cidr>', 'CIDR of the benchmark subnet (default 10.0.0.0/12)')
     .option('--server-pid <pid>', 'pid of the local server, to report its RSS', numberOption('--server-pid'))

@@ -12,8 +12,8 @@ describe('bench api', () => {
   after(() => api.close());
 
   test('bench - alcor bench api runs every phase over HTTP at a tiny scale and cleans up', async () => {
-    const result = await runApiBench({ url: api.url, scale: 0.001, samples: 20, listSamples: 5, bulkSize: 40, concurrency: 4, serverPid: process.pid });
-    assert.deepEqual(result.single.map((s) => s.count), [50, 50, 50]);
+    const result = await runApiBench({ url: api.url, scale: 0.001, samples: 20, latencySamples: 5, listSamples: 5, bulkSize: 40, concurrency: 4, serverPid: process.pid });
+    assert.deepEqual(result.single.map((s) => [s.concurrency, s.count]), [[1, 20], [4, 50], [1, 20], [4, 50], [1, 20], [4, 50]]);
     assert.equal(result.bulk.size, 40);
     assert.ok(result.bulk.ms > 0);
     assert.ok(result.list.count >= 20);
