@@ -20,8 +20,20 @@ export type Kind = (typeof KINDS)[number];
 
 type Obj = Record<string, unknown>;
 
+const CANONICAL_V4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const ipCache = new Map<string, string>();
+
 function ip(text: unknown): unknown {
-  return typeof text === 'string' ? (normalizeIp(text) ?? text) : text;
+  if (typeof text !== 'string') return text;
+  // Dotted-quad without leading zeros is already canonical; everything else is parsed once and cached.
+  if (CANONICAL_V4.test(text)) return text;
+  let canonical = ipCache.get(text);
+  if (canonical === undefined) {
+    canonical = normalizeIp(text) ?? text;
+    if (ipCache.size > 1_000_000) ipCache.clear();
+    ipCache.set(text, canonical);
+  }
+  return canonical;
 }
 
 function prefix(text: unknown): unknown {
@@ -31,8 +43,12 @@ function prefix(text: unknown): unknown {
   return typeof cidr === 'string' ? text : formatCidr(cidr);
 }
 
-function sorted<T>(items: readonly T[] | undefined | null, key: (t: T) => string = (t) => JSON.stringify(t)): T[] {
-  return [...(items ?? [])].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+function sorted<T>(items: readonly T[] | undefined | null): T[] {
+  if (!items || items.length === 0) return [];
+  if (items.length === 1) return [...items];
+  const keyed = items.map((item) => [typeof item === 'string' ? item : JSON.stringify(item), item] as const);
+  keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return keyed.map(([, item]) => item);
 }
 
 function sortKeys(value: unknown): unknown {

@@ -26,6 +26,7 @@ import { neutronView, type NeutronView } from './neutron-view.js';
 import { importedIds, forgetImported, markImported } from './write-common.js';
 import { writeNetwork, writePort, writeSubnet } from './write-core.js';
 import { deleteImported } from './write-delete.js';
+import { createPorts } from './write-ports-bulk.js';
 import { writeFloatingIp, writeQuota, writeRbacPolicy, writeRouter, writeRule, writeSecurityGroup } from './write-l3.js';
 
 /** What one operation does. */
@@ -153,55 +154,73 @@ function record(summary: ImportSummary, op: PlannedOp): void {
   bucket[op.kind]++;
 }
 
-/** Runs `ops` (in batches, or all in one rolled-back transaction for a dry run); returns those that conflicted. */
-async function applyAll(opts: ImportOptions, view: NeutronView, ops: PlannedOp[], summary: ImportSummary, progress: () => void): Promise<{ op: PlannedOp; conflict: MigrationConflict }[]> {
-  const failed: { op: PlannedOp; conflict: MigrationConflict }[] = [];
-  const runBatch = async (tx: Queryable, batch: PlannedOp[], done: PlannedOp[], localFailed: typeof failed) => {
-    for (const op of batch) {
-      try {
-        await applyOne(tx, opts, view, op);
-        done.push(op);
-      } catch (err) {
-        if (!(err instanceof MigrationConflict)) throw err;
-        localFailed.push({ op, conflict: err });
+interface BatchResult {
+  done: PlannedOp[];
+  failed: { op: PlannedOp; conflict: MigrationConflict }[];
+}
+
+/** Runs a batch in one transaction; a fresh result per attempt, so an engine's retry of the transaction counts nothing twice. */
+async function runBatch(tx: Queryable, opts: ImportOptions, view: NeutronView, batch: PlannedOp[]): Promise<BatchResult> {
+  const result: BatchResult = { done: [], failed: [] };
+  for (let i = 0; i < batch.length; ) {
+    const op = batch[i] as PlannedOp;
+    if (op.kind === 'port' && op.op === 'create') {
+      // New ports, the bulk of a migration, go through the multi-row path.
+      let j = i;
+      while (j < batch.length && batch[j]?.kind === 'port' && batch[j]?.op === 'create') j++;
+      const group = batch.slice(i, j);
+      const conflicts = await createPorts(tx, group.map((o) => view.raw.port.get(o.id) as NeutronPort), opts.sourceUrl);
+      for (const o of group) {
+        const conflict = conflicts.get(o.id);
+        if (conflict) result.failed.push({ op: o, conflict });
+        else result.done.push(o);
       }
+      i = j;
+      continue;
     }
-  };
-  const settle = (done: PlannedOp[], localFailed: typeof failed) => {
-    for (const op of done) record(summary, op);
-    failed.push(...localFailed);
-    for (let i = 0; i < done.length + localFailed.length; i++) progress();
+    try {
+      await applyOne(tx, opts, view, op);
+      result.done.push(op);
+    } catch (err) {
+      if (!(err instanceof MigrationConflict)) throw err;
+      result.failed.push({ op, conflict: err });
+    }
+    i++;
+  }
+  return result;
+}
+
+/** Runs `ops` (in batches, or all in one rolled-back transaction for a dry run); returns those that conflicted. */
+async function applyAll(opts: ImportOptions, view: NeutronView, ops: PlannedOp[], summary: ImportSummary, progress: () => void): Promise<BatchResult['failed']> {
+  const failed: BatchResult['failed'] = [];
+  const settle = (r: BatchResult) => {
+    for (const op of r.done) record(summary, op);
+    failed.push(...r.failed);
+    for (let i = 0; i < r.done.length + r.failed.length; i++) progress();
   };
   if (opts.dryRun) {
-    const done: PlannedOp[] = [];
-    const localFailed: typeof failed = [];
+    let outcome: BatchResult = { done: [], failed: [] };
     await opts.store.write(async (tx) => {
-      await runBatch(tx, ops, done, localFailed);
+      outcome = await runBatch(tx, opts, view, ops);
       throw new Rollback();
     }).catch((err: unknown) => {
       if (!(err instanceof Rollback)) throw err;
     });
-    settle(done, localFailed);
+    settle(outcome);
     return failed;
   }
   for (let i = 0; i < ops.length; i += BATCH) {
     const batch = ops.slice(i, i + BATCH);
     try {
-      const done: PlannedOp[] = [];
-      const localFailed: typeof failed = [];
-      await opts.store.write((tx) => runBatch(tx, batch, done, localFailed));
-      settle(done, localFailed);
+      settle(await opts.store.write((tx) => runBatch(tx, opts, view, batch)));
     } catch {
       // An unexpected error rolled the batch back: one transaction per resource finds the culprit.
       for (const op of batch) {
-        const done: PlannedOp[] = [];
-        const localFailed: typeof failed = [];
         try {
-          await opts.store.write((tx) => runBatch(tx, [op], done, localFailed));
+          settle(await opts.store.write((tx) => runBatch(tx, opts, view, [op])));
         } catch (err) {
-          localFailed.push({ op, conflict: new MigrationConflict('error', `${op.kind} ${op.id}: ${err instanceof Error ? err.message : String(err)}`) });
+          settle({ done: [], failed: [{ op, conflict: new MigrationConflict('error', `${op.kind} ${op.id}: ${err instanceof Error ? err.message : String(err)}`) }] });
         }
-        settle(done, localFailed);
       }
     }
   }

@@ -1,5 +1,6 @@
 /** `alcor migrate from-neutron` and `alcor migrate verify` (see src/migrate/importer.ts and verify.ts). */
 import type { Command } from 'commander';
+import { runMigrateBench } from '../../bench/migrate-bench.js';
 import { compileServerOptions, optionsFromEnv } from '../../config.js';
 import { importFromNeutron } from '../../migrate/importer.js';
 import type { NeutronAuth } from '../../migrate/neutron-auth.js';
@@ -8,7 +9,7 @@ import { progressBar } from '../../migrate/progress.js';
 import { formatImportSummary } from '../../migrate/summary-format.js';
 import { formatVerifyReport, verifyAgainstNeutron } from '../../migrate/verify.js';
 import { openStore } from '../../store/open-store.js';
-import { commandGroup, type RegisterCommand } from '../command-group.js';
+import { commandGroup, numberOption, type RegisterCommand } from '../command-group.js';
 
 interface MigrateFlags {
   url: string;
@@ -86,7 +87,18 @@ function common(cmd: Command): Command {
     .option('--json', 'print the result as JSON', false);
 }
 
-/** Registers `alcor migrate from-neutron` and `alcor migrate verify`. */
+async function benchMigrate(flags: { ports: number; databaseUrl?: string; json: boolean }): Promise<void> {
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+  const r = await runMigrateBench({ ports: flags.ports, databaseUrl: flags.databaseUrl, log });
+  process.stdout.write(
+    flags.json
+      ? `${JSON.stringify(r, null, 2)}\n`
+      : `migrate ${r.ports} ports (${r.resources} resources, ${r.database}): fetch ${r.fetchMs} ms, import ${r.importMs} ms, ` +
+          `no-op rerun ${r.rerunMs} ms, verify ${r.verifyMs} ms; ${r.conflicts} conflicts, ${r.differences} differences, ${r.outboxRecords} outbox records\n`,
+  );
+}
+
+/** Registers `alcor migrate from-neutron`, `alcor migrate verify` and the `alcor bench migrate` benchmark. */
 export const registerMigrate: RegisterCommand = (program: Command) => {
   const group = commandGroup(program, 'migrate', 'move a running Neutron into Alcor');
   common(group.command('from-neutron'))
@@ -96,4 +108,11 @@ export const registerMigrate: RegisterCommand = (program: Command) => {
   common(group.command('verify'))
     .description('compare Neutron and Alcor resource by resource and field by field; exit 1 with a diff when they differ')
     .action(verify);
+  commandGroup(program, 'bench', 'scalability benchmarks')
+    .command('migrate')
+    .description('time `alcor migrate from-neutron` on a generated export with the Zed fixture\'s shapes (target: 10,000 ports in <= 10 s)')
+    .option('--ports <n>', 'compute ports to generate', numberOption('--ports'), 10_000)
+    .option('--database-url <url>', 'Alcor store to import into (default: a temporary SQLite file)')
+    .option('--json', 'print the result as JSON', false)
+    .action(benchMigrate);
 };
