@@ -23,5 +23,11 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+// A hung test must fail its file, not stall CI: every test gets a deadline, and the runner exits once
+// tests finish even if a file leaked a handle.
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-reporter=spec', '--test-timeout=300000', '--test-force-exit', ...files],
+  { stdio: 'inherit' },
+);
 process.exit(result.status ?? 1);
