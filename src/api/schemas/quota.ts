@@ -1,10 +1,10 @@
 /** Wire schemas of quotas (quotasv2 and quota_details extensions). */
-import { Type, type TInteger, type TObject } from '@sinclair/typebox';
+import { Type, type TInteger, type TObject, type TSchema } from '@sinclair/typebox';
 import { QUOTA_RESOURCES, type QuotaResource } from '../../domain/quota.js';
 
 const Limit = Type.Integer({ minimum: -1, maximum: 2147483647, description: '-1 means unlimited' });
 
-function perResource<T extends import('@sinclair/typebox').TSchema>(schema: T) {
+function perResource<T extends TSchema>(schema: T) {
   return Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, schema])) as Record<QuotaResource, T>;
 }
 

@@ -158,4 +158,24 @@ describe('security groups', () => {
     const after = await api.request('GET', `/v2.0/security-group-rules?security_group_id=${sg.id}`, { project: 'sg-p4' });
     assert.equal(after.body.security_group_rules.length, 2, 'a failed bulk create leaves nothing behind');
   });
+
+  test('security groups - ports get the default group, a used group answers 409 SecurityGroupInUse', async () => {
+    const net = (await api.request('POST', '/v2.0/networks', { project: 'sg-p5', body: { network: { name: 'sgn' } } })).body.network;
+    await api.request('POST', '/v2.0/subnets', { project: 'sg-p5', body: { subnet: { network_id: net.id, cidr: '10.77.0.0/24', ip_version: 4 } } });
+    const plain = (await api.request('POST', '/v2.0/ports', { project: 'sg-p5', body: { port: { network_id: net.id } } })).body.port;
+    const def = (await api.request('GET', '/v2.0/security-groups?name=default', { project: 'sg-p5' })).body.security_groups[0];
+    assert.deepEqual(plain.security_groups, [def.id]);
+    const sg = (await api.request('POST', '/v2.0/security-groups', { project: 'sg-p5', body: { security_group: { name: 'used' } } })).body.security_group;
+    const port = (await api.request('POST', '/v2.0/ports', { project: 'sg-p5', body: { port: { network_id: net.id, security_groups: [sg.id] } } })).body.port;
+    assert.deepEqual(port.security_groups, [sg.id]);
+    assert.deepEqual(fault(await api.request('DELETE', `/v2.0/security-groups/${sg.id}`, { project: 'sg-p5' })), [409, 'SecurityGroupInUse']);
+    const foreign = (await api.request('POST', '/v2.0/security-groups', { project: 'sg-p6', body: { security_group: { name: 'theirs' } } })).body.security_group;
+    const invisible = await api.request('PUT', `/v2.0/ports/${port.id}`, { project: 'sg-p5', body: { port: { security_groups: [foreign.id] } } });
+    assert.deepEqual(fault(invisible), [404, 'SecurityGroupNotFound']);
+    assert.equal((await api.request('PUT', `/v2.0/ports/${port.id}`, { project: 'sg-p5', body: { port: { security_groups: [] } } })).status, 200);
+    assert.equal((await api.request('DELETE', `/v2.0/security-groups/${sg.id}`, { project: 'sg-p5' })).status, 204);
+    const aliased = await api.request('GET', '/project/sg-p5/security-groups');
+    assert.equal(aliased.status, 200);
+    assert.deepEqual(aliased.body.security_groups.map((g: { name: string }) => g.name), ['default'], 'Alcor project-scoped alias');
+  });
 });
