@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time by function and by file, and inclusive
-// time of our own functions. Usage: node scripts/cpuprofile-summary.js <file.cpuprofile> [top=25]
+// time of our own functions. Usage: node scripts/cpuprofile-summary.js <file.cpuprofile> [top=25] [from-s] [to-s]
+// (from-s/to-s: only samples in that window, in seconds since the profile started).
 import { readFileSync } from 'node:fs';
 
-const [file, topText] = process.argv.slice(2);
+const [file, topText, fromText, toText] = process.argv.slice(2);
 if (!file) {
   process.stderr.write('usage: cpuprofile-summary.js <file.cpuprofile> [top]\n');
   process.exit(2);
@@ -15,7 +16,13 @@ const parent = new Map();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const self = new Map();
 const deltas = profile.timeDeltas;
-profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (deltas[i] ?? 0)));
+const fromUs = Number(fromText ?? 0) * 1e6;
+const toUs = toText === undefined ? Infinity : Number(toText) * 1e6;
+let clock = 0;
+profile.samples.forEach((id, i) => {
+  clock += deltas[i] ?? 0;
+  if (clock >= fromUs && clock <= toUs) self.set(id, (self.get(id) ?? 0) + (deltas[i] ?? 0));
+});
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 
 const add = (map, key, v) => map.set(key, (map.get(key) ?? 0) + v);

@@ -15,7 +15,7 @@
  */
 import { runConcurrently } from './concurrency.js';
 import { NeutronClient, UnexpectedResponse } from './neutron-client.js';
-import { readProcessMemory } from './server-process.js';
+import { readProcessCpuMs, readProcessMemory } from './server-process.js';
 import { round, summarize, type LatencySummary } from './stats.js';
 
 /** What a run does. Every field has a default; see `compileApiBenchOptions`. */
@@ -92,6 +92,8 @@ export interface SinglePhaseResult extends LatencySummary {
   concurrency: number;
   storedBefore: number;
   portsPerSecond: number;
+  /** Server CPU time per request during the phase (local server only). */
+  serverCpuMsPerRequest: number | null;
   rssMb: number | null;
 }
 
@@ -114,9 +116,9 @@ export interface ApiBenchResult {
   concurrency: number;
   scale: number;
   single: SinglePhaseResult[];
-  bulk: { size: number; storedBefore: number; ms: number; rssMb: number | null };
+  bulk: { size: number; storedBefore: number; ms: number; serverCpuMs: number | null; rssMb: number | null };
   fill: { bulks: number; ports: number; portsPerSecond: number; p50Ms: number; maxMs: number };
-  list: LatencySummary & { stored: number; limit: number; rssMb: number | null };
+  list: LatencySummary & { stored: number; limit: number; serverCpuMsPerRequest: number | null; rssMb: number | null };
   memory: { rssMb: number | null; peakRssMb: number | null };
   targets: TargetResult[];
 }
@@ -129,6 +131,16 @@ interface RunState {
   fillTimes: number[];
   fillPorts: number;
   fillWallMs: number;
+}
+
+function serverCpu(options: CompiledApiBenchOptions): number | undefined {
+  return options.serverPid === undefined ? undefined : readProcessCpuMs(options.serverPid);
+}
+
+/** Server CPU milliseconds per request since `before`, or null when unknown. */
+function cpuPerRequest(options: CompiledApiBenchOptions, before: number | undefined, requests: number): number | null {
+  const after = serverCpu(options);
+  return before === undefined || after === undefined || requests === 0 ? null : round((after - before) / requests, 3);
 }
 
 function rss(options: CompiledApiBenchOptions): number | null {
@@ -168,14 +180,15 @@ async function measureSingles(state: RunState, level: number, samples: number, c
   const { options, client } = state;
   const storedBefore = state.stored;
   const latencies: number[] = [];
+  const cpuBefore = serverCpu(options);
   const started = performance.now();
   await runConcurrently(samples, concurrency, async () => {
     const res = await client.expectOk('POST', '/v2.0/ports', { port: portBody(state) });
     latencies.push(res.ms);
   });
   const wallS = (performance.now() - started) / 1000;
-  const result = { level, storedBefore, concurrency, ...summarize(latencies), portsPerSecond: round(samples / wallS, 0), rssMb: rss(options) };
-  options.log(`single creates at ${storedBefore} stored, ${concurrency} in flight: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.portsPerSecond} ports/s`);
+  const result = { level, storedBefore, concurrency, ...summarize(latencies), portsPerSecond: round(samples / wallS, 0), serverCpuMsPerRequest: cpuPerRequest(options, cpuBefore, samples), rssMb: rss(options) };
+  options.log(`single creates at ${storedBefore} stored, ${concurrency} in flight: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.portsPerSecond} ports/s, server CPU ${result.serverCpuMsPerRequest ?? '-'} ms/port`);
   return result;
 }
 
@@ -263,14 +276,16 @@ export async function runApiBench(input: ApiBenchOptions): Promise<ApiBenchResul
       single.push(await measureSingles(state, level, options.samples, options.concurrency));
       if (!bulk) {
         const storedBefore = state.stored;
+        const cpuBefore = serverCpu(options);
         const ms = round(await bulkCreate(state, options.bulkSize));
-        bulk = { size: options.bulkSize, storedBefore, ms, rssMb: rss(options) };
+        bulk = { size: options.bulkSize, storedBefore, ms, serverCpuMs: cpuPerRequest(options, cpuBefore, 1), rssMb: rss(options) };
         options.log(`bulk create of ${options.bulkSize} at ${storedBefore} stored: ${bulk.ms} ms`);
       }
     }
     const limit = 100;
+    const listCpuBefore = serverCpu(options);
     const listSummary = await measureList(state, limit);
-    const list = { stored: state.stored, limit, ...listSummary, rssMb: rss(options) };
+    const list = { stored: state.stored, limit, ...listSummary, serverCpuMsPerRequest: cpuPerRequest(options, listCpuBefore, listSummary.count), rssMb: rss(options) };
     options.log(`list limit=${limit} at ${state.stored} stored: p50 ${list.p50Ms} ms, p99 ${list.p99Ms} ms`);
     const memory = options.serverPid === undefined ? undefined : readProcessMemory(options.serverPid);
     const fillSummary = summarize(state.fillTimes);
@@ -283,7 +298,7 @@ export async function runApiBench(input: ApiBenchOptions): Promise<ApiBenchResul
       concurrency: options.concurrency,
       scale: options.scale,
       single,
-      bulk: bulk ?? { size: options.bulkSize, storedBefore: 0, ms: NaN, rssMb: null },
+      bulk: bulk ?? { size: options.bulkSize, storedBefore: 0, ms: NaN, serverCpuMs: null, rssMb: null },
       fill: {
         bulks: state.fillTimes.length,
         ports: state.fillPorts,
