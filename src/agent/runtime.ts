@@ -136,6 +136,7 @@ export class AgentRuntime {
       this.state = 'backoff';
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
+        timer.unref();
         this.wake = () => {
           clearTimeout(timer);
           resolve();
@@ -167,6 +168,7 @@ export class AgentRuntime {
         }
       };
       const heartbeat = setInterval(() => send({ kind: { case: 'heartbeat', value: create(HeartbeatSchema, { appliedRevision: BigInt(this.revision) }) } }), this.opts.heartbeatMs);
+      heartbeat.unref();
       call.on('data', (buf: Buffer) => {
         if (++queued > 8) call.pause();
         chain = chain
@@ -308,6 +310,7 @@ export class AgentRuntime {
       this.persistTimer = undefined;
       void this.persist();
     }, this.opts.persistDebounceMs);
+    this.persistTimer.unref();
   }
 
   /** Writes the desired state and revision now. */

@@ -18,7 +18,7 @@ import {
   type TestController,
 } from '../southbound/harness.js';
 
-test('grpc - a bound port is programmed on its host and turns ACTIVE', async () => {
+test('grpc - a bound port is programmed on its host and turns ACTIVE', { timeout: 120_000 }, async () => {
   const controllers: TestController[] = [];
   const agents: TestAgent[] = [];
   try {
@@ -41,7 +41,7 @@ test('grpc - a bound port is programmed on its host and turns ACTIVE', async () 
   }
 });
 
-test('grpc - a new port reaches exactly the hosts of its VPC, once, and host routes only hosts of the subnet', async () => {
+test('grpc - a new port reaches exactly the hosts of its VPC, once, and host routes only hosts of the subnet', { timeout: 120_000 }, async () => {
   const controllers: TestController[] = [];
   const agents: TestAgent[] = [];
   try {
@@ -86,7 +86,7 @@ test('grpc - a new port reaches exactly the hosts of its VPC, once, and host rou
   }
 });
 
-test('grpc - binding, moving and unbinding a port programs, moves and removes it', async () => {
+test('grpc - binding, moving and unbinding a port programs, moves and removes it', { timeout: 120_000 }, async () => {
   const controllers: TestController[] = [];
   const agents: TestAgent[] = [];
   try {
@@ -128,7 +128,7 @@ test('grpc - binding, moving and unbinding a port programs, moves and removes it
   }
 });
 
-test('grpc - a port the agent fails to apply goes ERROR; its host going away makes ports DOWN', async () => {
+test('grpc - a port the agent fails to apply goes ERROR; its host going away makes ports DOWN', { timeout: 120_000 }, async () => {
   const controllers: TestController[] = [];
   const agents: TestAgent[] = [];
   try {

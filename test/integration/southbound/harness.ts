@@ -67,10 +67,23 @@ export async function startAgent(
   return { agent, driver, stateDir };
 }
 
+/** Settles `p` or gives up after `ms` (cleanup must never hang a test file). */
+function bounded(p: Promise<unknown>, ms = 10_000): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
+}
+
 /** Closes agents and controllers, ignoring errors, and removes temp dirs. */
-export async function cleanup(items: { agents?: TestAgent[]; controllers?: TestController[]; dirs?: string[] }): Promise<void> {
-  for (const a of items.agents ?? []) await a.agent.close().catch(() => {});
-  for (const c of items.controllers ?? []) await c.close().catch(() => {});
+export async function cleanup(items: { agents?: TestAgent[]; controllers?: TestController[]; dirs?: string[]; closers?: (() => void)[] }): Promise<void> {
+  for (const close of items.closers ?? []) {
+    try {
+      close();
+    } catch {
+      // Already closed.
+    }
+  }
+  for (const a of items.agents ?? []) await bounded(a.agent.close());
+  for (const c of items.controllers ?? []) await bounded(c.close());
   for (const a of items.agents ?? []) rmSync(a.stateDir, { recursive: true, force: true });
   for (const d of items.dirs ?? []) rmSync(d, { recursive: true, force: true });
 }
