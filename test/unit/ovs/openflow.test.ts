@@ -75,3 +75,25 @@ test('ovs openflow - PACKET_OUT and SET_PACKET_IN_FORMAT are framed as OVS expec
   assert.equal(fmt.readUInt32BE(12), 16);
   assert.equal(fmt.readUInt32BE(16), 2);
 });
+
+test('ovs openflow - flow stats request asks for all tables; reply parts yield cookies and the more flag', async () => {
+  const { encodeFlowStatsRequest, flowStatsCookies, multipartHasMore } = await import('../../../src/agent/drivers/ovs/openflow.js');
+  const req = encodeFlowStatsRequest(9);
+  assert.equal(req.readUInt8(1), OfType.MULTIPART_REQUEST);
+  assert.equal(req.readUInt16BE(8), 1, 'OFPMP_FLOW');
+  assert.equal(req.readUInt8(16), 0xff, 'all tables');
+  const entry = (cookie: bigint) => {
+    const e = Buffer.alloc(56);
+    e.writeUInt16BE(56, 0);
+    e.writeBigUInt64BE(cookie, 24);
+    return e;
+  };
+  const head = Buffer.alloc(8);
+  head.writeUInt16BE(1, 0);
+  head.writeUInt16BE(1, 2);
+  const part = { version: 4, type: OfType.MULTIPART_REPLY, xid: 9, body: Buffer.concat([head, entry(0x1234567800000001n), entry(0n)]) };
+  const cookies = new Set<bigint>();
+  flowStatsCookies(part, cookies);
+  assert.deepEqual([...cookies], [0x1234567800000001n, 0n]);
+  assert.equal(multipartHasMore(part), true);
+});

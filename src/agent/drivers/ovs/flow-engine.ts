@@ -41,27 +41,43 @@ function compileOwner(owner: string, ctx: CompileContext): FlowSpec[] {
   }
 }
 
-function recordingContext(inputs: FlowInputs, deps: Set<DependencyKey>): CompileContext {
-  const { view } = inputs;
-  const get = <K extends 'vpc' | 'subnet' | 'port' | 'neighbor' | 'securityGroup' | 'router' | 'dhcp'>(kind: K, id: string) => {
-    deps.add(`${kind}/${id}`);
-    return view[kind].get(id);
-  };
-  return {
-    host: inputs.host,
-    vpc: (id) => get('vpc', id),
-    subnet: (id) => get('subnet', id),
-    port: (id) => get('port', id),
-    neighbor: (id) => get('neighbor', id),
-    securityGroup: (id) => get('securityGroup', id),
-    router: (id) => get('router', id),
-    dhcp: (id) => get('dhcp', id),
-    ofport: (id) => {
-      deps.add(`iface/${id}`);
-      const ofport = inputs.ofports.get(id);
-      return ofport !== undefined && ofport > 0 ? ofport : undefined;
-    },
-  };
+/** A compile context whose lookups are recorded into `deps`; one instance is reused for every owner. */
+class RecordingContext implements CompileContext {
+  deps = new Set<DependencyKey>();
+  constructor(private readonly inputs: FlowInputs) {}
+  get host(): HostFacts {
+    return this.inputs.host;
+  }
+  private get<K extends 'vpc' | 'subnet' | 'port' | 'neighbor' | 'securityGroup' | 'router' | 'dhcp'>(kind: K, id: string) {
+    this.deps.add(`${kind}/${id}`);
+    return this.inputs.view[kind].get(id);
+  }
+  vpc(id: string) {
+    return this.get('vpc', id);
+  }
+  subnet(id: string) {
+    return this.get('subnet', id);
+  }
+  port(id: string) {
+    return this.get('port', id);
+  }
+  neighbor(id: string) {
+    return this.get('neighbor', id);
+  }
+  securityGroup(id: string) {
+    return this.get('securityGroup', id);
+  }
+  router(id: string) {
+    return this.get('router', id);
+  }
+  dhcp(id: string) {
+    return this.get('dhcp', id);
+  }
+  ofport(portId: string) {
+    this.deps.add(`iface/${portId}`);
+    const ofport = this.inputs.ofports.get(portId);
+    return ofport !== undefined && ofport > 0 ? ofport : undefined;
+  }
 }
 
 /** Owners and dependency index over a flow ledger. */
@@ -82,10 +98,8 @@ export class FlowEngine {
       for (const owner of this.readers.get(key) ?? []) owners.add(owner);
     }
     if (!this.reads.has('base')) owners.add('base');
-    const mods: FlowMod[] = [];
-    for (const owner of owners) mods.push(...this.compile(inputs, owner));
     this.lastCompiled = owners.size;
-    return [...mods.filter((m) => m.op === 'delete'), ...mods.filter((m) => m.op === 'add')];
+    return this.compileAll(inputs, owners);
   }
 
   /** Rebuilds every owner from the desired state; returns the modifications from the previous table. */
@@ -95,10 +109,18 @@ export class FlowEngine {
       for (const id of inputs.view[kind].keys()) owners.add(`${kind}/${id}`);
     }
     for (const owner of this.reads.keys()) owners.add(owner);
-    const mods: FlowMod[] = [];
-    for (const owner of owners) mods.push(...this.compile(inputs, owner));
     this.lastCompiled = owners.size;
-    return [...mods.filter((m) => m.op === 'delete'), ...mods.filter((m) => m.op === 'add')];
+    return this.compileAll(inputs, owners);
+  }
+
+  private compileAll(inputs: FlowInputs, owners: Iterable<string>): FlowMod[] {
+    const ctx = new RecordingContext(inputs);
+    const deletes: FlowMod[] = [];
+    const adds: FlowMod[] = [];
+    for (const owner of owners) {
+      for (const mod of this.compile(ctx, inputs, owner)) (mod.op === 'delete' ? deletes : adds).push(mod);
+    }
+    return deletes.length === 0 ? adds : [...deletes, ...adds];
   }
 
   /** Forgets everything (the next recompute starts from an empty table). */
@@ -108,9 +130,10 @@ export class FlowEngine {
     this.reads = new Map();
   }
 
-  private compile(inputs: FlowInputs, owner: string): FlowMod[] {
+  private compile(ctx: RecordingContext, inputs: FlowInputs, owner: string): FlowMod[] {
     const deps = new Set<DependencyKey>();
-    const flows = compileOwner(owner, recordingContext(inputs, deps));
+    ctx.deps = deps;
+    const flows = compileOwner(owner, ctx);
     for (const key of this.reads.get(owner) ?? []) this.readers.get(key)?.delete(owner);
     const stillDesired = owner === 'base' || this.ownerDesired(inputs, owner);
     if (stillDesired) {

@@ -32,13 +32,24 @@ function merge(a: FlowSpec, b: FlowSpec): FlowSpec {
   return a;
 }
 
+/** One owner's contribution to a flow identity. */
+interface Contribution {
+  owner: string;
+  flow: FlowSpec;
+}
+
 /** Effective desired flows with per-owner contributions. */
 export class FlowLedger {
-  private readonly byKey = new Map<string, Map<string, FlowSpec>>();
+  /** Flow identity → contributions (almost always exactly one). */
+  private readonly byKey = new Map<string, Contribution[]>();
   private readonly byOwner = new Map<string, Map<string, FlowSpec>>();
   private readonly effective = new Map<string, EffectiveFlow>();
+  private desiredCache: Map<bigint, { text: string; owner: string }> | undefined;
 
-  /** Replaces everything `owner` contributes with `flows` and returns the resulting modifications. */
+  /**
+   * Replaces everything `owner` contributes with `flows` and returns the resulting modifications
+   * (deletes before adds: an add that replaces a flow with the same identity must come last).
+   */
   replace(owner: string, flows: readonly FlowSpec[]): FlowMod[] {
     const next = new Map<string, FlowSpec>();
     for (const flow of flows) {
@@ -46,50 +57,72 @@ export class FlowLedger {
       const existing = next.get(key);
       next.set(key, existing ? merge(existing, flow) : flow);
     }
-    const previous = this.byOwner.get(owner) ?? new Map<string, FlowSpec>();
-    const touched = new Set<string>();
-    for (const [key, flow] of previous) {
-      if (next.get(key)?.actions !== flow.actions) touched.add(key);
-    }
-    for (const [key, flow] of next) {
-      if (previous.get(key)?.actions !== flow.actions) touched.add(key);
-    }
+    const previous = this.byOwner.get(owner);
     if (next.size === 0) this.byOwner.delete(owner);
     else this.byOwner.set(owner, next);
-    for (const key of touched) {
-      let contributions = this.byKey.get(key);
-      const flow = next.get(key);
-      if (flow) {
-        if (!contributions) this.byKey.set(key, (contributions = new Map()));
-        contributions.set(owner, flow);
-      } else if (contributions) {
-        contributions.delete(owner);
-        if (contributions.size === 0) this.byKey.delete(key);
+    const deletes: FlowMod[] = [];
+    const adds: FlowMod[] = [];
+    if (previous) {
+      for (const [key, flow] of previous) {
+        if (next.get(key)?.actions === flow.actions) continue;
+        if (!next.has(key)) this.retract(key, owner);
+        this.refresh(key, deletes, adds);
       }
     }
-    const mods: FlowMod[] = [];
-    for (const key of touched) {
-      const before = this.effective.get(key);
-      const after = this.effectiveFor(key);
-      if (before?.cookie === after?.cookie && before?.text === after?.text) continue;
-      if (before) mods.push({ op: 'delete', cookie: before.cookie, owner: before.owner });
-      if (after) {
-        mods.push({ op: 'add', cookie: after.cookie, text: after.text, owner: after.owner });
-        this.effective.set(key, after);
-      } else this.effective.delete(key);
+    for (const [key, flow] of next) {
+      if (previous?.get(key)?.actions === flow.actions) continue;
+      this.contribute(key, owner, flow);
+      this.refresh(key, deletes, adds);
     }
-    // Deletes first: an add that replaces a flow with the same identity must not be deleted after it.
-    return [...mods.filter((m) => m.op === 'delete'), ...mods.filter((m) => m.op === 'add')];
+    if (deletes.length === 0) return adds;
+    return adds.length === 0 ? deletes : [...deletes, ...adds];
+  }
+
+  private contribute(key: string, owner: string, flow: FlowSpec): void {
+    const list = this.byKey.get(key);
+    if (!list) {
+      this.byKey.set(key, [{ owner, flow }]);
+      return;
+    }
+    const mine = list.find((c) => c.owner === owner);
+    if (mine) mine.flow = flow;
+    else list.push({ owner, flow });
+  }
+
+  private retract(key: string, owner: string): void {
+    const list = this.byKey.get(key);
+    if (!list) return;
+    const rest = list.filter((c) => c.owner !== owner);
+    if (rest.length === 0) this.byKey.delete(key);
+    else this.byKey.set(key, rest);
+  }
+
+  /** Recomputes the effective flow of an identity and records the modification, if any. */
+  private refresh(key: string, deletes: FlowMod[], adds: FlowMod[]): void {
+    const before = this.effective.get(key);
+    const after = this.effectiveFor(key);
+    if (before?.cookie === after?.cookie && before?.text === after?.text) return;
+    this.desiredCache = undefined;
+    if (before) deletes.push({ op: 'delete', cookie: before.cookie, owner: before.owner });
+    if (after) {
+      adds.push({ op: 'add', cookie: after.cookie, text: after.text, owner: after.owner });
+      this.effective.set(key, after);
+    } else this.effective.delete(key);
   }
 
   private effectiveFor(key: string): EffectiveFlow | undefined {
-    const contributions = this.byKey.get(key);
-    if (!contributions || contributions.size === 0) return undefined;
-    const owners = [...contributions.keys()].sort();
-    let flow = contributions.get(owners[0]!)!;
-    for (const owner of owners.slice(1)) flow = merge(flow, contributions.get(owner)!);
-    const text = flowText(flow);
-    return { cookie: flowCookie(owners[0]!, text), text, owner: owners[0]! };
+    const list = this.byKey.get(key);
+    if (!list || list.length === 0) return undefined;
+    let first = list[0]!;
+    let flow = first.flow;
+    if (list.length > 1) {
+      const sorted = [...list].sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0));
+      first = sorted[0]!;
+      flow = first.flow;
+      for (const c of sorted.slice(1)) flow = merge(flow, c.flow);
+    }
+    const text = flowText(flow, key);
+    return { cookie: flowCookie(first.owner, text), text, owner: first.owner };
   }
 
   /** Owners that currently contribute flows. */
@@ -97,11 +130,13 @@ export class FlowLedger {
     return [...this.byOwner.keys()];
   }
 
-  /** The effective desired flows by cookie. */
+  /** The effective desired flows by cookie (cached until the next change). */
   desired(): Map<bigint, { text: string; owner: string }> {
-    const out = new Map<bigint, { text: string; owner: string }>();
-    for (const flow of this.effective.values()) out.set(flow.cookie, { text: flow.text, owner: flow.owner });
-    return out;
+    if (!this.desiredCache) {
+      this.desiredCache = new Map();
+      for (const flow of this.effective.values()) this.desiredCache.set(flow.cookie, { text: flow.text, owner: flow.owner });
+    }
+    return this.desiredCache;
   }
 
   /** Number of effective flows. */

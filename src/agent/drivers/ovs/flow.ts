@@ -32,8 +32,8 @@ export function matchKey(flow: FlowSpec): string {
 }
 
 /** The flow without its cookie. */
-export function flowText(flow: FlowSpec): string {
-  return `${matchKey(flow)} actions=${flow.actions}`;
+export function flowText(flow: FlowSpec, key = matchKey(flow)): string {
+  return `${key} actions=${flow.actions}`;
 }
 
 /** 32-bit FNV-1a of a string. */

@@ -17,6 +17,8 @@ export const OfType = {
   SET_CONFIG: 9,
   PACKET_IN: 10,
   PACKET_OUT: 13,
+  MULTIPART_REQUEST: 18,
+  MULTIPART_REPLY: 19,
   BARRIER_REQUEST: 20,
   BARRIER_REPLY: 21,
 } as const;
@@ -175,4 +177,32 @@ export function decodePacketIn(message: OfMessage): PacketIn | undefined {
     }
   }
   return undefined;
+}
+
+/** OFPMP_FLOW request for every flow of every table (OpenFlow 1.3). */
+export function encodeFlowStatsRequest(xid: number): Buffer {
+  const body = Buffer.alloc(48);
+  body.writeUInt16BE(1, 0); // OFPMP_FLOW
+  body.writeUInt8(0xff, 8); // all tables
+  body.writeUInt32BE(0xffffffff, 12); // OFPP_ANY
+  body.writeUInt32BE(0xffffffff, 16); // OFPG_ANY
+  body.writeUInt16BE(1, 40); // empty OXM match
+  body.writeUInt16BE(4, 42);
+  return encodeMessage(OfType.MULTIPART_REQUEST, xid, body);
+}
+
+/** True when a multipart reply says more parts follow. */
+export function multipartHasMore(message: OfMessage): boolean {
+  return message.body.length >= 4 && (message.body.readUInt16BE(2) & 1) === 1;
+}
+
+/** The cookies of the flow entries in one OFPMP_FLOW reply part. */
+export function flowStatsCookies(message: OfMessage, into: Set<bigint>): void {
+  let offset = 8;
+  while (offset + 32 <= message.body.length) {
+    const length = message.body.readUInt16BE(offset);
+    if (length < 32) break;
+    into.add(message.body.readBigUInt64BE(offset + 24));
+    offset += length;
+  }
 }

@@ -45,6 +45,8 @@ export class OvsDriver implements Driver {
   private lock: Promise<unknown> = Promise.resolve();
   private readonly counters = { incrementalTotal: 0, recomputeTotal: 0, flowModsTotal: 0, bundleFailures: 0 };
   private connectedOnce = false;
+  /** Phase timings of the last full reconcile (ms). */
+  lastResync: { computeMs: number; readInstalledMs: number; programMs: number; changed: number } | undefined;
 
   constructor(private readonly context: DriverContext) {
     this.options = compileOvsDriverOptions(context.options);
@@ -76,6 +78,7 @@ export class OvsDriver implements Driver {
       log: this.context.log,
     });
     this.connection.start();
+    if (!(await this.connection.waitReady(5000))) this.context.log('warn', 'openflow connection not ready yet; DHCP waits for it');
     this.context.log('info', 'ovs driver started', { bridge: this.options.bridge, tunnelOfport, interfaces: this.watcher.ofports.size });
   }
 
@@ -117,13 +120,18 @@ export class OvsDriver implements Driver {
   /** Recomputes everything and changes only what differs from what OVS has installed. */
   private async resync(): Promise<Set<string>> {
     this.counters.recomputeTotal++;
+    const t0 = performance.now();
     this.engine.reset();
     this.engine.recompute(this.inputs());
-    const installed = await this.cli.installedCookies();
+    const t1 = performance.now();
+    const installed = await this.installedCookies();
+    const t2 = performance.now();
     const mods = diffInstalled(this.engine.desired(), installed);
     const failed = await this.program(mods);
+    const t3 = performance.now();
     if (failed.size === 0) this.needsResync = false;
-    this.context.log('info', 'ovs full reconcile', { desired: this.engine.flowCount, installed: installed.size, changed: mods.length });
+    this.lastResync = { computeMs: Math.round(t1 - t0), readInstalledMs: Math.round(t2 - t1), programMs: Math.round(t3 - t2), changed: mods.length };
+    this.context.log('info', 'ovs full reconcile', { desired: this.engine.flowCount, installed: installed.size, ...this.lastResync });
     return failed;
   }
 
@@ -158,6 +166,18 @@ export class OvsDriver implements Driver {
       }
     }
     return failed;
+  }
+
+  /** Installed cookies over the agent's own connection, or with ovs-ofctl when it is down. */
+  private async installedCookies(): Promise<Set<bigint>> {
+    if (this.connection?.state === 'ready') {
+      try {
+        return await this.connection.installedCookies();
+      } catch (err) {
+        this.context.log('warn', 'flow stats over openflow failed, using ovs-ofctl', { error: String(err) });
+      }
+    }
+    return this.cli.installedCookies();
   }
 
   private onInterfacesChanged(portIds: string[]): Promise<void> {
