@@ -150,8 +150,6 @@ export const SecurityGroupRuleParameterConflict = define('SecurityGroupRuleParam
 export const SecurityGroupEthertypeConflictWithProtocol = define('SecurityGroupEthertypeConflictWithProtocol', 400);
 /** Security groups on a port without port security. */
 export const PortSecurityAndIPRequiredForSecurityGroups = define('PortSecurityAndIPRequiredForSecurityGroups', 400);
-/** Disabling port security on a port that still has groups. */
-export const PortSecurityPortHasSecurityGroup = define('PortSecurityPortHasSecurityGroup', 409);
 /** The project's quota for a resource would be exceeded. */
 export const OverQuota = define('OverQuota', 409);
 /** No such router, or not visible. */
@@ -178,8 +176,6 @@ export const FloatingIPNotFound = define('FloatingIPNotFound', 404);
 export const ExternalGatewayForFloatingIPNotFound = define('ExternalGatewayForFloatingIPNotFound', 404);
 /** The fixed IP already has a floating IP. */
 export const FloatingIPPortAlreadyAssociated = define('FloatingIPPortAlreadyAssociated', 409);
-/** The token is valid but names no project. */
-export const ExternalNetworkNotFound = define('ExternalNetworkNotFound', 404);
 /** Keystone could not be reached to validate a token. */
 export const AuthServiceUnavailable = define('HTTPServiceUnavailable', 503);
 /** The port's MAC cannot change while it is bound to a host. */

@@ -169,7 +169,7 @@ async function runBatch(tx: Queryable, opts: ImportOptions, view: NeutronView, b
       let j = i;
       while (j < batch.length && batch[j]?.kind === 'port' && batch[j]?.op === 'create') j++;
       const group = batch.slice(i, j);
-      const conflicts = await createPorts(tx, group.map((o) => view.raw.port.get(o.id) as NeutronPort), opts.sourceUrl);
+      const conflicts = await createPorts(tx, opts.store.engine, group.map((o) => view.raw.port.get(o.id) as NeutronPort), opts.sourceUrl);
       for (const o of group) {
         const conflict = conflicts.get(o.id);
         if (conflict) result.failed.push({ op: o, conflict });

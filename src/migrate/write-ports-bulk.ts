@@ -8,7 +8,7 @@
 import { normalizeIp } from '../domain/ip.js';
 import { normalizeAddressPairs, normalizeExtraDhcpOpts, normalizeMac } from '../domain/port.js';
 import { chunks, timestamp } from '../services/standard-attributes.js';
-import type { Queryable, SqlValue } from '../store/store.js';
+import type { Queryable, SqlValue, StoreEngine } from '../store/store.js';
 import { MigrationConflict } from './conflicts.js';
 import { ownerOf, type NeutronPort } from './neutron-types.js';
 import { stamp } from './write-common.js';
@@ -21,7 +21,17 @@ async function selectIn<R>(tx: Queryable, sql: (marks: string) => string, values
   return out;
 }
 
-async function insertRows(tx: Queryable, table: string, columns: string[], rows: SqlValue[][]): Promise<void> {
+async function insertRows(tx: Queryable, engine: StoreEngine, table: string, columns: string[], rows: SqlValue[][]): Promise<void> {
+  if (rows.length === 0) return;
+  if (engine === 'postgres') {
+    // One statement and one parameter per table: PostgreSQL expands a JSON array into typed rows, which
+    // costs far less than planning multi-row VALUES with thousands of parameters.
+    for (const chunk of chunks(rows, 5000)) {
+      const objects = chunk.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i] ?? null])));
+      await tx.run(`INSERT INTO ${table} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM json_populate_recordset(NULL::${table}, ?)`, [JSON.stringify(objects)]);
+    }
+    return;
+  }
   const marks = `(${columns.map(() => '?').join(', ')})`;
   for (const chunk of chunks(rows, ROWS_PER_INSERT)) {
     await tx.run(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => marks).join(', ')}`, chunk.flat());
@@ -105,7 +115,7 @@ function check(p: NeutronPort, s: Awaited<ReturnType<typeof loadState>>): Checke
 }
 
 /** Creates new ports in the caller's transaction; returns the conflicts of the ports left out, by id. */
-export async function createPorts(tx: Queryable, ports: NeutronPort[], sourceUrl: string): Promise<Map<string, MigrationConflict>> {
+export async function createPorts(tx: Queryable, engine: StoreEngine, ports: NeutronPort[], sourceUrl: string): Promise<Map<string, MigrationConflict>> {
   const state = await loadState(tx, ports);
   const conflicts = new Map<string, MigrationConflict>();
   const accepted: Checked[] = [];
@@ -123,7 +133,7 @@ export async function createPorts(tx: Queryable, ports: NeutronPort[], sourceUrl
     }
   }
   const now = timestamp();
-  await insertRows(tx, 'ports', [
+  await insertRows(tx, engine, 'ports', [
     'id', 'project_id', 'network_id', 'name', 'description', 'mac_address', 'admin_state_up', 'status', 'device_id', 'device_owner', 'port_security_enabled',
     'binding_host_id', 'binding_vnic_type', 'binding_vif_type', 'binding_profile', 'allowed_address_pairs', 'extra_dhcp_opts', 'revision_number', 'created_at', 'updated_at',
   ], accepted.map(({ port: p, mac, pairs, opts }) => {
@@ -134,14 +144,14 @@ export async function createPorts(tx: Queryable, ports: NeutronPort[], sourceUrl
       JSON.stringify(p['binding:profile'] ?? {}), pairs, opts, p.revision_number ?? 0, stamp(p.created_at), stamp(p.updated_at),
     ];
   }));
-  await insertRows(tx, 'ip_allocations', ['subnet_id', 'ip_address', 'port_id', 'network_id', 'position'],
+  await insertRows(tx, engine, 'ip_allocations', ['subnet_id', 'ip_address', 'port_id', 'network_id', 'position'],
     accepted.flatMap(({ port: p, ips }) => ips.map(({ subnet, ip }, position) => [subnet, ip, p.id, p.network_id, position])));
-  await insertRows(tx, 'port_security_groups', ['port_id', 'security_group_id'],
+  await insertRows(tx, engine, 'port_security_groups', ['port_id', 'security_group_id'],
     accepted.flatMap(({ port: p }) => [...new Set(p.security_groups ?? [])].map((g) => [p.id, g])));
-  await insertRows(tx, 'tags', ['resource_type', 'resource_id', 'tag'],
+  await insertRows(tx, engine, 'tags', ['resource_type', 'resource_id', 'tag'],
     accepted.flatMap(({ port: p }) => [...new Set(p.tags ?? [])].map((t) => ['ports', p.id, t])));
   // One outbox record per port, in the group's order, exactly what appendChange would append one by one.
-  await insertRows(tx, 'changes', ['resource_type', 'resource_id', 'operation', 'created_at'], accepted.map(({ port: p }) => ['port', p.id, 'create', new Date().toISOString()]));
-  await insertRows(tx, 'migrate_resources', ['resource_type', 'resource_id', 'source_url', 'imported_at'], accepted.map(({ port: p }) => ['port', p.id, sourceUrl, now]));
+  await insertRows(tx, engine, 'changes', ['resource_type', 'resource_id', 'operation', 'created_at'], accepted.map(({ port: p }) => ['port', p.id, 'create', new Date().toISOString()]));
+  await insertRows(tx, engine, 'migrate_resources', ['resource_type', 'resource_id', 'source_url', 'imported_at'], accepted.map(({ port: p }) => ['port', p.id, sourceUrl, now]));
   return conflicts;
 }
