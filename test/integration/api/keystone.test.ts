@@ -125,6 +125,17 @@ describe('keystone', () => {
     assert.equal((await api.request('GET', '/v2.0/networks', { headers: as('tok-new') })).status, 200);
     assert.equal(keystone.serviceTokens, 2);
   });
+
+  test('keystone - an unreachable Keystone answers 503, never 500', async () => {
+    const down = await startTestApi({ auth: 'keystone', keystoneUrl: 'http://127.0.0.1:9', keystonePassword: 'secret' });
+    try {
+      const r = await down.request('GET', '/v2.0/networks', { headers: as('tok-member') });
+      assert.equal(r.status, 503);
+      assert.equal(r.body.NeutronError.type, 'HTTPServiceUnavailable');
+    } finally {
+      await down.close();
+    }
+  });
 });
 
 describe('policy (noauth)', () => {
