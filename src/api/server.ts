@@ -16,6 +16,7 @@ import { ipAvailabilityRoutes } from './routes/ip-availability.js';
 import { networkRoutes } from './routes/networks.js';
 import { portRoutes } from './routes/ports.js';
 import { subnetRoutes } from './routes/subnets.js';
+import { agentRoutes } from './routes/agents.js';
 import { extensionRoutes } from './routes/extensions.js';
 import { floatingIpRoutes } from './routes/floatingips.js';
 import { noauthProjectRoutes } from './routes/noauth-projects.js';
@@ -110,6 +111,7 @@ export async function buildApiServer({ config, services, logger }: ApiServerOpti
   await app.register(routerRoutes, { prefix: '/v2.0', routers: services.routers });
   await app.register(floatingIpRoutes, { prefix: '/v2.0', floatingIps: services.floatingIps });
   await app.register(tagRoutes, { prefix: '/v2.0', tags: services.tags });
+  await app.register(agentRoutes, { prefix: '/v2.0', hosts: services.hosts });
   if (config.auth === 'noauth') await app.register(noauthProjectRoutes);
   await app.register(extensionRoutes, { prefix: '/v2.0' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

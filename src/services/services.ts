@@ -7,6 +7,7 @@ import { createPortService, type PortService } from './ports.js';
 import { createSubnetService, type SubnetService } from './subnets.js';
 import { createFloatingIpService, type FloatingIpService } from './floating-ips.js';
 import { createHealthService, type HealthService } from './health.js';
+import { createHostService, type HostService } from './hosts.js';
 import { createQuotaService, type QuotaService } from './quotas.js';
 import { createRouterService, type RouterService } from './routers.js';
 import { createSecurityGroupRuleService, type SecurityGroupRuleService } from './security-group-rules.js';
@@ -27,6 +28,7 @@ export interface Services {
   routers: RouterService;
   floatingIps: FloatingIpService;
   health: HealthService;
+  hosts: HostService;
 }
 
 /** Builds the services over a store. */
@@ -43,5 +45,6 @@ export function createServices(store: Store, config: ServerConfig): Services {
     routers: createRouterService(store),
     floatingIps: createFloatingIpService(store),
     health: createHealthService(store),
+    hosts: createHostService(store),
   };
 }

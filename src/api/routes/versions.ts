@@ -3,7 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 
 /** The collections served under /v2.0, for the version document. */
-export const COLLECTIONS = ['networks', 'subnets', 'ports', 'network-ip-availabilities', 'extensions', 'routers', 'floatingips', 'security-groups', 'security-group-rules', 'quotas'];
+export const COLLECTIONS = ['networks', 'subnets', 'ports', 'network-ip-availabilities', 'extensions', 'routers', 'floatingips', 'security-groups', 'security-group-rules', 'quotas', 'agents'];
 
 const Link = Type.Object({ rel: Type.String(), href: Type.String() });
 
