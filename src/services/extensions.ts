@@ -16,6 +16,7 @@ export interface Extension {
 const UPDATED = '2026-11-24T00:00:00-00:00';
 
 const IMPLEMENTED: [alias: string, name: string, description: string][] = [
+  ['agent', 'agent', 'The agents resource: hosts registered by their Alcor agents'],
   ['allowed-address-pairs', 'Allowed Address Pairs', 'Extra MAC/IP pairs a port may send from'],
   ['binding', 'Port Binding', 'Host, VNIC and VIF type of a port'],
   ['external-net', 'Neutron external network', 'router:external networks for gateways and floating IPs'],

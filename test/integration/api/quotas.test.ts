@@ -58,4 +58,17 @@ describe('quotas', () => {
     assert.deepEqual(fault(await api.request('PUT', '/v2.0/quotas/q-p3', { body: { quotas: {} } })), [400, 'HTTPBadRequest']);
     assert.deepEqual(fault(await api.request('POST', '/v2.0/quotas/q-p3', { body: {} })), [405, 'HTTPMethodNotAllowed']);
   });
+
+  test('quotas - networks and ports are enforced too, single and bulk (Neutron-observed cases)', async () => {
+    assert.equal((await api.request('PUT', '/v2.0/quotas/pq', { body: { quota: { network: 1, port: 1 } } })).status, 200);
+    const net = await api.request('POST', '/v2.0/networks', { project: 'pq', body: { network: { name: 'pq1' } } });
+    assert.equal(net.status, 201);
+    assert.deepEqual(fault(await api.request('POST', '/v2.0/networks', { project: 'pq', body: { network: { name: 'pq2' } } })), [409, 'OverQuota']);
+    const bulk = await api.request('POST', '/v2.0/ports', { project: 'pq', body: { ports: [{ network_id: net.body.network.id }, { network_id: net.body.network.id }] } });
+    assert.deepEqual(fault(bulk), [409, 'OverQuota']);
+    assert.equal((await api.request('POST', '/v2.0/ports', { project: 'pq', body: { port: { network_id: net.body.network.id } } })).status, 201);
+    assert.deepEqual(fault(await api.request('POST', '/v2.0/ports', { project: 'pq', body: { port: { network_id: net.body.network.id } } })), [409, 'OverQuota']);
+    const details = await api.request('GET', '/v2.0/quotas/pq/details', { project: 'pq' });
+    assert.deepEqual(details.body.quota.port, { used: 1, limit: 1, reserved: 0 });
+  });
 });
