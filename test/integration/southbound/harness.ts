@@ -1,3 +1,5 @@
+// Test responses are arbitrary JSON.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 /**
  * Southbound test harness: a real controller southbound (SQLite store, data-plane manager, gRPC server
  * on an ephemeral port) and real agents (sim driver, gRPC client) in this process, plus fixtures that
@@ -179,4 +181,34 @@ export async function portStatus(store: Store, portId: string): Promise<string |
 /** Current outbox revision. */
 export async function currentRevision(store: Store): Promise<number> {
   return Number((await store.read((q) => q.get<{ r: number | null }>('SELECT MAX(revision) AS r FROM changes')))?.r ?? 0);
+}
+
+/** A controller with the Neutron API and the southbound sharing one store, as alcor-server runs them. */
+export interface TestStack extends TestController {
+  request: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
+}
+
+/** Starts API + southbound over a fresh in-memory store. */
+export async function startStack(options: SouthboundOptions = {}): Promise<TestStack> {
+  const { buildApiServer } = await import('../../../src/api/server.js');
+  const { compileServerOptions } = await import('../../../src/config.js');
+  const { createServices } = await import('../../../src/services/services.js');
+  const controller = await startController(options);
+  const config = compileServerOptions({ listen: '127.0.0.1:0', databaseUrl: 'sqlite::memory:', logLevel: 'silent' });
+  const app = await buildApiServer({ config, services: createServices(controller.api, config), logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return {
+    ...controller,
+    async request(method, path, body) {
+      const res = await fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async close() {
+      await app.close();
+      await controller.close();
+    },
+  };
 }

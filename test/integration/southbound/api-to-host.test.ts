@@ -1,0 +1,48 @@
+/** End to end through the Neutron API: ports, security-group rules and routers reach the right hosts. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { waitFor } from '../../harness/wait-for.js';
+import { cleanup, startAgent, startStack, type TestAgent, type TestStack } from './harness.js';
+
+test('southbound - a port created through the API with binding:host_id becomes ACTIVE; SG rule changes reach its host', { timeout: 120_000 }, async () => {
+  const controllers: TestStack[] = [];
+  const agents: TestAgent[] = [];
+  try {
+    const s = await startStack();
+    controllers.push(s);
+    const h1 = await startAgent(s.address, 'compute-1', { datapathIp: '192.0.2.11' });
+    const h2 = await startAgent(s.address, 'compute-2', { datapathIp: '192.0.2.12' });
+    agents.push(h1, h2);
+    await waitFor(() => s.southbound.server.sessions.size === 2, 10_000, 'agents connected');
+    const net = (await s.request('POST', '/v2.0/networks', { network: { name: 'n1' } })).body.network;
+    const sub = (await s.request('POST', '/v2.0/subnets', { subnet: { network_id: net.id, cidr: '10.20.0.0/24', ip_version: 4 } })).body.subnet;
+    const sg = (await s.request('POST', '/v2.0/security-groups', { security_group: { name: 'web' } })).body.security_group;
+    const created = await s.request('POST', '/v2.0/ports', {
+      port: { network_id: net.id, 'binding:host_id': 'compute-1', device_owner: 'compute:nova', device_id: 'vm-1', security_groups: [sg.id] },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const port = created.body.port;
+    await waitFor(() => h1.agent.desired.view.port.has(port.id), 10_000, 'port on compute-1');
+    assert.equal(h1.agent.desired.view.dhcp.get(port.id)?.ipAddress, port.fixed_ips[0].ip_address);
+    assert.ok(h1.agent.desired.view.securityGroup.has(sg.id), 'the port\'s security group is on its host');
+    await waitFor(async () => (await s.request('GET', `/v2.0/ports/${port.id}`)).body.port.status === 'ACTIVE', 10_000, 'ACTIVE via API');
+    assert.ok(!h2.agent.desired.view.vpc.has(net.id), 'compute-2 has no port in the VPC');
+
+    const rule = await s.request('POST', '/v2.0/security-group-rules', {
+      security_group_rule: { security_group_id: sg.id, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 80, port_range_max: 80 },
+    });
+    assert.equal(rule.status, 201, JSON.stringify(rule.body));
+    await waitFor(() => h1.agent.desired.view.securityGroup.get(sg.id)?.rules.some((r) => r.id === rule.body.security_group_rule.id), 10_000, 'rule on compute-1');
+    await s.request('DELETE', `/v2.0/security-group-rules/${rule.body.security_group_rule.id}`);
+    await waitFor(() => !h1.agent.desired.view.securityGroup.get(sg.id)?.rules.some((r) => r.id === rule.body.security_group_rule.id), 10_000, 'rule removed');
+
+    const moved = await s.request('PUT', `/v2.0/ports/${port.id}`, { port: { 'binding:host_id': 'compute-2' } });
+    assert.equal(moved.status, 200);
+    await waitFor(() => h2.agent.desired.view.port.has(port.id) && !h1.agent.desired.view.port.has(port.id), 10_000, 'moved');
+    await waitFor(async () => (await s.request('GET', `/v2.0/ports/${port.id}`)).body.port.status === 'ACTIVE', 10_000, 'ACTIVE on compute-2');
+    const agentsList = await s.request('GET', '/v2.0/agents');
+    assert.deepEqual(agentsList.body.agents.map((a: { host: string }) => a.host).sort(), ['compute-1', 'compute-2']);
+  } finally {
+    await cleanup({ agents, controllers });
+  }
+});
