@@ -8,11 +8,13 @@ import type { RegisterCommand } from './command-group.js';
 import { registerBenchApi } from './commands/bench-api.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerTestbed } from './commands/testbed.js';
+import { registerBenchOvs } from './commands/bench-ovs.js';
 
 /** Every subcommand of `alcor`, in help order. */
 const COMMANDS: RegisterCommand[] = [
   registerBenchApi, // alcor bench api
   registerTestbed, // alcor testbed up|down|vm
+  registerBenchOvs, // alcor bench ovs
   registerMigrate, // alcor migrate from-neutron|verify
 ];
 

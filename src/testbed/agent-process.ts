@@ -6,10 +6,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { OvsHost } from '../../../src/testbed/ovs-host.js';
-import type { Testbed } from '../../../src/testbed/testbed.js';
+import type { OvsHost } from './ovs-host.js';
+import type { Testbed } from './testbed.js';
 
-const AGENT_CLI = fileURLToPath(new URL('../../../src/cli/alcor-agent.js', import.meta.url));
+const AGENT_CLI = fileURLToPath(new URL('../cli/alcor-agent.js', import.meta.url));
 
 /** A running agent process. */
 export class AgentProcess {

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { cleanupStale, Testbed } from '../../src/testbed/testbed.js';
 import type { Vm } from '../../src/testbed/vm.js';
 import { waitFor } from '../harness/wait-for.js';
-import { AgentProcess } from './support/agent-process.js';
+import { AgentProcess } from '../../src/testbed/agent-process.js';
 import { startE2eController, type E2eController } from './support/controller.js';
 import { e2eUnavailable, requireE2e } from './support/prerequisites.js';
 
