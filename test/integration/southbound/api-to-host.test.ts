@@ -46,3 +46,44 @@ test('southbound - a port created through the API with binding:host_id becomes A
     await cleanup({ agents, controllers });
   }
 });
+
+test('southbound - a router joins hosts to the networks behind it (L3 neighbors) and its routes reach them', { timeout: 120_000 }, async () => {
+  const controllers: TestStack[] = [];
+  const agents: TestAgent[] = [];
+  try {
+    const s = await startStack();
+    controllers.push(s);
+    const h1 = await startAgent(s.address, 'r-1', { datapathIp: '192.0.2.21' });
+    const h2 = await startAgent(s.address, 'r-2', { datapathIp: '192.0.2.22' });
+    const h3 = await startAgent(s.address, 'r-3', { datapathIp: '192.0.2.23' });
+    agents.push(h1, h2, h3);
+    const netA = (await s.request('POST', '/v2.0/networks', { network: { name: 'a' } })).body.network;
+    const netB = (await s.request('POST', '/v2.0/networks', { network: { name: 'b' } })).body.network;
+    const subA = (await s.request('POST', '/v2.0/subnets', { subnet: { network_id: netA.id, cidr: '10.30.0.0/24', ip_version: 4 } })).body.subnet;
+    const subB = (await s.request('POST', '/v2.0/subnets', { subnet: { network_id: netB.id, cidr: '10.31.0.0/24', ip_version: 4 } })).body.subnet;
+    const pa = (await s.request('POST', '/v2.0/ports', { port: { network_id: netA.id, 'binding:host_id': 'r-1' } })).body.port;
+    const pb = (await s.request('POST', '/v2.0/ports', { port: { network_id: netB.id, 'binding:host_id': 'r-2' } })).body.port;
+    await waitFor(() => h1.agent.desired.view.port.has(pa.id) && h2.agent.desired.view.port.has(pb.id), 10_000, 'ports placed');
+    assert.ok(!h1.agent.desired.view.neighbor.has(pb.id), 'no L3 path yet');
+
+    const router = (await s.request('POST', '/v2.0/routers', { router: { name: 'r' } })).body.router;
+    assert.equal((await s.request('PUT', `/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: subA.id })).status, 200);
+    assert.equal((await s.request('PUT', `/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: subB.id })).status, 200);
+    await waitFor(() => h1.agent.desired.view.router.get(router.id)?.interfaces.length === 2, 10_000, 'router on r-1');
+    await waitFor(() => h1.agent.desired.view.neighbor.has(pb.id) && h2.agent.desired.view.neighbor.has(pa.id), 10_000, 'L3 neighbors');
+    assert.ok(h1.agent.desired.view.subnet.has(subB.id), 'r-1 knows the subnet behind the router');
+    assert.ok(!h3.agent.desired.view.router.has(router.id), 'r-3 has no port behind the router');
+
+    const routes = [{ destination: '172.20.0.0/16', nexthop: '10.30.0.100' }];
+    const updated = await s.request('PUT', `/v2.0/routers/${router.id}`, { router: { routes } });
+    assert.equal(updated.status, 200, JSON.stringify(updated.body));
+    await waitFor(() => h1.agent.desired.view.router.get(router.id)?.routes.length === 1 && h2.agent.desired.view.router.get(router.id)?.routes.length === 1, 10_000, 'routes on both hosts');
+    await s.request('PUT', `/v2.0/routers/${router.id}`, { router: { routes: [] } });
+
+    assert.equal((await s.request('PUT', `/v2.0/routers/${router.id}/remove_router_interface`, { subnet_id: subB.id })).status, 200);
+    await waitFor(() => !h1.agent.desired.view.vpc.has(netB.id) && !h1.agent.desired.view.neighbor.has(pb.id), 10_000, 'r-1 left network b');
+    await waitFor(() => !h2.agent.desired.view.router.has(router.id), 10_000, 'r-2 lost the router');
+  } finally {
+    await cleanup({ agents, controllers });
+  }
+});
