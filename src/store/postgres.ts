@@ -12,9 +12,10 @@
  *   it writes. Retries (after 40001, deadlock 40P01, or a unique violation 23505 from racing
  *   allocators) run "serialized": READ COMMITTED with the clock row locked first, so they see every
  *   commit and no other writer can commit meanwhile. Contended writes therefore take two attempts at
- *   most; check-then-insert invariants (quotas, IP/MAC/VNI picks, one flat network per physnet) hold
- *   across replicas, and the unique indexes stay as the final guard. `fn` may run more than once, so it
- *   must have no effects outside the transaction.
+ *   most, and under sustained contention most writes start serialized right away rather than waste an
+ *   optimistic attempt (a moving conflict share decides). Check-then-insert invariants (quotas,
+ *   IP/MAC/VNI picks, one flat network per physnet) hold across replicas, and the unique indexes stay
+ *   as the final guard. `fn` may run more than once, so it must have no effects outside the transaction.
  * - Outbox order: `INSERT INTO changes` is a write, so it happens under the clock lock. BIGSERIAL
  *   revisions are thus drawn and committed one transaction at a time, and a reader tailing
  *   `revision > n` never sees revision n+2 commit before n+1. A rolled-back transaction can leave a hole
@@ -40,6 +41,9 @@ const WRITING_STATEMENT = /^\s*(insert|update|delete|create|alter|drop|with)\b|\
 
 /** Every write transaction ticks (and thereby row-locks) the one clock row before its first write. */
 const TICK_CLOCK = 'UPDATE store_write_clock SET ticks = ticks + 1 WHERE id = 1';
+
+/** Weight of the newest optimistic attempt in the contention estimate. */
+const CONTENTION_WEIGHT = 0.1;
 
 /** The engine's own table, created before migrations (it is not part of the portable schema). */
 const CLOCK_DDL = [
@@ -169,6 +173,8 @@ export class PostgresStore implements Store {
   retries = 0;
   /** The most attempts one write needed so far. */
   maxAttemptsUsed = 0;
+  /** Moving share of optimistic attempts that conflicted (0..1). */
+  private contention = 0;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -246,12 +252,14 @@ export class PostgresStore implements Store {
   write<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.tracked(async () => {
       for (let attempt = 1; ; attempt++) {
-        const mode: AttemptMode = attempt === 1 ? 'optimistic' : 'serialized';
+        const mode: AttemptMode = attempt === 1 && !this.startSerialized() ? 'optimistic' : 'serialized';
         try {
           const result = await this.transaction(mode, fn);
+          if (mode === 'optimistic') this.contention *= 1 - CONTENTION_WEIGHT;
           this.maxAttemptsUsed = Math.max(this.maxAttemptsUsed, attempt);
           return result;
         } catch (err) {
+          if (mode === 'optimistic') this.contention = this.contention * (1 - CONTENTION_WEIGHT) + (err instanceof ConflictedAttempt ? CONTENTION_WEIGHT : 0);
           if (!(err instanceof ConflictedAttempt)) throw err;
           // A serialized attempt ran alone among writers: a unique violation there is real, not a race.
           // Out of attempts likewise: the caller gets what fn threw (a service may have mapped it to a 409).
@@ -263,6 +271,14 @@ export class PostgresStore implements Store {
         }
       }
     });
+  }
+
+  /**
+   * Under heavy write contention nearly every optimistic attempt conflicts and its work is wasted, so
+   * most writes then start serialized. A tenth still try optimistically to notice when load drops.
+   */
+  private startSerialized(): boolean {
+    return this.contention > 0.5 && Math.random() < 0.9;
   }
 
   read<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
