@@ -95,10 +95,14 @@ export function planImport(neutron: NeutronView, alcor: Awaited<ReturnType<typeo
   const deletes = new Map<Kind, PlannedOp[]>();
   for (const kind of KINDS) {
     const mine = imported.get(kind) ?? new Set<string>();
-    for (const [id, want] of neutron.canonical[kind]) {
+    for (const id of neutron.raw[kind].keys()) {
       const have = alcor[kind].get(id);
-      if (!have) upserts.push({ kind, id, op: 'create' });
-      else if (diffFields(want, have).length === 0) {
+      if (!have) {
+        upserts.push({ kind, id, op: 'create' });
+        continue;
+      }
+      const want = neutron.canonical(kind, id);
+      if (diffFields(want, have).length === 0) {
         if (mine.has(id)) summary.unchanged[kind]++;
         else upserts.push({ kind, id, op: 'adopt' });
       } else if (mine.has(id)) upserts.push({ kind, id, op: 'update' });
@@ -110,7 +114,7 @@ export function planImport(neutron: NeutronView, alcor: Awaited<ReturnType<typeo
         });
       }
     }
-    const gone = [...mine].filter((id) => !neutron.canonical[kind].has(id)).map((id): PlannedOp => ({ kind, id, op: 'delete' }));
+    const gone = [...mine].filter((id) => !neutron.raw[kind].has(id)).map((id): PlannedOp => ({ kind, id, op: 'delete' }));
     deletes.set(kind, gone);
   }
   return [

@@ -33,12 +33,13 @@ export async function verifyAgainstNeutron(store: Store, source: NeutronExport, 
   const report: VerifyReport = { source: sourceUrl, compared: Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>, differences: [], warnings: view.warnings };
   for (const kind of KINDS) {
     const name = (id: string, side: 'n' | 'a') => {
-      const rec = side === 'n' ? view.canonical[kind].get(id) : alcor[kind].get(id);
+      const rec = side === 'n' ? view.canonical(kind, id) : alcor[kind].get(id);
       const text = rec?.name || rec?.description;
       return typeof text === 'string' && text !== '' ? text : undefined;
     };
-    for (const [id, want] of view.canonical[kind]) {
+    for (const id of view.raw[kind].keys()) {
       report.compared[kind]++;
+      const want = view.canonical(kind, id);
       const have = alcor[kind].get(id);
       if (!have) {
         report.differences.push({ kind, id, name: name(id, 'n'), problem: 'missing-in-alcor', fields: [] });
@@ -48,7 +49,7 @@ export async function verifyAgainstNeutron(store: Store, source: NeutronExport, 
       if (fields.length > 0) report.differences.push({ kind, id, name: name(id, 'n'), problem: 'different', fields });
     }
     for (const id of alcor[kind].keys()) {
-      if (!view.canonical[kind].has(id)) report.differences.push({ kind, id, name: name(id, 'a'), problem: 'only-in-alcor', fields: [] });
+      if (!view.raw[kind].has(id)) report.differences.push({ kind, id, name: name(id, 'a'), problem: 'only-in-alcor', fields: [] });
     }
   }
   return report;
