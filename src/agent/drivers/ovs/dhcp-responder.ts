@@ -14,6 +14,8 @@ export interface DhcpResponderDeps {
   view: () => DesiredStateView | undefined;
   /** Port id plugged at an OpenFlow port. */
   portAt: (ofport: number) => string | undefined;
+  /** True when the port's interface is known (has an OpenFlow port). */
+  plugged: (portId: string) => boolean;
   packetOut: (ofport: number, frame: Buffer) => boolean;
   leaseSeconds: number;
   log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -32,8 +34,15 @@ export function handleDhcpPacketIn(packetIn: PacketIn, deps: DhcpResponderDeps, 
   const request = parseDhcpRequest(packetIn.packet);
   if (!request) return;
   counters.requests++;
-  const portId = deps.portAt(packetIn.inPort);
-  const state = portId ? deps.view()?.dhcp.get(portId) : undefined;
+  const view = deps.view();
+  let portId = deps.portAt(packetIn.inPort);
+  if (!portId && view) {
+    // An interface discovered a moment ago: find its port by MAC among local ports not plugged yet.
+    for (const [id, dhcp] of view.dhcp) {
+      if (dhcp.macAddress.toLowerCase() === request.message.chaddr && view.port.has(id) && !deps.plugged(id)) portId = id;
+    }
+  }
+  const state = portId ? view?.dhcp.get(portId) : undefined;
   if (!state || state.macAddress.toLowerCase() !== request.message.chaddr || !isIpv4(state.ipAddress)) {
     counters.ignored++;
     deps.log('debug', 'dhcp request without a matching port', { inPort: packetIn.inPort, portId, chaddr: request.message.chaddr });

@@ -70,6 +70,7 @@ export class OvsDriver implements Driver {
         handleDhcpPacketIn(packetIn, {
           view: () => this.view,
           portAt: (ofport) => this.portAt(ofport),
+          plugged: (portId) => this.watcher?.ofports.has(portId) ?? false,
           packetOut: (ofport, frame) => this.connection?.packetOut(ofport, frame) ?? false,
           leaseSeconds: this.options.leaseSeconds,
           log: this.context.log,
