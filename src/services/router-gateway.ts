@@ -27,9 +27,7 @@ export async function clearGateway(tx: Queryable, router: RouterRow): Promise<vo
 
 /** Creates the gateway port of a router on an external network and records it on the row. */
 export async function setGateway(tx: Queryable, ctx: RequestContext, router: RouterRow, info: ExternalGatewayRequest): Promise<void> {
-  if (!ctx.isAdmin && info.external_fixed_ips !== undefined) {
-    throw new PolicyNotAuthorized('(rule:update_router:external_gateway_info:external_fixed_ips) is disallowed by policy: only admins may choose gateway addresses');
-  }
+  assertGatewayPolicy(ctx, info);
   const network = await getVisibleRow<NetworkRow>(tx, NETWORK_TABLE, ctx, info.network_id ?? '');
   if (network.router_external !== 1) throw new NeutronBadRequest(`Bad router request: Network ${network.id} is not an external network`);
   const portId = await insertPort(
@@ -56,9 +54,19 @@ export async function setGateway(tx: Queryable, ctx: RequestContext, router: Rou
   ]);
 }
 
+/** Neutron's policy: only admins choose gateway addresses or SNAT. */
+function assertGatewayPolicy(ctx: RequestContext, info: ExternalGatewayRequest): void {
+  if (ctx.isAdmin) return;
+  const restricted = (['external_fixed_ips', 'enable_snat'] as const).filter((k) => info[k] !== undefined);
+  if (restricted.length) {
+    throw new PolicyNotAuthorized(`(rule:update_router:external_gateway_info:${restricted.join(', ')}) is disallowed by policy: admin only`);
+  }
+}
+
 /** Applies a requested `external_gateway_info` (null or {} clears it) to a router. */
 export async function updateGateway(tx: Queryable, ctx: RequestContext, router: RouterRow, info: ExternalGatewayRequest | null | undefined): Promise<void> {
   if (info === undefined) return;
+  if (info !== null) assertGatewayPolicy(ctx, info);
   if (info === null || !info.network_id) {
     await clearGateway(tx, router);
     return;

@@ -115,6 +115,14 @@ describe('routers', () => {
     assert.deepEqual(fault(await api.request('GET', `/v2.0/routers/${r.id}`, { project: 'rt-other' })), [404, 'RouterNotFound']);
     assert.deepEqual(fault(await api.request('PUT', `/v2.0/routers/${r.id}/add_router_interface`, { project: 'rt-other', body: { subnet_id: priv.subnet.id } })), [404, 'RouterNotFound']);
     assert.deepEqual(fault(await api.request('POST', '/v2.0/routers', { project: P, body: { router: { distributed: true } } })), [403, 'PolicyNotAuthorized']);
+    const ext = await network(undefined, '198.18.0.0/24', { 'router:external': true });
+    const snat = await api.request('PUT', `/v2.0/routers/${r.id}`, { project: P, body: { router: { external_gateway_info: { network_id: ext.net.id, enable_snat: false } } } });
+    assert.deepEqual(fault(snat), [403, 'PolicyNotAuthorized'], 'enable_snat is admin-only in Neutron');
+    const fixedGw = await api.request('POST', '/v2.0/routers', { project: P, body: { router: { external_gateway_info: { network_id: ext.net.id, external_fixed_ips: [{ ip_address: '198.18.0.9' }] } } } });
+    assert.deepEqual(fault(fixedGw), [403, 'PolicyNotAuthorized']);
+    const asAdmin = await api.request('PUT', `/v2.0/routers/${r.id}`, { body: { router: { external_gateway_info: { network_id: ext.net.id, enable_snat: false, external_fixed_ips: [{ ip_address: '198.18.0.9' }] } } } });
+    assert.equal(asAdmin.status, 200);
+    assert.deepEqual(asAdmin.body.router.external_gateway_info, { network_id: ext.net.id, enable_snat: false, external_fixed_ips: [{ subnet_id: ext.subnet.id, ip_address: '198.18.0.9' }] });
     assert.deepEqual(fault(await api.request('POST', '/v2.0/routers', { project: P, body: { router: { bogus: 1 } } })), [400, 'HTTPBadRequest']);
     assert.deepEqual(fault(await api.request('PUT', `/v2.0/routers/${r.id}/add_extraroutes`, { project: P, body: { routes: [] } })), [400, 'HTTPBadRequest']);
     assert.deepEqual(fault(await api.request('POST', `/v2.0/routers/${r.id}/add_router_interface`, { project: P, body: {} })), [405, 'HTTPMethodNotAllowed']);
