@@ -20,6 +20,8 @@
  *   revisions are thus drawn and committed one transaction at a time, and a reader tailing
  *   `revision > n` never sees revision n+2 commit before n+1. A rolled-back transaction can leave a hole
  *   in the numbering; a hole is never a lost change.
+ * - Commit notifications: a transaction that appended change records rings `pg_notify` at commit;
+ *   `onChanges(listener)` hears every replica's commits (postgres-changes.ts).
  * - `read(fn)`: `REPEATABLE READ READ ONLY`, one snapshot for every statement of `fn`; never blocked.
  * - Migrations run under a session advisory lock per schema, so replicas starting together migrate once.
  *
@@ -29,6 +31,7 @@
 import pg from 'pg';
 import { InvalidInput } from '../domain/errors.js';
 import { migrate } from './migrations.js';
+import { ChangeListener, changesChannel } from './postgres-changes.js';
 import { PlaceholderCache } from './sql-placeholders.js';
 import type { Queryable, SqlValue, Store } from './store.js';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, isRetryableConflict, sqlState, type RetryPolicy } from './transaction-retry.js';
@@ -41,6 +44,9 @@ const WRITING_STATEMENT = /^\s*(insert|update|delete|create|alter|drop|with)\b|\
 
 /** Every write transaction ticks (and thereby row-locks) the one clock row before its first write. */
 const TICK_CLOCK = 'UPDATE store_write_clock SET ticks = ticks + 1 WHERE id = 1';
+
+/** An outbox append: the commit then notifies listeners of the changes channel. */
+const OUTBOX_INSERT = /^\s*insert\s+into\s+changes\b/i;
 
 /** Weight of the newest optimistic attempt in the contention estimate. */
 const CONTENTION_WEIGHT = 0.1;
@@ -101,13 +107,13 @@ export interface PostgresStoreOptions {
 /** Connects to PostgreSQL, creates the URL's schema if needed and migrates it (once across replicas). */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
   const target = parsePostgresUrl(url);
-  const pool = new pg.Pool({
+  const clientConfig: pg.ClientConfig = {
     connectionString: target.connectionString,
-    max: target.poolMax,
     types: TYPES,
     application_name: options.applicationName ?? 'alcor-server',
     ...(target.schema ? { options: `-c search_path=${target.schema}` } : {}),
-  });
+  };
+  const pool = new pg.Pool({ ...clientConfig, max: target.poolMax });
   // An idle client losing its connection must not crash the process; the next query reports the failure.
   pool.on('error', () => undefined);
   try {
@@ -118,7 +124,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       try {
         if (target.schema) await lockClient.query(`CREATE SCHEMA IF NOT EXISTS ${target.schema}`);
         for (const statement of CLOCK_DDL) await lockClient.query(statement);
-        const store = new PostgresStore(pool, { ...DEFAULT_RETRY_POLICY, ...options.retry });
+        const store = new PostgresStore(pool, { ...DEFAULT_RETRY_POLICY, ...options.retry }, clientConfig, changesChannel(schema));
         await migrate(store);
         return store;
       } finally {
@@ -158,6 +164,8 @@ interface Attempt {
   mode: AttemptMode;
   /** The clock row is locked by this transaction. */
   ticked: boolean;
+  /** The transaction appended outbox records: ring the changes channel at commit. */
+  appendedChanges: boolean;
   /** First statement error of the attempt: PostgreSQL aborts the transaction after it. */
   failure: unknown;
 }
@@ -176,10 +184,24 @@ export class PostgresStore implements Store {
   /** Moving share of optimistic attempts that conflicted (0..1). */
   private contention = 0;
 
+  private changeListener: Promise<ChangeListener> | undefined;
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly retry: RetryPolicy,
+    private readonly clientConfig: pg.ClientConfig,
+    /** NOTIFY channel rung by every commit that appended change records. */
+    readonly changesChannel: string,
   ) {}
+
+  /**
+   * Calls `listener` after any replica commits change records to this schema's outbox (PostgreSQL
+   * LISTEN/NOTIFY; see postgres-changes.ts). Resolves once listening; the result removes the listener.
+   */
+  async onChanges(listener: () => void): Promise<() => void> {
+    this.changeListener ??= ChangeListener.start(this.clientConfig, this.changesChannel);
+    return (await this.changeListener).add(listener);
+  }
 
   private async query(attempt: Attempt, sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
     if (attempt.failure !== undefined) throw attempt.failure;
@@ -192,6 +214,7 @@ export class PostgresStore implements Store {
         attempt.ticked = true;
         await attempt.client.query(TICK_CLOCK);
       }
+      if (OUTBOX_INSERT.test(sql)) attempt.appendedChanges = true;
       const values = params.map((v) => (typeof v === 'bigint' ? v.toString() : v));
       return await attempt.client.query(this.placeholders.translate(sql), values);
     } catch (err) {
@@ -210,7 +233,7 @@ export class PostgresStore implements Store {
 
   private async transaction<T>(mode: AttemptMode, fn: (q: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
-    const attempt: Attempt = { client, mode, ticked: mode === 'serialized', failure: undefined };
+    const attempt: Attempt = { client, mode, ticked: mode === 'serialized', appendedChanges: false, failure: undefined };
     let broken: Error | undefined;
     try {
       await client.query(BEGIN[mode]);
@@ -219,6 +242,7 @@ export class PostgresStore implements Store {
       // A statement failed but fn swallowed it: COMMIT would silently roll back, so report the failure.
       if (attempt.failure !== undefined) throw attempt.failure;
       try {
+        if (attempt.appendedChanges) await client.query('SELECT pg_notify($1, $2)', [this.changesChannel, '']);
         await client.query('COMMIT');
       } catch (err) {
         attempt.failure = err;
@@ -293,6 +317,7 @@ export class PostgresStore implements Store {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      if (this.changeListener) await (await this.changeListener.catch(() => undefined))?.close();
       await this.pool.end();
     })();
     return this.closing;

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SCHEMA_VERSION } from '../../../src/store/migrations.js';
 import { appendChange } from '../../../src/store/outbox.js';
+import type { PostgresStore } from '../../../src/store/postgres.js';
 import type { Store } from '../../../src/store/store.js';
+import { waitFor } from '../../harness/wait-for.js';
 import { widenRaceWindow } from '../../harness/race.js';
 import { POSTGRES, SQLITE, withStores, type EngineUnderTest } from './engines.js';
 
@@ -206,6 +208,26 @@ describe('store contract, PostgreSQL specifics', () => {
       });
       assert.deepEqual(seen, [0, 0]);
       assert.equal((await a.read((q) => q.all('SELECT id FROM contract_counter'))).length, 1);
+    });
+  });
+
+  test('store - postgres: a commit with change records on one replica rings onChanges on another; a rollback does not', async (t) => {
+    await withStores(POSTGRES, t, 2, async ([a, b]) => {
+      assert.ok(a && b);
+      let rings = 0;
+      const stop = await (b as PostgresStore).onChanges(() => rings++);
+      await assert.rejects(
+        a.write(async (tx) => {
+          await appendChange(tx, 'contract', 'x', 'create');
+          throw new RangeError('rolled back');
+        }),
+      );
+      await a.write((tx) => appendChange(tx, 'contract', 'y', 'create'));
+      await waitFor(() => rings >= 1, 10_000, 'notification of the commit');
+      stop();
+      const latest = await b.read((q) => q.all<{ resource_id: string }>('SELECT resource_id FROM changes'));
+      assert.deepEqual(latest.map((r) => r.resource_id), ['y']);
+      assert.equal(rings, 1, 'only the committed transaction rang');
     });
   });
 
