@@ -19,6 +19,11 @@ export const quotaRoutes: FastifyPluginAsync<QuotaRoutesOptions> = async (base, 
 
   app.get('/quotas', { schema: { tags, response: { 200: QuotaListResponse } } }, async (request) => ({ quotas: await quotas.list(request.ctx) }));
 
+  // Neutron's "which project am I" helper; a static path, so it shadows a project literally named "tenant" as in Neutron.
+  app.get('/quotas/tenant', { schema: { tags, response: { 200: Type.Object({ tenant: Type.Object({ tenant_id: Type.String() }) }) } } }, async (request) => ({
+    tenant: { tenant_id: request.ctx.projectId },
+  }));
+
   app.get('/quotas/:project_id', { schema: { tags, params: ProjectParams, response: one } }, async (request) => ({
     quota: await quotas.show(request.ctx, request.params.project_id),
   }));
