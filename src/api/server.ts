@@ -3,13 +3,13 @@
  * Alcor project-scoped aliases (/project/{project_id}/vpcs|subnets|ports...), version discovery,
  * `GET /openapi.json` generated from the route schemas, and Neutron fault bodies for every error.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { IncomingMessage } from 'node:http';
 import type { ServerConfig } from '../config.js';
 import { BadRequest } from '../domain/errors.js';
 import type { Services } from '../services/services.js';
-import { registerErrorHandlers } from './errors.js';
+import { faultBody, registerErrorHandlers } from './errors.js';
 import health from './plugins/health.js';
 import requestContext from './plugins/request-context.js';
 import { ipAvailabilityRoutes } from './routes/ip-availability.js';
@@ -84,6 +84,10 @@ export async function buildApiServer({ config, services, logger }: ApiServerOpti
     requestIdHeader: 'x-openstack-request-id',
     genReqId: () => `req-${crypto.randomUUID()}`,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    // Errors raised before routing (an undecodable URL such as /v2.0/%ZZ) bypass setErrorHandler; answer them as Neutron faults too.
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as unknown as FastifyReply).status(400).send(faultBody(new BadRequest(`Malformed request: ${error.message}`, { cause: error })));
+    },
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, parseJsonBody);
