@@ -38,6 +38,8 @@ export interface MigrateBenchResult {
   database: string;
   fetchMs: number;
   importMs: number;
+  /** CPU time of this process during the import (user + system): steadier than wall time on a busy machine. */
+  importCpuMs: number;
   rerunMs: number;
   verifyMs: number;
   conflicts: number;
@@ -86,7 +88,10 @@ export async function runMigrateBench(options: MigrateBenchOptions = {}): Promis
     log(`generated ${exp.ports.length} ports, ${exp.networks.length} networks, ${exp.subnets.length} subnets; serving at ${url}`);
     const [source, fetchMs] = await timed(async () => (await NeutronClient.connect({ url, auth: { kind: 'none' } })).readAll());
     log(`fetch ${fetchMs} ms`);
+    const cpu = process.cpuUsage();
     const [first, importMs] = await timed(() => importFromNeutron({ store, config, source, sourceUrl: url }));
+    const used = process.cpuUsage(cpu);
+    const importCpuMs = Math.round((used.user + used.system) / 1000);
     log(`import ${importMs} ms (${first.conflicts.length} conflicts)`);
     const [, rerunMs] = await timed(() => importFromNeutron({ store, config, source, sourceUrl: url }));
     log(`no-op rerun ${rerunMs} ms`);
@@ -97,7 +102,7 @@ export async function runMigrateBench(options: MigrateBenchOptions = {}): Promis
       ports: exp.ports.length,
       resources: Object.values(report.compared).reduce((a, b) => a + b, 0),
       database: config.database.engine,
-      fetchMs, importMs, rerunMs, verifyMs,
+      fetchMs, importMs, importCpuMs, rerunMs, verifyMs,
       conflicts: first.conflicts.length,
       differences: report.differences.length,
       outboxRecords: Number(outbox?.n ?? 0),

@@ -141,7 +141,9 @@ export const SecurityGroupMissingIcmpType = define('SecurityGroupMissingIcmpType
 /** Port range without a protocol. */
 export const SecurityGroupProtocolRequiredWithPorts = define('SecurityGroupProtocolRequiredWithPorts', 400);
 /** Port range on a protocol without ports. */
-export const SecurityGroupInvalidProtocolForPortRange = define('SecurityGroupInvalidProtocolForPortRange', 400);
+export const SecurityGroupInvalidProtocolForPort = define('SecurityGroupInvalidProtocolForPort', 400);
+/** The same rule twice in one bulk create. */
+export const DuplicateSecurityGroupRuleInPost = define('DuplicateSecurityGroupRuleInPost', 409);
 /** remote_group_id and remote_ip_prefix together. */
 export const SecurityGroupRemoteGroupAndRemoteIpPrefix = define('SecurityGroupRemoteGroupAndRemoteIpPrefix', 400);
 /** remote_ip_prefix of the other IP version than ethertype. */

@@ -93,7 +93,7 @@ async function benchMigrate(flags: { ports: number; databaseUrl?: string; json: 
   process.stdout.write(
     flags.json
       ? `${JSON.stringify(r, null, 2)}\n`
-      : `migrate ${r.ports} ports (${r.resources} resources, ${r.database}): fetch ${r.fetchMs} ms, import ${r.importMs} ms, ` +
+      : `migrate ${r.ports} ports (${r.resources} resources, ${r.database}): fetch ${r.fetchMs} ms, import ${r.importMs} ms (${r.importCpuMs} ms CPU), ` +
           `no-op rerun ${r.rerunMs} ms, verify ${r.verifyMs} ms; ${r.conflicts} conflicts, ${r.differences} differences, ${r.outboxRecords} outbox records\n`,
   );
 }
