@@ -6,6 +6,7 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { Operation, ResourceStateSchema, ResourceType } from '../proto/alcor/v1/goal_state_pb.js';
 import { RESOURCE_KINDS, type DesiredStateView, type KindStates, type ResourceChange, type ResourceKind } from './driver.js';
+import { decodeNeighborRecord } from './neighbor-decoder.js';
 import { resourceKey, sameBytes } from './wire-reader.js';
 
 const KIND_OF_TYPE: Partial<Record<number, ResourceKind>> = {
@@ -127,18 +128,21 @@ export class DesiredState {
     const k = `${kind}/${id}`;
     const current = this.raw.get(k);
     if (current && sameBytes(current, bytes)) return;
-    let decoded;
+    let desired: AnyState | undefined;
     try {
-      decoded = fromBinary(ResourceStateSchema, bytes);
+      if (kind === 'neighbor') desired = decodeNeighborRecord(bytes);
+      else {
+        const decoded = fromBinary(ResourceStateSchema, bytes);
+        if (decoded.state.case === kind) desired = decoded.state.value;
+      }
     } catch {
       this.reject('undecodable resource state', id);
       return;
     }
-    if (decoded.state.case !== kind) {
-      this.reject(`state of type ${String(decoded.state.case)} in a ${kind} record`, id);
+    if (desired === undefined) {
+      this.reject(`record without a ${kind} state`, id);
       return;
     }
-    const desired = decoded.state.value;
     const map = this.maps[kind] as Map<string, AnyState>;
     const previous = map.get(id);
     map.set(id, desired);

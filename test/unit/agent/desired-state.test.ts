@@ -59,3 +59,19 @@ test('agent - a neighbor costs the same number of flow operations whatever is in
   await sim.apply({ revision: 2, mode: 'delta', changes, desired: d.view });
   assert.equal(sim.stats().installedEntries - before, 2, 'one ARP + one L2 flow');
 });
+
+test('agent - the fast neighbor decoder agrees with protobuf-es', async () => {
+  const { fromBinary } = await import('@bufbuild/protobuf');
+  const { ResourceStateSchema } = await import('../../../src/proto/alcor/v1/goal_state_pb.js');
+  const { decodeNeighborRecord } = await import('../../../src/agent/neighbor-decoder.js');
+  const raw = encodeUpsert('neighbor', 'n9', {
+    case: 'neighbor',
+    value: create(NeighborStateSchema, {
+      id: 'n9', vpcId: 'v', macAddress: 'fa:16:3e:aa:bb:cc', hostId: 'h7', hostIp: '2001:db8::7', securityGroupIds: ['g1', 'g2'],
+      fixedIps: [{ subnetId: 's1', ipAddress: '10.0.0.9' }, { subnetId: 's2', ipAddress: 'fd00::9' }],
+      allowedAddressPairs: [{ ipAddress: '10.0.0.0/24', macAddress: '' }],
+    }),
+  });
+  const generic = fromBinary(ResourceStateSchema, raw).state.value;
+  assert.deepEqual(decodeNeighborRecord(raw), generic);
+});
