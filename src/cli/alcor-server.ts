@@ -5,6 +5,7 @@ import { buildApiServer } from '../api/server.js';
 import { compileServerOptions, ConfigError, optionsFromEnv, type ServerConfig, type ServerOptions } from '../config.js';
 import { createServices } from '../services/services.js';
 import { openStore } from '../store/open-store.js';
+import { PostgresStore } from '../store/postgres.js';
 import { notifyingStore, startSouthbound } from '../southbound/southbound.js';
 import type { SouthboundLogger } from '../southbound/log.js';
 
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
     log: { debug: (o, m) => sbLog?.debug(o, m), info: (o, m) => sbLog?.info(o, m), warn: (o, m) => sbLog?.warn(o, m), error: (o, m) => sbLog?.error(o, m) },
   });
   const services = createServices(notifyingStore(store, () => void southbound.notify()), config);
+  // Other replicas' commits reach this replica's data-plane manager at once (LISTEN/NOTIFY), not at its next poll.
+  if (store instanceof PostgresStore) await store.onChanges(() => void southbound.notify());
   const app = await buildApiServer({ config, services });
   sbLog = app.log;
   app.log.info({ port: southbound.port }, 'southbound gRPC listening');
