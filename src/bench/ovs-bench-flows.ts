@@ -15,6 +15,7 @@ import {
   SubnetStateSchema,
   VpcStateSchema,
 } from '../proto/alcor/v1/goal_state_pb.js';
+import { run } from '../testbed/exec.js';
 import type { Testbed } from '../testbed/testbed.js';
 import { round } from './stats.js';
 
@@ -38,6 +39,11 @@ export interface OvsFlowBenchResult {
   restartResyncMs: number;
   /** Flow modifications the restart made (should be 0). */
   restartFlowMods: number;
+  /**
+   * Calibration on the same machine at the same time: 50,000 one-table L2 tunnel flows in one
+   * ovs-ofctl bundle on an empty bridge (DESIGN.md §7 measured 0.70 s on a quiet machine), ms.
+   */
+  referenceBundleMs: number;
   /** Pings sent / answered every 10 ms across the restart. */
   pingsSent: number;
   pingsReceived: number;
@@ -71,8 +77,25 @@ function driverFor(testbed: Testbed, name: string): OvsDriver {
   return new OvsDriver(context);
 }
 
+/** Times 50,000 simple flows in one bundle on a scratch bridge (machine-load calibration). */
+async function referenceBundle(testbed: Testbed): Promise<number> {
+  const host = testbed.host('h1');
+  await host.vsctl(['--', '--may-exist', 'add-br', 'br-ref', '--', 'set', 'bridge', 'br-ref', 'datapath_type=netdev', 'fail_mode=secure']);
+  const lines: string[] = [];
+  for (let i = 0; i < 50_000; i++) {
+    lines.push(`table=0,priority=100,reg6=${1 + (i % 100)},dl_dst=${mac(i)} actions=set_field:${1 + (i % 100)}->tun_id,set_field:192.168.251.${1 + (i % 50)}->tun_dst,output:1`);
+  }
+  const started = performance.now();
+  await run('ovs-ofctl', ['-O', 'OpenFlow14', '--bundle', 'add-flows', host.mgmtSocket('br-ref'), '-'], { env: host.env, input: lines.join('\n') + '\n', timeoutMs: 120_000 });
+  const ms = performance.now() - started;
+  await host.vsctl(['--if-exists', 'del-br', 'br-ref']);
+  return ms;
+}
+
 /** Runs the flow benchmarks on a testbed with at least two hosts. */
 export async function benchOvsFlows(testbed: Testbed, neighbors: number, log: (line: string) => void): Promise<OvsFlowBenchResult> {
+  const referenceBundleMs = await referenceBundle(testbed);
+  log(`reference: 50000 simple flows in one bundle: ${round(referenceBundleMs)} ms`);
   const vms = [
     { id: 'vm-1', host: 'h1', hostIp: testbed.host('h1').underlayIp, index: 1 },
     { id: 'vm-2', host: 'h2', hostIp: testbed.host('h2').underlayIp, index: 2 },
@@ -133,6 +156,7 @@ export async function benchOvsFlows(testbed: Testbed, neighbors: number, log: (l
     oneNeighborDeltaMs: round(oneNeighborDeltaMs),
     restartResyncMs: round(restartResyncMs),
     restartFlowMods,
+    referenceBundleMs: round(referenceBundleMs),
     pingsSent: Number(/(\d+) packets transmitted/.exec(output)?.[1] ?? 0),
     pingsReceived: Number(/(\d+) received/.exec(output)?.[1] ?? 0),
   };

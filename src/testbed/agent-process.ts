@@ -21,8 +21,8 @@ export class AgentProcess {
     private readonly controller: string,
   ) {}
 
-  /** Starts the agent (again). */
-  start(): void {
+  /** Starts the agent (again); `detached` lets it outlive this process (`alcor testbed up --controller`). */
+  start(options: { detached?: boolean } = {}): void {
     const log = openSync(join(this.host.rundir, 'agent.log'), 'a');
     this.child = spawn(
       process.execPath,
@@ -31,9 +31,10 @@ export class AgentProcess {
         '--driver', 'ovs', '--driver-opt', `rundir=${this.host.rundir}`, '--driver-opt', 'datapath-type=netdev',
         '--state-dir', join(this.host.rundir, 'agent-state'), '--heartbeat-ms', '1000', '--log-level', 'info',
       ],
-      { stdio: ['ignore', log, log] },
+      { stdio: ['ignore', log, log], detached: options.detached === true },
     );
     closeSync(log);
+    if (options.detached) this.child.unref();
     if (this.child.pid) this.testbed.trackPid(this.child.pid);
   }
 

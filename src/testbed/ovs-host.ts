@@ -91,6 +91,25 @@ export class OvsHost {
     );
   }
 
+  /**
+   * Restarts ovs-vswitchd (SIGKILL, then start again): the bridges come back from the database but
+   * every OpenFlow flow is gone until the agent notices and reinstalls them.
+   */
+  async restartVswitchd(): Promise<void> {
+    const pidFile = join(this.spec.rundir, 'ovs-vswitchd.pid');
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const dir = this.spec.rundir;
+    await runIn(
+      this.netns,
+      'ovs-vswitchd',
+      [this.dbSocket, `--pidfile=${pidFile}`, `--unixctl=${join(dir, 'ovs-vswitchd.ctl')}`, `--log-file=${join(dir, 'ovs-vswitchd.log')}`, '--detach'],
+      { env: this.env },
+    );
+  }
+
   /** Creates br-phy with the underlay NIC and address, and an empty secure br-int. */
   async setupBridges(underlayNic: string): Promise<void> {
     await this.vsctl([

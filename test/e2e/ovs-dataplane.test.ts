@@ -201,3 +201,14 @@ test('ovs dataplane - deleting a port stops its traffic; rebinding it on another
   const vc = testbed.vms.get('vc')!;
   assert.ok(await waitFor(() => vc.ping('10.0.1.20'), 10_000, 'routed ping from the other host to the moved VM'));
 });
+
+test('ovs dataplane - after ovs-vswitchd restarts with an empty flow table, the driver reinstalls its flows', async (t) => {
+  if (!requireE2e(t)) return;
+  const vc = testbed.vms.get('vc')!;
+  assert.ok(await vc.ping('10.0.1.10'), 'routed ping before the restart');
+  const driver = drivers.get('h2')!;
+  const recomputes = driver.stats().recomputeTotal;
+  await testbed.host('h2').restartVswitchd();
+  await waitFor(() => driver.stats().recomputeTotal > recomputes, 30_000, 'full reconcile after reconnecting');
+  assert.ok(await waitFor(() => vc.ping('10.0.1.10'), 30_000, 'routed ping after the restart'));
+});

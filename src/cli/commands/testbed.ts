@@ -4,6 +4,7 @@
  * leftover with `--all`; `vm` plugs a VM namespace for a port into a host of a run.
  */
 import type { Command } from 'commander';
+import { AgentProcess } from '../../testbed/agent-process.js';
 import { cleanupStale, Testbed } from '../../testbed/testbed.js';
 import { commandGroup, numberOption, type RegisterCommand } from '../command-group.js';
 
@@ -14,10 +15,14 @@ export const registerTestbed: RegisterCommand = (program: Command) => {
     .command('up')
     .description('create N simulated hosts (own ovsdb-server/ovs-vswitchd each) on a shared underlay')
     .option('--hosts <n>', 'number of hosts', numberOption('--hosts'), 2)
+    .option('--controller <host:port>', 'also start an alcor-agent --driver ovs per host against this southbound')
     .option('--json', 'print the run as JSON')
-    .action(async (flags: { hosts: number; json?: boolean }) => {
+    .action(async (flags: { hosts: number; controller?: string; json?: boolean }) => {
       await cleanupStale();
       const testbed = await Testbed.create({ hosts: flags.hosts, ownerPid: 0 });
+      if (flags.controller) {
+        for (const host of testbed.hosts) new AgentProcess(host, testbed, flags.controller).start({ detached: true });
+      }
       const hosts = testbed.hosts.map((h) => ({
         name: h.name,
         netns: h.netns,
@@ -30,6 +35,7 @@ export const registerTestbed: RegisterCommand = (program: Command) => {
       else {
         process.stdout.write(`testbed ${testbed.prefix} (state in ${testbed.stateDir})\n`);
         for (const h of hosts) process.stdout.write(`  ${h.name}: netns ${h.netns}, underlay ${h.underlayIp}, rundir ${h.rundir}\n`);
+        if (flags.controller) process.stdout.write(`  agents: logs in <rundir>/agent.log\n`);
       }
     });
   group

@@ -21,12 +21,11 @@ const OWNER = 'fuzz-owner';
 const KNOWN_GAPS: { kind: string; method?: string; path: RegExp; reason: string }[] = [
   // Neutron's network-ip-availabilities list has no sorting or paging either; it answers 200 like ours.
   { kind: 'bad list query', path: /^\/v2\.0\/network-ip-availabilities/, reason: 'list conventions not applied (as in Neutron)' },
-  { kind: 'unknown path', path: /%ZZ/, reason: 'api: fastify FST_ERR_BAD_URL answered without a NeutronError body (server.ts frameworkErrors)' },
-  { kind: 'stale If-Match', method: 'DELETE', path: /^\/v2\.0\/security-group-rules\//, reason: 'security groups: If-Match ignored on rule delete' },
-  { kind: 'bad list query shared=', path: /^\/v2\.0\/security-groups\?/, reason: 'security groups: shared filter accepts non-boolean values' },
 ];
 
 function isKnownGap(req: BadRequest): boolean {
+  // A survey lists everything, known gaps included, to see which are fixed.
+  if (process.env.ALCOR_FUZZ_SURVEY === '1') return false;
   return KNOWN_GAPS.some((g) => req.kind.startsWith(g.kind) && (g.method === undefined || g.method === req.method) && g.path.test(req.path));
 }
 const RUNS = Number(process.env.ALCOR_FUZZ_RUNS ?? 3000);
@@ -79,6 +78,7 @@ async function seed(api: TestApi, paths: Set<string>): Promise<Map<string, strin
   await create('subnets', 'subnet', { network_id: network, ip_version: 4, cidr: '10.77.0.0/24', name: 'fuzz-subnet' });
   await create('ports', 'port', { network_id: network, name: 'fuzz-port' });
   const group = await create('security-groups', 'security_group', { name: 'fuzz-sg' });
+  await create('routers', 'router', { name: 'fuzz-router' });
   await create('security-group-rules', 'security_group_rule', { security_group_id: group, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 22, port_range_max: 22 });
   for (const path of paths) {
     if (!/^\/v2\.0\/[a-z-]+$/.test(path) || !paths.has(`${path}/{id}`)) continue;
