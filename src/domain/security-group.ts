@@ -8,7 +8,7 @@ import {
   SecurityGroupInvalidIcmpValue,
   SecurityGroupInvalidPortRange,
   SecurityGroupInvalidPortValue,
-  SecurityGroupInvalidProtocolForPortRange,
+  SecurityGroupInvalidProtocolForPort,
   SecurityGroupMissingIcmpType,
   SecurityGroupProtocolRequiredWithPorts,
   SecurityGroupRemoteGroupAndRemoteIpPrefix,
@@ -101,6 +101,16 @@ export const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
   ospf: 89, pgm: 113, rsvp: 46, sctp: 132, tcp: 6, udp: 17, udplite: 136, vrrp: 112,
 };
 
+/** IPv6 extension headers and ICMPv6: meaningless with IPv4. */
+const IPV6_ONLY_PROTOCOLS = new Set([41, 43, 44, 58, 59, 60]);
+
+/** With IPv6, the legacy names `icmp`/`icmpv6` (and number 1) mean ICMPv6, as Neutron converts them. */
+function canonicalIcmp(protocol: string | null, ethertype: 'IPv4' | 'IPv6'): string | null {
+  if (ethertype !== 'IPv6') return protocol;
+  if (protocol === 'icmp' || protocol === 'icmpv6') return 'ipv6-icmp';
+  return protocol === '1' ? '58' : protocol;
+}
+
 /** Protocols whose rules may name port ranges. */
 const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
 const ICMP_PROTOCOLS = new Set([1, 58]);
@@ -151,7 +161,7 @@ function checkPorts(protocol: string | null, min: number | null, max: number | n
     }
     if (min === null && max !== null) throw new SecurityGroupMissingIcmpType(`ICMP code (port_range_max) ${max} is provided but ICMP type (port_range_min) is missing.`);
   } else {
-    throw new SecurityGroupInvalidProtocolForPortRange(`Invalid protocol ${protocol} for port range; only TCP, UDP, SCTP, DCCP, UDP-Lite and ICMP rules take ports`);
+    throw new SecurityGroupInvalidProtocolForPort(`Invalid protocol ${protocol} for port range; only TCP, UDP, SCTP, DCCP, UDP-Lite and ICMP rules take ports`);
   }
 }
 
@@ -161,9 +171,9 @@ export function normalizeRule(body: SecurityGroupRuleCreate): NormalizedRule {
     throw new InvalidInput(`Invalid input for direction. Reason: '${body.direction}' is not in ['ingress', 'egress'].`);
   }
   const ethertype = normalizeEthertype(body.ethertype);
-  const protocol = normalizeProtocol(body.protocol);
+  const protocol = canonicalIcmp(normalizeProtocol(body.protocol), ethertype);
   const number = protocolNumber(protocol);
-  if (number === 58 && ethertype === 'IPv4') {
+  if (number !== undefined && IPV6_ONLY_PROTOCOLS.has(number) && ethertype === 'IPv4') {
     throw new SecurityGroupEthertypeConflictWithProtocol(`Invalid ethertype IPv4 for protocol ${protocol}.`);
   }
   const min = portValue(body.port_range_min);

@@ -5,7 +5,7 @@
  * so the data plane receives per-rule deltas.
  */
 import type { RequestContext } from '../domain/context.js';
-import { SecurityGroupNotFound, SecurityGroupRuleExists } from '../domain/errors.js';
+import { DuplicateSecurityGroupRuleInPost, SecurityGroupNotFound, SecurityGroupRuleExists } from '../domain/errors.js';
 import type { ListPage, ListQuery } from '../domain/list-query.js';
 import { normalizeRule, ruleKey, type SecurityGroupRule, type SecurityGroupRuleCreate } from '../domain/security-group.js';
 import { appendChange } from '../store/outbox.js';
@@ -37,7 +37,7 @@ async function touchGroup(tx: Queryable, id: string): Promise<void> {
   await appendChange(tx, 'security_group', id, 'update');
 }
 
-async function insertValidatedRule(tx: Queryable, ctx: RequestContext, body: SecurityGroupRuleCreate): Promise<string> {
+async function insertValidatedRule(tx: Queryable, ctx: RequestContext, body: SecurityGroupRuleCreate, inPost: Set<string>): Promise<string> {
   const group = await getVisibleRow<SecurityGroupRow>(tx, SECURITY_GROUP_TABLE, ctx, body.security_group_id);
   assertGroupOwner(ctx, group.project_id, group.id);
   owningProject(ctx, body);
@@ -48,8 +48,10 @@ async function insertValidatedRule(tx: Queryable, ctx: RequestContext, body: Sec
       throw new SecurityGroupNotFound(`Security group ${rule.remote_group_id} does not exist`);
     }
   }
-  const existing = await tx.all<SecurityGroupRuleRow>('SELECT * FROM security_group_rules WHERE security_group_id = ?', [group.id]);
   const key = ruleKey(rule);
+  if (inPost.has(`${group.id}|${key}`)) throw new DuplicateSecurityGroupRuleInPost('Duplicate security group rule in POST.');
+  inPost.add(`${group.id}|${key}`);
+  const existing = await tx.all<SecurityGroupRuleRow>('SELECT * FROM security_group_rules WHERE security_group_id = ?', [group.id]);
   const duplicate = existing.find((r) => ruleKey(r) === key);
   if (duplicate) throw new SecurityGroupRuleExists(`Security group rule already exists. Rule id is ${duplicate.id}.`);
   await checkQuota(tx, group.project_id, 'security_group_rule', 1);
@@ -67,7 +69,8 @@ export function createSecurityGroupRuleService(store: Store): SecurityGroupRuleS
     createMany: (ctx, bodies) =>
       store.write(async (tx) => {
         const ids: string[] = [];
-        for (const body of bodies) ids.push(await insertValidatedRule(tx, ctx, body));
+        const inPost = new Set<string>();
+        for (const body of bodies) ids.push(await insertValidatedRule(tx, ctx, body, inPost));
         const created: SecurityGroupRule[] = [];
         for (const id of ids) created.push(await read(tx, ctx, id));
         return created;

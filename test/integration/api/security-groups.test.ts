@@ -128,10 +128,11 @@ describe('security groups', () => {
       [{ direction: 'ingress', protocol: 'tcp', port_range_min: 0, port_range_max: 10 }, 400, 'SecurityGroupInvalidPortValue'],
       [{ direction: 'ingress', protocol: 'tcp', port_range_min: 1, port_range_max: 70000 }, 400, 'SecurityGroupInvalidPortValue'],
       [{ direction: 'ingress', port_range_min: 1, port_range_max: 2 }, 400, 'SecurityGroupProtocolRequiredWithPorts'],
-      [{ direction: 'ingress', protocol: 'gre', port_range_min: 1, port_range_max: 2 }, 400, 'SecurityGroupInvalidProtocolForPortRange'],
+      [{ direction: 'ingress', protocol: 'gre', port_range_min: 1, port_range_max: 2 }, 400, 'SecurityGroupInvalidProtocolForPort'],
       [{ direction: 'ingress', protocol: 'icmp', port_range_min: 300 }, 400, 'SecurityGroupInvalidIcmpValue'],
       [{ direction: 'ingress', protocol: 'icmp', port_range_max: 3 }, 400, 'SecurityGroupMissingIcmpType'],
       [{ direction: 'ingress', protocol: 'ipv6-icmp', ethertype: 'IPv4' }, 400, 'SecurityGroupEthertypeConflictWithProtocol'],
+      [{ direction: 'ingress', protocol: 'ipv6-frag', ethertype: 'IPv4' }, 400, 'SecurityGroupEthertypeConflictWithProtocol'],
       [{ direction: 'ingress', remote_ip_prefix: '2001:db8::/32' }, 400, 'SecurityGroupRuleParameterConflict'],
       [{ direction: 'ingress', remote_ip_prefix: '10.0.0.0/33' }, 400, 'InvalidInput'],
       [{ direction: 'ingress', remote_group_id: '7d0a54a2-6f62-4d0b-9fd3-2f7f1b8c0c11' }, 404, 'SecurityGroupNotFound'],
@@ -157,6 +158,10 @@ describe('security groups', () => {
     assert.deepEqual(fault(bulk), [400, 'SecurityGroupRuleInvalidProtocol']);
     const after = await api.request('GET', `/v2.0/security-group-rules?security_group_id=${sg.id}`, { project: 'sg-p4' });
     assert.equal(after.body.security_group_rules.length, 2, 'a failed bulk create leaves nothing behind');
+    const twice = { security_group_id: sg.id, direction: 'ingress', protocol: 'udp', port_range_min: 53, port_range_max: 53 };
+    assert.deepEqual(fault(await api.request('POST', '/v2.0/security-group-rules', { project: 'sg-p4', body: { security_group_rules: [twice, twice] } })), [409, 'DuplicateSecurityGroupRuleInPost']);
+    const legacy = await api.request('POST', '/v2.0/security-group-rules', { project: 'sg-p4', body: { security_group_rule: { security_group_id: sg.id, direction: 'ingress', ethertype: 'IPv6', protocol: 'icmp' } } });
+    assert.equal(legacy.body.security_group_rule.protocol, 'ipv6-icmp', 'legacy ICMP names with IPv6 mean ICMPv6');
   });
 
   test('security groups - ports get the default group, a used group answers 409 SecurityGroupInUse', async () => {
