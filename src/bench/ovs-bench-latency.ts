@@ -20,6 +20,8 @@ export interface PortToPingResult {
   portToPing: LatencySummary;
   /** POST → port status ACTIVE (the agent acked the goal state). */
   portToActive: LatencySummary;
+  /** Creating and plugging the VM namespace (the "Nova" part, inside POST → ACTIVE). */
+  vmPlug: LatencySummary;
   /** The VM's DHCP exchange alone. */
   dhcp: LatencySummary;
 }
@@ -66,10 +68,13 @@ export async function benchPortToPing(testbed: Testbed, samples: number, log: (l
     const toPing: number[] = [];
     const toActive: number[] = [];
     const dhcp: number[] = [];
+    const plug: number[] = [];
     for (let i = 0; i < samples; i++) {
       const t0 = performance.now();
       const port = await newPort('h1');
+      const tPlug0 = performance.now();
       const vm = await testbed.addVm({ name: `lat-${i}`, host: 'h1', portId: port.id, mac: port.mac_address });
+      plug.push(performance.now() - tPlug0);
       await active(port.id);
       const tActive = performance.now();
       await until(() => vm.dhcp({ tries: 10, timeoutSeconds: 1 }).catch(() => undefined), 30_000, 'DHCP');
@@ -82,7 +87,7 @@ export async function benchPortToPing(testbed: Testbed, samples: number, log: (l
       dhcp.push(tDhcp - tActive);
       log(`sample ${i + 1}/${samples}: ${Math.round(t1 - t0)} ms (active ${Math.round(tActive - t0)} ms, dhcp ${Math.round(tDhcp - tActive)} ms)`);
     }
-    return { samples, portToPing: summarize(toPing), portToActive: summarize(toActive), dhcp: summarize(dhcp) };
+    return { samples, portToPing: summarize(toPing), portToActive: summarize(toActive), vmPlug: summarize(plug), dhcp: summarize(dhcp) };
   } finally {
     for (const a of agents) await a.kill();
     await app.close();
