@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { buildApiServer } from '../api/server.js';
 import { compileServerOptions, ConfigError, optionsFromEnv, type ServerConfig, type ServerOptions } from '../config.js';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../services/health.js';
 import { createServices } from '../services/services.js';
 import { openStore } from '../store/open-store.js';
 import { PostgresStore } from '../store/postgres.js';
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
     stopping = true;
     app.log.info({ signal }, 'shutting down: draining');
     services.health.startDraining();
-    const timeoutMs = Number(process.env.ALCOR_SHUTDOWN_TIMEOUT_MS || 25_000);
+    const timeoutMs = Number(process.env.ALCOR_SHUTDOWN_TIMEOUT_MS || DEFAULT_SHUTDOWN_TIMEOUT_MS);
     setTimeout(() => {
       app.log.error({ timeoutMs }, 'drain timed out; exiting');
       process.exit(1);

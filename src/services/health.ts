@@ -33,6 +33,12 @@ export interface HealthService {
   startDraining(): void;
 }
 
+/**
+ * Longest graceful-shutdown drain (readyz 503, in-flight requests finish) before the controller exits
+ * anyway, in milliseconds; keep it below the orchestrator's grace period. @default 25000 (env ALCOR_SHUTDOWN_TIMEOUT_MS)
+ */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 25_000;
+
 /** How long one check may take before it counts as failed. */
 const CHECK_TIMEOUT_MS = 2000;
 
