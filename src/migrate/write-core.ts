@@ -4,7 +4,8 @@
  * Every check runs before the first statement of a resource, so a conflict leaves nothing behind.
  */
 import type { ServerConfig } from '../config.js';
-import { normalizeIp, parseCidr, cidrsOverlap, type Cidr } from '../domain/ip.js';
+import { normalizeIp, parseCidr, parseIp, cidrsOverlap, type Cidr } from '../domain/ip.js';
+import { validateDnsNameservers, validateHostRoutes, validatePools } from '../domain/subnet.js';
 import { normalizeAddressPairs, normalizeExtraDhcpOpts, normalizeMac } from '../domain/port.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable } from '../store/store.js';
@@ -90,6 +91,16 @@ export async function writeSubnet(tx: Queryable, s: NeutronSubnet, create: boole
     throw new MigrationConflict('missing-dependency', `subnet ${s.id}: its network ${s.network_id} is not in Alcor (see that network's conflict)`);
   }
   const cidr = subnetCidr(s);
+  // Alcor's IPAM relies on pools inside the subnet, apart from each other and from the gateway: the
+  // same rules Neutron applies, checked again so a hand-edited Neutron database cannot slip through.
+  try {
+    const gateway = s.gateway_ip === null ? null : (parseIp(s.gateway_ip)?.value ?? null);
+    validatePools(s.allocation_pools, cidr, gateway);
+    validateDnsNameservers(s.dns_nameservers ?? []);
+    validateHostRoutes(s.host_routes ?? [], cidr.version);
+  } catch (err) {
+    throw new MigrationConflict('invalid', `subnet ${s.id}: ${err instanceof Error ? err.message : String(err)}`);
+  }
   const others = await tx.all<{ id: string; cidr: string }>('SELECT id, cidr FROM subnets WHERE network_id = ? AND id <> ?', [s.network_id, s.id]);
   for (const other of others) {
     const o = parseCidr(other.cidr, false);
