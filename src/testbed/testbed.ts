@@ -145,6 +145,8 @@ export class Testbed {
    */
   async addVm(options: { name: string; host: string; portId: string; mac: string; mtu?: number }): Promise<Vm> {
     const host = this.host(options.host);
+    if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(options.mac)) throw new Error(`bad MAC ${options.mac}`);
+    if (!/^[\w-]+$/.test(options.name) || !/^[\w-]+$/.test(options.portId)) throw new Error(`bad VM name or port id: ${options.name} ${options.portId}`);
     const spec: VmSpec = {
       name: options.name,
       netns: `${this.prefix}-${options.name}`,
@@ -156,14 +158,18 @@ export class Testbed {
     const mtu = String(options.mtu ?? 1450);
     this.state.vms.push(spec);
     this.save();
-    await run('ip', ['netns', 'add', spec.netns]);
-    await run('ip', ['link', 'add', 'eth0', 'netns', spec.netns, 'type', 'veth', 'peer', 'name', spec.tap, 'netns', host.netns]);
-    await runIn(spec.netns, 'ip', ['link', 'set', 'lo', 'up']);
-    await runIn(spec.netns, 'ip', ['link', 'set', 'eth0', 'address', spec.mac, 'mtu', mtu, 'up']);
-    // The userspace datapath reads frames from the veth with AF_PACKET and does not complete
-    // checksums the kernel left to "hardware"; make the VM's kernel compute them itself.
-    await runIn(spec.netns, 'ethtool', ['-K', 'eth0', 'tx', 'off'], { allowFailure: true });
-    await host.exec('ip', ['link', 'set', spec.tap, 'mtu', mtu, 'up']);
+    // One shell for the namespace and veth plumbing: a process per step costs more than the steps.
+    // The userspace datapath reads frames from the veth with AF_PACKET and does not complete checksums
+    // the kernel left to "hardware", so the VM's kernel must compute them itself (tx offload off).
+    const script = [
+      `ip netns add ${spec.netns}`,
+      `ip link add eth0 netns ${spec.netns} type veth peer name ${spec.tap} netns ${host.netns}`,
+      `ip -n ${spec.netns} link set lo up`,
+      `ip -n ${spec.netns} link set eth0 address ${spec.mac} mtu ${mtu} up`,
+      `ip netns exec ${spec.netns} ethtool -K eth0 tx off >/dev/null 2>&1 || true`,
+      `ip -n ${host.netns} link set ${spec.tap} mtu ${mtu} up`,
+    ].join(' && ');
+    await run('sh', ['-c', script]);
     await this.plugVm(spec, host);
     const vm = this.vmFromSpec(spec);
     this.vms.set(spec.name, vm);
