@@ -44,7 +44,7 @@ export interface ApiBenchOptions {
   serverPid?: number;
   /** Delete the benchmark network at the end. @default true */
   cleanup?: boolean;
-  /** Per-request timeout. @default 120000 */
+  /** Per-request timeout; neutron-server needs minutes for a bulk create of 1,000. @default 600000 */
   timeoutMs?: number;
   /** Progress output. @default no output */
   log?: (line: string) => void;
@@ -78,7 +78,7 @@ export function compileApiBenchOptions(options: ApiBenchOptions): CompiledApiBen
     cidr: options.cidr ?? '10.0.0.0/12',
     serverPid: options.serverPid,
     cleanup: options.cleanup ?? true,
-    timeoutMs: options.timeoutMs ?? 120_000,
+    timeoutMs: options.timeoutMs ?? 600_000,
     log: options.log ?? (() => undefined),
     levels: [0, Math.round(10_000 * scale), Math.round(100_000 * scale)],
   };

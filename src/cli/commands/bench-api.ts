@@ -15,6 +15,7 @@ interface BenchApiFlags {
   latencySamples?: number;
   listSamples?: number;
   cidr?: string;
+  timeoutMs?: number;
   serverPid?: number;
   spawn: boolean;
   serverNodeArg: string[];
@@ -45,6 +46,7 @@ async function benchApi(flags: BenchApiFlags): Promise<void> {
       latencySamples: flags.latencySamples,
       listSamples: flags.listSamples,
       cidr: flags.cidr,
+      timeoutMs: flags.timeoutMs,
       serverPid: server?.pid ?? flags.serverPid,
       // A spawned server's database is thrown away anyway; deleting 100k ports would only cost time.
       cleanup: flags.cleanup && !server,
@@ -70,6 +72,7 @@ export const registerBenchApi: RegisterCommand = (program: Command) => {
     .option('--latency-samples <n>', 'single creates measured one at a time per level (default 500, scaled)', numberOption('--latency-samples'))
     .option('--list-samples <n>', 'paged list requests measured (default 500, scaled)', numberOption('--list-samples'))
     .option('--cidr <cidr>', 'CIDR of the benchmark subnet (default 10.0.0.0/12)')
+    .option('--timeout-ms <ms>', 'per-request timeout (default 600000: neutron-server takes minutes per bulk of 1,000)', numberOption('--timeout-ms'))
     .option('--server-pid <pid>', 'pid of the local server, to report its RSS', numberOption('--server-pid'))
     .option('--spawn', 'start alcor-server from this build on a free port with a temporary SQLite database', false)
     .option('--server-node-arg <arg>', 'extra node flag for the spawned server, e.g. --cpu-prof (repeatable)', collect, [])
