@@ -42,10 +42,41 @@ function emptyMaps(): { [K in ResourceKind]: Map<string, KindStates[K]> } {
   return { vpc: new Map(), subnet: new Map(), securityGroup: new Map(), router: new Map(), port: new Map(), dhcp: new Map(), neighbor: new Map() };
 }
 
-/** The desired state plus raw bytes per resource. */
+/** Collects changes; deltas merge repeated keys, snapshots (one record per key) append directly. */
+interface ChangeSink {
+  add(change: ResourceChange): void;
+  values(): Iterable<ResourceChange>;
+}
+
+function mergingSink(): ChangeSink {
+  const map = new Map<string, ResourceChange>();
+  return {
+    add(change) {
+      const k = `${change.kind}/${change.id}`;
+      const existing = map.get(k);
+      map.set(k, existing ? ({ ...change, previous: existing.previous } as ResourceChange) : change);
+    },
+    values: () => map.values(),
+  };
+}
+
+function appendingSink(): ChangeSink {
+  const list: ResourceChange[] = [];
+  return { add: (change) => list.push(change), values: () => list };
+}
+
+function emptyRaw(): Record<ResourceKind, Map<string, Uint8Array>> {
+  return { vpc: new Map(), subnet: new Map(), securityGroup: new Map(), router: new Map(), port: new Map(), dhcp: new Map(), neighbor: new Map() };
+}
+
+/**
+ * The desired state plus raw bytes per resource. Raw bytes are kept as views into the message that
+ * carried them (no copy): a snapshot of a million neighbors then costs a million small objects instead
+ * of two million, at the price of keeping a chunk buffer alive while any state from it is desired.
+ */
 export class DesiredState {
   private maps = emptyMaps();
-  private raw = new Map<string, Uint8Array>();
+  private raw = emptyRaw();
   /** VPC id → neighbor ids, so leaving a VPC drops its neighbors. */
   private vpcNeighbors = new Map<string, Set<string>>();
   /** Revision this state corresponds to. */
@@ -59,17 +90,19 @@ export class DesiredState {
 
   /** Number of resources. */
   get size(): number {
-    return this.raw.size;
+    let n = 0;
+    for (const kind of RESOURCE_KINDS) n += this.raw[kind].size;
+    return n;
   }
 
   /** Raw bytes of every resource (persistence). */
-  rawStates(): IterableIterator<Uint8Array> {
-    return this.raw.values();
+  *rawStates(): Generator<Uint8Array> {
+    for (const kind of RESOURCE_KINDS) yield* this.raw[kind].values();
   }
 
   /** Applies delta records in order; returns the changes for the driver. */
   applyRecords(records: Iterable<Uint8Array>): ResourceChange[] {
-    const changes = new Map<string, ResourceChange>();
+    const sink = mergingSink();
     for (const bytes of records) {
       const key = resourceKey(bytes);
       const kind = KIND_OF_TYPE[key.type];
@@ -78,21 +111,21 @@ export class DesiredState {
         continue;
       }
       if (key.operation === Operation.DELETE) {
-        this.remove(kind, key.id, changes);
-        if (kind === 'vpc') for (const n of [...(this.vpcNeighbors.get(key.id) ?? [])]) this.remove('neighbor', n, changes);
+        this.remove(kind, key.id, sink);
+        if (kind === 'vpc') for (const n of [...(this.vpcNeighbors.get(key.id) ?? [])]) this.remove('neighbor', n, sink);
       } else if (key.operation === Operation.UPSERT) {
-        this.upsert(kind, key.id, bytes, changes);
+        this.upsert(kind, key.id, bytes, sink);
       } else {
         this.reject(`unknown operation ${key.operation}`, key.id);
       }
     }
-    return order(changes.values());
+    return order(sink.values());
   }
 
   /** Replaces everything with a snapshot; returns the changes (deletes for what is gone). */
   replace(records: Iterable<Uint8Array>): ResourceChange[] {
-    const changes = new Map<string, ResourceChange>();
-    const seen = new Set<string>();
+    const sink = appendingSink();
+    const seen = emptyRaw();
     for (const bytes of records) {
       const key = resourceKey(bytes);
       const kind = KIND_OF_TYPE[key.type];
@@ -100,15 +133,13 @@ export class DesiredState {
         this.reject('invalid snapshot record', key.id);
         continue;
       }
-      seen.add(`${kind}/${key.id}`);
-      this.upsert(kind, key.id, bytes, changes);
+      seen[kind].set(key.id, bytes);
+      this.upsert(kind, key.id, bytes, sink);
     }
-    for (const k of [...this.raw.keys()]) {
-      if (seen.has(k)) continue;
-      const slash = k.indexOf('/');
-      this.remove(k.slice(0, slash) as ResourceKind, k.slice(slash + 1), changes);
+    for (const kind of RESOURCE_KINDS) {
+      for (const id of [...this.raw[kind].keys()]) if (!seen[kind].has(id)) this.remove(kind, id, sink);
     }
-    return order(changes.values());
+    return order(sink.values());
   }
 
   /** Every resource as an upsert with unknown previous state (restart: the driver reconciles). */
@@ -124,9 +155,9 @@ export class DesiredState {
     if (this.rejected.length < 100) this.rejected.push({ reason, id });
   }
 
-  private upsert(kind: ResourceKind, id: string, bytes: Uint8Array, changes: Map<string, ResourceChange>): void {
-    const k = `${kind}/${id}`;
-    const current = this.raw.get(k);
+  private upsert(kind: ResourceKind, id: string, bytes: Uint8Array, sink: ChangeSink): void {
+    const raw = this.raw[kind];
+    const current = raw.get(id);
     if (current && sameBytes(current, bytes)) return;
     let desired: AnyState | undefined;
     try {
@@ -146,7 +177,7 @@ export class DesiredState {
     const map = this.maps[kind] as Map<string, AnyState>;
     const previous = map.get(id);
     map.set(id, desired);
-    this.raw.set(k, bytes.slice());
+    raw.set(id, bytes);
     if (kind === 'neighbor') {
       const vpc = (desired as KindStates['neighbor']).vpcId;
       const old = previous as KindStates['neighbor'] | undefined;
@@ -155,20 +186,17 @@ export class DesiredState {
       if (!set) this.vpcNeighbors.set(vpc, (set = new Set()));
       set.add(id);
     }
-    const existing = changes.get(k);
-    changes.set(k, { kind, id, desired, previous: existing ? existing.previous : previous } as ResourceChange);
+    sink.add({ kind, id, desired, previous } as ResourceChange);
   }
 
-  private remove(kind: ResourceKind, id: string, changes: Map<string, ResourceChange>): void {
-    const k = `${kind}/${id}`;
+  private remove(kind: ResourceKind, id: string, sink: ChangeSink): void {
     const map = this.maps[kind] as Map<string, AnyState>;
     const previous = map.get(id);
     if (previous === undefined) return;
     map.delete(id);
-    this.raw.delete(k);
+    this.raw[kind].delete(id);
     if (kind === 'neighbor') this.vpcNeighbors.get((previous as KindStates['neighbor']).vpcId)?.delete(id);
-    const existing = changes.get(k);
-    changes.set(k, { kind, id, desired: undefined, previous: existing ? existing.previous : previous } as ResourceChange);
+    sink.add({ kind, id, desired: undefined, previous } as ResourceChange);
   }
 }
 

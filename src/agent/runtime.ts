@@ -44,6 +44,8 @@ export interface AgentOptions {
   backoffMaxMs?: number;
   /** Coalescing delay of state-file writes. @default 1000 */
   persistDebounceMs?: number;
+  /** Keep the desired state in `stateDir` (benchmarks with thousands of simulated hosts turn it off). @default true */
+  persistState?: boolean;
   /** @default ["sim"] or the driver name */
   capabilities?: string[];
   /** @default no logging */
@@ -89,6 +91,7 @@ export class AgentRuntime {
       backoffInitialMs: 100,
       backoffMaxMs: 5000,
       persistDebounceMs: 1000,
+      persistState: true,
       capabilities: [options.driver.name],
       log: () => {},
       ...options,
@@ -305,7 +308,7 @@ export class AgentRuntime {
   }
 
   private schedulePersist(): void {
-    if (this.persistTimer) return;
+    if (this.persistTimer || !this.opts.persistState) return;
     this.persistTimer = setTimeout(() => {
       this.persistTimer = undefined;
       void this.persist();
@@ -332,7 +335,7 @@ export class AgentRuntime {
     this.call?.cancel();
     this.wake?.();
     await this.loop;
-    await this.persist();
+    if (this.opts.persistState) await this.persist();
     this.client.close();
     await this.opts.driver.close();
   }

@@ -9,12 +9,14 @@ import { registerBenchApi } from './commands/bench-api.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerTestbed } from './commands/testbed.js';
 import { registerBenchOvs } from './commands/bench-ovs.js';
+import { registerBenchSouthbound } from './commands/bench-southbound.js';
 
 /** Every subcommand of `alcor`, in help order. */
 const COMMANDS: RegisterCommand[] = [
   registerBenchApi, // alcor bench api
   registerTestbed, // alcor testbed up|down|vm
   registerBenchOvs, // alcor bench ovs
+  registerBenchSouthbound, // alcor bench southbound
   registerMigrate, // alcor migrate from-neutron|verify
 ];
 

@@ -59,6 +59,8 @@ export class SouthboundServer {
   private readonly heartbeats = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   readonly counters = { accepted: 0, refused: 0, malformed: 0, ignored: 0 };
+  /** Called for every accepted ack (metrics, benchmarks). */
+  readonly ackListeners = new Set<(host: string, revision: number) => void>();
 
   constructor(
     private readonly manager: DataPlaneManager,
@@ -216,6 +218,7 @@ export class SouthboundServer {
     }
     this.manager.portStatus.ack(session.host, revision, failed);
     this.heartbeats.set(session.host, session.ackedRevision);
+    for (const listener of this.ackListeners) listener(session.host, revision);
   }
 
   private ended(session: AgentSession): void {

@@ -1,0 +1,229 @@
+/**
+ * `alcor bench southbound`: the scalability test framework for the southbound. It runs a controller
+ * (Neutron API + data-plane manager + gRPC server, one SQLite store) in this process, spawns worker
+ * processes with many simulated hosts each (sim-driver agents on real gRPC streams), then:
+ *
+ *   populate   bulk-creates a VPC of `vpcPorts` ports bound round-robin to the hosts, waits for all acks
+ *   latency    `samples` single-port creates: API call → every host of the VPC acked that revision
+ *   join       binds a port to one more host: API call → that host acked (a full VPC scope)
+ *   agent      in-process sim-driver costs: one neighbor applied with 100 vs `bigNeighbors` installed,
+ *              and a snapshot of `snapshotStates` neighbors decoded and applied
+ *
+ * and reports latency percentiles, messages/bytes/compiles per change, controller CPU and RSS.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildApiServer } from '../api/server.js';
+import { compileServerOptions } from '../config.js';
+import { createServices } from '../services/services.js';
+import { openStore } from '../store/open-store.js';
+import { notifyingStore, startSouthbound, type Southbound } from '../southbound/southbound.js';
+import { measureAgentCosts, type AgentCosts } from './southbound-agent-costs.js';
+import { round, summarize, type LatencySummary } from './stats.js';
+
+/** What a run does. */
+export interface SouthboundBenchOptions {
+  /** Simulated hosts. @default 100 */
+  hosts: number;
+  /** Worker processes the hosts are spread over. @default 2 */
+  processes: number;
+  /** Ports in the VPC, bound round-robin to the hosts. @default 1000 */
+  vpcPorts: number;
+  /** Single-port creates measured. @default 50 */
+  samples: number;
+  /** Neighbors installed for the "apply one neighbor" measurement. @default 100000 */
+  bigNeighbors: number;
+  /** Neighbor states in the snapshot measurement. @default 1000000 */
+  snapshotStates: number;
+  log: (line: string) => void;
+  progress: (label: string, done: number, total: number) => void;
+}
+
+/** Everything measured. */
+export interface SouthboundBenchResult {
+  startedAt: string;
+  durationS: number;
+  transport: 'grpc';
+  hosts: number;
+  processes: number;
+  vpcPorts: number;
+  populate: { seconds: number; portsPerSecond: number };
+  newPort: LatencySummary & { hostsPerChange: number };
+  perChange: { messages: number; bytes: number; neighborCompiles: number; scopeFields: number };
+  join: { ms: number; neighbors: number };
+  controller: { cpuMsPerChange: number; cpuPercentDuringLatency: number; rssMb: number; heapMb: number };
+  agent: AgentCosts;
+  targets: { name: string; value: number | null; target: number; unit: string; pass: boolean | null }[];
+}
+
+const WORKER = fileURLToPath(new URL('./southbound-agents.js', import.meta.url));
+
+interface Worker {
+  child: ChildProcess;
+  ready: Promise<void>;
+}
+
+function spawnWorker(controller: string, first: number, count: number, stateRoot: string): Worker {
+  const child = fork(WORKER, [controller, 'sim', String(first), String(count), stateRoot], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const ready = new Promise<void>((resolve, reject) => {
+    child.on('message', (m: { type?: string }) => {
+      if (m?.type === 'ready') resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`agent worker exited with ${code}`)));
+  });
+  return { child, ready };
+}
+
+async function json(url: string, method: string, body?: unknown): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** Waits until every host in `hosts` acked at least `revision`. */
+function allAcked(southbound: Southbound, hosts: ReadonlySet<string>, revision: number, timeoutMs = 600_000): Promise<void> {
+  const pending = new Set([...hosts].filter((h) => (southbound.server.sessions.get(h)?.ackedRevision ?? 0) < revision));
+  if (pending.size === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      southbound.server.ackListeners.delete(listener);
+      reject(new Error(`${pending.size} hosts did not ack revision ${revision} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const listener = (host: string, acked: number) => {
+      if (acked >= revision && pending.delete(host) && pending.size === 0) {
+        clearTimeout(timer);
+        southbound.server.ackListeners.delete(listener);
+        resolve();
+      }
+    };
+    southbound.server.ackListeners.add(listener);
+  });
+}
+
+function sessionTotals(southbound: Southbound): { messages: number; bytes: number } {
+  let messages = 0;
+  let bytes = 0;
+  for (const s of southbound.server.sessions.values()) {
+    messages += s.counters.messages;
+    bytes += s.counters.bytes;
+  }
+  return { messages, bytes };
+}
+
+/** Runs the benchmark. */
+export async function runSouthboundBench(options: SouthboundBenchOptions): Promise<SouthboundBenchResult> {
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'alcor-bench-sb-'));
+  const store = await openStore({ engine: 'sqlite', path: join(dir, 'alcor.db') });
+  const southbound = await startSouthbound(store, { listen: '127.0.0.1:0' });
+  const config = compileServerOptions({ listen: '127.0.0.1:0', databaseUrl: 'sqlite::memory:', logLevel: 'silent', maxBodyBytes: 64 << 20 });
+  const app = await buildApiServer({ config, services: createServices(notifyingStore(store, () => void southbound.notify()), config), logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const api = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v2.0`;
+  const workers: Worker[] = [];
+  const currentRevision = async () =>
+    Number((await store.read((q) => q.get<{ r: number | null }>('SELECT MAX(revision) AS r FROM changes')))?.r ?? 0);
+  try {
+    const perWorker = Math.ceil(options.hosts / options.processes);
+    for (let first = 0; first < options.hosts; first += perWorker) {
+      workers.push(spawnWorker(`127.0.0.1:${southbound.port}`, first, Math.min(perWorker, options.hosts - first), join(dir, 'agents')));
+    }
+    options.log(`spawned ${workers.length} worker processes with ${options.hosts} simulated hosts`);
+    await Promise.all(workers.map((w) => w.ready));
+    const hosts = Array.from({ length: options.hosts }, (_, i) => `sim-${i}`);
+    options.log('all hosts connected');
+
+    const network = (await json(`${api}/networks`, 'POST', { network: { name: 'bench-sb' } })).network;
+    const subnet = (await json(`${api}/subnets`, 'POST', { subnet: { network_id: network.id, cidr: '10.0.0.0/12', ip_version: 4 } })).subnet;
+    const populateStart = Date.now();
+    const bulk = 500;
+    for (let made = 0; made < options.vpcPorts; made += bulk) {
+      const n = Math.min(bulk, options.vpcPorts - made);
+      const ports = Array.from({ length: n }, (_, i) => ({ network_id: network.id, 'binding:host_id': hosts[(made + i) % hosts.length], device_owner: 'compute:bench' }));
+      await json(`${api}/ports`, 'POST', { ports });
+      options.progress('populate', made + n, options.vpcPorts);
+    }
+    const vpcHosts = new Set(southbound.manager.hostsOfVpc(network.id));
+    await allAcked(southbound, vpcHosts, await currentRevision());
+    const populateS = (Date.now() - populateStart) / 1000;
+    options.log(`populated ${options.vpcPorts} ports over ${vpcHosts.size} hosts in ${round(populateS)} s`);
+
+    const latencies: number[] = [];
+    const before = sessionTotals(southbound);
+    const compilesBefore = { ...southbound.manager.counters };
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = Date.now();
+    let fields = 0;
+    const countFields = southbound.manager.subscribe((batch) => (fields += batch.fields.size));
+    for (let i = 0; i < options.samples; i++) {
+      const t0 = performance.now();
+      await json(`${api}/ports`, 'POST', { port: { network_id: network.id, 'binding:host_id': hosts[i % hosts.length], device_owner: 'compute:bench' } });
+      const revision = await currentRevision();
+      await allAcked(southbound, new Set(southbound.manager.hostsOfVpc(network.id)), revision);
+      latencies.push(performance.now() - t0);
+      options.progress('latency', i + 1, options.samples);
+    }
+    countFields();
+    const cpu = process.cpuUsage(cpuBefore);
+    const wall = Date.now() - wallBefore;
+    const after = sessionTotals(southbound);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+
+    // One more host joins the VPC: it receives the whole VPC scope.
+    const joiner = spawnWorker(`127.0.0.1:${southbound.port}`, options.hosts, 1, join(dir, 'agents'));
+    workers.push(joiner);
+    await joiner.ready;
+    const joinHost = `sim-${options.hosts}`;
+    const joinStart = performance.now();
+    await json(`${api}/ports`, 'POST', { port: { network_id: network.id, 'binding:host_id': joinHost, device_owner: 'compute:bench' } });
+    await allAcked(southbound, new Set([joinHost]), await currentRevision());
+    const joinMs = performance.now() - joinStart;
+    const neighbors = southbound.manager.scopes.get(`vpc/${network.id}`)?.entries.size ?? 0;
+    options.log(`a new host got ${neighbors} neighbors in ${round(joinMs)} ms`);
+
+    const memory = process.memoryUsage();
+    const agent = await measureAgentCosts(options.bigNeighbors, options.snapshotStates, options.log);
+    const newPort = { ...summarize(latencies), hostsPerChange: southbound.manager.hostsOfVpc(network.id).size };
+    const samples = Math.max(1, options.samples);
+    const perChange = {
+      messages: round((after.messages - before.messages) / samples),
+      bytes: round((after.bytes - before.bytes) / samples),
+      neighborCompiles: round((southbound.manager.counters.neighborCompiles - compilesBefore.neighborCompiles) / samples),
+      scopeFields: round(fields / samples),
+    };
+    const target = (name: string, value: number | null, limit: number, unit: string) => ({ name, value, target: limit, unit, pass: value === null ? null : value <= limit });
+    return {
+      startedAt: new Date(started).toISOString(),
+      durationS: round((Date.now() - started) / 1000),
+      transport: 'grpc',
+      hosts: options.hosts,
+      processes: options.processes,
+      vpcPorts: options.vpcPorts,
+      populate: { seconds: round(populateS), portsPerSecond: round(options.vpcPorts / Math.max(populateS, 0.001)) },
+      newPort,
+      perChange,
+      join: { ms: round(joinMs), neighbors },
+      controller: { cpuMsPerChange: round(cpuMs / samples), cpuPercentDuringLatency: round((100 * cpuMs) / Math.max(wall, 1)), rssMb: round(memory.rss / 2 ** 20), heapMb: round(memory.heapUsed / 2 ** 20) },
+      agent,
+      targets: [
+        target('new-port latency p50 (gRPC)', newPort.p50Ms, 50, 'ms'),
+        target('new-port latency p99 (gRPC)', newPort.p99Ms, 200, 'ms'),
+        target('neighbor compiles per new port', perChange.neighborCompiles, 1, 'compiles'),
+        target('sim apply of one neighbor with many installed', agent.oneNeighborBigMs, 1, 'ms'),
+        target(`snapshot of ${options.snapshotStates} neighbors applied`, agent.snapshotS, 10, 's'),
+      ],
+    };
+  } finally {
+    for (const w of workers) w.child.send?.({ type: 'stop' });
+    await Promise.all(workers.map((w) => new Promise((resolve) => (w.child.exitCode !== null ? resolve(null) : w.child.once('exit', resolve)))));
+    await app.close();
+    await southbound.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

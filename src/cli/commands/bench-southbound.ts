@@ -1,0 +1,50 @@
+/** `alcor bench southbound`: the southbound scalability benchmark (see src/bench/southbound-bench.ts). */
+import type { Command } from 'commander';
+import { runSouthboundBench, type SouthboundBenchResult } from '../../bench/southbound-bench.js';
+import { commandGroup, numberOption, type RegisterCommand } from '../command-group.js';
+
+function report(r: SouthboundBenchResult): string {
+  const lines = [
+    `alcor bench southbound  ${r.transport}  ${r.hosts} hosts in ${r.processes} processes  VPC of ${r.vpcPorts} ports  ${r.startedAt} (${r.durationS} s)`,
+    '',
+    `populate            ${r.populate.seconds} s (${r.populate.portsPerSecond} ports/s, all hosts acked)`,
+    `new port → all ${r.newPort.hostsPerChange} hosts acked: p50 ${r.newPort.p50Ms} ms  p90 ${r.newPort.p90Ms} ms  p99 ${r.newPort.p99Ms} ms  max ${r.newPort.maxMs} ms  (n=${r.newPort.count})`,
+    `per change          ${r.perChange.messages} messages, ${r.perChange.bytes} bytes, ${r.perChange.neighborCompiles} neighbor compiles, ${r.perChange.scopeFields} scope deltas encoded`,
+    `new host joins      ${r.join.ms} ms for ${r.join.neighbors} neighbors`,
+    `controller          ${r.controller.cpuMsPerChange} ms CPU per change, ${r.controller.cpuPercentDuringLatency}% CPU, RSS ${r.controller.rssMb} MB`,
+    `sim driver          one neighbor: ${r.agent.oneNeighborSmallMs} ms (100 installed), ${r.agent.oneNeighborBigMs} ms (${r.agent.bigNeighbors} installed)`,
+    `snapshot            ${r.agent.snapshotStates} neighbors: decode ${r.agent.snapshotDecodeS} s + apply ${r.agent.snapshotApplyS} s = ${r.agent.snapshotS} s`,
+    '',
+    'targets:',
+    ...r.targets.map((t) => `  ${t.pass === null ? 'n/a ' : t.pass ? 'pass' : 'MISS'}  ${t.name}: ${t.value ?? '-'} ${t.unit} (target ${t.target} ${t.unit})`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Registers `alcor bench southbound`. */
+export const registerBenchSouthbound: RegisterCommand = (program: Command) => {
+  commandGroup(program, 'bench', 'benchmarks')
+    .command('southbound')
+    .description('simulated hosts on real gRPC streams against an embedded controller: latency, fan-out, snapshot costs')
+    .option('--hosts <n>', 'simulated hosts', numberOption('--hosts'), 100)
+    .option('--processes <n>', 'worker processes for the hosts', numberOption('--processes'), 2)
+    .option('--vpc-ports <n>', 'ports in the VPC', numberOption('--vpc-ports'), 1000)
+    .option('--samples <n>', 'single-port creates measured', numberOption('--samples'), 50)
+    .option('--big-neighbors <n>', 'installed neighbors for the one-neighbor apply', numberOption('--big-neighbors'), 100_000)
+    .option('--snapshot-states <n>', 'neighbor states in the snapshot measurement', numberOption('--snapshot-states'), 1_000_000)
+    .option('--json', 'print the result as JSON', false)
+    .action(async (flags: { hosts: number; processes: number; vpcPorts: number; samples: number; bigNeighbors: number; snapshotStates: number; json: boolean }) => {
+      const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+      let lastDraw = 0;
+      const progress = (label: string, done: number, total: number) => {
+        const now = Date.now();
+        if (done !== total && now - lastDraw < 200) return;
+        lastDraw = now;
+        const width = 30;
+        const filled = Math.round((width * done) / Math.max(total, 1));
+        process.stderr.write(`\r${label.padEnd(9)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
+      };
+      const result = await runSouthboundBench({ ...flags, log, progress });
+      process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : report(result));
+    });
+};
