@@ -16,10 +16,21 @@ export interface KeystoneCredentials {
 /** One of the three ways to authenticate. */
 export type NeutronAuth = { kind: 'none' } | { kind: 'token'; token: string } | { kind: 'keystone'; credentials: KeystoneCredentials };
 
-/** The token to send, or undefined for noauth. Keystone answers the token in the `X-Subject-Token` header. */
-export async function obtainToken(auth: NeutronAuth): Promise<string | undefined> {
-  if (auth.kind === 'none') return undefined;
-  if (auth.kind === 'token') return auth.token;
+/** A token and, from Keystone, the `network` endpoint of its catalog (public interface). */
+export interface Session {
+  token?: string;
+  networkEndpoint?: string;
+}
+
+interface CatalogEntry {
+  type: string;
+  endpoints: { interface: string; url: string; region?: string }[];
+}
+
+/** The token to send (undefined for noauth). Keystone answers the token in the `X-Subject-Token` header. */
+export async function obtainToken(auth: NeutronAuth): Promise<Session> {
+  if (auth.kind === 'none') return {};
+  if (auth.kind === 'token') return { token: auth.token };
   const c = auth.credentials;
   const url = `${c.authUrl.replace(/\/+$/, '').replace(/\/v3$/, '')}/v3/auth/tokens`;
   const body = {
@@ -39,5 +50,8 @@ export async function obtainToken(auth: NeutronAuth): Promise<string | undefined
     const text = await res.text().catch(() => '');
     throw new Error(`Keystone refused the credentials of ${c.username} for project ${c.projectName} (HTTP ${res.status}): ${text.slice(0, 300)}`);
   }
-  return token;
+  const answer = (await res.json().catch(() => ({}))) as { token?: { catalog?: CatalogEntry[] } };
+  const network = answer.token?.catalog?.find((e) => e.type === 'network');
+  const endpoint = network?.endpoints.find((e) => e.interface === 'public') ?? network?.endpoints[0];
+  return { token, networkEndpoint: endpoint?.url };
 }

@@ -7,8 +7,8 @@ import type { NeutronExport, NeutronProjectQuota } from './neutron-types.js';
 
 /** Where and how to read Neutron. */
 export interface NeutronSourceOptions {
-  /** Neutron endpoint, without `/v2.0` (a trailing `/v2.0` is tolerated). */
-  url: string;
+  /** Neutron endpoint, without `/v2.0` (a trailing `/v2.0` is tolerated); from Keystone's catalog when undefined. */
+  url?: string;
   auth: NeutronAuth;
   /** Per-request timeout. @default 60000 */
   timeoutMs?: number;
@@ -17,15 +17,19 @@ export interface NeutronSourceOptions {
 /** A minimal Neutron API reader. */
 export class NeutronClient {
   private constructor(
-    private readonly base: string,
+    /** The endpoint this client reads (given, or found in Keystone's catalog). */
+    readonly base: string,
     private readonly token: string | undefined,
     private readonly timeoutMs: number,
   ) {}
 
   /** Authenticates (Keystone, when configured) and returns a client. */
   static async connect(options: NeutronSourceOptions): Promise<NeutronClient> {
-    const base = options.url.replace(/\/+$/, '').replace(/\/v2\.0$/, '');
-    return new NeutronClient(base, await obtainToken(options.auth), options.timeoutMs ?? 60_000);
+    const session = await obtainToken(options.auth);
+    const url = options.url ?? session.networkEndpoint;
+    if (url === undefined) throw new Error('no Neutron endpoint: give --url (or Keystone credentials whose catalog has a network endpoint)');
+    const base = url.replace(/\/+$/, '').replace(/\/v2\.0$/, '');
+    return new NeutronClient(base, session.token, options.timeoutMs ?? 60_000);
   }
 
   /** GET a path below the endpoint and decode its JSON body. */

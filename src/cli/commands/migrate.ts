@@ -12,7 +12,7 @@ import { openStore } from '../../store/open-store.js';
 import { commandGroup, numberOption, type RegisterCommand } from '../command-group.js';
 
 interface MigrateFlags {
-  url: string;
+  url?: string;
   token?: string;
   osAuthUrl?: string;
   osUsername?: string;
@@ -44,15 +44,15 @@ async function prepare(flags: MigrateFlags) {
   const client = await NeutronClient.connect({ url: flags.url, auth: authOf(flags) });
   const source = await client.readAll();
   const store = await openStore(config.database);
-  return { config, source, store };
+  return { config, source, store, url: client.base };
 }
 
 async function fromNeutron(flags: MigrateFlags): Promise<void> {
-  const { config, source, store } = await prepare(flags);
+  const { config, source, store, url } = await prepare(flags);
   // The bar goes to stderr and only on a terminal, so --json output on stdout stays clean.
   const bar = progressBar('importing');
   try {
-    const summary = await importFromNeutron({ store, config, source, sourceUrl: flags.url, dryRun: flags.dryRun, onProgress: (d, t) => bar.update(d, t) });
+    const summary = await importFromNeutron({ store, config, source, sourceUrl: url, dryRun: flags.dryRun, onProgress: (d, t) => bar.update(d, t) });
     bar.finish();
     process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatImportSummary(summary));
     if (summary.conflicts.length > 0) process.exitCode = 2;
@@ -62,9 +62,9 @@ async function fromNeutron(flags: MigrateFlags): Promise<void> {
 }
 
 async function verify(flags: MigrateFlags): Promise<void> {
-  const { config, source, store } = await prepare(flags);
+  const { config, source, store, url } = await prepare(flags);
   try {
-    const report = await verifyAgainstNeutron(store, source, flags.url, config.quotaDefaults);
+    const report = await verifyAgainstNeutron(store, source, url, config.quotaDefaults);
     process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerifyReport(report));
     if (report.differences.length > 0) process.exitCode = 1;
   } finally {
@@ -75,7 +75,7 @@ async function verify(flags: MigrateFlags): Promise<void> {
 function common(cmd: Command): Command {
   const env = process.env;
   return cmd
-    .requiredOption('--url <url>', 'Neutron endpoint, e.g. http://controller:9696', env.OS_NETWORK_URL)
+    .option('--url <url>', "Neutron endpoint, e.g. http://controller:9696 (default: the network endpoint of Keystone's catalog)", env.OS_NETWORK_URL)
     .option('--token <token>', 'X-Auth-Token to send (instead of Keystone credentials)', env.OS_TOKEN)
     .option('--os-auth-url <url>', 'Keystone URL (v3), as for the openstack CLI', env.OS_AUTH_URL)
     .option('--os-username <name>', 'Keystone user', env.OS_USERNAME)

@@ -58,16 +58,16 @@ describe('migrate - command line', () => {
     assert.equal(run.stderr, '', 'no progress bar when stderr is not a terminal');
   });
 
-  test('migrate - from-neutron with Keystone options obtains a token; a rerun changes nothing', async () => {
+  test('migrate - from-neutron with Keystone options obtains a token and finds Neutron in the catalog; a rerun changes nothing', async () => {
     const keystone = ['--os-auth-url', standIn.url, '--os-username', 'admin', '--os-password', 'pw', '--os-project-name', 'admin'];
-    const run = await alcor(['migrate', 'from-neutron', '--url', standIn.url, ...keystone], env);
+    const run = await alcor(['migrate', 'from-neutron', ...keystone], env);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /import from http:\/\/127\.0\.0\.1:\d+ in/);
     // Second run over the same store: everything unchanged, nothing created.
     assert.match(run.stdout, /port\s+0\s+0\s+0\s+0\s+41\n/);
     assert.doesNotMatch(run.stdout, /conflict/);
     assert.ok(standIn.requests.includes('POST /v3/auth/tokens'));
-    const refused = await alcor(['migrate', 'from-neutron', '--url', standIn.url, ...keystone.slice(0, 5), 'wrong', ...keystone.slice(6)], env);
+    const refused = await alcor(['migrate', 'from-neutron', ...keystone.slice(0, 5), 'wrong', ...keystone.slice(6)], env);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /Keystone refused the credentials of admin/);
   });

@@ -2,7 +2,8 @@
  * A small HTTP stand-in for neutron-server that serves an export directory (the fixture's raw JSON
  * bodies) as Neutron's v2.0 API: the collections with their envelopes, `/v2.0/quotas/<project>[/default|
  * /details]`, version discovery at `/` answering with its own address, optional paging
- * (`<collection>_links`), an optional required token and a Keystone v3 `POST /v3/auth/tokens`.
+ * (`<collection>_links`), an optional required token and a Keystone v3 `POST /v3/auth/tokens` whose
+ * catalog names the stand-in as the `network` endpoint.
  * `serve(dir)` switches what it serves (e.g. to `after-changes/`); `override` replaces one collection.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -71,7 +72,8 @@ export async function startNeutronStandIn(dir: string = FIXTURE_DIR, options: St
       const ok = options.keystoneUser && user.name === options.keystoneUser.name && user.password === options.keystoneUser.password
         && auth.auth.scope.project.name === options.keystoneUser.project;
       if (!ok) return send(res, 401, JSON.stringify({ error: { code: 401, message: 'The request you have made requires authentication.' } }));
-      return send(res, 201, JSON.stringify({ token: { methods: ['password'] } }), { 'x-subject-token': options.token ?? 'stand-in-token' });
+      const catalog = [{ type: 'network', name: 'neutron', endpoints: [{ interface: 'internal', url: 'http://192.0.2.1:9696' }, { interface: 'public', url }] }];
+      return send(res, 201, JSON.stringify({ token: { methods: ['password'], catalog } }), { 'x-subject-token': options.token ?? 'stand-in-token' });
     }
     if (req.method !== 'GET') return send(res, 405, JSON.stringify({ NeutronError: { type: 'HTTPMethodNotAllowed', message: 'read-only stand-in', detail: '' } }));
     if (path === '/') {
