@@ -19,6 +19,20 @@ export interface SouthboundOptions extends SouthboundServerOptions, Omit<DataPla
   pollIntervalMs?: number;
   /** @default silent */
   log?: SouthboundLogger;
+  /**
+   * This controller is the only one on the store, so hosts still marked connected at start-up belong to a
+   * previous run of it. @default true for SQLite, false for PostgreSQL (replicas share the registry)
+   */
+  exclusive?: boolean;
+}
+
+/** A store that can announce commits of other processes (PostgreSQL LISTEN/NOTIFY, see store/postgres.ts). */
+interface AnnouncingStore extends Store {
+  onChanges(listener: () => void): Promise<() => void>;
+}
+
+function announces(store: Store): store is AnnouncingStore {
+  return typeof (store as Partial<AnnouncingStore>).onChanges === 'function';
 }
 
 /** A running southbound. */
@@ -57,9 +71,12 @@ export async function startSouthbound(store: Store, options: SouthboundOptions =
     onError: (err, what) => log.error({ err }, `dataplane: ${what}`),
   });
   const hosts = createHostService(store);
-  // Embedded engine: hosts still marked connected belong to a previous run of this controller.
-  await hosts.disconnectStale(new Date(Date.now() + 1000));
+  const exclusive = options.exclusive ?? store.engine === 'sqlite';
+  // Hosts whose stream no live controller holds: all of them for an exclusive controller, otherwise those
+  // whose heartbeats stopped (their replica died).
+  await hosts.disconnectStale(new Date(exclusive ? Date.now() + 1000 : Date.now() - 3 * (options.idleTimeoutMs ?? 45_000)));
   await manager.start();
+  const stopListening = announces(store) ? await store.onChanges(() => void manager.poll()) : undefined;
   const server = new SouthboundServer(manager, hosts, log, options);
   await server.start();
   const timer = setInterval(() => void manager.poll(), options.pollIntervalMs ?? 500);
@@ -72,6 +89,7 @@ export async function startSouthbound(store: Store, options: SouthboundOptions =
     notify: () => manager.poll(),
     async close() {
       clearInterval(timer);
+      stopListening?.();
       await server.close();
       await manager.close();
     },
