@@ -76,6 +76,12 @@ test('ovs flows - incremental updates equal a recompute', () => {
   const ruleMods = incremental.update(sampleInputs(view, ofports), ['securityGroup/sg-1']);
   assert.equal(ruleMods.length, 1, 'adding one rule adds one flow and touches nothing else');
   apply(installed, ruleMods);
+  // A rule that starts referencing a remote group in a new direction adds membership flows for its members.
+  const sg2 = view.securityGroup.get('sg-1')!;
+  view.securityGroup.set('sg-1', create(SecurityGroupStateSchema, { ...sg2, rules: [...sg2.rules, create(SecurityGroupRuleSchema, { id: 'r-eg-grp', direction: 'egress', ethertype: 'IPv4', protocol: 'udp', remoteGroupId: 'sg-1' })] }));
+  const refMods = incremental.update(sampleInputs(view, ofports), ['securityGroup/sg-1']);
+  assert.ok(refMods.some((m) => m.op === 'add' && /table=21,priority=60,ip,nw_dst=10.0.1.30 actions=conjunction/.test(m.text)), 'egress membership flow of a remote member');
+  apply(installed, refMods);
   view.neighbor.delete('n3');
   const neighborMods = incremental.update(sampleInputs(view, ofports), ['neighbor/n3']);
   assert.ok(neighborMods.every((m) => m.op === 'delete'));

@@ -48,8 +48,9 @@ export function ipv4Addresses(mac: string, fixedIps: readonly FixedIp[], pairs: 
 
 /**
  * ARP, IP → MAC, and remote-group membership flows of one port's addresses in network `vni`.
- * Membership flows are emitted for every group the port is in, for both directions, so that a rule
- * referencing the group later needs no change here.
+ * Membership flows are emitted for the groups the port is in that some local rule references as a
+ * remote group in that direction (`referenced`; a recorded lookup, so a rule that starts referencing
+ * a group recompiles exactly the members of that group).
  */
 export function addressFlows(
   vni: number,
@@ -57,18 +58,17 @@ export function addressFlows(
   fixedIps: readonly FixedIp[],
   pairs: readonly AddressPair[],
   securityGroupIds: readonly string[],
+  referenced: (groupId: string, direction: 'ingress' | 'egress') => boolean,
 ): FlowSpec[] {
   const flows: FlowSpec[] = [];
+  const groups = securityGroupIds.length > 1 ? [...securityGroupIds].sort() : securityGroupIds;
+  const ingress = groups.filter((g) => referenced(g, 'ingress')).map((g) => `conjunction(${conjunctionId(g, 'ingress', 'IPv4')},2/2)`).join(',');
+  const egress = groups.filter((g) => referenced(g, 'egress')).map((g) => `conjunction(${conjunctionId(g, 'egress', 'IPv4')},2/2)`).join(',');
   for (const { ip, mac: m } of ipv4Addresses(mac, fixedIps, pairs)) {
     flows.push(arpResponder(vni, ip, m, 100));
     flows.push({ table: Table.L3_RESOLVE, priority: 100, match: `reg6=${vni},ip,nw_dst=${ip}`, actions: `set_field:${m}->eth_dst,goto_table:${Table.L2}` });
-    if (securityGroupIds.length > 0) {
-      const groups = [...securityGroupIds].sort();
-      const ingress = groups.map((g) => `conjunction(${conjunctionId(g, 'ingress', 'IPv4')},2/2)`).join(',');
-      const egress = groups.map((g) => `conjunction(${conjunctionId(g, 'egress', 'IPv4')},2/2)`).join(',');
-      flows.push({ table: Table.INGRESS_RULES, priority: 60, match: `ip,nw_src=${ip}`, actions: ingress });
-      flows.push({ table: Table.EGRESS_RULES, priority: 60, match: `ip,nw_dst=${ip}`, actions: egress });
-    }
+    if (ingress) flows.push({ table: Table.INGRESS_RULES, priority: 60, match: `ip,nw_src=${ip}`, actions: ingress });
+    if (egress) flows.push({ table: Table.EGRESS_RULES, priority: 60, match: `ip,nw_dst=${ip}`, actions: egress });
   }
   return flows;
 }

@@ -20,7 +20,7 @@ export function compileNeighbor(ctx: CompileContext, neighborId: string): FlowSp
   const vni = vpcVni(ctx, n.vpcId, n.fixedIps.map((f) => f.subnetId));
   if (vni === undefined) return [];
   const mac = n.macAddress.toLowerCase();
-  const flows = addressFlows(vni, mac, n.fixedIps, n.allowedAddressPairs, n.securityGroupIds);
+  const flows = addressFlows(vni, mac, n.fixedIps, n.allowedAddressPairs, n.securityGroupIds, (g, d) => ctx.remoteGroupReferenced(g, d));
   const local = n.hostId === ctx.host.hostId || n.hostIp === ctx.host.datapathIp;
   if (!local && n.hostIp) {
     flows.push({

@@ -25,6 +25,17 @@ export interface CompileContext {
   dhcp(id: string): DhcpState | undefined;
   /** OpenFlow port of the interface with `external_ids:iface-id=<portId>`, if it is plugged. */
   ofport(portId: string): number | undefined;
+  /** True when a rule of some local security group uses `groupId` as remote group in `direction`. */
+  remoteGroupReferenced(groupId: string, direction: 'ingress' | 'egress'): boolean;
+}
+
+/** Remote-group references of a set of security groups: `<groupId>|<direction>` keys. */
+export function remoteGroupReferences(groups: Iterable<{ rules: ReadonlyArray<{ remoteGroupId: string; direction: string }> }>): Set<string> {
+  const refs = new Set<string>();
+  for (const group of groups) {
+    for (const rule of group.rules) if (rule.remoteGroupId) refs.add(`${rule.remoteGroupId}|${rule.direction === 'ingress' ? 'ingress' : 'egress'}`);
+  }
+  return refs;
 }
 
 /** Dependency key of a lookup: `<kind>/<id>`, with kind `iface` for interface discovery. */

@@ -8,7 +8,7 @@
 import type { DesiredStateView } from '../../driver.js';
 import { compileBase, compileNeighbor, compileRouter, compileSubnet } from './compile-network.js';
 import { compilePort } from './compile-port.js';
-import type { CompileContext, DependencyKey, HostFacts } from './context.js';
+import { remoteGroupReferences, type CompileContext, type DependencyKey, type HostFacts } from './context.js';
 import type { FlowMod, FlowSpec } from './flow.js';
 import { FlowLedger } from './flow-ledger.js';
 
@@ -44,7 +44,15 @@ function compileOwner(owner: string, ctx: CompileContext): FlowSpec[] {
 /** A compile context whose lookups are recorded into `deps`; one instance is reused for every owner. */
 class RecordingContext implements CompileContext {
   deps = new Set<DependencyKey>();
-  constructor(private readonly inputs: FlowInputs) {}
+  constructor(
+    private readonly inputs: FlowInputs,
+    private readonly refs: ReadonlySet<string>,
+  ) {}
+  remoteGroupReferenced(groupId: string, direction: 'ingress' | 'egress'): boolean {
+    const key = `${groupId}|${direction}`;
+    this.deps.add(`sgref/${key}`);
+    return this.refs.has(key);
+  }
   get host(): HostFacts {
     return this.inputs.host;
   }
@@ -87,13 +95,23 @@ export class FlowEngine {
   private readers = new Map<DependencyKey, Set<string>>();
   /** Owner → the keys it read. */
   private reads = new Map<string, Set<DependencyKey>>();
+  /** Remote-group references of the local security groups (`<group>|<direction>`). */
+  private refs = new Set<string>();
   /** Owners compiled by the last `update`/`recompute` (for tests and stats). */
   lastCompiled = 0;
 
   /** Recompiles the owners affected by `changed` keys (`<kind>/<id>` or `iface/<portId>`). */
   update(inputs: FlowInputs, changed: Iterable<DependencyKey>): FlowMod[] {
     const owners = new Set<string>();
-    for (const key of changed) {
+    const keys = [...changed];
+    if (keys.some((k) => k.startsWith('securityGroup/'))) {
+      // A rule that starts or stops referencing a remote group changes that group's member flows.
+      const refs = remoteGroupReferences(inputs.view.securityGroup.values());
+      for (const ref of refs) if (!this.refs.has(ref)) keys.push(`sgref/${ref}`);
+      for (const ref of this.refs) if (!refs.has(ref)) keys.push(`sgref/${ref}`);
+      this.refs = refs;
+    }
+    for (const key of keys) {
       if (OWNER_KINDS.has(key.slice(0, key.indexOf('/')))) owners.add(key);
       for (const owner of this.readers.get(key) ?? []) owners.add(owner);
     }
@@ -109,12 +127,13 @@ export class FlowEngine {
       for (const id of inputs.view[kind].keys()) owners.add(`${kind}/${id}`);
     }
     for (const owner of this.reads.keys()) owners.add(owner);
+    this.refs = remoteGroupReferences(inputs.view.securityGroup.values());
     this.lastCompiled = owners.size;
     return this.compileAll(inputs, owners);
   }
 
   private compileAll(inputs: FlowInputs, owners: Iterable<string>): FlowMod[] {
-    const ctx = new RecordingContext(inputs);
+    const ctx = new RecordingContext(inputs, this.refs);
     const deletes: FlowMod[] = [];
     const adds: FlowMod[] = [];
     for (const owner of owners) {
@@ -126,6 +145,7 @@ export class FlowEngine {
   /** Forgets everything (the next recompute starts from an empty table). */
   reset(): void {
     this.ledger = new FlowLedger();
+    this.refs = new Set();
     this.readers = new Map();
     this.reads = new Map();
   }
