@@ -14,13 +14,15 @@ const FORBIDDEN = {
   // The host agent runs on every host with only the protocol and its drivers.
   agent: { except: ['./agent', './proto'] },
   // Routes call services; they never touch the database or the processes below.
-  api: { from: ['store', 'agent', 'cli', 'bench', 'dataplane', 'southbound'] },
+  api: { from: ['store', 'agent', 'cli', 'bench', 'dataplane', 'southbound', 'migrate', 'testbed'] },
   // Business logic sits on the store; nothing above it or beside it in the pipeline.
-  services: { from: ['api', 'agent', 'cli', 'bench', 'dataplane', 'southbound'] },
+  services: { from: ['api', 'agent', 'cli', 'bench', 'dataplane', 'southbound', 'migrate', 'testbed'] },
   // The store knows no business logic.
-  store: { from: ['api', 'services', 'agent', 'cli', 'bench', 'dataplane', 'southbound'] },
-  dataplane: { from: ['api', 'agent', 'cli', 'bench'] },
-  southbound: { from: ['api', 'cli', 'bench'] },
+  store: { from: ['api', 'services', 'agent', 'cli', 'bench', 'dataplane', 'southbound', 'migrate', 'testbed'] },
+  dataplane: { from: ['api', 'agent', 'cli', 'bench', 'migrate', 'testbed'] },
+  southbound: { from: ['api', 'cli', 'bench', 'migrate', 'testbed'] },
+  // Tools sit on top: nothing but the CLI (and benchmarks driving them) imports them.
+  migrate: { from: ['api', 'cli', 'bench', 'testbed'] },
 };
 
 const zones = Object.entries(FORBIDDEN).flatMap(([target, rule]) =>
