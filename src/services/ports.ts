@@ -192,8 +192,7 @@ export interface InsertPortOptions {
   trusted?: boolean;
 }
 
-async function replaceSecurityGroups(tx: Queryable, portId: string, groups: readonly string[]): Promise<void> {
-  await tx.run('DELETE FROM port_security_groups WHERE port_id = ?', [portId]);
+async function insertSecurityGroups(tx: Queryable, portId: string, groups: readonly string[]): Promise<void> {
   for (const group of new Set(groups)) {
     await tx.run('INSERT INTO port_security_groups (port_id, security_group_id) VALUES (?, ?)', [portId, group]);
   }
@@ -251,7 +250,7 @@ export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortC
     ],
   );
   await allocatePortAddresses(tx, { portId: id, networkId: network.id, mac, deviceOwner: body.device_owner ?? '' }, body.fixed_ips);
-  if (groups.length) await replaceSecurityGroups(tx, id, groups);
+  await insertSecurityGroups(tx, id, groups);
   if (body.tags?.length) await replaceTags(tx, 'ports', id, body.tags);
   await appendChange(tx, 'port', id, 'create');
   return id;
@@ -348,7 +347,10 @@ export function createPortService(store: Store, config: ServerConfig): PortServi
         const target = { portId: id, networkId: row.network_id, mac, deviceOwner };
         if (body.fixed_ips !== undefined) await reallocatePortAddresses(tx, target, body.fixed_ips);
         if (mac !== row.mac_address) await refreshAutoAddresses(tx, target);
-        await replaceSecurityGroups(tx, id, groups);
+        if (body.security_groups !== undefined) {
+          await tx.run('DELETE FROM port_security_groups WHERE port_id = ?', [id]);
+          await insertSecurityGroups(tx, id, groups);
+        }
         await appendChange(tx, 'port', id, 'update');
         return read(tx, ctx, id);
       }),

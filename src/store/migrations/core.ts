@@ -90,7 +90,6 @@ export const CORE_MIGRATIONS: Migration[] = [
       )`,
       `CREATE INDEX ip_allocations_port ON ip_allocations (port_id)`,
       `CREATE INDEX ip_allocations_ip ON ip_allocations (ip_address)`,
-      `CREATE INDEX ip_allocations_network ON ip_allocations (network_id)`,
       `CREATE TABLE tags (
         resource_type TEXT NOT NULL,
         resource_id TEXT NOT NULL,
