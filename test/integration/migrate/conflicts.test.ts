@@ -90,6 +90,29 @@ describe('migrate - conflicts', () => {
     assert.deepEqual(stray, []);
   });
 
+  test('migrate - an unexpected database error rolls its batch back; the batch is redone one resource per transaction', async () => {
+    standIn = await startNeutronStandIn();
+    api = await startTestApi({ quotaDefaults: FIXTURE_QUOTA_DEFAULTS });
+    const ports = standIn.body<{ ports: Json[] }>('ports.json').ports;
+    // A port listing the same address twice passes every check but breaks the allocation table's key.
+    const broken = { ...(ports.find((p) => p.name === 'beta-spare') as Json) };
+    broken.fixed_ips = [broken.fixed_ips[0], broken.fixed_ips[0]];
+    standIn.override('ports.json', { ports: ports.map((p) => (p.id === broken.id ? broken : p)) });
+    const run = await runImport(api, standIn);
+    assert.deepEqual(run.conflicts.map((c) => [c.id, c.reason]), [[broken.id, 'error']]);
+    assert.equal(run.created.port, 40);
+    const report = await runVerify(api, standIn);
+    assert.deepEqual(report.differences.map((d) => [d.id, d.problem]), [[broken.id, 'missing-in-alcor']]);
+    const left = await api.store.read((q) => q.all('SELECT * FROM ip_allocations WHERE port_id = ?', [broken.id]));
+    assert.deepEqual(left, []);
+    // Fixed in Neutron, the next run imports it and nothing else.
+    standIn.override('ports.json', { ports });
+    const rerun = await runImport(api, standIn);
+    assert.deepEqual(rerun.conflicts, []);
+    assert.equal(rerun.created.port, 1);
+    assert.deepEqual((await runVerify(api, standIn)).differences, []);
+  });
+
   test('migrate - a default group Alcor created before the import is a conflict that names the fix', async () => {
     standIn = await startNeutronStandIn();
     api = await startTestApi({ quotaDefaults: FIXTURE_QUOTA_DEFAULTS });
