@@ -47,6 +47,7 @@ export const quotaRoutes: FastifyPluginAsync<QuotaRoutesOptions> = async (base, 
   app.get('/quotas/:project_id/details.json', details, async (request) => ({ quota: await quotas.details(request.ctx, request.params.project_id) }));
 
   rejectOtherMethods(app, '/quotas', ['GET']);
+  rejectOtherMethods(app, '/quotas/tenant', ['GET']);
   rejectOtherMethods(app, '/quotas/:project_id', ['GET', 'PUT', 'DELETE']);
   rejectOtherMethods(app, '/quotas/:project_id/default', ['GET']);
   rejectOtherMethods(app, '/quotas/:project_id/details', ['GET']);

@@ -58,6 +58,7 @@ describe('quotas', () => {
     assert.deepEqual(fault(await api.request('PUT', '/v2.0/quotas/q-p3', { body: { quotas: {} } })), [400, 'HTTPBadRequest']);
     assert.deepEqual(fault(await api.request('POST', '/v2.0/quotas/q-p3', { body: {} })), [405, 'HTTPMethodNotAllowed']);
     assert.deepEqual((await api.request('GET', '/v2.0/quotas/tenant', { project: 'q-p3' })).body, { tenant: { tenant_id: 'q-p3' } });
+    assert.deepEqual(fault(await api.request('DELETE', '/v2.0/quotas/tenant')), [405, 'HTTPMethodNotAllowed']);
   });
 
   test('quotas - networks and ports are enforced too, single and bulk (Neutron-observed cases)', async () => {
