@@ -139,6 +139,11 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   }
 }
 
+/** PostgreSQL refuses a prepared statement whose tables changed shape since it was prepared. */
+function isStalePreparedStatement(err: unknown): boolean {
+  return sqlState(err) === '0A000' && /cached plan must not change result type/.test((err as Error).message);
+}
+
 /** A transaction attempt that failed because a concurrent transaction got in the way. */
 class ConflictedAttempt {
   constructor(
@@ -216,7 +221,8 @@ export class PostgresStore implements Store {
       }
       if (OUTBOX_INSERT.test(sql)) attempt.appendedChanges = true;
       const values = params.map((v) => (typeof v === 'bigint' ? v.toString() : v));
-      return await attempt.client.query(this.placeholders.translate(sql), values);
+      const { text, name } = this.placeholders.translate(sql);
+      return await attempt.client.query(name ? { name, text, values } : { text, values });
     } catch (err) {
       attempt.failure = err;
       throw err;
@@ -254,6 +260,12 @@ export class PostgresStore implements Store {
         await client.query('ROLLBACK');
       } catch (rollbackErr) {
         broken = rollbackErr as Error;
+      }
+      // Another replica's migration changed a table under this connection's prepared statements: drop
+      // the connection (a new one prepares afresh) and let the write loop run the transaction again.
+      if (isStalePreparedStatement(attempt.failure)) {
+        broken = attempt.failure as Error;
+        throw new ConflictedAttempt(err, attempt.failure);
       }
       // A conflict the service turned into its own error is still a conflict: the write loop retries it.
       if (attempt.failure !== undefined && isRetryableConflict(attempt.failure)) throw new ConflictedAttempt(err, attempt.failure);
@@ -306,7 +318,17 @@ export class PostgresStore implements Store {
   }
 
   read<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-    return this.tracked(() => this.transaction('read', fn));
+    return this.tracked(async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.transaction('read', fn);
+        } catch (err) {
+          // Only a stale prepared statement (its connection is now dropped) makes a read worth repeating.
+          if (!(err instanceof ConflictedAttempt)) throw err;
+          if (attempt >= 5 || !isStalePreparedStatement(err.conflict)) throw err.thrown;
+        }
+      }
+    });
   }
 
   /** Runs one statement outside any transaction (health checks, administration). */

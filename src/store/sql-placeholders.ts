@@ -6,6 +6,7 @@
  * line comment. Statements never use PostgreSQL's jsonb `?` operators and never put a bare `?` in a
  * literal they mean literally; pass such text as a parameter instead.
  */
+import { createHash } from 'node:crypto';
 
 /** Rewrites `?` placeholders as `$1, $2, ...`, leaving quoted text and comments alone. */
 export function toNumberedPlaceholders(sql: string): string {
@@ -42,21 +43,34 @@ export function toNumberedPlaceholders(sql: string): string {
   return out;
 }
 
-/** Memoises `toNumberedPlaceholders`: services run the same few hundred statements over and over. */
+/** A portable statement ready for PostgreSQL. */
+export interface TranslatedStatement {
+  text: string;
+  /**
+   * Name for a per-connection prepared statement (parsed and planned once per connection), derived
+   * from the text; undefined for statements that are not plain DML or queries (DDL, utility).
+   */
+  name: string | undefined;
+}
+
+const PREPARABLE = /^\s*(select|insert|update|delete)\b/i;
+
+/** Memoises the translation: services run the same few hundred statements over and over. */
 export class PlaceholderCache {
-  private readonly cache = new Map<string, string>();
+  private readonly cache = new Map<string, TranslatedStatement>();
 
   constructor(private readonly limit = 2000) {}
 
-  /** The PostgreSQL text of a portable statement. */
-  translate(sql: string): string {
-    let text = this.cache.get(sql);
-    if (text === undefined) {
-      text = toNumberedPlaceholders(sql);
+  /** The PostgreSQL form of a portable statement. */
+  translate(sql: string): TranslatedStatement {
+    let statement = this.cache.get(sql);
+    if (statement === undefined) {
+      const text = toNumberedPlaceholders(sql);
+      statement = { text, name: PREPARABLE.test(text) ? `alcor_${createHash('sha1').update(text).digest('hex').slice(0, 20)}` : undefined };
       // Generated statements (IN lists of varying length) could grow the map without bound.
       if (this.cache.size >= this.limit) this.cache.clear();
-      this.cache.set(sql, text);
+      this.cache.set(sql, statement);
     }
-    return text;
+    return statement;
   }
 }

@@ -10,7 +10,11 @@ test('store - ? placeholders become $n outside literals, identifiers and comment
   assert.equal(toNumberedPlaceholders('SELECT ? -- why?\n, ?'), 'SELECT $1 -- why?\n, $2');
   assert.equal(toNumberedPlaceholders('SELECT 1'), 'SELECT 1');
   const cache = new PlaceholderCache(2);
-  for (let i = 0; i < 5; i++) assert.equal(cache.translate(`SELECT ? + ${i}`), `SELECT $1 + ${i}`);
+  for (let i = 0; i < 5; i++) assert.equal(cache.translate(`SELECT ? + ${i}`).text, `SELECT $1 + ${i}`);
+  assert.match(cache.translate('SELECT ?').name ?? '', /^alcor_[0-9a-f]{20}$/);
+  assert.equal(cache.translate('SELECT ?').name, cache.translate('SELECT ?').name);
+  assert.notEqual(cache.translate('SELECT ?').name, cache.translate('SELECT ? + 1').name);
+  assert.equal(cache.translate('CREATE TABLE x (a INTEGER)').name, undefined, 'DDL is never prepared');
 });
 
 test('store - conflicts worth retrying are recognised, also when wrapped', () => {

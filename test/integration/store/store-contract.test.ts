@@ -231,6 +231,21 @@ describe('store contract, PostgreSQL specifics', () => {
     });
   });
 
+  test('store - postgres: prepared statements survive another replica migrating the table under them', async (t) => {
+    await withStores(POSTGRES, t, 2, async ([a, b]) => {
+      assert.ok(a && b);
+      await ddl(a, COUNTER_DDL);
+      await a.write((tx) => tx.run('INSERT INTO contract_counter (id, v) VALUES (?, ?)', ['k', 1]));
+      const readAll = () => a.read((q) => q.all('SELECT * FROM contract_counter'));
+      const writeAll = () => a.write((tx) => tx.all('SELECT * FROM contract_counter'));
+      assert.deepEqual(await readAll(), [{ id: 'k', v: 1 }]);
+      assert.deepEqual(await writeAll(), [{ id: 'k', v: 1 }]);
+      await b.write((tx) => tx.run("ALTER TABLE contract_counter ADD COLUMN note TEXT NOT NULL DEFAULT 'n'"));
+      assert.deepEqual(await readAll(), [{ id: 'k', v: 1, note: 'n' }]);
+      assert.deepEqual(await writeAll(), [{ id: 'k', v: 1, note: 'n' }]);
+    });
+  });
+
   test('store - postgres: a failed statement the caller swallowed fails the write instead of committing half', async (t) => {
     await withStores(POSTGRES, t, 1, async ([store]) => {
       assert.ok(store);
