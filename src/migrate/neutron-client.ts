@@ -76,7 +76,11 @@ export class NeutronClient {
       this.list<NeutronExport['floatingIps'][number]>('floatingips', 'floatingips'),
       this.list<NeutronExport['rbacPolicies'][number]>('rbac-policies', 'rbac_policies').catch(() => []),
     ]);
-    const overrides = await this.get<{ quotas: Record<string, unknown>[] }>('/v2.0/quotas');
+    // A Neutron without the quotas extension has no overrides to carry.
+    const overrides = await this.get<{ quotas: Record<string, unknown>[] }>('/v2.0/quotas').catch((err: unknown) => {
+      if (err instanceof Error && / answered HTTP 404/.test(err.message)) return { quotas: [] };
+      throw err;
+    });
     const quotas: NeutronProjectQuota[] = [];
     for (const q of overrides.quotas) {
       const project = String(q.project_id ?? q.tenant_id ?? '');
@@ -87,7 +91,7 @@ export class NeutronClient {
     const probe = quotas[0]?.project_id ?? networks[0]?.project_id;
     const quotaDefaults = probe === undefined
       ? undefined
-      : (await this.get<{ quota: Record<string, number> }>(`/v2.0/quotas/${encodeURIComponent(probe)}/default`)).quota;
+      : (await this.get<{ quota: Record<string, number> }>(`/v2.0/quotas/${encodeURIComponent(probe)}/default`).catch(() => undefined))?.quota;
     return { networks, subnets, ports, securityGroups, securityGroupRules, routers, floatingIps, rbacPolicies, quotas, quotaDefaults };
   }
 }
