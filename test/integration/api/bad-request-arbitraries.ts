@@ -222,6 +222,12 @@ function fillPath(path: string, values: Record<string, string>): string {
   return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? 'x'));
 }
 
+/** A regular expression matching the concrete paths of a route template. */
+function templateRegExp(template: string): RegExp {
+  const escaped = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{\w+\\?\}/g, '[^/]+');
+  return new RegExp(`^${escaped}$`);
+}
+
 /** The collection path of an item path (`/v2.0/networks/{id}` → `/v2.0/networks`). */
 function collectionOf(path: string): string {
   return path.replace(/\/\{id\}.*$/, '');
@@ -289,6 +295,9 @@ export function badRequests(world: FuzzWorld): fc.Arbitrary<BadRequest> {
   kinds.push(
     fc.constantFrom(...paths).chain((path) => {
       const allowed = new Set(operations.filter((o) => o.path === path).map((o) => o.method));
+      // A literal path can also match another route's template (/quotas/tenant and /quotas/{project_id}).
+      const concrete = fillPath(path, { id: '00000000-0000-4000-8000-000000000000', project_id: 'p' });
+      for (const o of operations) if (templateRegExp(o.path).test(concrete)) allowed.add(o.method);
       const others = ALL_METHODS.filter((m) => !allowed.has(m));
       if (others.length === 0) return fc.constant(request('method not allowed', 'PATCH', '/v2.0/no-such-collection', {}));
       return fc.tuple(fc.constantFrom(...others), fc.uuid(), who).map(([method, id, w]) =>
