@@ -10,9 +10,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
-/** The fixture exported from neutron-server 21.0. */
-export const FIXTURE_DIR = '/work/shared/fixtures/neutron-zed';
+/**
+ * The fixture exported from neutron-server 21.0 (a copy of ../shared/fixtures/neutron-zed without its
+ * database dump, kept in the repository so the suite runs on a fresh CI machine). Tests run compiled
+ * from dist/test/..., so the path is resolved back to the source tree.
+ */
+export const FIXTURE_DIR = fileURLToPath(new URL('../../../../test/integration/migrate/fixtures/neutron-zed', import.meta.url));
 
 /** Options of the stand-in. */
 export interface StandInOptions {
