@@ -252,7 +252,7 @@ export function badRequests(world: FuzzWorld): fc.Arbitrary<BadRequest> {
   const { operations, ids, ownerProject, resolve } = world;
   const idOf = (path: string) => ids.get(collectionOf(path)) ?? [];
   const withBody = operations.filter((o) => o.body && (o.method === 'POST' || o.method === 'PUT'));
-  const idOps = operations.filter((o) => o.pathParams.length === 1 && o.pathParams[0] === 'id');
+  const idOps = operations.filter((o) => o.pathParams.includes('id'));
   const existingIdOps = idOps.filter((o) => idOf(o.path).length > 0);
   const listOps = operations.filter((o) => o.method === 'GET' && o.queryParams.includes('limit') && o.queryParams.includes('marker'));
   const paths = [...new Set(operations.map((o) => o.path))];
