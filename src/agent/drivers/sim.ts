@@ -20,11 +20,50 @@ const T_SG = 50;
 /** Flows of one resource. */
 type Flows = readonly string[];
 
-function vni(view: DesiredStateView, vpcId: string): number {
+/**
+ * What is installed for one resource: its state and the VNI it was programmed with. Flow text is a pure
+ * function of these, rendered on demand (`renderFlows`), so holding a million neighbors costs a million
+ * small records rather than millions of strings.
+ */
+interface Installed {
+  change: ResourceChange;
+  vni: number;
+  count: number;
+}
+
+function programmedVni(change: ResourceChange, view: DesiredStateView): number {
+  const desired = change.desired as { vpcId?: string } | undefined;
+  return desired?.vpcId !== undefined ? vni(view, desired.vpcId) : 0;
+}
+
+function flowCount(change: ResourceChange): number {
+  switch (change.kind) {
+    case 'vpc':
+      return 1;
+    case 'subnet':
+      return (change.desired as KindStates['subnet']).gatewayIp ? 1 : 0;
+    case 'port': {
+      const p = change.desired as KindStates['port'];
+      return 2 + p.fixedIps.length + p.allowedAddressPairs.length;
+    }
+    case 'dhcp':
+      return 1;
+    case 'neighbor':
+      return (change.desired as KindStates['neighbor']).fixedIps.length + 1;
+    case 'securityGroup':
+      return (change.desired as KindStates['securityGroup']).rules.length;
+    case 'router': {
+      const r = change.desired as KindStates['router'];
+      return r.interfaces.length + r.routes.length;
+    }
+  }
+}
+
+function vni(view: Pick<DesiredStateView, 'vpc'>, vpcId: string): number {
   return view.vpc.get(vpcId)?.segmentationId ?? 0;
 }
 
-function compile(change: ResourceChange, view: DesiredStateView): Flows {
+function compile(change: ResourceChange, view: Pick<DesiredStateView, 'vpc'>): Flows {
   switch (change.kind) {
     case 'vpc': {
       const v = change.desired as KindStates['vpc'];
@@ -82,8 +121,8 @@ function fails(change: ResourceChange, view: DesiredStateView): boolean {
 /** The in-memory flow model. */
 export class SimDriver implements Driver {
   readonly name = 'sim';
-  /** `kind/id` → flows installed for it. */
-  readonly flows = new Map<string, Flows>();
+  /** `kind/id` → what is installed for it (the flow cookie). */
+  readonly flows = new Map<string, Installed>();
   private installed = 0;
   private readonly counters = { incrementalTotal: 0, recomputeTotal: 0 };
   private readonly applyDelayMs: number;
@@ -119,9 +158,9 @@ export class SimDriver implements Driver {
         this.remove(key);
         error = 'sim: injected failure (device_id sim-fail*)';
       } else {
-        const next = compile(change, request.desired);
-        this.installed += next.length - (this.flows.get(key)?.length ?? 0);
-        this.flows.set(key, next);
+        const count = flowCount(change);
+        this.installed += count - (this.flows.get(key)?.count ?? 0);
+        this.flows.set(key, { change, vni: programmedVni(change, request.desired), count });
       }
       const applyMicros = Number((process.hrtime.bigint() - t0) / 1000n);
       outcomes.push(error ? { kind: change.kind, id: change.id, ok: false, error, applyMicros } : { kind: change.kind, id: change.id, ok: true, applyMicros });
@@ -131,10 +170,19 @@ export class SimDriver implements Driver {
     return outcomes;
   }
 
+  /** The flow text installed for one resource key (tests, debugging). */
+  renderFlows(key: string): Flows {
+    const entry = this.flows.get(key);
+    if (!entry) return [];
+    const vpcId = (entry.change.desired as { vpcId?: string } | undefined)?.vpcId ?? '';
+    const vpc = new Map([[vpcId, { segmentationId: entry.vni } as KindStates['vpc']]]);
+    return compile(entry.change, { vpc });
+  }
+
   private remove(key: string): void {
     const old = this.flows.get(key);
     if (!old) return;
-    this.installed -= old.length;
+    this.installed -= old.count;
     this.flows.delete(key);
   }
 

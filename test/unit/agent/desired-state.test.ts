@@ -75,3 +75,13 @@ test('agent - the fast neighbor decoder agrees with protobuf-es', async () => {
   const generic = fromBinary(ResourceStateSchema, raw).state.value;
   assert.deepEqual(decodeNeighborRecord(raw), generic);
 });
+
+test('agent - the sim driver renders the flows it counts', async () => {
+  const d = new DesiredState();
+  const sim = driver();
+  await sim.apply({ revision: 1, mode: 'delta', changes: d.applyRecords([vpc('v1', 5), port('p1'), neighbor('n1')]), desired: d.view });
+  const flows = [...sim.flows.keys()].flatMap((k) => sim.renderFlows(k));
+  assert.equal(flows.length, sim.stats().installedEntries);
+  assert.ok(flows.some((f) => f.includes('arp_tpa=10.0.0.3') && f.includes('reg6=5')), 'neighbor ARP responder in VNI 5');
+  assert.ok(flows.some((f) => f.includes('tun_dst') && f.includes('192.0.2.9')), 'tunnel to the neighbor host');
+});
