@@ -119,9 +119,45 @@ export function planImport(neutron: NeutronView, alcor: Awaited<ReturnType<typeo
   }
   return [
     ...DELETE_FIRST.flatMap((k) => deletes.get(k) ?? []),
-    ...upserts,
+    ...withoutBlocked(neutron, upserts, summary),
     ...DELETE_LAST.flatMap((k) => deletes.get(k) ?? []),
   ];
+}
+
+/** The resources an imported resource refers to, as `kind/id`. */
+function dependencies(kind: Kind, raw: Record<string, any>): string[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+  switch (kind) {
+    case 'security_group_rule': return [`security_group/${raw.security_group_id}`];
+    case 'subnet': return [`network/${raw.network_id}`];
+    case 'router': return raw.external_gateway_info ? [`network/${raw.external_gateway_info.network_id}`] : [];
+    case 'port':
+      return [`network/${raw.network_id}`, ...(raw.fixed_ips ?? []).map((f: { subnet_id: string }) => `subnet/${f.subnet_id}`),
+        ...(raw.security_groups ?? []).map((g: string) => `security_group/${g}`)];
+    case 'floatingip':
+      return [`network/${raw.floating_network_id}`, ...(raw.port_id ? [`port/${raw.port_id}`] : []), ...(raw.router_id ? [`router/${raw.router_id}`] : [])];
+    case 'rbac_policy': return [`network/${raw.object_id}`];
+    default: return [];
+  }
+}
+
+/**
+ * Leaves out what depends on a resource that conflicted while planning: Alcor has that id with other
+ * content, and importing Neutron's subnets onto Alcor's own network of the same id would merge the two.
+ */
+function withoutBlocked(neutron: NeutronView, upserts: PlannedOp[], summary: ImportSummary): PlannedOp[] {
+  const blocked = new Set(summary.conflicts.map((c) => `${c.kind}/${c.id}`));
+  if (blocked.size === 0) return upserts;
+  return upserts.filter((op) => {
+    const raw = neutron.raw[op.kind].get(op.id) as Record<string, unknown>;
+    const cause = dependencies(op.kind, raw).find((d) => blocked.has(d));
+    if (cause === undefined) return true;
+    blocked.add(`${op.kind}/${op.id}`);
+    summary.conflicts.push({
+      kind: op.kind, id: op.id, name: nameOf(neutron, op.kind, op.id), reason: 'missing-dependency',
+      message: `${op.kind} ${op.id} depends on ${cause.replace('/', ' ')}, which conflicts with Alcor (see its conflict)`,
+    });
+    return false;
+  });
 }
 
 function nameOf(neutron: NeutronView, kind: Kind, id: string): string | undefined {

@@ -77,6 +77,10 @@ describe('migrate - conflicts', () => {
     const networks = standIn.body<{ networks: Json[] }>('networks.json').networks;
     const idTwin = { ...(networks.find((n) => n.name === 'beta-net-2') as Json), id: nativeNet.body.network.id, name: 'neutron-name', subnets: [], 'provider:segmentation_id': 4242 };
     standIn.override('networks.json', { networks: [...networks, idTwin] });
+    // A Neutron subnet of that network must not land on Alcor's own network of the same id.
+    const template2a = subnets.find((x) => x.name === 'beta-subnet-2a') as Json;
+    const twinSubnet = { ...template2a, id: '00000000-0000-4000-8000-000000000003', network_id: idTwin.id, cidr: '10.99.0.0/24', gateway_ip: '10.99.0.1', allocation_pools: [{ start: '10.99.0.2', end: '10.99.0.254' }] };
+    standIn.override('subnets.json', { subnets: [...subnets, twinSubnet] });
     const run = await runImport(api, standIn);
     const byId = new Map(run.conflicts.map((c) => [c.id, c]));
     assert.equal(byId.get(ipTwin.id)?.reason, 'ip-in-use');
@@ -84,6 +88,8 @@ describe('migrate - conflicts', () => {
     assert.equal(byId.get(macTwin.id)?.reason, 'mac-in-use');
     assert.equal(byId.get(idTwin.id)?.reason, 'same-id-different-content');
     assert.match(byId.get(idTwin.id)?.message ?? '', /name: neutron "neutron-name", alcor "alcor-net"/);
+    assert.equal(byId.get(twinSubnet.id)?.reason, 'missing-dependency');
+    assert.equal((await api.request('GET', `/v2.0/subnets/${twinSubnet.id}`, ADMIN)).status, 404);
     for (const id of [ipTwin.id, macTwin.id]) assert.equal((await api.request('GET', `/v2.0/ports/${id}`, ADMIN)).status, 404);
     assert.equal((await api.request('GET', `/v2.0/networks/${idTwin.id}`, ADMIN)).body.network.name, 'alcor-net');
     const stray = await api.store.read((q) => q.all('SELECT * FROM ip_allocations WHERE port_id IN (?, ?)', [ipTwin.id, macTwin.id]));
