@@ -10,6 +10,8 @@ function cell(value: number | string | null | undefined, width: number): string 
 export function formatApiBenchReport(result: ApiBenchResult): string {
   const lines: string[] = [];
   lines.push(`alcor bench api  ${result.url}  concurrency ${result.concurrency}  scale ${result.scale}  ${result.startedAt}  (${result.durationS} s)`);
+  const env = result.environment;
+  lines.push(`machine: ${env.cpus} CPUs, ${env.memoryGb} GiB, Node ${env.node}, load average ${env.loadAverageBefore} before / ${env.loadAverageAfter} after`);
   lines.push('');
   const header = ['phase'.padEnd(26), cell('stored', 8), cell('c', 3), cell('count', 7), cell('p50 ms', 8), cell('p90 ms', 8), cell('p99 ms', 8), cell('max ms', 8), cell('ports/s', 8), cell('CPU ms', 7), cell('RSS MB', 7)];
   lines.push(header.join(' '));

@@ -13,6 +13,7 @@
  *
  * Levels and sample counts shrink with `scale` for quick runs.
  */
+import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { runConcurrently } from './concurrency.js';
 import { NeutronClient, UnexpectedResponse } from './neutron-client.js';
 import { readProcessCpuMs, readProcessMemory } from './server-process.js';
@@ -115,6 +116,8 @@ export interface ApiBenchResult {
   url: string;
   concurrency: number;
   scale: number;
+  /** The machine the client ran on (the server too, when local), with its 1-minute load before and after. */
+  environment: { cpus: number; memoryGb: number; node: string; loadAverageBefore: number; loadAverageAfter: number };
   single: SinglePhaseResult[];
   bulk: { size: number; storedBefore: number; ms: number; serverCpuMs: number | null; rssMb: number | null };
   fill: { bulks: number; ports: number; portsPerSecond: number; p50Ms: number; maxMs: number };
@@ -249,6 +252,7 @@ export async function runApiBench(input: ApiBenchOptions): Promise<ApiBenchResul
   const options = compileApiBenchOptions(input);
   const client = new NeutronClient({ url: options.url, project: options.project, token: options.token, maxSockets: options.concurrency + 2, timeoutMs: options.timeoutMs });
   const startedAt = new Date();
+  const loadBefore = round(loadavg()[0] ?? 0);
   const t0 = performance.now();
   let networkId: string | undefined;
   let restoreQuota: (() => Promise<void>) | undefined;
@@ -297,6 +301,13 @@ export async function runApiBench(input: ApiBenchOptions): Promise<ApiBenchResul
       url: options.url,
       concurrency: options.concurrency,
       scale: options.scale,
+      environment: {
+        cpus: availableParallelism(),
+        memoryGb: round(totalmem() / 2 ** 30, 1),
+        node: process.version,
+        loadAverageBefore: loadBefore,
+        loadAverageAfter: round(loadavg()[0] ?? 0),
+      },
       single,
       bulk: bulk ?? { size: options.bulkSize, storedBefore: 0, ms: NaN, serverCpuMs: null, rssMb: null },
       fill: {
