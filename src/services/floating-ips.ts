@@ -19,7 +19,8 @@ import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { assertOwner, owningProject } from './access.js';
 import { NETWORK_TABLE, type NetworkRow } from './networks.js';
-import { deletePortRows, insertPort, PORT_TABLE, type PortRow } from './ports.js';
+import { deletePortRows } from './port-rows.js';
+import { insertPort, PORT_TABLE, type PortRow } from './ports.js';
 import { checkQuota } from './quotas.js';
 import { ROUTER_INTERFACE_OWNER } from './router-rows.js';
 import { checkRevision, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
@@ -143,18 +144,6 @@ async function associationFor(tx: Queryable, ctx: RequestContext, fip: { id: str
     throw new FloatingIPPortAlreadyAssociated(`Cannot associate floating IP ${fip.id} with port ${port.id} using fixed IP ${chosen.ip_address}, as that fixed IP already has floating IP ${taken.id}.`);
   }
   return { port_id: port.id, fixed_ip_address: chosen.ip_address, router_id: router.id };
-}
-
-/** Disassociates every floating IP of a port (Neutron does this when the port is deleted); call in the port-delete transaction. */
-export async function disassociateFloatingIpsOfPort(tx: Queryable, portId: string): Promise<void> {
-  const fips = await tx.all<{ id: string }>('SELECT id FROM floatingips WHERE port_id = ?', [portId]);
-  for (const fip of fips) {
-    await tx.run(
-      "UPDATE floatingips SET port_id = NULL, fixed_ip_address = NULL, router_id = NULL, status = 'DOWN', revision_number = revision_number + 1, updated_at = ? WHERE id = ?",
-      [timestamp(), fip.id],
-    );
-    await appendChange(tx, 'floatingip', fip.id, 'update');
-  }
 }
 
 /** The floating-IP service. */

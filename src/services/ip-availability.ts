@@ -56,7 +56,7 @@ async function availability(q: Queryable, networks: NetworkRow[]): Promise<Netwo
     const rows = await q.all<SubnetUsageRow>(
       `SELECT s.id, s.network_id, s.name, s.cidr, s.ip_version, s.allocation_pools,
          (SELECT COUNT(*) FROM ip_allocations a WHERE a.subnet_id = s.id) AS used
-       FROM subnets s WHERE s.network_id IN (${chunk.map(() => '?').join(',')}) ORDER BY s.created_at, s.id`,
+       FROM subnets s WHERE s.network_id IN (${chunk.map(() => '?').join(',')}) ORDER BY s.network_position, s.created_at, s.id`,
       chunk,
     );
     for (const r of rows) {

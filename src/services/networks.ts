@@ -10,6 +10,7 @@ import type { Network, NetworkCreate, NetworkType, NetworkUpdate } from '../doma
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { assertAdminFor, assertOwner, owningProject } from './access.js';
+import { deletePortRows } from './port-rows.js';
 import { checkQuota } from './quotas.js';
 import { allocateSegment, defaultMtu } from './segments.js';
 import { checkRevision, chunks, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
@@ -81,7 +82,7 @@ export async function hydrateNetworks(q: Queryable, ctx: RequestContext, rows: N
   for (const chunk of chunks(ids, 500)) {
     subnetRows.push(
       ...(await q.all<{ id: string; network_id: string }>(
-        `SELECT id, network_id FROM subnets WHERE network_id IN (${chunk.map(() => '?').join(',')}) ORDER BY created_at, id`,
+        `SELECT id, network_id FROM subnets WHERE network_id IN (${chunk.map(() => '?').join(',')}) ORDER BY network_position, created_at, id`,
         chunk,
       )),
     );
@@ -194,11 +195,7 @@ export function createNetworkService(store: Store, config: ServerConfig): Networ
           throw new NetworkInUse(`Unable to complete operation on network ${id}. There are ${blocking.n} port(s) owned by devices on it.`);
         }
         const ports = await tx.all<{ id: string }>('SELECT id FROM ports WHERE network_id = ?', [id]);
-        for (const port of ports) {
-          await deleteTags(tx, 'ports', port.id);
-          await appendChange(tx, 'port', port.id, 'delete');
-        }
-        await tx.run('DELETE FROM ports WHERE network_id = ?', [id]);
+        for (const port of ports) await deletePortRows(tx, port.id);
         const subnets = await tx.all<{ id: string }>('SELECT id FROM subnets WHERE network_id = ?', [id]);
         for (const subnet of subnets) {
           await deleteTags(tx, 'subnets', subnet.id);

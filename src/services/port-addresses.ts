@@ -36,7 +36,7 @@ export interface AddressTarget {
 /** The subnets of a network in creation order. */
 export async function networkSubnets(tx: Queryable, networkId: string): Promise<AddressSubnet[]> {
   return tx.all<AddressSubnet>(
-    'SELECT id, network_id, ip_version, cidr, gateway_ip, allocation_pools, ipam_cursor, ipv6_address_mode FROM subnets WHERE network_id = ? ORDER BY created_at, id',
+    'SELECT id, network_id, ip_version, cidr, gateway_ip, allocation_pools, ipam_cursor, ipv6_address_mode FROM subnets WHERE network_id = ? ORDER BY network_position, created_at, id',
     [networkId],
   );
 }

@@ -1,7 +1,7 @@
 /**
  * Ports: MAC and fixed-IP allocation, allowed address pairs, extra DHCP options, port security and
  * security-group membership, host binding, bulk create (all or nothing), atomic fixed-IP updates, and
- * delete that frees everything with the row. `insertPort` and `deletePortRows` also serve router and
+ * delete that frees everything with the row (see port-rows.ts). `insertPort` also serves router and
  * floating-IP code, which create their own ports inside their own transactions.
  */
 import type { ServerConfig } from '../config.js';
@@ -36,6 +36,7 @@ import { assertMacFree, DEFAULT_MAC_PREFIX, generateMac } from './mac.js';
 import { checkQuota } from './quotas.js';
 import { loadPortSecurityGroups, resolvePortSecurityGroups } from './security-groups.js';
 import { NETWORK_TABLE, type NetworkRow } from './networks.js';
+import { deletePortRows } from './port-rows.js';
 import { allocatePortAddresses, networkSubnets, portAddresses, reallocatePortAddresses, type AddressTarget } from './port-addresses.js';
 import { isAutoAddressSubnet } from '../domain/subnet.js';
 import { chunks, checkRevision, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
@@ -254,13 +255,6 @@ export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortC
   if (body.tags?.length) await replaceTags(tx, 'ports', id, body.tags);
   await appendChange(tx, 'port', id, 'create');
   return id;
-}
-
-/** Deletes a port row and everything hanging off it (addresses cascade), with its outbox record. */
-export async function deletePortRows(tx: Queryable, portId: string): Promise<void> {
-  await deleteTags(tx, 'ports', portId);
-  await tx.run('DELETE FROM ports WHERE id = ?', [portId]);
-  await appendChange(tx, 'port', portId, 'delete');
 }
 
 /** The port service. */

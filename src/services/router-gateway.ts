@@ -8,7 +8,8 @@ import { NeutronBadRequest, PolicyNotAuthorized, RouterExternalGatewayInUseByFlo
 import type { ExternalGatewayRequest } from '../domain/router.js';
 import type { Queryable } from '../store/store.js';
 import { NETWORK_TABLE, type NetworkRow } from './networks.js';
-import { deletePortRows, insertPort } from './ports.js';
+import { deletePortRows } from './port-rows.js';
+import { insertPort } from './ports.js';
 import { ROUTER_GATEWAY_OWNER, type RouterRow } from './router-rows.js';
 import { getVisibleRow } from './table-list.js';
 

@@ -18,7 +18,8 @@ import type { RouterInterfaceInfo, RouterInterfaceRequest, RouterRoute } from '.
 import { appendChange } from '../store/outbox.js';
 import type { Queryable } from '../store/store.js';
 import { assertOwner } from './access.js';
-import { deletePortRows, insertPort, PORT_TABLE, type PortRow } from './ports.js';
+import { deletePortRows } from './port-rows.js';
+import { insertPort, PORT_TABLE, type PortRow } from './ports.js';
 import { ROUTER_INTERFACE_OWNER, routerAddresses, type RouterAddress, type RouterRow } from './router-rows.js';
 import { timestamp } from './standard-attributes.js';
 import { SUBNET_TABLE, type SubnetRow } from './subnets.js';

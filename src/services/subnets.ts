@@ -46,6 +46,7 @@ export interface SubnetRow {
   dns_nameservers: string;
   host_routes: string;
   ipam_cursor: string | null;
+  network_position: number;
   revision_number: number;
   created_at: string;
   updated_at: string;
@@ -146,13 +147,15 @@ async function insertSubnet(tx: Queryable, ctx: RequestContext, body: SubnetCrea
   const now = timestamp();
   await tx.run(
     `INSERT INTO subnets (id, project_id, network_id, name, description, ip_version, cidr, gateway_ip, enable_dhcp,
-       ipv6_ra_mode, ipv6_address_mode, allocation_pools, dns_nameservers, host_routes, ipam_cursor, revision_number, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?)`,
+       ipv6_ra_mode, ipv6_address_mode, allocation_pools, dns_nameservers, host_routes, ipam_cursor, network_position,
+       revision_number, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL,
+       (SELECT COALESCE(MAX(network_position), 0) + 1 FROM subnets WHERE network_id = ?), 0, ?, ?)`,
     [
       id, projectId, body.network_id, body.name ?? '', body.description ?? '', layout.cidr.version, formatCidr(layout.cidr),
       layout.gatewayIp, body.enable_dhcp === false ? 0 : 1, body.ipv6_ra_mode ?? null, body.ipv6_address_mode ?? null,
       JSON.stringify(formatPools(layout.cidr.version, layout.pools)), JSON.stringify(layout.dnsNameservers),
-      JSON.stringify(layout.hostRoutes), now, now,
+      JSON.stringify(layout.hostRoutes), body.network_id, now, now,
     ],
   );
   if (body.tags?.length) await replaceTags(tx, 'subnets', id, body.tags);

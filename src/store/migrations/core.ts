@@ -44,6 +44,9 @@ export const CORE_MIGRATIONS: Migration[] = [
         dns_nameservers TEXT NOT NULL,
         host_routes TEXT NOT NULL,
         ipam_cursor TEXT,
+        -- Creation order within the network (timestamps have one-second resolution); Neutron allocates
+        -- automatic addresses from the first subnet with room.
+        network_position INTEGER NOT NULL DEFAULT 0,
         revision_number {{bigint}} NOT NULL,
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL

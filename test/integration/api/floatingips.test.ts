@@ -65,6 +65,21 @@ describe('floating IPs', () => {
     assert.deepEqual(changes.map((c) => c.operation), ['create', 'update', 'update', 'delete']);
   });
 
+  test('floating IPs - deleting the associated port disassociates the floating IP', async () => {
+    const ext = await network(undefined, '198.51.101.0/24', { 'router:external': true });
+    const inner = await network(P, '10.32.0.0/24');
+    const router = (await api.request('POST', '/v2.0/routers', { project: P, body: { router: { external_gateway_info: { network_id: ext.net.id } } } })).body.router;
+    await api.request('PUT', `/v2.0/routers/${router.id}/add_router_interface`, { project: P, body: { subnet_id: inner.subnet.id } });
+    const port = (await api.request('POST', '/v2.0/ports', { project: P, body: { port: { network_id: inner.net.id } } })).body.port;
+    const fip = (await api.request('POST', '/v2.0/floatingips', { project: P, body: { floatingip: { floating_network_id: ext.net.id, port_id: port.id } } })).body.floatingip;
+    assert.equal(fip.port_id, port.id);
+    assert.equal((await api.request('DELETE', `/v2.0/ports/${port.id}`, { project: P })).status, 204);
+    const afterPort = (await api.request('GET', `/v2.0/floatingips/${fip.id}`, { project: P })).body.floatingip;
+    assert.deepEqual([afterPort.port_id, afterPort.fixed_ip_address, afterPort.router_id, afterPort.status], [null, null, null, 'DOWN']);
+    const changes = await api.store.read((q) => q.all<{ operation: string }>("SELECT operation FROM changes WHERE resource_type = 'floatingip' AND resource_id = ?", [fip.id]));
+    assert.deepEqual(changes.map((c) => c.operation), ['create', 'update'], 'the disassociation reaches the outbox');
+  });
+
   test('floating IPs - bad input, policy and quota', async () => {
     const priv = await network(P, '10.31.0.0/24');
     const ext = await network(undefined, '192.0.2.0/24', { 'router:external': true });

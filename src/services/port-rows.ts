@@ -1,0 +1,28 @@
+/**
+ * Removal of a port row and of what hangs off it, shared by the port, network, router and floating-IP
+ * services: tags, addresses (they cascade with the row), floating-IP associations, and the outbox record.
+ * It imports no other service, so every service that deletes ports can use it without an import cycle.
+ */
+import { appendChange } from '../store/outbox.js';
+import type { Queryable } from '../store/store.js';
+import { deleteTags, timestamp } from './standard-attributes.js';
+
+/** Detaches every floating IP associated with a port (Neutron does this when the port goes away). */
+export async function disassociateFloatingIpsOfPort(tx: Queryable, portId: string): Promise<void> {
+  const fips = await tx.all<{ id: string }>('SELECT id FROM floatingips WHERE port_id = ?', [portId]);
+  for (const fip of fips) {
+    await tx.run(
+      "UPDATE floatingips SET port_id = NULL, fixed_ip_address = NULL, router_id = NULL, status = 'DOWN', revision_number = revision_number + 1, updated_at = ? WHERE id = ?",
+      [timestamp(), fip.id],
+    );
+    await appendChange(tx, 'floatingip', fip.id, 'update');
+  }
+}
+
+/** Deletes a port row and everything hanging off it (addresses cascade), with its outbox record. */
+export async function deletePortRows(tx: Queryable, portId: string): Promise<void> {
+  await disassociateFloatingIpsOfPort(tx, portId);
+  await deleteTags(tx, 'ports', portId);
+  await tx.run('DELETE FROM ports WHERE id = ?', [portId]);
+  await appendChange(tx, 'port', portId, 'delete');
+}
