@@ -65,9 +65,10 @@ function standard(r: Obj): Obj {
     project_id: project,
     tenant_id: r.tenant_id ?? project,
     tags: sorted((r.tags as string[] | undefined) ?? []),
-    revision_number: r.revision_number ?? null,
-    created_at: r.created_at ?? null,
-    updated_at: r.updated_at ?? null,
+    // A Neutron without the revisions or timestamp extensions has none of these: then they are not compared.
+    ...(r.revision_number === undefined ? {} : { revision_number: r.revision_number }),
+    ...(r.created_at === undefined ? {} : { created_at: r.created_at }),
+    ...(r.updated_at === undefined ? {} : { updated_at: r.updated_at }),
   };
 }
 
@@ -177,10 +178,10 @@ export function canonicalRbac(p: Obj): Canonical {
   };
 }
 
-/** Field-by-field differences of two records of one resource: `[field, neutron, alcor]`. */
+/** Field-by-field differences of two records of one resource: `[field, neutron, alcor]`, over Neutron's fields. */
 export function diffFields(neutron: Canonical, alcor: Canonical): [string, unknown, unknown][] {
   const out: [string, unknown, unknown][] = [];
-  for (const key of new Set([...Object.keys(neutron), ...Object.keys(alcor)])) {
+  for (const key of Object.keys(neutron)) {
     const a = JSON.stringify(neutron[key] ?? null);
     const b = JSON.stringify(alcor[key] ?? null);
     if (a !== b) out.push([key, neutron[key] ?? null, alcor[key] ?? null]);

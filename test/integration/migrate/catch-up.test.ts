@@ -75,6 +75,25 @@ describe('migrate - catch-up', () => {
     assert.deepEqual(report.differences, []);
   });
 
+  test('migrate - a Neutron without revision numbers and timestamps imports, verifies and reruns as a no-op', async () => {
+    const bare = await startNeutronStandIn();
+    const fresh = await startTestApi({ quotaDefaults: FIXTURE_QUOTA_DEFAULTS });
+    try {
+      for (const [file, key] of [['networks', 'networks'], ['subnets', 'subnets'], ['ports', 'ports'], ['security-groups', 'security_groups'],
+        ['security-group-rules', 'security_group_rules'], ['routers', 'routers'], ['floatingips', 'floatingips']] as const) {
+        const items = bare.body<Record<string, Record<string, unknown>[]>>(`${file}.json`)[key] ?? [];
+        bare.override(`${file}.json`, { [key]: items.map(({ revision_number: _r, created_at: _c, updated_at: _u, ...rest }) => rest) });
+      }
+      assert.deepEqual((await runImport(fresh, bare)).conflicts, []);
+      const rerun = await runImport(fresh, bare);
+      assert.equal(total(rerun.created) + total(rerun.updated) + total(rerun.deleted), 0);
+      assert.deepEqual((await runVerify(fresh, bare)).differences, []);
+    } finally {
+      await fresh.close();
+      await bare.close();
+    }
+  });
+
   test('migrate - after catch-up, a further run is again a no-op', async () => {
     const before = await snapshot(api);
     const s = await runImport(api, standIn);
