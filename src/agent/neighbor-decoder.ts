@@ -17,6 +17,36 @@ function text(bytes: Uint8Array): string {
   return utf8.decode(bytes);
 }
 
+/**
+ * Remembers the last value of a field that repeats across consecutive neighbors (VPC, subnet, host):
+ * a snapshot lists a VPC's neighbors together, so reusing the string saves one allocation per neighbor
+ * and, at a million neighbors, a good share of the heap the garbage collector must walk.
+ */
+class Recent {
+  private bytes: Uint8Array = new Uint8Array(0);
+  private value = '';
+  get(bytes: Uint8Array): string {
+    if (bytes.length === this.bytes.length && bytes.length > 0) {
+      let same = true;
+      for (let i = bytes.length - 1; i >= 0; i--) {
+        if (bytes[i] !== this.bytes[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.value;
+    }
+    this.bytes = bytes;
+    this.value = text(bytes);
+    return this.value;
+  }
+}
+
+const recentVpc = new Recent();
+const recentSubnet = new Recent();
+const recentHost = new Recent();
+const recentHostIp = new Recent();
+
 /** Decodes field 13 (neighbor) of an encoded ResourceState; undefined when the record holds no neighbor. */
 export function decodeNeighborRecord(raw: Uint8Array): NeighborState | undefined {
   for (const f of readFields(raw)) if (f.field === 13 && f.wireType === 2) return decodeNeighbor(f.bytes);
@@ -42,7 +72,7 @@ function decodeNeighbor(bytes: Uint8Array): NeighborState {
         n.id = text(f.bytes);
         break;
       case 2:
-        n.vpcId = text(f.bytes);
+        n.vpcId = recentVpc.get(f.bytes);
         break;
       case 3:
         n.macAddress = text(f.bytes);
@@ -50,17 +80,17 @@ function decodeNeighbor(bytes: Uint8Array): NeighborState {
       case 4: {
         const ip = { $typeName: 'alcor.v1.FixedIp', subnetId: '', ipAddress: '' } as FixedIp;
         for (const g of readFields(f.bytes)) {
-          if (g.field === 1 && g.wireType === 2) ip.subnetId = text(g.bytes);
+          if (g.field === 1 && g.wireType === 2) ip.subnetId = recentSubnet.get(g.bytes);
           else if (g.field === 2 && g.wireType === 2) ip.ipAddress = text(g.bytes);
         }
         n.fixedIps.push(ip);
         break;
       }
       case 5:
-        n.hostId = text(f.bytes);
+        n.hostId = recentHost.get(f.bytes);
         break;
       case 6:
-        n.hostIp = text(f.bytes);
+        n.hostIp = recentHostIp.get(f.bytes);
         break;
       case 7:
         if (n.securityGroupIds === NONE) n.securityGroupIds = [];

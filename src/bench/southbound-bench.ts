@@ -13,7 +13,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApiServer } from '../api/server.js';
@@ -52,6 +52,10 @@ export interface SouthboundBenchResult {
   vpcPorts: number;
   populate: { seconds: number; portsPerSecond: number };
   newPort: LatencySummary & { hostsPerChange: number };
+  /** Of which the API call itself (commit included), before delivery starts. */
+  apiCall: LatencySummary;
+  /** 1-minute load average at the start and end (the machine is shared). */
+  loadAverage: [number, number];
   perChange: { messages: number; bytes: number; neighborCompiles: number; scopeFields: number };
   join: { ms: number; neighbors: number };
   controller: { cpuMsPerChange: number; cpuPercentDuringLatency: number; rssMb: number; heapMb: number };
@@ -117,6 +121,7 @@ function sessionTotals(southbound: Southbound): { messages: number; bytes: numbe
 /** Runs the benchmark. */
 export async function runSouthboundBench(options: SouthboundBenchOptions): Promise<SouthboundBenchResult> {
   const started = Date.now();
+  const loadAtStart = loadavg()[0] ?? 0;
   const dir = mkdtempSync(join(tmpdir(), 'alcor-bench-sb-'));
   const store = await openStore({ engine: 'sqlite', path: join(dir, 'alcor.db') });
   const southbound = await startSouthbound(store, { listen: '127.0.0.1:0' });
@@ -138,6 +143,8 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
     const hosts = Array.from({ length: options.hosts }, (_, i) => `sim-${i}`);
     options.log('all hosts connected');
 
+    // The benchmark's VPC is far larger than the default port quota.
+    await json(`${api}/quotas/${config.noauthProject}`, 'PUT', { quota: { port: -1 } });
     const network = (await json(`${api}/networks`, 'POST', { network: { name: 'bench-sb' } })).network;
     const subnet = (await json(`${api}/subnets`, 'POST', { subnet: { network_id: network.id, cidr: '10.0.0.0/12', ip_version: 4 } })).subnet;
     const populateStart = Date.now();
@@ -154,6 +161,7 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
     options.log(`populated ${options.vpcPorts} ports over ${vpcHosts.size} hosts in ${round(populateS)} s`);
 
     const latencies: number[] = [];
+    const apiCalls: number[] = [];
     const before = sessionTotals(southbound);
     const compilesBefore = { ...southbound.manager.counters };
     const cpuBefore = process.cpuUsage();
@@ -163,6 +171,7 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
     for (let i = 0; i < options.samples; i++) {
       const t0 = performance.now();
       await json(`${api}/ports`, 'POST', { port: { network_id: network.id, 'binding:host_id': hosts[i % hosts.length], device_owner: 'compute:bench' } });
+      apiCalls.push(performance.now() - t0);
       const revision = await currentRevision();
       await allAcked(southbound, new Set(southbound.manager.hostsOfVpc(network.id)), revision);
       latencies.push(performance.now() - t0);
@@ -206,6 +215,8 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
       vpcPorts: options.vpcPorts,
       populate: { seconds: round(populateS), portsPerSecond: round(options.vpcPorts / Math.max(populateS, 0.001)) },
       newPort,
+      apiCall: summarize(apiCalls),
+      loadAverage: [round(loadAtStart), round(loadavg()[0] ?? 0)],
       perChange,
       join: { ms: round(joinMs), neighbors },
       controller: { cpuMsPerChange: round(cpuMs / samples), cpuPercentDuringLatency: round((100 * cpuMs) / Math.max(wall, 1)), rssMb: round(memory.rss / 2 ** 20), heapMb: round(memory.heapUsed / 2 ** 20) },

@@ -9,6 +9,7 @@ function report(r: SouthboundBenchResult): string {
     '',
     `populate            ${r.populate.seconds} s (${r.populate.portsPerSecond} ports/s, all hosts acked)`,
     `new port → all ${r.newPort.hostsPerChange} hosts acked: p50 ${r.newPort.p50Ms} ms  p90 ${r.newPort.p90Ms} ms  p99 ${r.newPort.p99Ms} ms  max ${r.newPort.maxMs} ms  (n=${r.newPort.count})`,
+    `  of which API call p50 ${r.apiCall.p50Ms} ms  p99 ${r.apiCall.p99Ms} ms   (load average ${r.loadAverage[0]} → ${r.loadAverage[1]})`,
     `per change          ${r.perChange.messages} messages, ${r.perChange.bytes} bytes, ${r.perChange.neighborCompiles} neighbor compiles, ${r.perChange.scopeFields} scope deltas encoded`,
     `new host joins      ${r.join.ms} ms for ${r.join.neighbors} neighbors`,
     `controller          ${r.controller.cpuMsPerChange} ms CPU per change, ${r.controller.cpuPercentDuringLatency}% CPU, RSS ${r.controller.rssMb} MB`,
