@@ -95,6 +95,8 @@ export interface SinglePhaseResult extends LatencySummary {
   portsPerSecond: number;
   /** Server CPU time per request during the phase (local server only). */
   serverCpuMsPerRequest: number | null;
+  /** This client's own CPU time per request (it shares the machine with a local server). */
+  clientCpuMsPerRequest: number;
   rssMb: number | null;
 }
 
@@ -146,6 +148,11 @@ function cpuPerRequest(options: CompiledApiBenchOptions, before: number | undefi
   return before === undefined || after === undefined || requests === 0 ? null : round((after - before) / requests, 3);
 }
 
+function clientCpuPerRequest(before: NodeJS.CpuUsage, requests: number): number {
+  const used = process.cpuUsage(before);
+  return round((used.user + used.system) / 1000 / requests, 3);
+}
+
 function rss(options: CompiledApiBenchOptions): number | null {
   return options.serverPid === undefined ? null : (readProcessMemory(options.serverPid)?.rssMb ?? null);
 }
@@ -184,13 +191,14 @@ async function measureSingles(state: RunState, level: number, samples: number, c
   const storedBefore = state.stored;
   const latencies: number[] = [];
   const cpuBefore = serverCpu(options);
+  const clientBefore = process.cpuUsage();
   const started = performance.now();
   await runConcurrently(samples, concurrency, async () => {
     const res = await client.expectOk('POST', '/v2.0/ports', { port: portBody(state) });
     latencies.push(res.ms);
   });
   const wallS = (performance.now() - started) / 1000;
-  const result = { level, storedBefore, concurrency, ...summarize(latencies), portsPerSecond: round(samples / wallS, 0), serverCpuMsPerRequest: cpuPerRequest(options, cpuBefore, samples), rssMb: rss(options) };
+  const result = { level, storedBefore, concurrency, ...summarize(latencies), portsPerSecond: round(samples / wallS, 0), serverCpuMsPerRequest: cpuPerRequest(options, cpuBefore, samples), clientCpuMsPerRequest: clientCpuPerRequest(clientBefore, samples), rssMb: rss(options) };
   options.log(`single creates at ${storedBefore} stored, ${concurrency} in flight: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.portsPerSecond} ports/s, server CPU ${result.serverCpuMsPerRequest ?? '-'} ms/port`);
   return result;
 }
