@@ -33,6 +33,8 @@ export interface AgentCosts {
   snapshotApplyS: number;
   /** Total. */
   snapshotS: number;
+  /** CPU seconds this process spent on decode + apply (less sensitive to a shared machine than wall time). */
+  snapshotCpuS: number;
 }
 
 function neighbor(i: number): Uint8Array {
@@ -86,11 +88,13 @@ export async function measureAgentCosts(bigNeighbors: number, snapshotStates: nu
   const desired = new DesiredState();
   const driver = sim();
   collectGarbage();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const changes = desired.replace(records);
   const t1 = performance.now();
   await driver.apply({ revision: 1, mode: 'full', changes, desired: desired.view });
   const t2 = performance.now();
+  const cpu = process.cpuUsage(cpu0);
   log(`snapshot of ${snapshotStates} neighbors: decode ${round((t1 - t0) / 1000)} s, apply ${round((t2 - t1) / 1000)} s`);
   return {
     oneNeighborSmallMs,
@@ -100,5 +104,6 @@ export async function measureAgentCosts(bigNeighbors: number, snapshotStates: nu
     snapshotDecodeS: round((t1 - t0) / 1000),
     snapshotApplyS: round((t2 - t1) / 1000),
     snapshotS: round((t2 - t0) / 1000),
+    snapshotCpuS: round((cpu.user + cpu.system) / 1e6),
   };
 }
