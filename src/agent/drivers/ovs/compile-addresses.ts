@@ -9,16 +9,12 @@ import { CT_ZONE, Table } from './tables.js';
 
 /** ARP responder actions: turn the request into a reply from `mac` for `ip` and send it back. */
 export function arpReplyActions(mac: string, ip: string): string {
-  return [
-    'move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[]',
-    `set_field:${mac}->eth_src`,
-    'load:0x2->NXM_OF_ARP_OP[]',
-    'move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[]',
-    'move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[]',
-    `load:${macToHex(mac)}->NXM_NX_ARP_SHA[]`,
-    `load:${ipv4ToHex(ip)}->NXM_OF_ARP_SPA[]`,
-    'in_port',
-  ].join(',');
+  return (
+    'move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],' +
+    `set_field:${mac}->eth_src,` +
+    'load:0x2->NXM_OF_ARP_OP[],move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],' +
+    `load:${macToHex(mac)}->NXM_NX_ARP_SHA[],load:${ipv4ToHex(ip)}->NXM_OF_ARP_SPA[],in_port`
+  );
 }
 
 /** The ARP responder flow answering for `ip` in network `vni`. */
@@ -33,6 +29,12 @@ export function conjunctionId(groupId: string, direction: 'ingress' | 'egress', 
 
 /** The exact IPv4 addresses of a port or neighbor, with the MAC each answers with. */
 export function ipv4Addresses(mac: string, fixedIps: readonly FixedIp[], pairs: readonly AddressPair[]): Array<{ ip: string; mac: string }> {
+  const lower = mac.toLowerCase();
+  // The common case: one fixed IP, no pairs.
+  if (pairs.length === 0 && fixedIps.length === 1) {
+    const ip = fixedIps[0]!.ipAddress;
+    return isIpv4(ip) && !ip.includes('/') ? [{ ip, mac: lower }] : [];
+  }
   const out: Array<{ ip: string; mac: string }> = [];
   const seen = new Set<string>();
   const add = (ip: string, m: string) => {
@@ -41,8 +43,8 @@ export function ipv4Addresses(mac: string, fixedIps: readonly FixedIp[], pairs: 
     seen.add(bare);
     out.push({ ip: bare, mac: m.toLowerCase() });
   };
-  for (const f of fixedIps) add(f.ipAddress, mac);
-  for (const p of pairs) add(p.ipAddress, p.macAddress || mac);
+  for (const f of fixedIps) add(f.ipAddress, lower);
+  for (const p of pairs) add(p.ipAddress, p.macAddress || lower);
   return out;
 }
 

@@ -174,7 +174,7 @@ export class FlowEngine {
   }
 
   /** The desired flows by cookie. */
-  desired(): Map<bigint, { text: string; owner: string }> {
+  desired(): ReadonlyMap<bigint, { readonly text: string; readonly owner: string }> {
     return this.ledger.desired();
   }
 

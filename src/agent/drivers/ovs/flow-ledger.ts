@@ -40,11 +40,11 @@ interface Contribution {
 
 /** Effective desired flows with per-owner contributions. */
 export class FlowLedger {
-  /** Flow identity → contributions (almost always exactly one). */
-  private readonly byKey = new Map<string, Contribution[]>();
+  /** Flow identity → its contribution, or several (rare: shared identities). */
+  private readonly byKey = new Map<string, Contribution | Contribution[]>();
   private readonly byOwner = new Map<string, Map<string, FlowSpec>>();
   private readonly effective = new Map<string, EffectiveFlow>();
-  private desiredCache: Map<bigint, { text: string; owner: string }> | undefined;
+  private desiredCache: Map<bigint, EffectiveFlow> | undefined;
 
   /**
    * Replaces everything `owner` contributes with `flows` and returns the resulting modifications
@@ -79,22 +79,24 @@ export class FlowLedger {
   }
 
   private contribute(key: string, owner: string, flow: FlowSpec): void {
-    const list = this.byKey.get(key);
-    if (!list) {
-      this.byKey.set(key, [{ owner, flow }]);
+    const current = this.byKey.get(key);
+    if (!current) {
+      this.byKey.set(key, { owner, flow });
       return;
     }
+    const list = Array.isArray(current) ? current : [current];
     const mine = list.find((c) => c.owner === owner);
     if (mine) mine.flow = flow;
     else list.push({ owner, flow });
+    this.byKey.set(key, list.length === 1 ? list[0]! : list);
   }
 
   private retract(key: string, owner: string): void {
-    const list = this.byKey.get(key);
-    if (!list) return;
-    const rest = list.filter((c) => c.owner !== owner);
+    const current = this.byKey.get(key);
+    if (!current) return;
+    const rest = (Array.isArray(current) ? current : [current]).filter((c) => c.owner !== owner);
     if (rest.length === 0) this.byKey.delete(key);
-    else this.byKey.set(key, rest);
+    else this.byKey.set(key, rest.length === 1 ? rest[0]! : rest);
   }
 
   /** Recomputes the effective flow of an identity and records the modification, if any. */
@@ -111,12 +113,15 @@ export class FlowLedger {
   }
 
   private effectiveFor(key: string): EffectiveFlow | undefined {
-    const list = this.byKey.get(key);
-    if (!list || list.length === 0) return undefined;
-    let first = list[0]!;
-    let flow = first.flow;
-    if (list.length > 1) {
-      const sorted = [...list].sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0));
+    const current = this.byKey.get(key);
+    if (!current) return undefined;
+    let first: Contribution;
+    let flow: FlowSpec;
+    if (!Array.isArray(current)) {
+      first = current;
+      flow = current.flow;
+    } else {
+      const sorted = [...current].sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0));
       first = sorted[0]!;
       flow = first.flow;
       for (const c of sorted.slice(1)) flow = merge(flow, c.flow);
@@ -131,10 +136,10 @@ export class FlowLedger {
   }
 
   /** The effective desired flows by cookie (cached until the next change). */
-  desired(): Map<bigint, { text: string; owner: string }> {
+  desired(): ReadonlyMap<bigint, { readonly text: string; readonly owner: string }> {
     if (!this.desiredCache) {
       this.desiredCache = new Map();
-      for (const flow of this.effective.values()) this.desiredCache.set(flow.cookie, { text: flow.text, owner: flow.owner });
+      for (const flow of this.effective.values()) this.desiredCache.set(flow.cookie, flow);
     }
     return this.desiredCache;
   }
