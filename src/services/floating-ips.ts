@@ -17,6 +17,7 @@ import { cidrContains, parseCidr, parseIp } from '../domain/ip.js';
 import type { ListPage, ListQuery } from '../domain/list-query.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
+import { collectionReader } from './collection-reader.js';
 import { assertOwner, owningProject } from './access.js';
 import { NETWORK_TABLE, type NetworkRow } from './networks.js';
 import { deletePortRows } from './port-rows.js';
@@ -24,7 +25,7 @@ import { insertPort, PORT_TABLE, type PortRow } from './ports.js';
 import { checkQuota } from './quotas.js';
 import { ROUTER_INTERFACE_OWNER } from './router-rows.js';
 import { checkRevision, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
-import { getVisibleRow, listRows, type TableSpec } from './table-list.js';
+import { getVisibleRow, type TableSpec } from './table-list.js';
 
 /** Device owner of floating-IP ports. */
 export const FLOATING_IP_OWNER = 'network:floatingip';
@@ -191,23 +192,18 @@ async function insertFloatingIp(tx: Queryable, ctx: RequestContext, body: Floati
 
 /** Builds the floating-IP service. */
 export function createFloatingIpService(store: Store): FloatingIpService {
-  const read = async (q: Queryable, ctx: RequestContext, id: string): Promise<FloatingIp> =>
-    (await hydrate(q, [await getVisibleRow<FloatingIpRow>(q, FLOATING_IP_TABLE, ctx, id)]))[0] as FloatingIp;
+  const reader = collectionReader<FloatingIpRow, FloatingIp>(store, FLOATING_IP_TABLE, (q, _ctx, rows) => hydrate(q, rows));
   return {
     createMany: (ctx, bodies) =>
       store.write(async (tx) => {
         const ids: string[] = [];
         for (const body of bodies) ids.push(await insertFloatingIp(tx, ctx, body));
         const out: FloatingIp[] = [];
-        for (const id of ids) out.push(await read(tx, ctx, id));
+        for (const id of ids) out.push(await reader.readOne(tx, ctx, id));
         return out;
       }),
-    get: (ctx, id) => store.read((q) => read(q, ctx, id)),
-    list: (ctx, query) =>
-      store.read(async (q) => {
-        const { rows, hasMore } = await listRows<FloatingIpRow>(q, FLOATING_IP_TABLE, ctx, query);
-        return { items: await hydrate(q, rows), hasMore };
-      }),
+    get: reader.get,
+    list: reader.list,
     update: (ctx, id, body, ifRevision) =>
       store.write(async (tx) => {
         const row = await getVisibleRow<FloatingIpRow>(tx, FLOATING_IP_TABLE, ctx, id);
@@ -222,7 +218,7 @@ export function createFloatingIpService(store: Store): FloatingIpService {
           [body.description ?? row.description, assoc.port_id, assoc.fixed_ip_address, assoc.router_id, assoc.port_id ? 'ACTIVE' : 'DOWN', timestamp(), id],
         );
         await appendChange(tx, 'floatingip', id, 'update');
-        return read(tx, ctx, id);
+        return reader.readOne(tx, ctx, id);
       }),
     delete: (ctx, id, ifRevision) =>
       store.write(async (tx) => {

@@ -9,12 +9,13 @@ import type { ListPage, ListQuery } from '../domain/list-query.js';
 import type { Network, NetworkCreate, NetworkType, NetworkUpdate } from '../domain/network.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
+import { collectionReader } from './collection-reader.js';
 import { assertAdminFor, assertOwner, owningProject } from './access.js';
 import { deletePortRows } from './port-rows.js';
 import { checkQuota } from './quotas.js';
 import { allocateSegment, defaultMtu } from './segments.js';
 import { checkRevision, chunks, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
-import { getVisibleRow, listRows, type TableSpec } from './table-list.js';
+import { getVisibleRow, type TableSpec } from './table-list.js';
 
 /** A row of the networks table. */
 export interface NetworkRow {
@@ -139,27 +140,19 @@ export interface NetworkService {
 
 /** Builds the network service over a store. */
 export function createNetworkService(store: Store, config: ServerConfig): NetworkService {
-  const read = async (q: Queryable, ctx: RequestContext, id: string) => {
-    const row = await getVisibleRow<NetworkRow>(q, NETWORK_TABLE, ctx, id);
-    const [network] = await hydrateNetworks(q, ctx, [row]);
-    return network as Network;
-  };
+  const reader = collectionReader(store, NETWORK_TABLE, hydrateNetworks);
 
   return {
     createMany: (ctx, bodies) =>
       store.write(async (tx) => {
         const created: Network[] = [];
-        for (const body of bodies) created.push(await read(tx, ctx, await insertNetwork(tx, ctx, body, config)));
+        for (const body of bodies) created.push(await reader.readOne(tx, ctx, await insertNetwork(tx, ctx, body, config)));
         return created;
       }),
 
-    get: (ctx, id) => store.read((q) => read(q, ctx, id)),
+    get: reader.get,
 
-    list: (ctx, query) =>
-      store.read(async (q) => {
-        const { rows, hasMore } = await listRows<NetworkRow>(q, NETWORK_TABLE, ctx, query);
-        return { items: await hydrateNetworks(q, ctx, rows), hasMore };
-      }),
+    list: reader.list,
 
     update: (ctx, id, body, ifRevision) =>
       store.write(async (tx) => {
@@ -178,7 +171,7 @@ export function createNetworkService(store: Store, config: ServerConfig): Networ
           ],
         );
         await appendChange(tx, 'network', id, 'update');
-        return read(tx, ctx, id);
+        return reader.readOne(tx, ctx, id);
       }),
 
     delete: (ctx, id, ifRevision) =>

@@ -31,6 +31,7 @@ import {
 } from '../domain/port.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
+import { collectionReader } from './collection-reader.js';
 import { assertAdminFor, assertOwner, owningProject } from './access.js';
 import { assertMacFree, DEFAULT_MAC_PREFIX, generateMac } from './mac.js';
 import { checkQuota } from './quotas.js';
@@ -39,8 +40,8 @@ import { NETWORK_TABLE, type NetworkRow } from './networks.js';
 import { deletePortRows } from './port-rows.js';
 import { allocatePortAddresses, networkSubnets, portAddresses, reallocatePortAddresses, type AddressTarget } from './port-addresses.js';
 import { isAutoAddressSubnet } from '../domain/subnet.js';
-import { chunks, checkRevision, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
-import { getVisibleRow, listRows, type SqlCondition, type TableSpec } from './table-list.js';
+import { chunks, checkRevision, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
+import { getVisibleRow, type SqlCondition, type TableSpec } from './table-list.js';
 
 /** A row of the ports table. */
 export interface PortRow {
@@ -277,10 +278,7 @@ export function createPortService(store: Store, config: ServerConfig): PortServi
     const byId = new Map((await hydratePorts(q, rows)).map((p) => [p.id, p]));
     return ids.map((id) => byId.get(id) as Port);
   };
-  const read = async (q: Queryable, ctx: RequestContext, id: string) => {
-    const row = await getVisibleRow<PortRow>(q, PORT_TABLE, ctx, id);
-    return (await hydratePorts(q, [row]))[0] as Port;
-  };
+  const reader = collectionReader<PortRow, Port>(store, PORT_TABLE, (q, _ctx, rows) => hydratePorts(q, rows));
 
   return {
     createMany: (ctx, bodies) =>
@@ -290,13 +288,9 @@ export function createPortService(store: Store, config: ServerConfig): PortServi
         return readMany(tx, ctx, ids);
       }),
 
-    get: (ctx, id) => store.read((q) => read(q, ctx, id)),
+    get: reader.get,
 
-    list: (ctx, query) =>
-      store.read(async (q) => {
-        const { rows, hasMore } = await listRows<PortRow>(q, PORT_TABLE, ctx, query);
-        return { items: await hydratePorts(q, rows), hasMore };
-      }),
+    list: reader.list,
 
     update: (ctx, id, body, ifRevision) =>
       store.write(async (tx) => {
@@ -346,7 +340,7 @@ export function createPortService(store: Store, config: ServerConfig): PortServi
           await insertSecurityGroups(tx, id, groups);
         }
         await appendChange(tx, 'port', id, 'update');
-        return read(tx, ctx, id);
+        return reader.readOne(tx, ctx, id);
       }),
 
     delete: (ctx, id, ifRevision) =>

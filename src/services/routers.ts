@@ -9,13 +9,14 @@ import type { ListPage, ListQuery } from '../domain/list-query.js';
 import { normalizeRoutes, type Router, type RouterCreate, type RouterInterfaceInfo, type RouterInterfaceRequest, type RouterRoute, type RouterUpdate } from '../domain/router.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
+import { collectionReader } from './collection-reader.js';
 import { assertAdminFor, assertOwner, owningProject } from './access.js';
 import { checkQuota } from './quotas.js';
 import { clearGateway, setGateway, updateGateway } from './router-gateway.js';
 import { addRouterInterface, removeRouterInterface } from './router-interfaces.js';
 import { checkRoutesReachable, hydrateRouters, ROUTER_INTERFACE_OWNER, ROUTER_TABLE, routerAddresses, type RouterRow } from './router-rows.js';
 import { checkRevision, deleteTags, newId, replaceTags, timestamp } from './standard-attributes.js';
-import { getVisibleRow, listRows } from './table-list.js';
+import { getVisibleRow } from './table-list.js';
 
 const ADMIN_ONLY = ['distributed', 'ha'];
 
@@ -72,16 +73,13 @@ async function insertRouter(tx: Queryable, ctx: RequestContext, body: RouterCrea
 
 /** Builds the router service. */
 export function createRouterService(store: Store): RouterService {
-  const read = async (q: Queryable, ctx: RequestContext, id: string): Promise<Router> => {
-    const [router] = await hydrateRouters(q, [await getVisibleRow<RouterRow>(q, ROUTER_TABLE, ctx, id)]);
-    return router as Router;
-  };
+  const reader = collectionReader<RouterRow, Router>(store, ROUTER_TABLE, (q, _ctx, rows) => hydrateRouters(q, rows));
   const changeRoutes = (ctx: RequestContext, id: string, change: (current: RouterRoute[]) => RouterRoute[]) =>
     store.write(async (tx) => {
       const row = await writableRouter(tx, ctx, id, 'update');
       await storeRoutes(tx, id, normalizeRoutes(change(JSON.parse(row.routes) as RouterRoute[])));
       await bump(tx, id);
-      return read(tx, ctx, id);
+      return reader.readOne(tx, ctx, id);
     });
   const key = (r: RouterRoute) => `${r.destination}|${r.nexthop}`;
 
@@ -91,17 +89,13 @@ export function createRouterService(store: Store): RouterService {
         const ids: string[] = [];
         for (const body of bodies) ids.push(await insertRouter(tx, ctx, body));
         const out: Router[] = [];
-        for (const id of ids) out.push(await read(tx, ctx, id));
+        for (const id of ids) out.push(await reader.readOne(tx, ctx, id));
         return out;
       }),
 
-    get: (ctx, id) => store.read((q) => read(q, ctx, id)),
+    get: reader.get,
 
-    list: (ctx, query) =>
-      store.read(async (q) => {
-        const { rows, hasMore } = await listRows<RouterRow>(q, ROUTER_TABLE, ctx, query);
-        return { items: await hydrateRouters(q, rows), hasMore };
-      }),
+    list: reader.list,
 
     update: (ctx, id, body, ifRevision) =>
       store.write(async (tx) => {
@@ -117,7 +111,7 @@ export function createRouterService(store: Store): RouterService {
           id,
         ]);
         await bump(tx, id);
-        return read(tx, ctx, id);
+        return reader.readOne(tx, ctx, id);
       }),
 
     delete: (ctx, id, ifRevision) =>

@@ -10,6 +10,7 @@ import type { ListPage, ListQuery } from '../domain/list-query.js';
 import { normalizeRule, ruleKey, type SecurityGroupRule, type SecurityGroupRuleCreate } from '../domain/security-group.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
+import { collectionReader } from './collection-reader.js';
 import { owningProject } from './access.js';
 import { checkQuota } from './quotas.js';
 import {
@@ -22,7 +23,7 @@ import {
 } from './security-group-rows.js';
 import { assertGroupOwner } from './security-groups.js';
 import { checkRevision, timestamp } from './standard-attributes.js';
-import { getVisibleRow, listRows } from './table-list.js';
+import { getVisibleRow } from './table-list.js';
 
 /** The rule service. */
 export interface SecurityGroupRuleService {
@@ -62,8 +63,7 @@ async function insertValidatedRule(tx: Queryable, ctx: RequestContext, body: Sec
 
 /** Builds the rule service. */
 export function createSecurityGroupRuleService(store: Store): SecurityGroupRuleService {
-  const read = async (q: Queryable, ctx: RequestContext, id: string): Promise<SecurityGroupRule> =>
-    ruleFromRow(await getVisibleRow<SecurityGroupRuleRow>(q, SECURITY_GROUP_RULE_TABLE, ctx, id));
+  const reader = collectionReader<SecurityGroupRuleRow, SecurityGroupRule>(store, SECURITY_GROUP_RULE_TABLE, async (_q, _ctx, rows) => rows.map(ruleFromRow));
 
   return {
     createMany: (ctx, bodies) =>
@@ -72,17 +72,13 @@ export function createSecurityGroupRuleService(store: Store): SecurityGroupRuleS
         const inPost = new Set<string>();
         for (const body of bodies) ids.push(await insertValidatedRule(tx, ctx, body, inPost));
         const created: SecurityGroupRule[] = [];
-        for (const id of ids) created.push(await read(tx, ctx, id));
+        for (const id of ids) created.push(await reader.readOne(tx, ctx, id));
         return created;
       }),
 
-    get: (ctx, id) => store.read((q) => read(q, ctx, id)),
+    get: reader.get,
 
-    list: (ctx, query) =>
-      store.read(async (q) => {
-        const { rows, hasMore } = await listRows<SecurityGroupRuleRow>(q, SECURITY_GROUP_RULE_TABLE, ctx, query);
-        return { items: rows.map(ruleFromRow), hasMore };
-      }),
+    list: reader.list,
 
     delete: (ctx, id, ifRevision) =>
       store.write(async (tx) => {

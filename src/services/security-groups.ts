@@ -17,6 +17,7 @@ import type { ListPage, ListQuery } from '../domain/list-query.js';
 import type { SecurityGroup, SecurityGroupCreate, SecurityGroupUpdate } from '../domain/security-group.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
+import { collectionReader } from './collection-reader.js';
 import { assertOwner, owningProject } from './access.js';
 import { checkQuota } from './quotas.js';
 import {
@@ -95,11 +96,7 @@ async function portsUsing(q: Queryable, id: string): Promise<number> {
 
 /** Builds the security-group service. */
 export function createSecurityGroupService(store: Store): SecurityGroupService {
-  const read = async (q: Queryable, ctx: RequestContext, id: string): Promise<SecurityGroup> => {
-    const row = await getVisibleRow<SecurityGroupRow>(q, SECURITY_GROUP_TABLE, ctx, id);
-    const [group] = await hydrateSecurityGroups(q, [row]);
-    return group as SecurityGroup;
-  };
+  const reader = collectionReader<SecurityGroupRow, SecurityGroup>(store, SECURITY_GROUP_TABLE, (q, _ctx, rows) => hydrateSecurityGroups(q, rows));
   const listPage = (q: Queryable, ctx: RequestContext, query: ListQuery) =>
     listRows<SecurityGroupRow>(q, SECURITY_GROUP_TABLE, ctx, query).then(async ({ rows, hasMore }) => ({ items: await hydrateSecurityGroups(q, rows), hasMore }));
 
@@ -119,12 +116,12 @@ export function createSecurityGroupService(store: Store): SecurityGroupService {
             false,
           );
           if (body.tags?.length) await replaceTags(tx, 'security_groups', id, body.tags);
-          created.push(await read(tx, ctx, id));
+          created.push(await reader.readOne(tx, ctx, id));
         }
         return created;
       }),
 
-    get: (ctx, id) => store.read((q) => read(q, ctx, id)),
+    get: reader.get,
 
     // Neutron creates the caller's default group when it first looks at its groups. The query is run
     // (and so validated) before that write, so a bad request never changes anything.
@@ -154,7 +151,7 @@ export function createSecurityGroupService(store: Store): SecurityGroupService {
           [body.name ?? row.name, body.description ?? row.description, stateful, timestamp(), id],
         );
         await appendChange(tx, 'security_group', id, 'update');
-        return read(tx, ctx, id);
+        return reader.readOne(tx, ctx, id);
       }),
 
     delete: (ctx, id, ifRevision) =>

@@ -23,11 +23,12 @@ import {
 } from '../domain/subnet.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
+import { collectionReader } from './collection-reader.js';
 import { assertOwner, owningProject } from './access.js';
 import { NETWORK_TABLE, touchNetwork, type NetworkRow } from './networks.js';
 import { checkQuota } from './quotas.js';
 import { checkRevision, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
-import { getVisibleRow, listRows, type TableSpec } from './table-list.js';
+import { getVisibleRow, type TableSpec } from './table-list.js';
 
 /** A row of the subnets table. */
 export interface SubnetRow {
@@ -166,26 +167,19 @@ async function insertSubnet(tx: Queryable, ctx: RequestContext, body: SubnetCrea
 
 /** Builds the subnet service over a store. */
 export function createSubnetService(store: Store): SubnetService {
-  const read = async (q: Queryable, ctx: RequestContext, id: string) => {
-    const row = await getVisibleRow<SubnetRow>(q, SUBNET_TABLE, ctx, id);
-    return (await hydrateSubnets(q, [row]))[0] as Subnet;
-  };
+  const reader = collectionReader<SubnetRow, Subnet>(store, SUBNET_TABLE, (q, _ctx, rows) => hydrateSubnets(q, rows));
 
   return {
     createMany: (ctx, bodies) =>
       store.write(async (tx) => {
         const created: Subnet[] = [];
-        for (const body of bodies) created.push(await read(tx, ctx, await insertSubnet(tx, ctx, body)));
+        for (const body of bodies) created.push(await reader.readOne(tx, ctx, await insertSubnet(tx, ctx, body)));
         return created;
       }),
 
-    get: (ctx, id) => store.read((q) => read(q, ctx, id)),
+    get: reader.get,
 
-    list: (ctx, query) =>
-      store.read(async (q) => {
-        const { rows, hasMore } = await listRows<SubnetRow>(q, SUBNET_TABLE, ctx, query);
-        return { items: await hydrateSubnets(q, rows), hasMore };
-      }),
+    list: reader.list,
 
     update: (ctx, id, body, ifRevision) =>
       store.write(async (tx) => {
@@ -213,7 +207,7 @@ export function createSubnetService(store: Store): SubnetService {
         );
         await touchNetwork(tx, row.network_id);
         await appendChange(tx, 'subnet', id, 'update');
-        return read(tx, ctx, id);
+        return reader.readOne(tx, ctx, id);
       }),
 
     delete: (ctx, id, ifRevision) =>

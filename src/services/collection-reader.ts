@@ -1,0 +1,36 @@
+/**
+ * The read side every resource service shares: show one visible row, list a page, both turned into API
+ * objects by the service's own hydrate function (which loads related rows for the whole page at once).
+ */
+import type { RequestContext } from '../domain/context.js';
+import type { ListPage, ListQuery } from '../domain/list-query.js';
+import type { Queryable, Store } from '../store/store.js';
+import { getVisibleRow, listRows, type TableSpec } from './table-list.js';
+
+/** Turns table rows into API objects for ctx. */
+export type Hydrate<R, T> = (q: Queryable, ctx: RequestContext, rows: R[]) => Promise<T[]>;
+
+/** Reads of one collection. */
+export interface CollectionReader<T> {
+  /** One object by id inside an open transaction or read; throws the spec's not-found error. */
+  readOne(q: Queryable, ctx: RequestContext, id: string): Promise<T>;
+  /** One object by id in its own read. */
+  get(ctx: RequestContext, id: string): Promise<T>;
+  /** One page of a Neutron list request. */
+  list(ctx: RequestContext, query: ListQuery): Promise<ListPage<T>>;
+}
+
+/** Builds the reads of a collection from its table spec and hydrate function. */
+export function collectionReader<R, T>(store: Store, spec: TableSpec, hydrate: Hydrate<R, T>): CollectionReader<T> {
+  const readOne = async (q: Queryable, ctx: RequestContext, id: string): Promise<T> =>
+    (await hydrate(q, ctx, [await getVisibleRow<R>(q, spec, ctx, id)]))[0] as T;
+  return {
+    readOne,
+    get: (ctx, id) => store.read((q) => readOne(q, ctx, id)),
+    list: (ctx, query) =>
+      store.read(async (q) => {
+        const { rows, hasMore } = await listRows<R>(q, spec, ctx, query);
+        return { items: await hydrate(q, ctx, rows), hasMore };
+      }),
+  };
+}
