@@ -38,7 +38,9 @@ test('server - SIGTERM drains in-flight requests, exits 0 and loses no acknowled
     assert.equal(await exited, 0, 'clean exit after draining');
     const acknowledged = results.filter((r) => r.status === 201).map((r) => r.id as string);
     assert.ok(acknowledged.length > 0);
-    assert.deepEqual(results.filter((r) => r.status !== 201 && r.status !== 0), [], 'no request failed with an error status');
+    // Requests that arrive on a kept-alive connection once closing began get fastify's 503 (never run,
+    // the client retries elsewhere); nothing else but success or a refused connection is acceptable.
+    assert.deepEqual(results.filter((r) => ![201, 0, 503].includes(r.status)), [], 'no request failed otherwise');
     const store = await openStore({ engine: 'sqlite', path });
     try {
       const rows = await store.read((q) => q.all<{ id: string }>('SELECT id FROM networks'));
