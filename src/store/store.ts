@@ -27,6 +27,8 @@ export interface Store {
   /**
    * Runs `fn` in one transaction and commits when it resolves, rolls back when it throws.
    * Every API write is exactly one call: rows, allocations and outbox records commit together.
+   * Engines may run `fn` more than once (PostgreSQL re-runs it after a conflict with another replica),
+   * so it must not have effects outside the transaction (no notifications, no caches, no I/O).
    */
   write<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs `fn` against a consistent view of committed state. */
