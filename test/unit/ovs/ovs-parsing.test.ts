@@ -12,7 +12,7 @@ test('ovs tools - installed cookies are read from dump-flows output, flows witho
     ' cookie=0x100000002, table=10, priority=6,ip,reg5=0x3 actions=goto_table:20',
     ' priority=0 actions=NORMAL',
   ].join('\n');
-  assert.deepEqual([...parseCookies(dump)].sort(), [0n, 5n, 0x100000002n]);
+  assert.deepEqual([...parseCookies(dump)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), [0n, 5n, 0x100000002n]);
 });
 
 test('ovs tools - interfaces map iface-id to ofport and skip ports without one or not yet numbered', () => {
