@@ -27,6 +27,10 @@ import {
   type Route,
 } from '../proto/alcor/v1/goal_state_pb.js';
 import type { Queryable, SqlValue } from '../store/store.js';
+import { compileRouters, compileSecurityGroups } from './compile-l3.js';
+import { add, addressPairs, allIn, entryKey, group, parseJson, ROUTER_OWNER, routes, type CompiledEntry, type CompiledHost } from './compile-helpers.js';
+
+export { entryKey, type CompiledEntry, type CompiledHost } from './compile-helpers.js';
 import { encodeUpsert, type Kind } from './wire.js';
 
 /** Which optional (L3-area) tables exist. */
@@ -35,82 +39,10 @@ export interface OptionalTables {
   routers: boolean;
 }
 
-/** One compiled resource: its key and encoded upsert. */
-export interface CompiledEntry {
-  kind: Kind;
-  id: string;
-  bytes: Uint8Array;
-}
-
-/** A compiled host scope plus the facts the manager indexes. */
-export interface CompiledHost {
-  entries: Map<string, CompiledEntry>;
-  /** Networks whose neighbor scope the host needs (local ports, and networks behind its routers). */
-  vpcs: Set<string>;
-  ports: Set<string>;
-  /** Security-group rule id → group id, for rule changes whose row is gone. */
-  rules: Map<string, string>;
-  /** Router interface port id → router id. */
-  routerPorts: Map<string, string>;
-}
-
 /** A compiled neighbor, or null when the port is not programmed anywhere. */
 export interface CompiledNeighbor {
   vpcId: string;
   entry: CompiledEntry;
-}
-
-/** Key of a resource inside a scope. */
-export function entryKey(kind: Kind, id: string): string {
-  return `${kind}/${id}`;
-}
-
-const ROUTER_OWNER = "p.device_owner LIKE 'network:router_interface%'";
-
-function placeholders(n: number): string {
-  return new Array(n).fill('?').join(',');
-}
-
-/** Runs a query with an IN list in chunks (engines cap bound parameters). */
-async function allIn<R>(q: Queryable, sql: (marks: string) => string, ids: readonly string[], extra: SqlValue[] = []): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500);
-    out.push(...(await q.all<R>(sql(placeholders(chunk.length)), [...extra, ...chunk])));
-  }
-  return out;
-}
-
-function parseJson<T>(text: unknown, fallback: T): T {
-  if (typeof text !== 'string' || text === '') return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
-
-function routes(text: unknown): Route[] {
-  return parseJson<{ destination?: string; nexthop?: string }[]>(text, [])
-    .filter((r) => r && typeof r === 'object')
-    .map((r) => create(RouteSchema, { destination: String(r.destination ?? ''), nexthop: String(r.nexthop ?? '') }));
-}
-
-function addressPairs(text: unknown): AddressPair[] {
-  return parseJson<{ ip_address?: string; mac_address?: string }[]>(text, [])
-    .filter((p) => p && typeof p === 'object')
-    .map((p) => create(AddressPairSchema, { ipAddress: String(p.ip_address ?? ''), macAddress: String(p.mac_address ?? '') }));
-}
-
-function group<K, V>(rows: readonly V[], key: (v: V) => K): Map<K, V[]> {
-  const out = new Map<K, V[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const list = out.get(k);
-    if (list) list.push(row);
-    else out.set(k, [row]);
-  }
-  return out;
 }
 
 interface PortRow {
@@ -174,10 +106,6 @@ function toFixedIps(rows: readonly IpRow[] | undefined): FixedIp[] {
   return (rows ?? []).map((r) => create(FixedIpSchema, { subnetId: r.subnet_id, ipAddress: r.ip_address }));
 }
 
-function add(entries: Map<string, CompiledEntry>, kind: Kind, id: string, state: Parameters<typeof encodeUpsert>[2]): void {
-  entries.set(entryKey(kind, id), { kind, id, bytes: encodeUpsert(kind, id, state) });
-}
-
 /** Compiles the whole host scope of `host`; an unregistered host has an empty scope. */
 export async function compileHostScope(q: Queryable, host: string, tables: OptionalTables): Promise<CompiledHost> {
   const result: CompiledHost = { entries: new Map(), vpcs: new Set(), ports: new Set(), rules: new Map(), routerPorts: new Map() };
@@ -192,42 +120,7 @@ export async function compileHostScope(q: Queryable, host: string, tables: Optio
   for (const list of ips.values()) for (const ip of list) subnetIds.add(ip.subnet_id);
   const networkIds = new Set(ports.map((p) => p.network_id));
 
-  if (tables.routers && subnetIds.size > 0) {
-    const routerIds = (
-      await allIn<{ router_id: string }>(
-        q,
-        (m) => `SELECT DISTINCT p.device_id AS router_id FROM ports p JOIN ip_allocations a ON a.port_id = p.id
-          WHERE ${ROUTER_OWNER} AND a.subnet_id IN (${m})`,
-        [...subnetIds],
-      )
-    ).map((r) => r.router_id);
-    const interfaces = await allIn<{ port_id: string; router_id: string; mac_address: string; subnet_id: string; ip_address: string; network_id: string }>(
-      q,
-      (m) => `SELECT p.id AS port_id, p.device_id AS router_id, p.mac_address, a.subnet_id, a.ip_address, p.network_id
-        FROM ports p JOIN ip_allocations a ON a.port_id = p.id WHERE ${ROUTER_OWNER} AND p.device_id IN (${m}) ORDER BY p.id`,
-      routerIds,
-    );
-    const routerRows = await allIn<{ id: string; routes: string }>(q, (m) => `SELECT id, routes FROM routers WHERE id IN (${m})`, routerIds);
-    const byRouter = group(interfaces, (i) => i.router_id);
-    for (const router of routerRows) {
-      const list = byRouter.get(router.id) ?? [];
-      for (const i of list) {
-        subnetIds.add(i.subnet_id);
-        networkIds.add(i.network_id);
-        result.routerPorts.set(i.port_id, router.id);
-      }
-      add(result.entries, 'router', router.id, {
-        case: 'router',
-        value: create(RouterStateSchema, {
-          id: router.id,
-          routes: routes(router.routes),
-          interfaces: list.map((i) =>
-            create(RouterInterfaceSchema, { subnetId: i.subnet_id, ipAddress: i.ip_address, macAddress: i.mac_address, portId: i.port_id }),
-          ),
-        }),
-      });
-    }
-  }
+  if (tables.routers && subnetIds.size > 0) await compileRouters(q, subnetIds, networkIds, result);
 
   const networks = new Map(
     (await allIn<NetworkRow>(q, (m) => `SELECT * FROM networks WHERE id IN (${m})`, [...networkIds])).map((n) => [n.id, n]),
@@ -315,43 +208,7 @@ export async function compileHostScope(q: Queryable, host: string, tables: Optio
     }
   }
 
-  if (tables.securityGroups && groupIds.size > 0) {
-    const sgRows = await allIn<{ id: string; project_id: string; stateful: number }>(
-      q,
-      (m) => `SELECT id, project_id, stateful FROM security_groups WHERE id IN (${m})`,
-      [...groupIds],
-    );
-    const ruleRows = await allIn<Record<string, string | number | null> & { id: string; security_group_id: string }>(
-      q,
-      (m) => `SELECT * FROM security_group_rules WHERE security_group_id IN (${m}) ORDER BY id`,
-      [...groupIds],
-    );
-    const rulesByGroup = group(ruleRows, (r) => r.security_group_id);
-    for (const sg of sgRows) {
-      const rules = rulesByGroup.get(sg.id) ?? [];
-      for (const r of rules) result.rules.set(r.id, sg.id);
-      add(result.entries, 'securityGroup', sg.id, {
-        case: 'securityGroup',
-        value: create(SecurityGroupStateSchema, {
-          id: sg.id,
-          projectId: sg.project_id,
-          stateful: sg.stateful === 1,
-          rules: rules.map((r) =>
-            create(SecurityGroupRuleSchema, {
-              id: r.id,
-              direction: String(r.direction ?? ''),
-              ethertype: String(r.ethertype ?? ''),
-              protocol: r.protocol === null || r.protocol === undefined ? '' : String(r.protocol),
-              portRangeMin: Number(r.port_range_min ?? 0),
-              portRangeMax: Number(r.port_range_max ?? 0),
-              remoteIpPrefix: String(r.remote_ip_prefix ?? ''),
-              remoteGroupId: String(r.remote_group_id ?? ''),
-            }),
-          ),
-        }),
-      });
-    }
-  }
+  if (tables.securityGroups && groupIds.size > 0) await compileSecurityGroups(q, groupIds, result);
   return result;
 }
 

@@ -1,0 +1,86 @@
+/**
+ * The L3-area kinds of a host scope: routers attached to the host's subnets (which also bring the
+ * subnets and networks behind them, for L3 neighbors) and the security groups of its ports with all
+ * their rules. Split from compiler.ts; called only when the L3 tables exist.
+ */
+import { create } from '@bufbuild/protobuf';
+import { RouterInterfaceSchema, RouterStateSchema, SecurityGroupRuleSchema, SecurityGroupStateSchema } from '../proto/alcor/v1/goal_state_pb.js';
+import type { Queryable } from '../store/store.js';
+import { add, allIn, group, ROUTER_OWNER, routes, type CompiledHost } from './compile-helpers.js';
+
+/** Adds the routers on `subnetIds`; grows `subnetIds` and `networkIds` with what lies behind them. */
+export async function compileRouters(q: Queryable, subnetIds: Set<string>, networkIds: Set<string>, result: CompiledHost): Promise<void> {
+  const routerIds = (
+    await allIn<{ router_id: string }>(
+      q,
+      (m) => `SELECT DISTINCT p.device_id AS router_id FROM ports p JOIN ip_allocations a ON a.port_id = p.id
+        WHERE ${ROUTER_OWNER} AND a.subnet_id IN (${m})`,
+      [...subnetIds],
+    )
+  ).map((r) => r.router_id);
+  const interfaces = await allIn<{ port_id: string; router_id: string; mac_address: string; subnet_id: string; ip_address: string; network_id: string }>(
+    q,
+    (m) => `SELECT p.id AS port_id, p.device_id AS router_id, p.mac_address, a.subnet_id, a.ip_address, p.network_id
+      FROM ports p JOIN ip_allocations a ON a.port_id = p.id WHERE ${ROUTER_OWNER} AND p.device_id IN (${m}) ORDER BY p.id`,
+    routerIds,
+  );
+  const routerRows = await allIn<{ id: string; routes: string }>(q, (m) => `SELECT id, routes FROM routers WHERE id IN (${m})`, routerIds);
+  const byRouter = group(interfaces, (i) => i.router_id);
+  for (const router of routerRows) {
+    const list = byRouter.get(router.id) ?? [];
+    for (const i of list) {
+      subnetIds.add(i.subnet_id);
+      networkIds.add(i.network_id);
+      result.routerPorts.set(i.port_id, router.id);
+    }
+    add(result.entries, 'router', router.id, {
+      case: 'router',
+      value: create(RouterStateSchema, {
+        id: router.id,
+        routes: routes(router.routes),
+        interfaces: list.map((i) =>
+          create(RouterInterfaceSchema, { subnetId: i.subnet_id, ipAddress: i.ip_address, macAddress: i.mac_address, portId: i.port_id }),
+        ),
+      }),
+    });
+  }
+}
+
+/** Adds the security groups `groupIds` with their rules. */
+export async function compileSecurityGroups(q: Queryable, groupIds: Set<string>, result: CompiledHost): Promise<void> {
+  const sgRows = await allIn<{ id: string; project_id: string; stateful: number }>(
+    q,
+    (m) => `SELECT id, project_id, stateful FROM security_groups WHERE id IN (${m})`,
+    [...groupIds],
+  );
+  const ruleRows = await allIn<Record<string, string | number | null> & { id: string; security_group_id: string }>(
+    q,
+    (m) => `SELECT * FROM security_group_rules WHERE security_group_id IN (${m}) ORDER BY id`,
+    [...groupIds],
+  );
+  const rulesByGroup = group(ruleRows, (r) => r.security_group_id);
+  for (const sg of sgRows) {
+    const rules = rulesByGroup.get(sg.id) ?? [];
+    for (const r of rules) result.rules.set(r.id, sg.id);
+    add(result.entries, 'securityGroup', sg.id, {
+      case: 'securityGroup',
+      value: create(SecurityGroupStateSchema, {
+        id: sg.id,
+        projectId: sg.project_id,
+        stateful: sg.stateful === 1,
+        rules: rules.map((r) =>
+          create(SecurityGroupRuleSchema, {
+            id: r.id,
+            direction: String(r.direction ?? ''),
+            ethertype: String(r.ethertype ?? ''),
+            protocol: r.protocol === null || r.protocol === undefined ? '' : String(r.protocol),
+            portRangeMin: Number(r.port_range_min ?? 0),
+            portRangeMax: Number(r.port_range_max ?? 0),
+            remoteIpPrefix: String(r.remote_ip_prefix ?? ''),
+            remoteGroupId: String(r.remote_group_id ?? ''),
+          }),
+        ),
+      }),
+    });
+  }
+}
