@@ -122,3 +122,21 @@ test('ovs flows - membership flows for one address from two owners merge their c
   assert.match((c[1] as { text: string }).text, /actions=conjunction\(2,2\/2\)$/);
   assert.equal(ledger.size, 1);
 });
+
+test('ovs flows - a port whose groups are all stateless skips conntrack and its rules match every packet', () => {
+  const view = sampleView();
+  view.securityGroup.set('sg-sl', create(SecurityGroupStateSchema, {
+    id: 'sg-sl', stateful: false,
+    rules: [create(SecurityGroupRuleSchema, { id: 'sl-in', direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', portRangeMin: 22, portRangeMax: 22 }),
+      create(SecurityGroupRuleSchema, { id: 'sl-grp', direction: 'ingress', ethertype: 'IPv4', remoteGroupId: 'sg-sl' })],
+  }));
+  const p1 = view.port.get('p1')!;
+  view.port.set('p1', { ...p1, securityGroupIds: ['sg-sl'] });
+  const engine = new FlowEngine();
+  engine.recompute(sampleInputs(view));
+  const all = texts(engine).join('\n');
+  assert.match(all, /table=60,priority=150,reg7=1 actions=ct_clear,goto_table:61/);
+  assert.match(all, /table=20,priority=150,reg5=1 actions=ct_clear,goto_table:21/);
+  assert.match(all, /table=61,priority=70,reg7=1,tcp,tp_dst=22 actions=goto_table:70/);
+  assert.ok(!/reg7=1.*conjunction/.test(all), 'stateless remote-group rules allow nothing');
+});

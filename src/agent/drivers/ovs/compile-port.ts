@@ -42,11 +42,17 @@ function securityFlows(ctx: CompileContext, port: PortState, ofport: number): Fl
       { table: Table.INGRESS_CT, priority: 150, match: `reg7=${ofport}`, actions: `goto_table:${Table.OUTPUT}` },
     ];
   }
+  const groups = port.securityGroupIds.map((id) => ctx.securityGroup(id)).filter((g) => g !== undefined);
+  // Neutron does not let a port mix stateful and stateless groups; if it happens, stay stateful.
+  const stateless = groups.length > 0 && groups.every((g) => !g.stateful);
   const flows: FlowSpec[] = [];
-  for (const groupId of port.securityGroupIds) {
-    const group = ctx.securityGroup(groupId);
-    if (!group) continue;
-    for (const rule of group.rules) flows.push(...ruleFlows(rule, ofport));
+  if (stateless) {
+    // Skip conntrack, and forget any state a same-host sender's conntrack left on the packet.
+    flows.push({ table: Table.EGRESS_CT, priority: 150, match: `reg5=${ofport}`, actions: `ct_clear,goto_table:${Table.EGRESS_RULES}` });
+    flows.push({ table: Table.INGRESS_CT, priority: 150, match: `reg7=${ofport}`, actions: `ct_clear,goto_table:${Table.INGRESS_RULES}` });
+  }
+  for (const group of groups) {
+    for (const rule of group.rules) flows.push(...ruleFlows(rule, ofport, !stateless));
   }
   return flows;
 }

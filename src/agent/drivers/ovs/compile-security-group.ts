@@ -46,15 +46,21 @@ function remoteMatch(rule: SecurityGroupRule): string {
 
 /**
  * Flows of one rule for the local port with OpenFlow port `ofport`. Ingress rules match the port the
- * packet is delivered to (reg7), egress rules the port it came from (reg5).
+ * packet is delivered to (reg7), egress rules the port it came from (reg5). Rules of stateless groups
+ * match every packet (no conntrack; replies need their own rules) and do not support remote groups yet:
+ * such a rule allows nothing (the safe direction).
  */
-export function ruleFlows(rule: SecurityGroupRule, ofport: number): FlowSpec[] {
+export function ruleFlows(rule: SecurityGroupRule, ofport: number, stateful = true): FlowSpec[] {
   const ingress = rule.direction === 'ingress';
   const table = ingress ? Table.INGRESS_RULES : Table.EGRESS_RULES;
   const next = ingress ? Table.OUTPUT : Table.ARP;
   const portMatch = ingress ? `reg7=${ofport}` : `reg5=${ofport}`;
   const flows: FlowSpec[] = [];
   for (const proto of ruleProtocolMatches(rule)) {
+    if (!stateful) {
+      if (!rule.remoteGroupId) flows.push({ table, priority: 70, match: `${portMatch},${proto}${remoteMatch(rule)}`, actions: `goto_table:${next}` });
+      continue;
+    }
     const match = `ct_state=+new+trk,${portMatch},${proto}`;
     if (rule.remoteGroupId) {
       const ethertype = rule.ethertype === 'IPv6' ? 'IPv6' : 'IPv4';
