@@ -116,12 +116,13 @@ export class AgentSession {
       this.queueBytes = 0;
       const snapshot = this.manager.snapshot(this.host);
       this.counters.snapshots++;
+      // Set before the chunks go out: the agent may ack the last chunk before this loop resumes.
+      this.sentRevision = Math.max(this.sentRevision, snapshot.revision);
       for (const chunk of snapshot.chunks()) {
         if (this.state === 'closed') return;
         this.write(chunk, 0);
         if (this.pendingBytes > this.maxPendingBytes) await this.drained();
       }
-      this.sentRevision = Math.max(this.sentRevision, snapshot.revision);
     } while (this.overflow && this.state !== 'closed');
     if (this.state === 'closed') return;
     const queued = this.queue;
