@@ -29,7 +29,10 @@ import { readFields } from './wire-reader.js';
 
 /** Options of the runtime. */
 export interface AgentOptions {
-  /** Controller southbound address `host:port`. */
+  /**
+   * Controller southbound address `host:port`, or several separated by commas (replicas): the agent
+   * uses one at a time and moves to the next whenever a stream ends or cannot be opened.
+   */
   controller: string;
   hostId: string;
   datapathIp: string;
@@ -76,7 +79,9 @@ export class AgentRuntime {
   /** Last status of a failed stream (e.g. ALREADY_EXISTS when the host id is taken). */
   lastError: { code?: number; details?: string } | undefined;
   readonly counters = { connects: 0, deltas: 0, snapshots: 0, acks: 0, rejected: 0, applyErrors: 0 };
-  private client: WatchClient;
+  /** One channel per controller address; `current` is the one in use. */
+  private readonly clients: WatchClient[];
+  private current = 0;
   private call: WatchCall | undefined;
   private waiters: { revision: number; resolve: () => void }[] = [];
   private persistTimer: NodeJS.Timeout | undefined;
@@ -96,7 +101,7 @@ export class AgentRuntime {
       log: () => {},
       ...options,
     };
-    this.client = new WatchClient(options.controller);
+    this.clients = controllerAddresses(options.controller).map((address) => new WatchClient(address));
   }
 
   /** Loads persisted state, starts the driver and reconciles it with that state (no flush). */
@@ -133,6 +138,8 @@ export class AgentRuntime {
     while (this.state !== 'closed') {
       const welcomed = await this.session();
       if (this.closed()) break;
+      // Whatever ended the stream (a dead replica, a refused dial), the next attempt goes to the next address.
+      this.current = (this.current + 1) % this.clients.length;
       if (welcomed) attempt = 0;
       const delay = Math.min(this.opts.backoffMaxMs, this.opts.backoffInitialMs * 2 ** attempt) * (0.8 + Math.random() * 0.4);
       attempt = Math.min(attempt + 1, 20);
@@ -158,7 +165,7 @@ export class AgentRuntime {
     this.state = 'connecting';
     this.counters.connects++;
     return new Promise((resolve) => {
-      const call = this.client.watch();
+      const call = (this.clients[this.current] as WatchClient).watch();
       this.call = call;
       let welcomed = false;
       let queued = 0;
@@ -228,7 +235,7 @@ export class AgentRuntime {
       if (f.field === 1 && f.wireType === 2) {
         const welcome = fromBinary(WelcomeSchema, f.bytes);
         this.state = welcome.resumed ? 'ready' : 'syncing';
-        this.opts.log('info', 'connected to controller', { revision: Number(welcome.revision), resumed: welcome.resumed });
+        this.opts.log('info', 'connected to controller', { controller: this.clients[this.current]?.address, revision: Number(welcome.revision), resumed: welcome.resumed });
         if (welcome.resumed) {
           // Tell the controller where we are, so ports already programmed here turn ACTIVE.
           this.call?.write(toBinary(WatchRequestSchema, create(WatchRequestSchema, { kind: { case: 'ack', value: create(AckSchema, { revision: BigInt(this.revision) }) } })));
@@ -336,7 +343,14 @@ export class AgentRuntime {
     this.wake?.();
     await this.loop;
     if (this.opts.persistState) await this.persist();
-    this.client.close();
+    for (const client of this.clients) client.close();
     await this.opts.driver.close();
   }
+}
+
+/** The controller addresses of a `--controller` value: one or several `host:port`, comma separated. */
+export function controllerAddresses(value: string): string[] {
+  const addresses = value.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  if (addresses.length === 0) throw new TypeError(`no controller address in "${value}"`);
+  return addresses;
 }

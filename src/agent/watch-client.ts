@@ -14,7 +14,11 @@ export type WatchCall = grpc.ClientDuplexStream<Uint8Array, Buffer>;
 export class WatchClient {
   private readonly client: grpc.Client;
 
-  constructor(address: string, maxMessageBytes = 256 << 20) {
+  constructor(
+    /** The controller's `host:port`. */
+    readonly address: string,
+    maxMessageBytes = 256 << 20,
+  ) {
     this.client = new grpc.Client(address, grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': maxMessageBytes,
       'grpc.max_send_message_length': maxMessageBytes,

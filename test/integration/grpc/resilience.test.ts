@@ -177,3 +177,34 @@ test('grpc - an agent claiming a connected host id is refused and the holder kee
     await cleanup({ agents, controllers });
   }
 });
+
+test('grpc - an agent given several controller addresses fails over to a live replica and keeps converging', { timeout: 120_000 }, async () => {
+  const dir = tempDir('replicas');
+  const path = join(dir, 'alcor.db');
+  const controllers: TestController[] = [];
+  const agents: TestAgent[] = [];
+  try {
+    // Two replicas over one database; the agent's list starts with an address nobody listens on.
+    const a = await startController({ path });
+    const b = await startController({ path });
+    controllers.push(a, b);
+    const dead = await startController();
+    const deadAddress = dead.address;
+    await dead.close();
+    const h1 = await startAgent(`${deadAddress},${a.address},${b.address}`, 'h1');
+    agents.push(h1);
+    const net = await createNetwork(a.api);
+    const sub = await createSubnet(a.api, net, '10.7.0.0/24');
+    const first = await createPort(a.api, { networkId: net, subnetId: sub, ip: '10.7.0.2', host: 'h1' });
+    await waitFor(async () => (await portStatus(a.store, first)) === 'ACTIVE', 15_000, 'port ACTIVE through replica a');
+    assert.ok(a.southbound.server.sessions.has('h1'), 'the dead address was skipped');
+    await a.close();
+    controllers.splice(controllers.indexOf(a), 1);
+    const second = await createPort(b.api, { networkId: net, subnetId: sub, ip: '10.7.0.3', host: 'h1' });
+    await waitFor(() => h1.agent.desired.view.neighbor.has(second), 15_000, 'change made on replica b reaches the agent');
+    assert.ok(b.southbound.server.sessions.has('h1'), 'the agent moved to replica b');
+    await waitFor(async () => (await portStatus(b.store, second)) === 'ACTIVE', 15_000, 'port ACTIVE through replica b');
+  } finally {
+    await cleanup({ agents, controllers, dirs: [dir] });
+  }
+});
