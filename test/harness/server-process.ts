@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 /** A controller child process. */
 export interface ServerProcess {
   url: string;
+  /** `127.0.0.1:<port>` of the southbound gRPC server, from the server's log. */
+  southbound: string | undefined;
   child: ChildProcess;
   /** SIGKILL, no cleanup: a crash. */
   kill: () => Promise<void>;
@@ -42,8 +44,10 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
       reject(new Error(`alcor-server exited with ${code} before listening:\n${output}`));
     });
   });
+  const southboundPort = /"port":(\d+)[^\n]*southbound gRPC listening/.exec(output)?.[1];
   return {
     url,
+    southbound: southboundPort ? `127.0.0.1:${southboundPort}` : undefined,
     child,
     kill: async () => {
       child.kill('SIGKILL');
