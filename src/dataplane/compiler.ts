@@ -10,28 +10,20 @@
  */
 import { create } from '@bufbuild/protobuf';
 import {
-  AddressPairSchema,
   DhcpStateSchema,
   FixedIpSchema,
   NeighborStateSchema,
   PortStateSchema,
-  RouteSchema,
-  RouterInterfaceSchema,
-  RouterStateSchema,
-  SecurityGroupRuleSchema,
-  SecurityGroupStateSchema,
   SubnetStateSchema,
   VpcStateSchema,
-  type AddressPair,
   type FixedIp,
-  type Route,
 } from '../proto/alcor/v1/goal_state_pb.js';
-import type { Queryable, SqlValue } from '../store/store.js';
+import type { Queryable } from '../store/store.js';
 import { compileRouters, compileSecurityGroups } from './compile-l3.js';
-import { add, addressPairs, allIn, entryKey, group, parseJson, ROUTER_OWNER, routes, type CompiledEntry, type CompiledHost } from './compile-helpers.js';
+import { add, addressPairs, allIn, group, parseJson, ROUTER_OWNER, routes, type CompiledEntry, type CompiledHost } from './compile-helpers.js';
+import { encodeUpsert } from './wire.js';
 
 export { entryKey, type CompiledEntry, type CompiledHost } from './compile-helpers.js';
-import { encodeUpsert, type Kind } from './wire.js';
 
 /** Which optional (L3-area) tables exist. */
 export interface OptionalTables {

@@ -15,7 +15,7 @@ test('southbound - a port created through the API with binding:host_id becomes A
     agents.push(h1, h2);
     await waitFor(() => s.southbound.server.sessions.size === 2, 10_000, 'agents connected');
     const net = (await s.request('POST', '/v2.0/networks', { network: { name: 'n1' } })).body.network;
-    const sub = (await s.request('POST', '/v2.0/subnets', { subnet: { network_id: net.id, cidr: '10.20.0.0/24', ip_version: 4 } })).body.subnet;
+    await s.request('POST', '/v2.0/subnets', { subnet: { network_id: net.id, cidr: '10.20.0.0/24', ip_version: 4 } });
     const sg = (await s.request('POST', '/v2.0/security-groups', { security_group: { name: 'web' } })).body.security_group;
     const created = await s.request('POST', '/v2.0/ports', {
       port: { network_id: net.id, 'binding:host_id': 'compute-1', device_owner: 'compute:nova', device_id: 'vm-1', security_groups: [sg.id] },
