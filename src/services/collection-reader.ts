@@ -7,6 +7,16 @@ import type { ListPage, ListQuery } from '../domain/list-query.js';
 import type { Queryable, Store } from '../store/store.js';
 import { getVisibleRow, listRows, type TableSpec } from './table-list.js';
 
+/** The five operations of a Neutron resource collection (list, create, show, update, delete). */
+export interface CollectionService<T, C, U> {
+  /** Creates all or none (Neutron bulk semantics). */
+  createMany(ctx: RequestContext, bodies: C[]): Promise<T[]>;
+  get(ctx: RequestContext, id: string): Promise<T>;
+  list(ctx: RequestContext, query: ListQuery): Promise<ListPage<T>>;
+  update(ctx: RequestContext, id: string, body: U, ifRevision?: number): Promise<T>;
+  delete(ctx: RequestContext, id: string, ifRevision?: number): Promise<void>;
+}
+
 /** Turns table rows into API objects for ctx. */
 export type Hydrate<R, T> = (q: Queryable, ctx: RequestContext, rows: R[]) => Promise<T[]>;
 

@@ -14,10 +14,9 @@ import {
 } from '../domain/errors.js';
 import type { FloatingIp, FloatingIpCreate, FloatingIpUpdate } from '../domain/floating-ip.js';
 import { cidrContains, parseCidr, parseIp } from '../domain/ip.js';
-import type { ListPage, ListQuery } from '../domain/list-query.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
-import { collectionReader } from './collection-reader.js';
+import { collectionReader, type CollectionService } from './collection-reader.js';
 import { assertOwner, owningProject } from './access.js';
 import { NETWORK_TABLE, type NetworkRow } from './networks.js';
 import { deletePortRows } from './port-rows.js';
@@ -25,7 +24,7 @@ import { insertPort, PORT_TABLE, type PortRow } from './ports.js';
 import { checkQuota } from './quotas.js';
 import { ROUTER_INTERFACE_OWNER } from './router-rows.js';
 import { checkRevision, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
-import { getVisibleRow, type TableSpec } from './table-list.js';
+import { getVisibleRow, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
 
 /** Device owner of floating-IP ports. */
 export const FLOATING_IP_OWNER = 'network:floatingip';
@@ -54,19 +53,13 @@ export const FLOATING_IP_TABLE: TableSpec = {
   table: 'floatingips',
   tagType: 'floatingips',
   columns: {
-    id: text('id'),
-    project_id: text('project_id'),
-    tenant_id: text('project_id'),
-    description: text('description'),
+    ...STANDARD_COLUMNS,
     floating_network_id: text('floating_network_id'),
     floating_ip_address: text('floating_ip_address'),
     port_id: text('port_id', true),
     fixed_ip_address: text('fixed_ip_address', true),
     router_id: text('router_id', true),
     status: text('status'),
-    revision_number: { column: 'revision_number', kind: 'int' },
-    created_at: text('created_at'),
-    updated_at: text('updated_at'),
   },
   visibility: (ctx) => (ctx.isAdmin ? undefined : { sql: 't.project_id = ?', params: [ctx.projectId] }),
   notFound: (id) => new FloatingIPNotFound(`Floating IP ${id} could not be found`),
@@ -148,13 +141,7 @@ async function associationFor(tx: Queryable, ctx: RequestContext, fip: { id: str
 }
 
 /** The floating-IP service. */
-export interface FloatingIpService {
-  createMany(ctx: RequestContext, bodies: FloatingIpCreate[]): Promise<FloatingIp[]>;
-  get(ctx: RequestContext, id: string): Promise<FloatingIp>;
-  list(ctx: RequestContext, query: ListQuery): Promise<ListPage<FloatingIp>>;
-  update(ctx: RequestContext, id: string, body: FloatingIpUpdate, ifRevision?: number): Promise<FloatingIp>;
-  delete(ctx: RequestContext, id: string, ifRevision?: number): Promise<void>;
-}
+export type FloatingIpService = CollectionService<FloatingIp, FloatingIpCreate, FloatingIpUpdate>;
 
 async function insertFloatingIp(tx: Queryable, ctx: RequestContext, body: FloatingIpCreate): Promise<string> {
   if (!ctx.isAdmin && body.floating_ip_address !== undefined) {

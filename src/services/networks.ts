@@ -5,17 +5,16 @@
 import type { ServerConfig } from '../config.js';
 import type { RequestContext } from '../domain/context.js';
 import { InvalidInput, NetworkInUse, NetworkNotFound } from '../domain/errors.js';
-import type { ListPage, ListQuery } from '../domain/list-query.js';
 import type { Network, NetworkCreate, NetworkType, NetworkUpdate } from '../domain/network.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
-import { collectionReader } from './collection-reader.js';
+import { collectionReader, type CollectionService } from './collection-reader.js';
 import { assertAdminFor, assertOwner, owningProject } from './access.js';
 import { deletePortRows } from './port-rows.js';
 import { checkQuota } from './quotas.js';
 import { allocateSegment, defaultMtu } from './segments.js';
 import { checkRevision, chunks, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
-import { getVisibleRow, type TableSpec } from './table-list.js';
+import { getVisibleRow, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
 
 /** A row of the networks table. */
 export interface NetworkRow {
@@ -42,20 +41,14 @@ export const NETWORK_TABLE: TableSpec = {
   table: 'networks',
   tagType: 'networks',
   columns: {
-    id: { column: 'id', kind: 'string' },
+    ...STANDARD_COLUMNS,
     name: { column: 'name', kind: 'string' },
-    description: { column: 'description', kind: 'string' },
-    project_id: { column: 'project_id', kind: 'string' },
-    tenant_id: { column: 'project_id', kind: 'string' },
     admin_state_up: { column: 'admin_state_up', kind: 'bool' },
     shared: { column: 'shared', kind: 'bool' },
     'router:external': { column: 'router_external', kind: 'bool' },
     mtu: { column: 'mtu', kind: 'int' },
     port_security_enabled: { column: 'port_security_enabled', kind: 'bool' },
     status: { column: 'status', kind: 'string' },
-    revision_number: { column: 'revision_number', kind: 'int' },
-    created_at: { column: 'created_at', kind: 'string' },
-    updated_at: { column: 'updated_at', kind: 'string' },
     'provider:network_type': { column: 'network_type', kind: 'string' },
     'provider:physical_network': { column: 'physical_network', kind: 'string' },
     'provider:segmentation_id': { column: 'segmentation_id', kind: 'int', nullable: true },
@@ -129,14 +122,7 @@ export async function touchNetwork(q: Queryable, networkId: string): Promise<voi
 }
 
 /** The network service. */
-export interface NetworkService {
-  /** Creates all or none (Neutron bulk semantics). */
-  createMany(ctx: RequestContext, bodies: NetworkCreate[]): Promise<Network[]>;
-  get(ctx: RequestContext, id: string): Promise<Network>;
-  list(ctx: RequestContext, query: ListQuery): Promise<ListPage<Network>>;
-  update(ctx: RequestContext, id: string, body: NetworkUpdate, ifRevision?: number): Promise<Network>;
-  delete(ctx: RequestContext, id: string, ifRevision?: number): Promise<void>;
-}
+export type NetworkService = CollectionService<Network, NetworkCreate, NetworkUpdate>;
 
 /** Builds the network service over a store. */
 export function createNetworkService(store: Store, config: ServerConfig): NetworkService {

@@ -15,7 +15,6 @@ import {
   PortSecurityAndIPRequiredForSecurityGroups,
   ServicePortInUse,
 } from '../domain/errors.js';
-import type { ListPage, ListQuery } from '../domain/list-query.js';
 import {
   ADMIN_ONLY_PORT_ATTRIBUTES,
   normalizeAddressPairs,
@@ -31,7 +30,7 @@ import {
 } from '../domain/port.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
-import { collectionReader } from './collection-reader.js';
+import { collectionReader, type CollectionService } from './collection-reader.js';
 import { assertAdminFor, assertOwner, owningProject } from './access.js';
 import { assertMacFree, DEFAULT_MAC_PREFIX, generateMac } from './mac.js';
 import { checkQuota } from './quotas.js';
@@ -41,7 +40,7 @@ import { deletePortRows } from './port-rows.js';
 import { allocatePortAddresses, networkSubnets, portAddresses, reallocatePortAddresses, type AddressTarget } from './port-addresses.js';
 import { isAutoAddressSubnet } from '../domain/subnet.js';
 import { chunks, checkRevision, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
-import { getVisibleRow, type SqlCondition, type TableSpec } from './table-list.js';
+import { getVisibleRow, type SqlCondition, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
 
 /** A row of the ports table. */
 export interface PortRow {
@@ -96,11 +95,8 @@ export const PORT_TABLE: TableSpec = {
   table: 'ports',
   tagType: 'ports',
   columns: {
-    id: { column: 'id', kind: 'string' },
+    ...STANDARD_COLUMNS,
     name: { column: 'name', kind: 'string' },
-    description: { column: 'description', kind: 'string' },
-    project_id: { column: 'project_id', kind: 'string' },
-    tenant_id: { column: 'project_id', kind: 'string' },
     network_id: { column: 'network_id', kind: 'string' },
     mac_address: { column: 'mac_address', kind: 'string' },
     admin_state_up: { column: 'admin_state_up', kind: 'bool' },
@@ -111,9 +107,6 @@ export const PORT_TABLE: TableSpec = {
     'binding:host_id': { column: 'binding_host_id', kind: 'string' },
     'binding:vnic_type': { column: 'binding_vnic_type', kind: 'string' },
     'binding:vif_type': { column: 'binding_vif_type', kind: 'string' },
-    revision_number: { column: 'revision_number', kind: 'int' },
-    created_at: { column: 'created_at', kind: 'string' },
-    updated_at: { column: 'updated_at', kind: 'string' },
   },
   virtualFilters: {
     fixed_ips: fixedIpsFilter,
@@ -259,14 +252,7 @@ export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortC
 }
 
 /** The port service. */
-export interface PortService {
-  /** Creates all or none. */
-  createMany(ctx: RequestContext, bodies: PortCreate[]): Promise<Port[]>;
-  get(ctx: RequestContext, id: string): Promise<Port>;
-  list(ctx: RequestContext, query: ListQuery): Promise<ListPage<Port>>;
-  update(ctx: RequestContext, id: string, body: PortUpdate, ifRevision?: number): Promise<Port>;
-  delete(ctx: RequestContext, id: string, ifRevision?: number): Promise<void>;
-}
+export type PortService = CollectionService<Port, PortCreate, PortUpdate>;
 
 /** Builds the port service over a store. */
 export function createPortService(store: Store, config: ServerConfig): PortService {

@@ -7,7 +7,7 @@ import { cidrContains, parseCidr, parseIp } from '../domain/ip.js';
 import type { ExternalFixedIp, Router, RouterRoute } from '../domain/router.js';
 import type { Queryable } from '../store/store.js';
 import { chunks, loadTags } from './standard-attributes.js';
-import type { TableSpec } from './table-list.js';
+import { STANDARD_COLUMNS, type TableSpec } from './table-list.js';
 
 /** Device owner of router interface ports. */
 export const ROUTER_INTERFACE_OWNER = 'network:router_interface';
@@ -38,18 +38,12 @@ export const ROUTER_TABLE: TableSpec = {
   table: 'routers',
   tagType: 'routers',
   columns: {
-    id: { column: 'id', kind: 'string' },
+    ...STANDARD_COLUMNS,
     name: { column: 'name', kind: 'string' },
-    description: { column: 'description', kind: 'string' },
-    project_id: { column: 'project_id', kind: 'string' },
-    tenant_id: { column: 'project_id', kind: 'string' },
     admin_state_up: { column: 'admin_state_up', kind: 'bool' },
     status: { column: 'status', kind: 'string' },
     distributed: { column: 'distributed', kind: 'bool' },
     ha: { column: 'ha', kind: 'bool' },
-    revision_number: { column: 'revision_number', kind: 'int' },
-    created_at: { column: 'created_at', kind: 'string' },
-    updated_at: { column: 'updated_at', kind: 'string' },
   },
   visibility: (ctx) => (ctx.isAdmin ? undefined : { sql: 't.project_id = ?', params: [ctx.projectId] }),
   notFound: (id) => new RouterNotFound(`Router ${id} could not be found`),

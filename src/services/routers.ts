@@ -5,11 +5,10 @@
  */
 import type { RequestContext } from '../domain/context.js';
 import { RouterInUse } from '../domain/errors.js';
-import type { ListPage, ListQuery } from '../domain/list-query.js';
 import { normalizeRoutes, type Router, type RouterCreate, type RouterInterfaceInfo, type RouterInterfaceRequest, type RouterRoute, type RouterUpdate } from '../domain/router.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
-import { collectionReader } from './collection-reader.js';
+import { collectionReader, type CollectionService } from './collection-reader.js';
 import { assertAdminFor, assertOwner, owningProject } from './access.js';
 import { checkQuota } from './quotas.js';
 import { clearGateway, setGateway, updateGateway } from './router-gateway.js';
@@ -21,12 +20,7 @@ import { getVisibleRow } from './table-list.js';
 const ADMIN_ONLY = ['distributed', 'ha'];
 
 /** The router service. */
-export interface RouterService {
-  createMany(ctx: RequestContext, bodies: RouterCreate[]): Promise<Router[]>;
-  get(ctx: RequestContext, id: string): Promise<Router>;
-  list(ctx: RequestContext, query: ListQuery): Promise<ListPage<Router>>;
-  update(ctx: RequestContext, id: string, body: RouterUpdate, ifRevision?: number): Promise<Router>;
-  delete(ctx: RequestContext, id: string, ifRevision?: number): Promise<void>;
+export interface RouterService extends CollectionService<Router, RouterCreate, RouterUpdate> {
   addInterface(ctx: RequestContext, id: string, body: RouterInterfaceRequest): Promise<RouterInterfaceInfo>;
   removeInterface(ctx: RequestContext, id: string, body: RouterInterfaceRequest): Promise<RouterInterfaceInfo>;
   addExtraRoutes(ctx: RequestContext, id: string, routes: RouterRoute[]): Promise<Router>;

@@ -8,7 +8,7 @@ import type { NormalizedRule, SecurityGroup, SecurityGroupRule } from '../domain
 import { appendChange } from '../store/outbox.js';
 import type { Queryable } from '../store/store.js';
 import { chunks, loadTags, newId, timestamp } from './standard-attributes.js';
-import type { TableSpec } from './table-list.js';
+import { STANDARD_COLUMNS, type TableSpec } from './table-list.js';
 
 /** A row of security_groups. */
 export interface SecurityGroupRow {
@@ -40,21 +40,12 @@ export interface SecurityGroupRuleRow {
   updated_at: string;
 }
 
-const STANDARD = {
-  id: { column: 'id', kind: 'string' },
-  project_id: { column: 'project_id', kind: 'string' },
-  tenant_id: { column: 'project_id', kind: 'string' },
-  description: { column: 'description', kind: 'string' },
-  revision_number: { column: 'revision_number', kind: 'int' },
-  created_at: { column: 'created_at', kind: 'string' },
-  updated_at: { column: 'updated_at', kind: 'string' },
-} as const;
 
 /** Listing spec of security groups: non-admins see their project's groups. */
 export const SECURITY_GROUP_TABLE: TableSpec = {
   table: 'security_groups',
   tagType: 'security_groups',
-  columns: { ...STANDARD, name: { column: 'name', kind: 'string' }, stateful: { column: 'stateful', kind: 'bool' } },
+  columns: { ...STANDARD_COLUMNS, name: { column: 'name', kind: 'string' }, stateful: { column: 'stateful', kind: 'bool' } },
   // Groups are never shared (no RBAC): shared=false matches every group, shared=true none.
   virtualFilters: {
     shared: (values) => {
@@ -74,7 +65,7 @@ export const SECURITY_GROUP_TABLE: TableSpec = {
 export const SECURITY_GROUP_RULE_TABLE: TableSpec = {
   table: 'security_group_rules',
   columns: {
-    ...STANDARD,
+    ...STANDARD_COLUMNS,
     security_group_id: { column: 'security_group_id', kind: 'string' },
     direction: { column: 'direction', kind: 'string' },
     ethertype: { column: 'ethertype', kind: 'string' },

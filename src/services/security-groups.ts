@@ -13,11 +13,11 @@ import {
   SecurityGroupInUse,
   SecurityGroupNotFound,
 } from '../domain/errors.js';
-import type { ListPage, ListQuery } from '../domain/list-query.js';
+import type { ListQuery } from '../domain/list-query.js';
 import type { SecurityGroup, SecurityGroupCreate, SecurityGroupUpdate } from '../domain/security-group.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
-import { collectionReader } from './collection-reader.js';
+import { collectionReader, type CollectionService } from './collection-reader.js';
 import { assertOwner, owningProject } from './access.js';
 import { checkQuota } from './quotas.js';
 import {
@@ -75,13 +75,7 @@ export async function loadPortSecurityGroups(q: Queryable, portIds: string[]): P
 }
 
 /** The security-group service. */
-export interface SecurityGroupService {
-  createMany(ctx: RequestContext, bodies: SecurityGroupCreate[]): Promise<SecurityGroup[]>;
-  get(ctx: RequestContext, id: string): Promise<SecurityGroup>;
-  list(ctx: RequestContext, query: ListQuery): Promise<ListPage<SecurityGroup>>;
-  update(ctx: RequestContext, id: string, body: SecurityGroupUpdate, ifRevision?: number): Promise<SecurityGroup>;
-  delete(ctx: RequestContext, id: string, ifRevision?: number): Promise<void>;
-}
+export type SecurityGroupService = CollectionService<SecurityGroup, SecurityGroupCreate, SecurityGroupUpdate>;
 
 function assertNotNamedDefault(name: string | undefined): void {
   if (name !== undefined && name.trim().toLowerCase() === 'default') {

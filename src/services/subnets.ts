@@ -6,7 +6,6 @@
 import type { RequestContext } from '../domain/context.js';
 import { InvalidInput, NetworkNotFound, SubnetInUse, SubnetNotFound } from '../domain/errors.js';
 import { cidrsOverlap, formatCidr, formatIp, parseCidr, type Cidr, type IpVersion } from '../domain/ip.js';
-import type { ListPage, ListQuery } from '../domain/list-query.js';
 import {
   formatPools,
   subnetLayout,
@@ -23,12 +22,12 @@ import {
 } from '../domain/subnet.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
-import { collectionReader } from './collection-reader.js';
+import { collectionReader, type CollectionService } from './collection-reader.js';
 import { assertOwner, owningProject } from './access.js';
 import { NETWORK_TABLE, touchNetwork, type NetworkRow } from './networks.js';
 import { checkQuota } from './quotas.js';
 import { checkRevision, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
-import { getVisibleRow, type TableSpec } from './table-list.js';
+import { getVisibleRow, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
 
 /** A row of the subnets table. */
 export interface SubnetRow {
@@ -58,11 +57,8 @@ export const SUBNET_TABLE: TableSpec = {
   table: 'subnets',
   tagType: 'subnets',
   columns: {
-    id: { column: 'id', kind: 'string' },
+    ...STANDARD_COLUMNS,
     name: { column: 'name', kind: 'string' },
-    description: { column: 'description', kind: 'string' },
-    project_id: { column: 'project_id', kind: 'string' },
-    tenant_id: { column: 'project_id', kind: 'string' },
     network_id: { column: 'network_id', kind: 'string' },
     ip_version: { column: 'ip_version', kind: 'int' },
     cidr: { column: 'cidr', kind: 'string' },
@@ -70,9 +66,6 @@ export const SUBNET_TABLE: TableSpec = {
     enable_dhcp: { column: 'enable_dhcp', kind: 'bool' },
     ipv6_ra_mode: { column: 'ipv6_ra_mode', kind: 'string', nullable: true },
     ipv6_address_mode: { column: 'ipv6_address_mode', kind: 'string', nullable: true },
-    revision_number: { column: 'revision_number', kind: 'int' },
-    created_at: { column: 'created_at', kind: 'string' },
-    updated_at: { column: 'updated_at', kind: 'string' },
   },
   visibility: (ctx) =>
     ctx.isAdmin
@@ -113,14 +106,7 @@ export async function hydrateSubnets(q: Queryable, rows: SubnetRow[]): Promise<S
 }
 
 /** The subnet service. */
-export interface SubnetService {
-  /** Creates all or none. */
-  createMany(ctx: RequestContext, bodies: SubnetCreate[]): Promise<Subnet[]>;
-  get(ctx: RequestContext, id: string): Promise<Subnet>;
-  list(ctx: RequestContext, query: ListQuery): Promise<ListPage<Subnet>>;
-  update(ctx: RequestContext, id: string, body: SubnetUpdate, ifRevision?: number): Promise<Subnet>;
-  delete(ctx: RequestContext, id: string, ifRevision?: number): Promise<void>;
-}
+export type SubnetService = CollectionService<Subnet, SubnetCreate, SubnetUpdate>;
 
 async function assertNoOverlap(q: Queryable, networkId: string, cidr: Cidr): Promise<void> {
   const others = await q.all<{ id: string; cidr: string }>('SELECT id, cidr FROM subnets WHERE network_id = ?', [networkId]);

@@ -37,6 +37,17 @@ export interface TableSpec {
   notFound: (id: string) => Error;
 }
 
+/** Neutron's standard attributes, stored under the same column names by every resource table. */
+export const STANDARD_COLUMNS: Record<string, ColumnAttribute> = {
+  id: { column: 'id', kind: 'string' },
+  description: { column: 'description', kind: 'string' },
+  project_id: { column: 'project_id', kind: 'string' },
+  tenant_id: { column: 'project_id', kind: 'string' },
+  revision_number: { column: 'revision_number', kind: 'int' },
+  created_at: { column: 'created_at', kind: 'string' },
+  updated_at: { column: 'updated_at', kind: 'string' },
+};
+
 const TAG_FILTERS = ['tags', 'tags-any', 'not-tags', 'not-tags-any'] as const;
 type TagFilter = (typeof TAG_FILTERS)[number];
 

@@ -4,8 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
-import type { RequestContext } from '../../domain/context.js';
-import type { ListPage, ListQuery } from '../../domain/list-query.js';
+import type { CollectionService } from '../../services/collection-reader.js';
 import { ListQuerystring, pageLinks, parseFields, parseListQuery, pickFields, ShowQuerystring } from '../list-params.js';
 import { ifMatchRevision } from '../request-headers.js';
 import { createBody, IdParams, listResponse, updateBody } from '../schemas/common.js';
@@ -13,15 +12,6 @@ import { rejectOtherMethods } from './method-not-allowed.js';
 
 type RawQuery = Record<string, string | string[] | undefined>;
 type IdParam = { id: string };
-
-/** The service operations the standard routes call. */
-export interface CollectionService<T extends { id: string }, C, U> {
-  createMany(ctx: RequestContext, bodies: C[]): Promise<T[]>;
-  get(ctx: RequestContext, id: string): Promise<T>;
-  list(ctx: RequestContext, query: ListQuery): Promise<ListPage<T>>;
-  update(ctx: RequestContext, id: string, body: U, ifRevision?: number): Promise<T>;
-  delete(ctx: RequestContext, id: string, ifRevision?: number): Promise<void>;
-}
 
 /** Names and schemas of one collection. */
 export interface CollectionDefinition<C extends TSchema, U extends TSchema, R extends TSchema> {
