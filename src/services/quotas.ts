@@ -20,8 +20,9 @@ const USAGE_TABLE: Record<QuotaResource, string> = {
   security_group_rule: 'security_group_rules',
 };
 
-// checkQuota has a fixed signature (the lead calls it from ports/networks/subnets), so the configured
-// defaults reach it through this module-level setting, which createQuotaService installs.
+// checkQuota is called from every creating service without the configuration at hand, so the configured
+// defaults reach it through this module-level setting, which createQuotaService installs. One process runs
+// one configuration; passing the defaults explicitly would remove this shared state.
 let configuredDefaults: QuotaLimits | undefined;
 
 async function limitFor(q: Queryable, projectId: string, resource: QuotaResource): Promise<number> {
