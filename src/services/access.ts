@@ -1,6 +1,9 @@
 /** Ownership checks shared by the services (visibility itself is part of each table's list spec). */
 import type { RequestContext } from '../domain/context.js';
 import { InvalidInput, PolicyNotAuthorized } from '../domain/errors.js';
+import type { Queryable } from '../store/store.js';
+import { checkRevision } from './standard-attributes.js';
+import { getVisibleRow, type TableSpec } from './table-list.js';
 
 /** Throws 403 when ctx may see but not change a resource (a shared network of another project). */
 export function assertOwner(ctx: RequestContext, projectId: string, action: string, resource: string, id: string): void {
@@ -25,4 +28,24 @@ export function owningProject(ctx: RequestContext, body: { project_id?: string; 
   if (requested === undefined || requested === ctx.projectId) return ctx.projectId;
   if (!ctx.isAdmin) throw new PolicyNotAuthorized(`Only admins may create resources in project ${requested}`);
   return requested;
+}
+
+/**
+ * The row a write changes: visible to ctx (else the spec's 404), owned by ctx's project (else 403), and
+ * at the revision an `If-Match` header names (else 412), checked in that order.
+ */
+export async function writableRow<R extends { project_id: string; revision_number: number | string }>(
+  tx: Queryable,
+  spec: TableSpec,
+  ctx: RequestContext,
+  resource: string,
+  id: string,
+  /** The policy action named in a 403, e.g. `update` or `add_router_interface`. */
+  action: string,
+  ifRevision: number | undefined,
+): Promise<R> {
+  const row = await getVisibleRow<R>(tx, spec, ctx, id);
+  assertOwner(ctx, row.project_id, action, resource, id);
+  checkRevision(resource, id, Number(row.revision_number), ifRevision);
+  return row;
 }

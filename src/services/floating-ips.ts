@@ -17,13 +17,13 @@ import { cidrContains, parseCidr, parseIp } from '../domain/ip.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { collectionReader, type CollectionService } from './collection-reader.js';
-import { assertOwner, owningProject } from './access.js';
+import { assertOwner, owningProject, writableRow } from './access.js';
 import { NETWORK_TABLE, type NetworkRow } from './networks.js';
 import { deletePortRows } from './port-rows.js';
 import { insertPort, PORT_TABLE, type PortRow } from './ports.js';
 import { checkQuota } from './quotas.js';
 import { ROUTER_INTERFACE_OWNER } from './router-rows.js';
-import { checkRevision, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
+import { deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
 import { getVisibleRow, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
 
 /** Device owner of floating-IP ports. */
@@ -193,9 +193,7 @@ export function createFloatingIpService(store: Store): FloatingIpService {
     list: reader.list,
     update: (ctx, id, body, ifRevision) =>
       store.write(async (tx) => {
-        const row = await getVisibleRow<FloatingIpRow>(tx, FLOATING_IP_TABLE, ctx, id);
-        assertOwner(ctx, row.project_id, 'update', 'floatingip', id);
-        checkRevision('floatingip', id, Number(row.revision_number), ifRevision);
+        const row = await writableRow<FloatingIpRow>(tx, FLOATING_IP_TABLE, ctx, 'floatingip', id, 'update', ifRevision);
         const assoc = body.port_id === undefined
           ? { port_id: row.port_id, fixed_ip_address: row.fixed_ip_address, router_id: row.router_id }
           : await associationFor(tx, ctx, row, body.port_id, body.fixed_ip_address);
@@ -209,9 +207,7 @@ export function createFloatingIpService(store: Store): FloatingIpService {
       }),
     delete: (ctx, id, ifRevision) =>
       store.write(async (tx) => {
-        const row = await getVisibleRow<FloatingIpRow>(tx, FLOATING_IP_TABLE, ctx, id);
-        assertOwner(ctx, row.project_id, 'delete', 'floatingip', id);
-        checkRevision('floatingip', id, Number(row.revision_number), ifRevision);
+        const row = await writableRow<FloatingIpRow>(tx, FLOATING_IP_TABLE, ctx, 'floatingip', id, 'delete', ifRevision);
         await deleteTags(tx, 'floatingips', id);
         await tx.run('DELETE FROM floatingips WHERE id = ?', [id]);
         await deletePortRows(tx, row.floating_port_id);

@@ -9,7 +9,7 @@ import type { Network, NetworkCreate, NetworkType, NetworkUpdate } from '../doma
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { collectionReader, type CollectionService } from './collection-reader.js';
-import { assertAdminFor, assertOwner, owningProject } from './access.js';
+import { assertAdminFor, assertOwner, owningProject, writableRow } from './access.js';
 import { deletePortRows } from './port-rows.js';
 import { checkQuota } from './quotas.js';
 import { allocateSegment, defaultMtu } from './segments.js';
@@ -162,9 +162,7 @@ export function createNetworkService(store: Store, config: ServerConfig): Networ
 
     delete: (ctx, id, ifRevision) =>
       store.write(async (tx) => {
-        const row = await getVisibleRow<NetworkRow>(tx, NETWORK_TABLE, ctx, id);
-        assertOwner(ctx, row.project_id, 'delete', 'network', id);
-        checkRevision('network', id, row.revision_number, ifRevision);
+        await writableRow<NetworkRow>(tx, NETWORK_TABLE, ctx, 'network', id, 'delete', ifRevision);
         // Neutron deletes the ports nobody owns (and DHCP ports) with the network, and refuses while devices hold ports.
         const blocking = await tx.get<{ n: number }>(
           "SELECT COUNT(*) AS n FROM ports WHERE network_id = ? AND device_owner NOT IN ('', 'network:dhcp')",

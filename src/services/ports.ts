@@ -31,7 +31,7 @@ import {
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { collectionReader, type CollectionService } from './collection-reader.js';
-import { assertAdminFor, assertOwner, owningProject } from './access.js';
+import { assertAdminFor, assertOwner, owningProject, writableRow } from './access.js';
 import { assertMacFree, DEFAULT_MAC_PREFIX, generateMac } from './mac.js';
 import { checkQuota } from './quotas.js';
 import { loadPortSecurityGroups, resolvePortSecurityGroups } from './security-groups.js';
@@ -331,9 +331,7 @@ export function createPortService(store: Store, config: ServerConfig): PortServi
 
     delete: (ctx, id, ifRevision) =>
       store.write(async (tx) => {
-        const row = await getVisibleRow<PortRow>(tx, PORT_TABLE, ctx, id);
-        assertOwner(ctx, row.project_id, 'delete', 'port', id);
-        checkRevision('port', id, row.revision_number, ifRevision);
+        const row = await writableRow<PortRow>(tx, PORT_TABLE, ctx, 'port', id, 'delete', ifRevision);
         if (SERVICE_DEVICE_OWNERS.includes(row.device_owner)) {
           throw new ServicePortInUse(`Port ${id} cannot be deleted directly via the port API: it has device owner ${row.device_owner}.`);
         }

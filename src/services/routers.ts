@@ -9,13 +9,12 @@ import { normalizeRoutes, type Router, type RouterCreate, type RouterInterfaceIn
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { collectionReader, type CollectionService } from './collection-reader.js';
-import { assertAdminFor, assertOwner, owningProject } from './access.js';
+import { assertAdminFor, owningProject, writableRow } from './access.js';
 import { checkQuota } from './quotas.js';
 import { clearGateway, setGateway, updateGateway } from './router-gateway.js';
 import { addRouterInterface, removeRouterInterface } from './router-interfaces.js';
 import { checkRoutesReachable, hydrateRouters, ROUTER_INTERFACE_OWNER, ROUTER_TABLE, routerAddresses, type RouterRow } from './router-rows.js';
-import { checkRevision, deleteTags, newId, replaceTags, timestamp } from './standard-attributes.js';
-import { getVisibleRow } from './table-list.js';
+import { deleteTags, newId, replaceTags, timestamp } from './standard-attributes.js';
 
 const ADMIN_ONLY = ['distributed', 'ha'];
 
@@ -28,10 +27,7 @@ export interface RouterService extends CollectionService<Router, RouterCreate, R
 }
 
 async function writableRouter(tx: Queryable, ctx: RequestContext, id: string, action: string, ifRevision?: number): Promise<RouterRow> {
-  const row = await getVisibleRow<RouterRow>(tx, ROUTER_TABLE, ctx, id);
-  assertOwner(ctx, row.project_id, action, 'router', id);
-  checkRevision('router', id, Number(row.revision_number), ifRevision);
-  return row;
+  return writableRow<RouterRow>(tx, ROUTER_TABLE, ctx, 'router', id, action, ifRevision);
 }
 
 async function storeRoutes(tx: Queryable, routerId: string, routes: RouterRoute[]): Promise<void> {

@@ -18,7 +18,7 @@ import type { SecurityGroup, SecurityGroupCreate, SecurityGroupUpdate } from '..
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { collectionReader, type CollectionService } from './collection-reader.js';
-import { assertOwner, owningProject } from './access.js';
+import { owningProject, writableRow } from './access.js';
 import { checkQuota } from './quotas.js';
 import {
   ensureDefaultSecurityGroup,
@@ -29,8 +29,8 @@ import {
   SECURITY_GROUP_TABLE,
   type SecurityGroupRow,
 } from './security-group-rows.js';
-import { checkRevision, chunks, deleteTags, replaceTags, timestamp } from './standard-attributes.js';
-import { getVisibleRow, listRows } from './table-list.js';
+import { chunks, deleteTags, replaceTags, timestamp } from './standard-attributes.js';
+import { listRows } from './table-list.js';
 
 export { ensureDefaultSecurityGroup } from './security-group-rows.js';
 
@@ -128,9 +128,7 @@ export function createSecurityGroupService(store: Store): SecurityGroupService {
 
     update: (ctx, id, body, ifRevision) =>
       store.write(async (tx) => {
-        const row = await getVisibleRow<SecurityGroupRow>(tx, SECURITY_GROUP_TABLE, ctx, id);
-        assertOwner(ctx, row.project_id, 'update', 'security_group', id);
-        checkRevision('security_group', id, Number(row.revision_number), ifRevision);
+        const row = await writableRow<SecurityGroupRow>(tx, SECURITY_GROUP_TABLE, ctx, 'security_group', id, 'update', ifRevision);
         const isDefault = await isDefaultGroup(tx, id);
         if (isDefault && body.name !== undefined && body.name !== row.name) {
           throw new SecurityGroupCannotUpdateDefault('Updating the name of the default security group is not allowed.');
@@ -150,9 +148,7 @@ export function createSecurityGroupService(store: Store): SecurityGroupService {
 
     delete: (ctx, id, ifRevision) =>
       store.write(async (tx) => {
-        const row = await getVisibleRow<SecurityGroupRow>(tx, SECURITY_GROUP_TABLE, ctx, id);
-        assertOwner(ctx, row.project_id, 'delete', 'security_group', id);
-        checkRevision('security_group', id, Number(row.revision_number), ifRevision);
+        await writableRow<SecurityGroupRow>(tx, SECURITY_GROUP_TABLE, ctx, 'security_group', id, 'delete', ifRevision);
         if (!ctx.isAdmin && (await isDefaultGroup(tx, id))) {
           throw new SecurityGroupCannotRemoveDefault('Removing the default security group is not allowed.');
         }

@@ -23,10 +23,10 @@ import {
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { collectionReader, type CollectionService } from './collection-reader.js';
-import { assertOwner, owningProject } from './access.js';
+import { assertOwner, owningProject, writableRow } from './access.js';
 import { NETWORK_TABLE, touchNetwork, type NetworkRow } from './networks.js';
 import { checkQuota } from './quotas.js';
-import { checkRevision, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
+import { deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
 import { getVisibleRow, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
 
 /** A row of the subnets table. */
@@ -169,9 +169,7 @@ export function createSubnetService(store: Store): SubnetService {
 
     update: (ctx, id, body, ifRevision) =>
       store.write(async (tx) => {
-        const row = await getVisibleRow<SubnetRow>(tx, SUBNET_TABLE, ctx, id);
-        assertOwner(ctx, row.project_id, 'update', 'subnet', id);
-        checkRevision('subnet', id, row.revision_number, ifRevision);
+        const row = await writableRow<SubnetRow>(tx, SUBNET_TABLE, ctx, 'subnet', id, 'update', ifRevision);
         const cidr = parseCidr(row.cidr, false) as Cidr;
         const gatewayIp = body.gateway_ip === undefined ? row.gateway_ip : body.gateway_ip;
         const gateway = gatewayIp === null ? null : validateGateway(gatewayIp, cidr);
@@ -198,9 +196,7 @@ export function createSubnetService(store: Store): SubnetService {
 
     delete: (ctx, id, ifRevision) =>
       store.write(async (tx) => {
-        const row = await getVisibleRow<SubnetRow>(tx, SUBNET_TABLE, ctx, id);
-        assertOwner(ctx, row.project_id, 'delete', 'subnet', id);
-        checkRevision('subnet', id, row.revision_number, ifRevision);
+        const row = await writableRow<SubnetRow>(tx, SUBNET_TABLE, ctx, 'subnet', id, 'delete', ifRevision);
         const used = await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM ip_allocations WHERE subnet_id = ?', [id]);
         if (used && Number(used.n) > 0) {
           throw new SubnetInUse(`Unable to complete operation on subnet ${id}: ${used.n} port(s) have an IP allocation from this subnet.`);
