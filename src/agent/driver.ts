@@ -85,6 +85,12 @@ export interface ResourceOutcome {
   ok: boolean;
   /** Why it failed, for the controller (port status ERROR) and logs. */
   error?: string;
+  /**
+   * Set when the resource is accepted but cannot take effect yet because something local is missing
+   * (a port whose VM interface is not plugged): the port stays DOWN. When that changes the driver calls
+   * the listener registered with `Driver.onOutcomesChanged`.
+   */
+  waitingFor?: string;
   /** Time spent on this resource, microseconds. */
   applyMicros: number;
 }
@@ -120,6 +126,12 @@ export interface Driver {
   start(): Promise<void>;
   /** Makes the data plane match the batch; see the file header for the contract. */
   apply(request: ApplyRequest): Promise<ResourceOutcome[]>;
+  /**
+   * Registers the runtime's listener for outcomes that change outside a batch (a port's interface
+   * appeared or went away); the runtime re-acks its revision so the controller updates port status.
+   * Drivers whose outcomes only change inside apply() need not implement it.
+   */
+  onOutcomesChanged?(listener: (outcomes: ResourceOutcome[]) => void): void;
   /** Current counters. */
   stats(): DriverStats;
   /** Releases connections. Installed state stays: an agent restart must not flush the data plane. */

@@ -21,6 +21,7 @@ import {
   WatchRequestSchema,
   WelcomeSchema,
 } from '../proto/alcor/v1/southbound_pb.js';
+import { ResourceType } from '../proto/alcor/v1/goal_state_pb.js';
 import { DesiredState, TYPE_OF_KIND } from './desired-state.js';
 import type { Driver, ResourceChange, ResourceOutcome } from './driver.js';
 import { loadState, saveState } from './state-file.js';
@@ -84,6 +85,8 @@ export class AgentRuntime {
   private current = 0;
   private call: WatchCall | undefined;
   private waiters: { revision: number; resolve: () => void }[] = [];
+  /** Ports the driver accepted but that cannot take effect yet (port id → what they wait for). */
+  private readonly waiting = new Map<string, string>();
   private persistTimer: NodeJS.Timeout | undefined;
   private persisting: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
@@ -109,6 +112,7 @@ export class AgentRuntime {
     const agent = new AgentRuntime(options);
     const persisted = await loadState(options.stateDir);
     await options.driver.start();
+    options.driver.onOutcomesChanged?.((outcomes) => agent.outcomesChanged(outcomes));
     if (persisted) {
       agent.desired.replace(persisted.states);
       agent.desired.revision = persisted.revision;
@@ -238,7 +242,7 @@ export class AgentRuntime {
         this.opts.log('info', 'connected to controller', { controller: this.clients[this.current]?.address, revision: Number(welcome.revision), resumed: welcome.resumed });
         if (welcome.resumed) {
           // Tell the controller where we are, so ports already programmed here turn ACTIVE.
-          this.call?.write(toBinary(WatchRequestSchema, create(WatchRequestSchema, { kind: { case: 'ack', value: create(AckSchema, { revision: BigInt(this.revision) }) } })));
+          this.sendAck(this.ack(this.revision, []));
         }
         return 'welcome';
       }
@@ -299,19 +303,42 @@ export class AgentRuntime {
     for (const w of this.waiters.filter((x) => x.revision <= revision)) w.resolve();
     this.waiters = this.waiters.filter((x) => x.revision > revision);
     this.counters.acks++;
+    if (mode === 'full') for (const port of this.waiting.keys()) if (!this.desired.view.port.has(port)) this.waiting.delete(port);
+    return this.ack(revision, outcomes);
+  }
+
+  /**
+   * An Ack of `revision`: failures, port/DHCP outcomes, and every port still waiting on this host as
+   * PENDING (so any single ack tells the controller the whole waiting set).
+   */
+  private ack(revision: number, outcomes: readonly ResourceOutcome[]) {
+    for (const o of outcomes) {
+      if (o.kind !== 'port') continue;
+      if (o.ok && o.waitingFor !== undefined && this.desired.view.port.has(o.id)) this.waiting.set(o.id, o.waitingFor);
+      else this.waiting.delete(o.id);
+    }
+    const result = (type: ResourceType, id: string, status: ResultStatus, error = '', micros = 0) =>
+      create(ResourceResultSchema, { type, id, status, error, applyMicros: BigInt(Math.max(0, Math.round(micros))) });
     const results = outcomes
-      .filter((o) => !o.ok || o.kind === 'port' || o.kind === 'dhcp')
+      .filter((o) => (!o.ok || o.kind === 'port' || o.kind === 'dhcp') && !(o.kind === 'port' && this.waiting.has(o.id)))
       .slice(0, 10_000)
-      .map((o) =>
-        create(ResourceResultSchema, {
-          type: TYPE_OF_KIND[o.kind],
-          id: o.id,
-          status: o.ok ? ResultStatus.OK : ResultStatus.FAILED,
-          error: o.error ?? '',
-          applyMicros: BigInt(Math.max(0, Math.round(o.applyMicros))),
-        }),
-      );
+      .map((o) => result(TYPE_OF_KIND[o.kind], o.id, o.ok ? ResultStatus.OK : ResultStatus.FAILED, o.error, o.applyMicros));
+    for (const [port, reason] of this.waiting) results.push(result(ResourceType.PORT, port, ResultStatus.PENDING, reason));
     return create(AckSchema, { revision: BigInt(revision), results });
+  }
+
+  /** The driver saw outcomes change outside a batch: re-ack the applied revision with them. */
+  private outcomesChanged(outcomes: ResourceOutcome[]): void {
+    this.sendAck(this.ack(this.revision, outcomes));
+  }
+
+  private sendAck(ack: ReturnType<typeof create<typeof AckSchema>>): void {
+    if (this.state !== 'ready' && this.state !== 'syncing') return; // the next session's acks carry the state
+    try {
+      this.call?.write(toBinary(WatchRequestSchema, create(WatchRequestSchema, { kind: { case: 'ack', value: ack } })));
+    } catch {
+      // The stream closed under us; the end handler reconnects.
+    }
   }
 
   private schedulePersist(): void {

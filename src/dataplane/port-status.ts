@@ -2,7 +2,9 @@
  * Port status from agent acks (DESIGN.md §4 "Port binding"):
  * - a port is programmed on its host at the revision whose delta carried its state;
  * - it becomes ACTIVE when that host acks a revision >= that one, ERROR when the ack reports the port
- *   (or its DHCP entry) failed, and DOWN when its host disconnects, it is unbound, or it moves.
+ *   (or its DHCP entry) failed, and DOWN when its host disconnects, it is unbound, or it moves;
+ * - it stays DOWN while the host's acks list it as waiting (its VM interface is not plugged yet), as
+ *   Neutron keeps a port DOWN until its VIF is plugged.
  * Status lives in `ports.status`; writes are batched into one transaction per flush and never append
  * outbox records (status is observed state, not desired state).
  */
@@ -20,6 +22,8 @@ export class PortStatusTracker {
   private readonly written = new Map<string, PortStatus>();
   private readonly pending = new Map<string, PortStatus>();
   private readonly acked = new Map<string, number>();
+  /** host → ports its last ack listed as waiting (replaced by every ack). */
+  private readonly waiting = new Map<string, ReadonlySet<string>>();
   private readonly failedAt = new Map<string, number>();
   private flushing: Promise<void> | undefined;
 
@@ -37,7 +41,7 @@ export class PortStatusTracker {
     if (!ports) this.byHost.set(host, (ports = new Map()));
     ports.set(port, revision);
     const acked = this.acked.get(host);
-    if (acked !== undefined && acked >= revision) this.set(port, 'ACTIVE');
+    if (acked !== undefined && acked >= revision && !this.waiting.get(host)?.has(port)) this.set(port, 'ACTIVE');
   }
 
   /** The port is no longer programmed on `host` (unbound, moved away or deleted). */
@@ -54,9 +58,14 @@ export class PortStatusTracker {
     }
   }
 
-  /** `host` applied everything up to `revision`; `failed` names ports whose state it could not apply. */
-  ack(host: string, revision: number, failed: ReadonlySet<string>): void {
+  /**
+   * `host` applied everything up to `revision`; `failed` names ports whose state it could not apply,
+   * `waiting` every port the host holds that cannot take effect yet (its VM interface is not plugged):
+   * those stay DOWN until an ack no longer lists them.
+   */
+  ack(host: string, revision: number, failed: ReadonlySet<string>, waiting: ReadonlySet<string> = new Set()): void {
     this.acked.set(host, Math.max(revision, this.acked.get(host) ?? 0));
+    this.waiting.set(host, waiting);
     const ports = this.byHost.get(host);
     if (!ports) return;
     for (const [port, programmedAt] of ports) {
@@ -65,7 +74,7 @@ export class PortStatusTracker {
         this.failedAt.set(port, programmedAt);
         this.set(port, 'ERROR');
       } else if (programmedAt <= revision && this.failedAt.get(port) !== programmedAt) {
-        this.set(port, 'ACTIVE');
+        this.set(port, waiting.has(port) ? 'DOWN' : 'ACTIVE');
       }
     }
   }
@@ -73,6 +82,7 @@ export class PortStatusTracker {
   /** `host` disconnected: its ports go DOWN until it acks again. */
   hostDown(host: string): void {
     this.acked.delete(host);
+    this.waiting.delete(host);
     for (const port of this.byHost.get(host)?.keys() ?? []) this.set(port, 'DOWN');
   }
 

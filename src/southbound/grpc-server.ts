@@ -213,10 +213,13 @@ export class SouthboundServer {
     if (revision > session.sentRevision) return this.ignore(session, `Ack of revision ${revision} beyond the sent ${session.sentRevision}`);
     session.ackedRevision = Math.max(session.ackedRevision, revision);
     const failed = new Set<string>();
+    const waiting = new Set<string>();
     for (const r of ack.results) {
-      if (r.status === ResultStatus.FAILED && (r.type === ResourceType.PORT || r.type === ResourceType.DHCP)) failed.add(r.id);
+      if (r.type !== ResourceType.PORT && r.type !== ResourceType.DHCP) continue;
+      if (r.status === ResultStatus.FAILED) failed.add(r.id);
+      else if (r.status === ResultStatus.PENDING) waiting.add(r.id);
     }
-    this.manager.portStatus.ack(session.host, revision, failed);
+    this.manager.portStatus.ack(session.host, revision, failed, waiting);
     this.heartbeats.set(session.host, session.ackedRevision);
     for (const listener of this.ackListeners) listener(session.host, revision);
   }

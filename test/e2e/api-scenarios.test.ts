@@ -22,6 +22,7 @@ const P2 = 'project-two';
 interface Port {
   id: string;
   mac_address: string;
+  project_id: string;
   fixed_ips: Array<{ ip_address: string; subnet_id: string }>;
   status: string;
 }
@@ -55,13 +56,17 @@ async function network(project: string, name: string, cidr: string): Promise<{ n
 
 async function port(project: string, networkId: string, host: string, extra: Record<string, unknown> = {}): Promise<Port> {
   const body = { port: { network_id: networkId, 'binding:host_id': host, ...extra } };
-  const created = (await controller.request('POST', '/v2.0/ports', body, { project })).port as Port;
-  await waitFor(async () => (await controller.request('GET', `/v2.0/ports/${created.id}`, undefined, { project })).port.status === 'ACTIVE', 30_000, `port ${created.id} ACTIVE`);
-  return created;
+  return (await controller.request('POST', '/v2.0/ports', body, { project })).port as Port;
 }
 
+async function portStatus(p: Port): Promise<string> {
+  return (await controller.request('GET', `/v2.0/ports/${p.id}`, undefined, { project: p.project_id })).port.status as string;
+}
+
+/** Plugs a VM into the port (like Nova), waits for the port to turn ACTIVE, and boots it (DHCP). */
 async function vmFor(name: string, host: string, p: Port): Promise<Vm> {
   const vm = await testbed.addVm({ name, host, portId: p.id, mac: p.mac_address });
+  await waitFor(async () => (await portStatus(p)) === 'ACTIVE', 30_000, `port ${p.id} ACTIVE once its VM is plugged`);
   const lease = await waitFor(() => vm.dhcp().catch(() => undefined), 30_000, `DHCP lease of ${name}`);
   assert.equal(lease.ip, p.fixed_ips[0]!.ip_address, `${name} got its fixed IP by DHCP`);
   return vm;
@@ -79,6 +84,12 @@ test('e2e 1 - two hosts, one network: VMs get their IPs by DHCP and ping across 
   net1 = await network(P1, 'net1', '10.1.0.0/24');
   portA = await port(P1, net1.networkId, 'h1');
   portB = await port(P1, net1.networkId, 'h2');
+  // Both hosts hold the ports, but no VM is plugged yet: like Neutron, the ports stay DOWN.
+  const revision = Number((await controller.store.read((q) => q.get<{ r: number }>('SELECT MAX(revision) AS r FROM changes')))?.r);
+  const acked = (host: string) => (controller.southbound.server.sessions.get(host)?.ackedRevision ?? 0) >= revision;
+  await waitFor(() => acked('h1') && acked('h2'), 30_000, 'both hosts acked the ports');
+  await controller.southbound.manager.portStatus.idle();
+  assert.deepEqual([await portStatus(portA), await portStatus(portB)], ['DOWN', 'DOWN'], 'ports without a plugged VM stay DOWN');
   va = await vmFor('va', 'h1', portA);
   vb = await vmFor('vb', 'h2', portB);
   assert.equal(va.lease().mtu, 1450);

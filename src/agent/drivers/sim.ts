@@ -5,7 +5,8 @@
  * neighbors already installed, and a full reconcile removes exactly the keys that are no longer desired.
  *
  * Fault injection for tests: a port (and its DHCP entry) whose `device_id` starts with `sim-fail`
- * fails to apply; option `applyDelayMs=<n>` makes every batch take at least n ms (a slow host).
+ * fails to apply; a port whose `device_id` starts with `sim-unplugged` is installed but reported waiting
+ * for its interface (it stays DOWN); option `applyDelayMs=<n>` makes every batch take at least n ms.
  */
 import type { DesiredStateView, Driver, DriverContext, DriverStats, KindStates, ResourceChange, ResourceKind, ResourceOutcome, ApplyRequest } from '../driver.js';
 
@@ -118,6 +119,11 @@ function fails(change: ResourceChange, view: DesiredStateView): boolean {
   return false;
 }
 
+/** A port whose VM interface never appears (its status must stay DOWN). */
+function unplugged(change: ResourceChange): boolean {
+  return change.kind === 'port' && (change.desired as KindStates['port'] | undefined)?.deviceId.startsWith('sim-unplugged') === true;
+}
+
 /** The in-memory flow model. */
 export class SimDriver implements Driver {
   readonly name = 'sim';
@@ -163,7 +169,9 @@ export class SimDriver implements Driver {
         this.flows.set(key, { change, vni: programmedVni(change, request.desired), count });
       }
       const applyMicros = Number((process.hrtime.bigint() - t0) / 1000n);
-      outcomes.push(error ? { kind: change.kind, id: change.id, ok: false, error, applyMicros } : { kind: change.kind, id: change.id, ok: true, applyMicros });
+      if (error) outcomes.push({ kind: change.kind, id: change.id, ok: false, error, applyMicros });
+      else if (unplugged(change)) outcomes.push({ kind: change.kind, id: change.id, ok: true, waitingFor: 'sim: no interface (device_id sim-unplugged*)', applyMicros });
+      else outcomes.push({ kind: change.kind, id: change.id, ok: true, applyMicros });
     }
     const remaining = this.applyDelayMs - (Date.now() - started);
     if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));

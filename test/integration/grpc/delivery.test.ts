@@ -1,6 +1,7 @@
 /** gRPC fast path: ports reach exactly the right hosts, in order, and drive port status. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { appendChange } from '../../../src/store/outbox.js';
 import { waitFor } from '../../harness/wait-for.js';
 import {
   bindPort,
@@ -123,6 +124,36 @@ test('grpc - binding, moving and unbinding a port programs, moves and removes it
     await deletePort(c.api, anchor);
     await waitFor(() => h2.agent.desired.view.port.size === 0 && h2.agent.desired.view.vpc.size === 0, 10_000, 'h2 empty');
     assert.equal(h2.driver.stats().installedEntries, 0, 'no flows left');
+  } finally {
+    await cleanup({ agents, controllers });
+  }
+});
+
+test('grpc - a port whose VM interface is not plugged stays DOWN after the ack, and turns ACTIVE once it is', { timeout: 120_000 }, async () => {
+  const controllers: TestController[] = [];
+  const agents: TestAgent[] = [];
+  try {
+    const c = await startController();
+    controllers.push(c);
+    const h1 = await startAgent(c.address, 'h1');
+    agents.push(h1);
+    const net = await createNetwork(c.api);
+    const sub = await createSubnet(c.api, net, '10.6.0.0/24');
+    const plugged = await createPort(c.api, { networkId: net, subnetId: sub, ip: '10.6.0.2', host: 'h1' });
+    const waiting = await createPort(c.api, { networkId: net, subnetId: sub, ip: '10.6.0.3', host: 'h1', deviceId: 'sim-unplugged-1' });
+    const revision = await currentRevision(c.api);
+    await waitFor(() => (c.southbound.server.sessions.get('h1')?.ackedRevision ?? 0) >= revision, 10_000, 'h1 acked everything');
+    await c.southbound.manager.portStatus.idle();
+    assert.equal(await portStatus(c.store, plugged), 'ACTIVE');
+    assert.equal(await portStatus(c.store, waiting), 'DOWN', 'acked, but listed as waiting for its interface');
+    assert.ok(h1.agent.desired.view.port.has(waiting), 'the host holds the port all the same');
+
+    // The interface appears (here: the port's device changes to one the sim driver treats as plugged).
+    await c.api.write(async (tx) => {
+      await tx.run("UPDATE ports SET device_id = 'vm-1' WHERE id = ?", [waiting]);
+      await appendChange(tx, 'port', waiting, 'update');
+    });
+    await waitFor(async () => (await portStatus(c.store, waiting)) === 'ACTIVE', 10_000, 'ACTIVE once plugged');
   } finally {
     await cleanup({ agents, controllers });
   }

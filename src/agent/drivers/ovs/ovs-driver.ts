@@ -45,6 +45,7 @@ export class OvsDriver implements Driver {
   private lock: Promise<unknown> = Promise.resolve();
   private readonly counters = { incrementalTotal: 0, recomputeTotal: 0, flowModsTotal: 0, bundleFailures: 0 };
   private connectedOnce = false;
+  private outcomesListener: ((outcomes: ResourceOutcome[]) => void) | undefined;
   /** Phase timings of the last full reconcile (ms). */
   lastResync: { computeMs: number; readInstalledMs: number; programMs: number; changed: number } | undefined;
 
@@ -95,12 +96,20 @@ export class OvsDriver implements Driver {
         failedOwners = await this.program(mods);
       }
       const micros = Number((process.hrtime.bigint() - started) / 1000n) / Math.max(1, request.changes.length);
-      return request.changes.map((change) => {
+      return request.changes.map((change): ResourceOutcome => {
         const owner = `${change.kind}/${change.id}`;
-        const failed = FLOW_OWNER_KINDS.has(change.kind) && failedOwners.has(owner);
-        return { kind: change.kind, id: change.id, ok: !failed, ...(failed ? { error: 'OVS rejected the flows of this resource' } : {}), applyMicros: Math.round(micros) };
+        const applyMicros = Math.round(micros);
+        if (FLOW_OWNER_KINDS.has(change.kind) && failedOwners.has(owner)) {
+          return { kind: change.kind, id: change.id, ok: false, error: 'OVS rejected the flows of this resource', applyMicros };
+        }
+        if (change.kind === 'port' && change.desired) return { ...this.portOutcome(change.id), applyMicros };
+        return { kind: change.kind, id: change.id, ok: true, applyMicros };
       });
     });
+  }
+
+  onOutcomesChanged(listener: (outcomes: ResourceOutcome[]) => void): void {
+    this.outcomesListener = listener;
   }
 
   stats(): DriverStats {
@@ -188,7 +197,13 @@ export class OvsDriver implements Driver {
         if (this.view !== EMPTY_VIEW) await this.resync();
         return;
       }
-      await this.program(this.engine.update(this.inputs(), portIds.map((id) => `iface/${id}`)));
+      const failed = await this.program(this.engine.update(this.inputs(), portIds.map((id) => `iface/${id}`)));
+      const outcomes = portIds
+        .filter((id) => this.view.port.has(id))
+        .map((id): ResourceOutcome =>
+          failed.has(`port/${id}`) ? { kind: 'port', id, ok: false, error: 'OVS rejected the flows of this resource', applyMicros: 0 } : this.portOutcome(id),
+        );
+      if (outcomes.length > 0) this.outcomesListener?.(outcomes);
     }).catch((err: unknown) => this.context.log('error', 'interface change handling failed', { error: String(err) }));
   }
 
@@ -200,6 +215,12 @@ export class OvsDriver implements Driver {
     }
     this.context.log('info', 'openflow connection re-established, reconciling flows');
     void this.locked(() => this.resync()).catch((err: unknown) => this.context.log('error', 'reconcile after reconnect failed', { error: String(err) }));
+  }
+
+  /** A desired port takes effect only once its VM interface is plugged (Neutron keeps it DOWN until then). */
+  private portOutcome(id: string): ResourceOutcome {
+    const plugged = this.watcher?.ofports.has(id) ?? false;
+    return plugged ? { kind: 'port', id, ok: true, applyMicros: 0 } : { kind: 'port', id, ok: true, waitingFor: 'VM interface not plugged', applyMicros: 0 };
   }
 
   private portAt(ofport: number): string | undefined {

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file alcor/v1/southbound.proto.
  */
 export const file_alcor_v1_southbound: GenFile = /*@__PURE__*/
-  fileDesc("ChlhbGNvci92MS9zb3V0aGJvdW5kLnByb3RvEghhbGNvci52MSKNAQoFSGVsbG8SDwoHaG9zdF9pZBgBIAEoCRITCgtkYXRhcGF0aF9pcBgCIAEoCRIUCgxjYXBhYmlsaXRpZXMYAyADKAkSFwoPcmVzdW1lX3JldmlzaW9uGAQgASgEEhUKDWFnZW50X3ZlcnNpb24YBSABKAkSGAoQcHJvdG9jb2xfdmVyc2lvbhgGIAEoDSKPAQoOUmVzb3VyY2VSZXN1bHQSJAoEdHlwZRgBIAEoDjIWLmFsY29yLnYxLlJlc291cmNlVHlwZRIKCgJpZBgCIAEoCRImCgZzdGF0dXMYAyABKA4yFi5hbGNvci52MS5SZXN1bHRTdGF0dXMSDQoFZXJyb3IYBCABKAkSFAoMYXBwbHlfbWljcm9zGAUgASgEIkIKA0FjaxIQCghyZXZpc2lvbhgBIAEoBBIpCgdyZXN1bHRzGAIgAygLMhguYWxjb3IudjEuUmVzb3VyY2VSZXN1bHQiJQoJSGVhcnRiZWF0EhgKEGFwcGxpZWRfcmV2aXNpb24YASABKAQigAEKDFdhdGNoUmVxdWVzdBIgCgVoZWxsbxgBIAEoCzIPLmFsY29yLnYxLkhlbGxvSAASHAoDYWNrGAIgASgLMg0uYWxjb3IudjEuQWNrSAASKAoJaGVhcnRiZWF0GAMgASgLMhMuYWxjb3IudjEuSGVhcnRiZWF0SABCBgoEa2luZCJDCgdXZWxjb21lEhUKDWNvbnRyb2xsZXJfaWQYASABKAkSEAoIcmV2aXNpb24YAiABKAQSDwoHcmVzdW1lZBgDIAEoCCKVAQoNV2F0Y2hSZXNwb25zZRIkCgd3ZWxjb21lGAEgASgLMhEuYWxjb3IudjEuV2VsY29tZUgAEikKBWRlbHRhGAIgASgLMhguYWxjb3IudjEuR29hbFN0YXRlRGVsdGFIABIrCghzbmFwc2hvdBgDIAEoCzIXLmFsY29yLnYxLlNuYXBzaG90Q2h1bmtIAEIGCgRraW5kKl0KDFJlc3VsdFN0YXR1cxIdChlSRVNVTFRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFAoQUkVTVUxUX1NUQVRVU19PSxABEhgKFFJFU1VMVF9TVEFUVVNfRkFJTEVEEAIyUQoRU291dGhib3VuZFNlcnZpY2USPAoFV2F0Y2gSFi5hbGNvci52MS5XYXRjaFJlcXVlc3QaFy5hbGNvci52MS5XYXRjaFJlc3BvbnNlKAEwAWIGcHJvdG8z", [file_alcor_v1_goal_state]);
+  fileDesc("ChlhbGNvci92MS9zb3V0aGJvdW5kLnByb3RvEghhbGNvci52MSKNAQoFSGVsbG8SDwoHaG9zdF9pZBgBIAEoCRITCgtkYXRhcGF0aF9pcBgCIAEoCRIUCgxjYXBhYmlsaXRpZXMYAyADKAkSFwoPcmVzdW1lX3JldmlzaW9uGAQgASgEEhUKDWFnZW50X3ZlcnNpb24YBSABKAkSGAoQcHJvdG9jb2xfdmVyc2lvbhgGIAEoDSKPAQoOUmVzb3VyY2VSZXN1bHQSJAoEdHlwZRgBIAEoDjIWLmFsY29yLnYxLlJlc291cmNlVHlwZRIKCgJpZBgCIAEoCRImCgZzdGF0dXMYAyABKA4yFi5hbGNvci52MS5SZXN1bHRTdGF0dXMSDQoFZXJyb3IYBCABKAkSFAoMYXBwbHlfbWljcm9zGAUgASgEIkIKA0FjaxIQCghyZXZpc2lvbhgBIAEoBBIpCgdyZXN1bHRzGAIgAygLMhguYWxjb3IudjEuUmVzb3VyY2VSZXN1bHQiJQoJSGVhcnRiZWF0EhgKEGFwcGxpZWRfcmV2aXNpb24YASABKAQigAEKDFdhdGNoUmVxdWVzdBIgCgVoZWxsbxgBIAEoCzIPLmFsY29yLnYxLkhlbGxvSAASHAoDYWNrGAIgASgLMg0uYWxjb3IudjEuQWNrSAASKAoJaGVhcnRiZWF0GAMgASgLMhMuYWxjb3IudjEuSGVhcnRiZWF0SABCBgoEa2luZCJDCgdXZWxjb21lEhUKDWNvbnRyb2xsZXJfaWQYASABKAkSEAoIcmV2aXNpb24YAiABKAQSDwoHcmVzdW1lZBgDIAEoCCKVAQoNV2F0Y2hSZXNwb25zZRIkCgd3ZWxjb21lGAEgASgLMhEuYWxjb3IudjEuV2VsY29tZUgAEikKBWRlbHRhGAIgASgLMhguYWxjb3IudjEuR29hbFN0YXRlRGVsdGFIABIrCghzbmFwc2hvdBgDIAEoCzIXLmFsY29yLnYxLlNuYXBzaG90Q2h1bmtIAEIGCgRraW5kKngKDFJlc3VsdFN0YXR1cxIdChlSRVNVTFRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFAoQUkVTVUxUX1NUQVRVU19PSxABEhgKFFJFU1VMVF9TVEFUVVNfRkFJTEVEEAISGQoVUkVTVUxUX1NUQVRVU19QRU5ESU5HEAMyUQoRU291dGhib3VuZFNlcnZpY2USPAoFV2F0Y2gSFi5hbGNvci52MS5XYXRjaFJlcXVlc3QaFy5hbGNvci52MS5XYXRjaFJlc3BvbnNlKAEwAWIGcHJvdG8z", [file_alcor_v1_goal_state]);
 
 /**
  * The first message of a Watch stream.
@@ -107,6 +107,9 @@ export const ResourceResultSchema: GenMessage<ResourceResult> = /*@__PURE__*/
 
 /**
  * The agent reached `revision`; results list what it applied on the way (failures always listed).
+ * Every ack also lists, as PENDING, each port that is still waiting on the host, so the controller's
+ * view of waiting ports is rebuilt from any single ack (an agent may re-ack its revision when a port's
+ * state changes locally, e.g. its interface appears).
  *
  * @generated from message alcor.v1.Ack
  */
@@ -275,6 +278,14 @@ export enum ResultStatus {
    * @generated from enum value: RESULT_STATUS_FAILED = 2;
    */
   FAILED = 2,
+
+  /**
+   * Accepted and installed as far as the host can, but not in effect yet because something local is
+   * missing (a port whose VM interface is not plugged). The port stays DOWN until an ack without it.
+   *
+   * @generated from enum value: RESULT_STATUS_PENDING = 3;
+   */
+  PENDING = 3,
 }
 
 /**
