@@ -5,7 +5,6 @@ import { appendChange } from '../../../src/store/outbox.js';
 import { waitFor } from '../../harness/wait-for.js';
 import {
   bindPort,
-  cleanup,
   createNetwork,
   createPort,
   createSubnet,
@@ -13,20 +12,14 @@ import {
   deletePort,
   portStatus,
   setHostRoutes,
-  startAgent,
-  startController,
   type TestAgent,
-  type TestController,
+  withSouthbound,
 } from '../southbound/harness.js';
 
-test('grpc - a bound port is programmed on its host and turns ACTIVE', { timeout: 120_000 }, async () => {
-  const controllers: TestController[] = [];
-  const agents: TestAgent[] = [];
-  try {
-    const c = await startController();
-    controllers.push(c);
-    const h1 = await startAgent(c.address, 'h1');
-    agents.push(h1);
+test('grpc - a bound port is programmed on its host and turns ACTIVE', { timeout: 120_000 }, () =>
+  withSouthbound(async (f) => {
+    const c = await f.controller();
+    const h1 = await f.agent(c.address, 'h1');
     await waitFor(() => c.southbound.server.sessions.get('h1')?.state === 'live', 10_000, 'h1 live');
     const net = await createNetwork(c.api);
     const sub = await createSubnet(c.api, net, '10.0.0.0/24');
@@ -37,18 +30,14 @@ test('grpc - a bound port is programmed on its host and turns ACTIVE', { timeout
     assert.ok(h1.agent.desired.view.neighbor.has(port), 'the port is also a neighbor of its own VPC');
     assert.ok(h1.driver.stats().installedEntries > 0);
     await waitFor(async () => (await portStatus(c.store, port)) === 'ACTIVE', 10_000, 'port ACTIVE');
-  } finally {
-    await cleanup({ agents, controllers });
-  }
-});
+  }),
+);
 
-test('grpc - a new port reaches exactly the hosts of its VPC, once, and host routes only hosts of the subnet', { timeout: 120_000 }, async () => {
-  const controllers: TestController[] = [];
-  const agents: TestAgent[] = [];
-  try {
-    const c = await startController();
-    controllers.push(c);
-    for (const h of ['h1', 'h2', 'h3', 'h4']) agents.push(await startAgent(c.address, h, { datapathIp: `192.0.2.${agents.length + 1}` }));
+test('grpc - a new port reaches exactly the hosts of its VPC, once, and host routes only hosts of the subnet', { timeout: 120_000 }, () =>
+  withSouthbound(async (f) => {
+    const c = await f.controller();
+    const agents = [];
+    for (const [i, h] of ['h1', 'h2', 'h3', 'h4'].entries()) agents.push(await f.agent(c.address, h, { datapathIp: `192.0.2.${i + 1}` }));
     const [h1, h2, h3, h4] = agents as [TestAgent, TestAgent, TestAgent, TestAgent];
     await waitFor(() => c.southbound.server.sessions.size === 4 && [...c.southbound.server.sessions.values()].every((s) => s.state === 'live'), 10_000, 'all live');
     const a = await createNetwork(c.api);
@@ -82,20 +71,14 @@ test('grpc - a new port reaches exactly the hosts of its VPC, once, and host rou
     await c.southbound.notify();
     assert.equal(h1.agent.counters.deltas, h1Deltas, 'h1 has no port in a2');
     assert.equal(h3.agent.counters.deltas, before[2]);
-  } finally {
-    await cleanup({ agents, controllers });
-  }
-});
+  }),
+);
 
-test('grpc - binding, moving and unbinding a port programs, moves and removes it', { timeout: 120_000 }, async () => {
-  const controllers: TestController[] = [];
-  const agents: TestAgent[] = [];
-  try {
-    const c = await startController();
-    controllers.push(c);
-    const h1 = await startAgent(c.address, 'h1', { datapathIp: '192.0.2.1' });
-    const h2 = await startAgent(c.address, 'h2', { datapathIp: '192.0.2.2' });
-    agents.push(h1, h2);
+test('grpc - binding, moving and unbinding a port programs, moves and removes it', { timeout: 120_000 }, () =>
+  withSouthbound(async (f) => {
+    const c = await f.controller();
+    const h1 = await f.agent(c.address, 'h1', { datapathIp: '192.0.2.1' });
+    const h2 = await f.agent(c.address, 'h2', { datapathIp: '192.0.2.2' });
     const net = await createNetwork(c.api);
     const sub = await createSubnet(c.api, net, '10.3.0.0/24');
     const anchor = await createPort(c.api, { networkId: net, subnetId: sub, ip: '10.3.0.2', host: 'h2' });
@@ -124,19 +107,13 @@ test('grpc - binding, moving and unbinding a port programs, moves and removes it
     await deletePort(c.api, anchor);
     await waitFor(() => h2.agent.desired.view.port.size === 0 && h2.agent.desired.view.vpc.size === 0, 10_000, 'h2 empty');
     assert.equal(h2.driver.stats().installedEntries, 0, 'no flows left');
-  } finally {
-    await cleanup({ agents, controllers });
-  }
-});
+  }),
+);
 
-test('grpc - a port whose VM interface is not plugged stays DOWN after the ack, and turns ACTIVE once it is', { timeout: 120_000 }, async () => {
-  const controllers: TestController[] = [];
-  const agents: TestAgent[] = [];
-  try {
-    const c = await startController();
-    controllers.push(c);
-    const h1 = await startAgent(c.address, 'h1');
-    agents.push(h1);
+test('grpc - a port whose VM interface is not plugged stays DOWN after the ack, and turns ACTIVE once it is', { timeout: 120_000 }, () =>
+  withSouthbound(async (f) => {
+    const c = await f.controller();
+    const h1 = await f.agent(c.address, 'h1');
     const net = await createNetwork(c.api);
     const sub = await createSubnet(c.api, net, '10.6.0.0/24');
     const plugged = await createPort(c.api, { networkId: net, subnetId: sub, ip: '10.6.0.2', host: 'h1' });
@@ -154,19 +131,13 @@ test('grpc - a port whose VM interface is not plugged stays DOWN after the ack, 
       await appendChange(tx, 'port', waiting, 'update');
     });
     await waitFor(async () => (await portStatus(c.store, waiting)) === 'ACTIVE', 10_000, 'ACTIVE once plugged');
-  } finally {
-    await cleanup({ agents, controllers });
-  }
-});
+  }),
+);
 
-test('grpc - a port the agent fails to apply goes ERROR; its host going away makes ports DOWN', { timeout: 120_000 }, async () => {
-  const controllers: TestController[] = [];
-  const agents: TestAgent[] = [];
-  try {
-    const c = await startController();
-    controllers.push(c);
-    const h1 = await startAgent(c.address, 'h1');
-    agents.push(h1);
+test('grpc - a port the agent fails to apply goes ERROR; its host going away makes ports DOWN', { timeout: 120_000 }, () =>
+  withSouthbound(async (f) => {
+    const c = await f.controller();
+    const h1 = await f.agent(c.address, 'h1');
     const net = await createNetwork(c.api);
     const sub = await createSubnet(c.api, net, '10.4.0.0/24');
     const good = await createPort(c.api, { networkId: net, subnetId: sub, ip: '10.4.0.2', host: 'h1' });
@@ -178,7 +149,5 @@ test('grpc - a port the agent fails to apply goes ERROR; its host going away mak
     const agentsApi = await c.southbound.hosts.list({ projectId: 'admin', roles: ['admin'], isAdmin: true }, { filters: new Map(), sort: [], pageReverse: false });
     assert.equal(agentsApi.items[0]?.host, 'h1');
     await waitFor(async () => !(await c.southbound.hosts.list({ projectId: 'a', roles: ['admin'], isAdmin: true }, { filters: new Map(), sort: [], pageReverse: false })).items[0]?.alive, 5000, 'not alive');
-  } finally {
-    await cleanup({ agents, controllers });
-  }
-});
+  }),
+);

@@ -7,28 +7,20 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { AckSchema, HelloSchema, WatchRequestSchema } from '../../../src/proto/alcor/v1/southbound_pb.js';
 import { waitFor } from '../../harness/wait-for.js';
 import {
-  cleanup,
   createNetwork,
   createPort,
   createSubnet,
   currentRevision,
   portStatus,
-  startAgent,
   startController,
-  tempDir,
-  type TestAgent,
-  type TestController,
+  withSouthbound,
 } from '../southbound/harness.js';
 
-test('grpc - a restarted agent resumes from its persisted revision without a snapshot and keeps its flows', { timeout: 120_000 }, async () => {
-  const controllers: TestController[] = [];
-  const agents: TestAgent[] = [];
-  try {
-    const c = await startController();
-    controllers.push(c);
-    const h1 = await startAgent(c.address, 'h1');
-    const h2 = await startAgent(c.address, 'h2');
-    agents.push(h2);
+test('grpc - a restarted agent resumes from its persisted revision without a snapshot and keeps its flows', { timeout: 120_000 }, () =>
+  withSouthbound(async (f) => {
+    const c = await f.controller();
+    const h1 = await f.agent(c.address, 'h1');
+    await f.agent(c.address, 'h2');
     const net = await createNetwork(c.api);
     const sub = await createSubnet(c.api, net, '10.5.0.0/24');
     await createPort(c.api, { networkId: net, subnetId: sub, ip: '10.5.0.2', host: 'h1' });
@@ -38,54 +30,41 @@ test('grpc - a restarted agent resumes from its persisted revision without a sna
     await h1.agent.close();
     // While h1 is down: a new neighbor appears in its VPC.
     const later = await createPort(c.api, { networkId: net, subnetId: sub, ip: '10.5.0.4', host: 'h2' });
-    const restarted = await startAgent(c.address, 'h1', { stateDir: h1.stateDir });
-    agents.push(restarted);
+    const restarted = await f.agent(c.address, 'h1', { stateDir: h1.stateDir });
     assert.equal(restarted.agent.revision, revisionBefore, 'revision came back from the state dir');
     assert.equal(restarted.driver.stats().recomputeTotal, 1, 'start-up reconciled the persisted state');
     await waitFor(() => restarted.agent.desired.view.neighbor.has(later), 10_000, 'missed neighbor delivered');
     assert.equal(restarted.agent.counters.snapshots, 0, 'resumed with deltas, no snapshot');
     assert.equal(c.southbound.server.sessions.get('h1')?.counters.snapshots, 0);
-  } finally {
-    await cleanup({ agents, controllers });
-  }
-});
+  }),
+);
 
-test('grpc - agents survive a controller restart and converge on changes made while it was down', { timeout: 120_000 }, async () => {
-  const dir = tempDir('controller');
-  const path = join(dir, 'alcor.db');
-  const controllers: TestController[] = [];
-  const agents: TestAgent[] = [];
-  try {
-    const c1 = await startController({ path });
+test('grpc - agents survive a controller restart and converge on changes made while it was down', { timeout: 120_000 }, () =>
+  withSouthbound(async (f) => {
+    const dir = f.dir('controller');
+    const path = join(dir, 'alcor.db');
+    const c1 = await f.controller({ path });
     const port = c1.southbound.port;
-    const h1 = await startAgent(c1.address, 'h1');
-    agents.push(h1);
+    const h1 = await f.agent(c1.address, 'h1');
     const net = await createNetwork(c1.api);
     const sub = await createSubnet(c1.api, net, '10.6.0.0/24');
     const p1 = await createPort(c1.api, { networkId: net, subnetId: sub, ip: '10.6.0.2', host: 'h1' });
     await waitFor(async () => (await portStatus(c1.store, p1)) === 'ACTIVE', 10_000, 'ACTIVE before restart');
     await c1.close();
-    const c2 = await startController({ path, listen: `127.0.0.1:${port}` });
-    controllers.push(c2);
+    const c2 = await f.controller({ path, listen: `127.0.0.1:${port}` });
     const p2 = await createPort(c2.api, { networkId: net, subnetId: sub, ip: '10.6.0.3', host: 'h1' });
     await waitFor(() => h1.agent.desired.view.port.has(p2), 15_000, 'change after restart applied');
     assert.ok(h1.agent.desired.view.port.has(p1), 'old port still desired');
     await waitFor(async () => (await portStatus(c2.store, p1)) === 'ACTIVE' && (await portStatus(c2.store, p2)) === 'ACTIVE', 10_000, 'both ACTIVE');
     assert.ok(h1.agent.counters.connects >= 2, 'the agent reconnected');
-  } finally {
-    await cleanup({ agents, controllers, dirs: [dir] });
-  }
-});
+  }),
+);
 
-test('grpc - a slow agent is coalesced to a snapshot and still converges', { timeout: 120_000 }, async () => {
-  const controllers: TestController[] = [];
-  const agents: TestAgent[] = [];
-  try {
-    const c = await startController({ maxPendingBytes: 1024 });
-    controllers.push(c);
-    const fast = await startAgent(c.address, 'fast');
-    const slow = await startAgent(c.address, 'slow', { driverOptions: { applyDelayMs: '60' } });
-    agents.push(fast, slow);
+test('grpc - a slow agent is coalesced to a snapshot and still converges', { timeout: 120_000 }, () =>
+  withSouthbound(async (f) => {
+    const c = await f.controller({ maxPendingBytes: 1024 });
+    const fast = await f.agent(c.address, 'fast');
+    const slow = await f.agent(c.address, 'slow', { driverOptions: { applyDelayMs: '60' } });
     const net = await createNetwork(c.api);
     const sub = await createSubnet(c.api, net, '10.7.0.0/16');
     await createPort(c.api, { networkId: net, subnetId: sub, ip: '10.7.0.2', host: 'slow' });
@@ -99,23 +78,16 @@ test('grpc - a slow agent is coalesced to a snapshot and still converges', { tim
     assert.ok((session?.counters.coalesced ?? 0) >= 1, 'the slow agent was coalesced at least once');
     assert.ok((session?.counters.snapshots ?? 0) >= 2, 'and got a snapshot instead of the backlog');
     assert.equal(fast.agent.desired.view.port.size, 120);
-  } finally {
-    await cleanup({ agents, controllers });
-  }
-});
+  }),
+);
 
-test('grpc - a malformed message closes only that stream; forged acks are ignored', { timeout: 120_000 }, async () => {
-  const controllers: TestController[] = [];
-  const agents: TestAgent[] = [];
-  const closers: (() => void)[] = [];
-  try {
-    const c = await startController();
-    controllers.push(c);
-    const h1 = await startAgent(c.address, 'h1');
-    agents.push(h1);
+test('grpc - a malformed message closes only that stream; forged acks are ignored', { timeout: 120_000 }, () =>
+  withSouthbound(async (f) => {
+    const c = await f.controller();
+    const h1 = await f.agent(c.address, 'h1');
     await waitFor(() => c.southbound.server.sessions.get('h1')?.state === 'live', 10_000, 'h1 live');
     const client = new grpc.Client(c.address, grpc.credentials.createInsecure());
-    closers.push(() => client.close());
+    f.defer(() => client.close());
     const call = client.makeBidiStreamRequest<Uint8Array, Buffer>('/alcor.v1.SouthboundService/Watch', (b) => Buffer.from(b), (b) => b);
     const status = new Promise<number>((resolve) => {
       call.on('error', (e: { code: number }) => resolve(e.code));
@@ -128,7 +100,7 @@ test('grpc - a malformed message closes only that stream; forged acks are ignore
     assert.equal(c.southbound.server.counters.malformed, 1);
     // A well-formed stream that acks a revision it was never sent: ignored, stream kept.
     const forger = new grpc.Client(c.address, grpc.credentials.createInsecure());
-    closers.push(() => forger.close());
+    f.defer(() => forger.close());
     const forged = forger.makeBidiStreamRequest<Uint8Array, Buffer>('/alcor.v1.SouthboundService/Watch', (b) => Buffer.from(b), (b) => b);
     forged.on('data', () => {});
     forged.on('error', () => {});
@@ -148,23 +120,16 @@ test('grpc - a malformed message closes only that stream; forged acks are ignore
     const p = await createPort(c.api, { networkId: net, subnetId: sub, ip: '10.8.0.2', host: 'h1' });
     await waitFor(() => h1.agent.desired.view.port.has(p), 10_000, 'h1 still served');
     assert.equal(c.southbound.server.sessions.get('h1')?.state, 'live');
-  } finally {
-    await cleanup({ agents, controllers, closers });
-  }
-});
+  }),
+);
 
-test('grpc - an agent claiming a connected host id is refused and the holder keeps its stream', { timeout: 120_000 }, async () => {
-  const controllers: TestController[] = [];
-  const agents: TestAgent[] = [];
-  try {
-    const c = await startController();
-    controllers.push(c);
-    const h1 = await startAgent(c.address, 'h1');
-    agents.push(h1);
+test('grpc - an agent claiming a connected host id is refused and the holder keeps its stream', { timeout: 120_000 }, () =>
+  withSouthbound(async (f) => {
+    const c = await f.controller();
+    await f.agent(c.address, 'h1');
     await waitFor(() => c.southbound.server.sessions.get('h1')?.state === 'live', 10_000, 'h1 live');
     const holder = c.southbound.server.sessions.get('h1');
-    const impostor = await startAgent(c.address, 'h1', { datapathIp: '198.51.100.9' });
-    agents.push(impostor);
+    const impostor = await f.agent(c.address, 'h1', { datapathIp: '198.51.100.9' });
     await waitFor(() => impostor.agent.lastError?.code === grpc.status.ALREADY_EXISTS, 10_000, 'impostor refused');
     assert.equal(c.southbound.server.sessions.get('h1'), holder, 'holder untouched');
     assert.ok(c.southbound.server.counters.refused >= 1);
@@ -173,38 +138,29 @@ test('grpc - an agent claiming a connected host id is refused and the holder kee
     await impostor.agent.close();
     const rev = await currentRevision(c.store);
     assert.ok(rev >= 1);
-  } finally {
-    await cleanup({ agents, controllers });
-  }
-});
+  }),
+);
 
-test('grpc - an agent given several controller addresses fails over to a live replica and keeps converging', { timeout: 120_000 }, async () => {
-  const dir = tempDir('replicas');
-  const path = join(dir, 'alcor.db');
-  const controllers: TestController[] = [];
-  const agents: TestAgent[] = [];
-  try {
+test('grpc - an agent given several controller addresses fails over to a live replica and keeps converging', { timeout: 120_000 }, () =>
+  withSouthbound(async (f) => {
+    const dir = f.dir('replicas');
+    const path = join(dir, 'alcor.db');
     // Two replicas over one database; the agent's list starts with an address nobody listens on.
-    const a = await startController({ path });
-    const b = await startController({ path });
-    controllers.push(a, b);
+    const a = await f.controller({ path });
+    const b = await f.controller({ path });
     const dead = await startController();
     const deadAddress = dead.address;
     await dead.close();
-    const h1 = await startAgent(`${deadAddress},${a.address},${b.address}`, 'h1');
-    agents.push(h1);
+    const h1 = await f.agent(`${deadAddress},${a.address},${b.address}`, 'h1');
     const net = await createNetwork(a.api);
     const sub = await createSubnet(a.api, net, '10.7.0.0/24');
     const first = await createPort(a.api, { networkId: net, subnetId: sub, ip: '10.7.0.2', host: 'h1' });
     await waitFor(async () => (await portStatus(a.store, first)) === 'ACTIVE', 15_000, 'port ACTIVE through replica a');
     assert.ok(a.southbound.server.sessions.has('h1'), 'the dead address was skipped');
     await a.close();
-    controllers.splice(controllers.indexOf(a), 1);
     const second = await createPort(b.api, { networkId: net, subnetId: sub, ip: '10.7.0.3', host: 'h1' });
     await waitFor(() => h1.agent.desired.view.neighbor.has(second), 15_000, 'change made on replica b reaches the agent');
     assert.ok(b.southbound.server.sessions.has('h1'), 'the agent moved to replica b');
     await waitFor(async () => (await portStatus(b.store, second)) === 'ACTIVE', 15_000, 'port ACTIVE through replica b');
-  } finally {
-    await cleanup({ agents, controllers, dirs: [dir] });
-  }
-});
+  }),
+);

@@ -90,6 +90,45 @@ export async function cleanup(items: { agents?: TestAgent[]; controllers?: TestC
   for (const d of items.dirs ?? []) rmSync(d, { recursive: true, force: true });
 }
 
+/** Starts controllers and agents for one test and closes them all when it ends. */
+export interface SouthboundFixture {
+  controller(options?: SouthboundOptions & { path?: string }): Promise<TestController>;
+  agent(address: string, hostId: string, options?: Parameters<typeof startAgent>[2]): Promise<TestAgent>;
+  /** A temporary directory removed at the end. */
+  dir(prefix: string): string;
+  /** Runs `close` at the end (e.g. a raw gRPC client). */
+  defer(close: () => void): void;
+}
+
+/** Runs `body` with a fixture; whatever it started is closed afterwards, even when it throws. */
+export async function withSouthbound(body: (f: SouthboundFixture) => Promise<void>): Promise<void> {
+  const items = { agents: [] as TestAgent[], controllers: [] as TestController[], dirs: [] as string[], closers: [] as (() => void)[] };
+  try {
+    await body({
+      async controller(options) {
+        const c = await startController(options);
+        items.controllers.push(c);
+        return c;
+      },
+      async agent(address, hostId, options) {
+        const a = await startAgent(address, hostId, options);
+        items.agents.push(a);
+        return a;
+      },
+      dir(prefix) {
+        const d = tempDir(prefix);
+        items.dirs.push(d);
+        return d;
+      },
+      defer(close) {
+        items.closers.push(close);
+      },
+    });
+  } finally {
+    await cleanup(items);
+  }
+}
+
 const now = () => new Date().toISOString();
 let vni = 1000;
 let macSeq = 1;
