@@ -146,16 +146,25 @@ test('e2e 4 - two projects with overlapping CIDRs on the same hosts: no traffic 
   assert.ok(await va.ping(ipOf(portB)), 'project one unaffected');
 });
 
-test('e2e 2 - two subnets joined by a router, VMs on different hosts: ping across subnets, TTL decremented', async (t) => {
+test('e2e 2 - two subnets joined by a router, VMs on different hosts: ping across subnets, TTL decremented, extra route to an appliance VM', async (t) => {
   if (!requireE2e(t)) return;
   const net3 = await network(P1, 'net3', '10.3.0.0/24');
   const router = (await controller.request('POST', '/v2.0/routers', { router: { name: 'r1' } }, { project: P1 })).router;
   await controller.request('PUT', `/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: net1.subnetId }, { project: P1 });
   await controller.request('PUT', `/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: net3.subnetId }, { project: P1 });
   const portE = await port(P1, net3.networkId, 'h2');
-  await vmFor('ve', 'h2', portE);
+  const ve = await vmFor('ve', 'h2', portE);
   assert.ok(await waitFor(() => va.ping(ipOf(portE)), 30_000, 'va pings ve through the router'));
   assert.equal(await va.pingTtl(ipOf(portE)), 63, 'TTL decremented by the one routing hop');
+
+  // An extra route: 10.99.0.0/24 lies behind ve (an appliance VM, allowed to send from it by an address pair).
+  await controller.request('PUT', `/v2.0/ports/${portE.id}`, { port: { allowed_address_pairs: [{ ip_address: '10.99.0.0/24' }] } }, { project: P1 });
+  await ve.exec('ip', ['addr', 'add', '10.99.0.1/32', 'dev', 'eth0']);
+  await controller.request('PUT', `/v2.0/routers/${router.id}`, { router: { routes: [{ destination: '10.99.0.0/24', nexthop: ipOf(portE) }] } }, { project: P1 });
+  assert.ok(await waitFor(() => va.ping('10.99.0.1'), 30_000, 'va reaches an address behind ve through the extra route'));
+  assert.equal(await va.pingTtl('10.99.0.1'), 63, 'routed once, to the next hop');
+  await controller.request('PUT', `/v2.0/routers/${router.id}`, { router: { routes: [] } }, { project: P1 });
+  assert.ok(await waitFor(async () => !(await va.ping('10.99.0.1', { count: 1 })), 15_000, 'unreachable once the route is removed'));
 });
 
 async function tcpOpen(from: Vm, ip: string, tcpPort: number): Promise<boolean> {

@@ -43,7 +43,7 @@ test('ovs flows - compiled pipeline has anti-spoofing, SG, ARP, routing and tunn
   assert.match(all, /table=61,priority=60,ct_state=\+new\+trk,reg7=1,ip actions=conjunction\(\d+,1\/2\)/);
   assert.match(all, /table=61,priority=60,ip,nw_src=10.0.1.30 actions=conjunction\(\d+,2\/2\)/);
   assert.match(all, /table=50,priority=100,reg6=100,dl_dst=fa:16:3e:00:00:03 actions=set_field:100->tun_id,set_field:192.168.250.12->tun_dst,output:4000/);
-  assert.match(all, /table=40,priority=124,reg6=100,dl_dst=fa:16:3e:aa:00:01,ip,nw_dst=10.0.2.0\/24 actions=dec_ttl,set_field:fa:16:3e:bb:00:01->eth_src,load:200->NXM_NX_REG6\[\],goto_table:45/);
+  assert.match(all, /table=40,priority=149,reg6=100,dl_dst=fa:16:3e:aa:00:01,ip,nw_dst=10.0.2.0\/24 actions=dec_ttl,set_field:fa:16:3e:bb:00:01->eth_src,load:200->NXM_NX_REG6\[\],goto_table:45/);
   assert.match(all, /table=30,priority=110,reg6=100,arp,arp_op=1,arp_tpa=10.0.1.1 /);
   assert.match(all, /table=45,priority=100,reg6=200,ip,nw_dst=10.0.2.10 actions=set_field:fa:16:3e:00:00:02->eth_dst/, 'local port without neighbor record');
   assert.ok(!/dl_dst=fa:16:3e:00:00:01 actions=set_field:100->tun_id/.test(all), 'no tunnel flow to the local neighbor');

@@ -5,6 +5,7 @@
  */
 import type { AddressPair, FixedIp } from '../../../proto/alcor/v1/goal_state_pb.js';
 import { fnv32, ipv4ToHex, isIpv4, macToHex, type FlowSpec } from './flow.js';
+import type { CompileContext } from './context.js';
 import { CT_ZONE, Table } from './tables.js';
 
 /** ARP responder actions: turn the request into a reply from `mac` for `ip` and send it back. */
@@ -49,26 +50,28 @@ export function ipv4Addresses(mac: string, fixedIps: readonly FixedIp[], pairs: 
 }
 
 /**
- * ARP, IP → MAC, and remote-group membership flows of one port's addresses in network `vni`.
+ * ARP, IP → MAC, next-hop and remote-group membership flows of one port's addresses in network `vni`.
  * Membership flows are emitted for the groups the port is in that some local rule references as a
- * remote group in that direction (`referenced`; a recorded lookup, so a rule that starts referencing
- * a group recompiles exactly the members of that group).
+ * remote group in that direction, and NEXTHOP entries for addresses some local router's extra route
+ * uses as next hop (both recorded lookups on `ctx`, so a rule or route that starts referencing an
+ * address recompiles exactly its owner).
  */
 export function addressFlows(
+  ctx: Pick<CompileContext, 'remoteGroupReferenced' | 'nexthopReferenced'>,
   vni: number,
   mac: string,
   fixedIps: readonly FixedIp[],
   pairs: readonly AddressPair[],
   securityGroupIds: readonly string[],
-  referenced: (groupId: string, direction: 'ingress' | 'egress') => boolean,
 ): FlowSpec[] {
   const flows: FlowSpec[] = [];
   const groups = securityGroupIds.length > 1 ? [...securityGroupIds].sort() : securityGroupIds;
-  const ingress = groups.filter((g) => referenced(g, 'ingress')).map((g) => `conjunction(${conjunctionId(g, 'ingress', 'IPv4')},2/2)`).join(',');
-  const egress = groups.filter((g) => referenced(g, 'egress')).map((g) => `conjunction(${conjunctionId(g, 'egress', 'IPv4')},2/2)`).join(',');
+  const ingress = groups.filter((g) => ctx.remoteGroupReferenced(g, 'ingress')).map((g) => `conjunction(${conjunctionId(g, 'ingress', 'IPv4')},2/2)`).join(',');
+  const egress = groups.filter((g) => ctx.remoteGroupReferenced(g, 'egress')).map((g) => `conjunction(${conjunctionId(g, 'egress', 'IPv4')},2/2)`).join(',');
   for (const { ip, mac: m } of ipv4Addresses(mac, fixedIps, pairs)) {
     flows.push(arpResponder(vni, ip, m, 100));
     flows.push({ table: Table.L3_RESOLVE, priority: 100, match: `reg6=${vni},ip,nw_dst=${ip}`, actions: `set_field:${m}->eth_dst,goto_table:${Table.L2}` });
+    if (ctx.nexthopReferenced(ip)) flows.push({ table: Table.NEXTHOP, priority: 100, match: `reg6=${vni},reg4=${ipv4ToHex(ip)}`, actions: `set_field:${m}->eth_dst` });
     if (ingress) flows.push({ table: Table.INGRESS_RULES, priority: 60, match: `ip,nw_src=${ip}`, actions: ingress });
     if (egress) flows.push({ table: Table.EGRESS_RULES, priority: 60, match: `ip,nw_dst=${ip}`, actions: egress });
   }

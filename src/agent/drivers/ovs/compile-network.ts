@@ -5,8 +5,8 @@
  */
 import { addressFlows, arpResponder } from './compile-addresses.js';
 import { subnetVni, vpcVni, type CompileContext } from './context.js';
-import { derivedMac, isIpv4, type FlowSpec } from './flow.js';
-import { CT_ZONE, DHCP_USERDATA, Table } from './tables.js';
+import { derivedMac, ipv4InCidr, ipv4ToHex, isIpv4, type FlowSpec } from './flow.js';
+import { CT_ZONE, DHCP_USERDATA, REG_NEXTHOP, Table } from './tables.js';
 
 /** The MAC the agent's DHCP server answers from in a subnet (and the ARP answer for its address). */
 export function dhcpServerMac(subnetId: string): string {
@@ -20,7 +20,7 @@ export function compileNeighbor(ctx: CompileContext, neighborId: string): FlowSp
   const vni = vpcVni(ctx, n.vpcId, n.fixedIps.map((f) => f.subnetId));
   if (vni === undefined) return [];
   const mac = n.macAddress.toLowerCase();
-  const flows = addressFlows(vni, mac, n.fixedIps, n.allowedAddressPairs, n.securityGroupIds, (g, d) => ctx.remoteGroupReferenced(g, d));
+  const flows = addressFlows(ctx, vni, mac, n.fixedIps, n.allowedAddressPairs, n.securityGroupIds);
   const local = n.hostId === ctx.host.hostId || n.hostIp === ctx.host.datapathIp;
   if (!local && n.hostIp) {
     flows.push({
@@ -46,7 +46,9 @@ export function compileSubnet(ctx: CompileContext, subnetId: string): FlowSpec[]
  * Flows of a router (distributed: every host with a port in one of its subnets routes locally). For
  * each interface: ARP and ICMP echo answers for the router address; for each pair of interfaces: a route
  * that rewrites the source MAC to the outgoing interface's, decrements the TTL and moves the packet to
- * the destination network, whose IP → MAC table (L3_RESOLVE) then picks the destination MAC.
+ * the destination network, whose IP → MAC table (L3_RESOLVE) then picks the destination MAC. Extra
+ * routes do the same towards the interface whose subnet holds the next hop, but take the destination
+ * MAC from the next hop's NEXTHOP entry. Longer prefixes win; on equal prefixes a connected subnet wins.
  */
 export function compileRouter(ctx: CompileContext, routerId: string): FlowSpec[] {
   const router = ctx.router(routerId);
@@ -73,15 +75,36 @@ export function compileRouter(ctx: CompileContext, routerId: string): FlowSpec[]
       ].join(','),
     });
   }
+  const priority = (cidr: string, connected: boolean) => 100 + 2 * Number(cidr.split('/')[1] ?? 32) + (connected ? 1 : 0);
+  const routes = router.routes
+    .filter((r) => isIpv4(r.nexthop) && isIpv4(r.destination))
+    .map((route) => ({ route, via: interfaces.find((x) => ipv4InCidr(route.nexthop, x.subnet!.cidr)) }));
   for (const from of interfaces) {
+    const routed = `reg6=${from.vni},dl_dst=${from.ifc.macAddress.toLowerCase()},ip`;
     for (const to of interfaces) {
       if (from === to || from.subnet!.cidr === to.subnet!.cidr) continue;
-      const prefix = Number(to.subnet!.cidr.split('/')[1] ?? 32);
       flows.push({
         table: Table.ROUTING,
-        priority: 100 + prefix,
-        match: `reg6=${from.vni},dl_dst=${from.ifc.macAddress.toLowerCase()},ip,nw_dst=${to.subnet!.cidr}`,
+        priority: priority(to.subnet!.cidr, true),
+        match: `${routed},nw_dst=${to.subnet!.cidr}`,
         actions: `dec_ttl,set_field:${to.ifc.macAddress.toLowerCase()}->eth_src,load:${to.vni}->NXM_NX_REG6[],goto_table:${Table.L3_RESOLVE}`,
+      });
+    }
+    for (const { route, via } of routes) {
+      // Neutron only accepts next hops inside a subnet of the router; one that is not attached here yet is skipped.
+      if (!via) continue;
+      flows.push({
+        table: Table.ROUTING,
+        priority: priority(route.destination, false),
+        match: `${routed},nw_dst=${route.destination}`,
+        actions: [
+          'dec_ttl',
+          `set_field:${via.ifc.macAddress.toLowerCase()}->eth_src`,
+          `load:${via.vni}->NXM_NX_REG6[]`,
+          `load:${ipv4ToHex(route.nexthop)}->${REG_NEXTHOP}`,
+          `resubmit(,${Table.NEXTHOP})`,
+          `goto_table:${Table.L2}`,
+        ].join(','),
       });
     }
   }

@@ -76,6 +76,6 @@ export function compilePort(ctx: CompileContext, portId: string): FlowSpec[] {
     ...securityFlows(ctx, port, ofport),
     { table: Table.L2, priority: 100, match: `reg6=${vni},dl_dst=${mac}`, actions: `load:${ofport}->NXM_NX_REG7[],goto_table:${Table.INGRESS_CT}` },
   ];
-  if (!ctx.neighbor(portId)) flows.push(...addressFlows(vni, mac, port.fixedIps, port.allowedAddressPairs, port.securityGroupIds, (g, d) => ctx.remoteGroupReferenced(g, d)));
+  if (!ctx.neighbor(portId)) flows.push(...addressFlows(ctx, vni, mac, port.fixedIps, port.allowedAddressPairs, port.securityGroupIds));
   return flows;
 }

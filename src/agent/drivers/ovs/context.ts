@@ -27,6 +27,8 @@ export interface CompileContext {
   ofport(portId: string): number | undefined;
   /** True when a rule of some local security group uses `groupId` as remote group in `direction`. */
   remoteGroupReferenced(groupId: string, direction: 'ingress' | 'egress'): boolean;
+  /** True when an extra route of some local router has `ip` as its next hop. */
+  nexthopReferenced(ip: string): boolean;
 }
 
 /** Remote-group references of a set of security groups: `<groupId>|<direction>` keys. */
@@ -35,6 +37,13 @@ export function remoteGroupReferences(groups: Iterable<{ rules: ReadonlyArray<{ 
   for (const group of groups) {
     for (const rule of group.rules) if (rule.remoteGroupId) refs.add(`${rule.remoteGroupId}|${rule.direction === 'ingress' ? 'ingress' : 'egress'}`);
   }
+  return refs;
+}
+
+/** Next hops of the extra routes of a set of routers. */
+export function nexthopReferences(routers: Iterable<{ routes: ReadonlyArray<{ nexthop: string }> }>): Set<string> {
+  const refs = new Set<string>();
+  for (const router of routers) for (const route of router.routes) refs.add(route.nexthop);
   return refs;
 }
 

@@ -8,7 +8,7 @@
 import type { DesiredStateView } from '../../driver.js';
 import { compileBase, compileNeighbor, compileRouter, compileSubnet } from './compile-network.js';
 import { compilePort } from './compile-port.js';
-import { remoteGroupReferences, type CompileContext, type DependencyKey, type HostFacts } from './context.js';
+import { nexthopReferences, remoteGroupReferences, type CompileContext, type DependencyKey, type HostFacts } from './context.js';
 import type { FlowMod, FlowSpec } from './flow.js';
 import { FlowLedger } from './flow-ledger.js';
 
@@ -47,11 +47,16 @@ class RecordingContext implements CompileContext {
   constructor(
     private readonly inputs: FlowInputs,
     private readonly refs: ReadonlySet<string>,
+    private readonly nexthops: ReadonlySet<string>,
   ) {}
   remoteGroupReferenced(groupId: string, direction: 'ingress' | 'egress'): boolean {
     const key = `${groupId}|${direction}`;
     this.deps.add(`sgref/${key}`);
     return this.refs.has(key);
+  }
+  nexthopReferenced(ip: string): boolean {
+    this.deps.add(`nexthop/${ip}`);
+    return this.nexthops.has(ip);
   }
   get host(): HostFacts {
     return this.inputs.host;
@@ -97,6 +102,8 @@ export class FlowEngine {
   private reads = new Map<string, Set<DependencyKey>>();
   /** Remote-group references of the local security groups (`<group>|<direction>`). */
   private refs = new Set<string>();
+  /** Next hops of the local routers' extra routes. */
+  private nexthops = new Set<string>();
   /** Owners compiled by the last `update`/`recompute` (for tests and stats). */
   lastCompiled = 0;
 
@@ -110,6 +117,13 @@ export class FlowEngine {
       for (const ref of refs) if (!this.refs.has(ref)) keys.push(`sgref/${ref}`);
       for (const ref of this.refs) if (!refs.has(ref)) keys.push(`sgref/${ref}`);
       this.refs = refs;
+    }
+    if (keys.some((k) => k.startsWith('router/'))) {
+      // A route that starts or stops using a next hop adds or removes that address's NEXTHOP entry.
+      const nexthops = nexthopReferences(inputs.view.router.values());
+      for (const ip of nexthops) if (!this.nexthops.has(ip)) keys.push(`nexthop/${ip}`);
+      for (const ip of this.nexthops) if (!nexthops.has(ip)) keys.push(`nexthop/${ip}`);
+      this.nexthops = nexthops;
     }
     for (const key of keys) {
       if (OWNER_KINDS.has(key.slice(0, key.indexOf('/')))) owners.add(key);
@@ -128,12 +142,13 @@ export class FlowEngine {
     }
     for (const owner of this.reads.keys()) owners.add(owner);
     this.refs = remoteGroupReferences(inputs.view.securityGroup.values());
+    this.nexthops = nexthopReferences(inputs.view.router.values());
     this.lastCompiled = owners.size;
     return this.compileAll(inputs, owners);
   }
 
   private compileAll(inputs: FlowInputs, owners: Iterable<string>): FlowMod[] {
-    const ctx = new RecordingContext(inputs, this.refs);
+    const ctx = new RecordingContext(inputs, this.refs, this.nexthops);
     const deletes: FlowMod[] = [];
     const adds: FlowMod[] = [];
     for (const owner of owners) {
@@ -146,6 +161,7 @@ export class FlowEngine {
   reset(): void {
     this.ledger = new FlowLedger();
     this.refs = new Set();
+    this.nexthops = new Set();
     this.readers = new Map();
     this.reads = new Map();
   }

@@ -111,6 +111,14 @@ export function ipv4ToNumber(ip: string): number {
   return (((parts[0] ?? 0) << 24) | ((parts[1] ?? 0) << 16) | ((parts[2] ?? 0) << 8) | (parts[3] ?? 0)) >>> 0;
 }
 
+/** True when IPv4 `ip` lies in IPv4 `cidr` (`a.b.c.d/len`). */
+export function ipv4InCidr(ip: string, cidr: string): boolean {
+  const [base = '', len = '32'] = cidr.split('/');
+  const bits = Number(len);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return ((ipv4ToNumber(ip) & mask) >>> 0) === ((ipv4ToNumber(base) & mask) >>> 0);
+}
+
 /** True for a dotted-quad IPv4 address (optionally with /len). */
 export function isIpv4(address: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/.test(address);

@@ -3,6 +3,7 @@
  *
  *   0 CLASSIFY → 10 PORT_SECURITY → 20 EGRESS_CT → 21 EGRESS_RULES → 30 ARP → 35 DHCP → 40 ROUTING
  *   → 45 L3_RESOLVE → 50 L2 → 60 INGRESS_CT → 61 INGRESS_RULES → 70 OUTPUT
+ *   (46 NEXTHOP is not a stage: router extra routes resubmit to it to look up their next hop's MAC)
  *
  * Packets from the tunnel enter at L2 (the sending host already did egress security and routing).
  */
@@ -15,6 +16,7 @@ export const Table = {
   DHCP: 35,
   ROUTING: 40,
   L3_RESOLVE: 45,
+  NEXTHOP: 46,
   L2: 50,
   INGRESS_CT: 60,
   INGRESS_RULES: 61,
@@ -25,6 +27,8 @@ export const Table = {
 export const REG_IN_PORT = 'NXM_NX_REG5[]';
 /** reg6 = VNI of the network the packet is in (rewritten by routing); its low 16 bits are the conntrack zone. */
 export const REG_VNI = 'NXM_NX_REG6[]';
+/** reg4 = IPv4 next hop of a router extra route, looked up in NEXTHOP. */
+export const REG_NEXTHOP = 'NXM_NX_REG4[]';
 /** reg7 = OpenFlow port to deliver to, chosen by L2. */
 export const REG_OUT_PORT = 'NXM_NX_REG7[]';
 /** The conntrack zone of the packet's network. */
