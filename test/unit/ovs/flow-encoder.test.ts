@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeFlowMod } from '../../../src/agent/drivers/ovs/flow-encoder.js';
+import { ByteWriter } from '../../../src/agent/drivers/ovs/byte-writer.js';
+import { writeFlowMod } from '../../../src/agent/drivers/ovs/flow-encoder.js';
 import { FlowEngine } from '../../../src/agent/drivers/ovs/flow-engine.js';
 import type { FlowMod } from '../../../src/agent/drivers/ovs/flow.js';
 import { UnsupportedFlowError } from '../../../src/agent/drivers/ovs/nxm-fields.js';
 import { richInputs } from './fixtures.js';
+
+function encodeFlowMod(mod: FlowMod): Buffer {
+  const w = new ByteWriter(16);
+  writeFlowMod(w, mod);
+  return w.bytes();
+}
 
 /** Walks a flow-mod body and checks every length field adds up; returns what it found. */
 function walk(body: Buffer): { table: number; priority: number; oxmFields: number[]; instructions: number[]; actions: number[] } {

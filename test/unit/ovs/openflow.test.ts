@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ByteWriter } from '../../../src/agent/drivers/ovs/byte-writer.js';
 import {
   BundleControl,
   decodePacketIn,
-  encodeBundleAdds,
   encodeBundleControl,
   encodeMessage,
   encodePacketOut,
@@ -14,6 +14,7 @@ import {
   OFP14_VERSION,
   OfMessageReader,
   OfType,
+  writeBundleAdd,
 } from '../../../src/agent/drivers/ovs/openflow.js';
 
 function prop(type: number, payload: Buffer): Buffer {
@@ -106,8 +107,9 @@ test('ovs openflow - bundle messages: control with atomic+ordered flags, adds wr
   const control = encodeBundleControl(9, 77, BundleControl.COMMIT);
   assert.deepEqual([control.readUInt8(0), control.readUInt8(1), control.readUInt16BE(2)], [OFP14_VERSION, OfType.BUNDLE_CONTROL, 16]);
   assert.deepEqual([control.readUInt32BE(8), control.readUInt16BE(12), control.readUInt16BE(14)], [77, BundleControl.COMMIT, 3]);
-  const adds = encodeBundleAdds(100, 77, OfType.FLOW_MOD, [Buffer.alloc(48, 1), Buffer.alloc(56, 2)]);
-  const messages = new OfMessageReader().push(adds);
+  const w = new ByteWriter(8);
+  [Buffer.alloc(48, 1), Buffer.alloc(56, 2)].forEach((body, i) => writeBundleAdd(w, 100 + i, 77, OfType.FLOW_MOD, (into) => into.append(body)));
+  const messages = new OfMessageReader().push(w.bytes());
   assert.deepEqual(messages.map((m) => [m.type, m.xid, m.body.length]), [[OfType.BUNDLE_ADD_MESSAGE, 100, 8 + 8 + 48], [OfType.BUNDLE_ADD_MESSAGE, 101, 8 + 8 + 56]]);
   for (const m of messages) {
     assert.equal(m.body.readUInt32BE(0), 77, 'bundle id');

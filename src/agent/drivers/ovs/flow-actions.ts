@@ -3,7 +3,8 @@
  * text): apply-actions with OpenFlow and Nicira actions, then goto-table. Only the actions the
  * compilers emit are known; anything else throws UnsupportedFlowError.
  */
-import { fieldHeader, MATCH_FIELDS, NXM_FIELDS, parseNumber, UnsupportedFlowError, writeField, type ByteWriter } from './nxm-fields.js';
+import type { ByteWriter } from './byte-writer.js';
+import { fieldHeader, MATCH_FIELDS, NXM_FIELDS, parseNumber, UnsupportedFlowError, writeField } from './nxm-fields.js';
 import { NX_VENDOR_ID, OFPP_IN_PORT } from './openflow.js';
 
 const OFPAT_OUTPUT = 0;
@@ -248,7 +249,7 @@ function controller(w: ByteWriter, arg: string): void {
       const start = w.length;
       w.u16(NXAC2PT_USERDATA);
       w.u16(4 + userdata.length);
-      userdata.copy(w.buffer, w.reserve(userdata.length));
+      w.append(userdata);
       w.pad8(start);
     }
   });

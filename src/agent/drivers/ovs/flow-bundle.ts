@@ -4,8 +4,9 @@
  * modification the encoder cannot express or the switch refuses comes back as FlowRejectedError
  * naming it (in ovs-ofctl syntax, with its owner), and then nothing of the batch was applied.
  */
+import type { ByteWriter } from './byte-writer.js';
 import { bundleLine, type FlowMod } from './flow.js';
-import { encodeFlowMod } from './flow-encoder.js';
+import { writeFlowMod } from './flow-encoder.js';
 import { UnsupportedFlowError } from './nxm-fields.js';
 import { BundleRejectedError, type OfConnection } from './of-connection.js';
 import { OfType } from './openflow.js';
@@ -23,10 +24,10 @@ export class FlowRejectedError extends Error {
 
 /** Encodes `mods` and applies them in one bundle on `connection`. */
 export async function applyFlowMods(connection: OfConnection, mods: readonly FlowMod[]): Promise<void> {
-  const encode = (index: number): Buffer => {
+  const encode = (w: ByteWriter, index: number): void => {
     const mod = mods[index]!;
     try {
-      return encodeFlowMod(mod);
+      writeFlowMod(w, mod);
     } catch (err) {
       if (err instanceof UnsupportedFlowError) throw new FlowRejectedError(mod, err.message);
       throw err;

@@ -8,8 +8,8 @@
  */
 import { writeInstructions } from './flow-actions.js';
 import type { FlowMod } from './flow.js';
+import type { ByteWriter } from './byte-writer.js';
 import {
-  ByteWriter,
   CT_STATE_BITS,
   fieldHeader,
   ICMP_FIELDS,
@@ -30,13 +30,8 @@ const OFPFC_DELETE = 3;
 const ETH_TYPE = MATCH_FIELDS.dl_type!;
 const IP_PROTO = MATCH_FIELDS.nw_proto!;
 
-/** Scratch space every flow-mod is written into (encoding is synchronous). */
-const writer = new ByteWriter();
-
-/** The body (after the OpenFlow header) of the OFPT_FLOW_MOD for one modification. */
-export function encodeFlowMod(mod: FlowMod): Buffer {
-  const w = writer;
-  w.length = 0;
+/** Appends the body (after the OpenFlow header) of the OFPT_FLOW_MOD for one modification. */
+export function writeFlowMod(w: ByteWriter, mod: FlowMod): void {
   if (mod.op === 'delete') {
     // Delete by exact cookie in every table: the cookie names the flow (flow.ts).
     flowModHead(w, mod.cookie, 0xffffffffffffffffn, OFPTT_ALL, OFPFC_DELETE, 0);
@@ -51,7 +46,6 @@ export function encodeFlowMod(mod: FlowMod): Buffer {
     writeMatch(w, match);
     writeInstructions(w, mod.text.slice(space + 9));
   }
-  return Buffer.from(w.buffer.subarray(0, w.length));
 }
 
 function flowModHead(w: ByteWriter, cookie: bigint, cookieMask: bigint, table: number, command: number, priority: number): void {

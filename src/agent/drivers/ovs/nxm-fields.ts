@@ -4,6 +4,7 @@
  * set-field actions, and the 4-byte NXM headers Nicira's move/load/output-reg actions name fields by.
  * Only what the compilers emit is here: an unknown name is an error, never a guess.
  */
+import type { ByteWriter } from './byte-writer.js';
 
 /** How a field's value is written. */
 export type FieldKind = 'uint' | 'mac' | 'ipv4' | 'ipv6';
@@ -102,45 +103,6 @@ export const CT_STATE_BITS: Readonly<Record<string, number>> = { new: 0x01, est:
 /** The 32-bit TLV header of a field (`masked` doubles the payload). */
 export function fieldHeader(f: NxmField, masked = false): number {
   return ((f.cls << 16) | (f.field << 9) | (masked ? 0x100 : 0) | (masked ? 2 * f.bytes : f.bytes)) >>> 0;
-}
-
-/** Appends bytes to one growing buffer; the encoder writes a whole flow-mod into it, then copies it out. */
-export class ByteWriter {
-  buffer = Buffer.alloc(4096);
-  length = 0;
-
-  /** Makes room for `n` more bytes (not zeroed) and returns the offset to write them at. */
-  reserve(n: number): number {
-    const at = this.length;
-    if (at + n > this.buffer.length) {
-      const bigger = Buffer.alloc(Math.max(this.buffer.length * 2, at + n));
-      this.buffer.copy(bigger, 0, 0, at);
-      this.buffer = bigger;
-    }
-    this.length = at + n;
-    return at;
-  }
-  u8(v: number): void {
-    this.buffer.writeUInt8(v, this.reserve(1));
-  }
-  u16(v: number): void {
-    this.buffer.writeUInt16BE(v, this.reserve(2));
-  }
-  u32(v: number): void {
-    this.buffer.writeUInt32BE(v >>> 0, this.reserve(4));
-  }
-  u64(v: bigint): void {
-    this.buffer.writeBigUInt64BE(v, this.reserve(8));
-  }
-  zeros(n: number): void {
-    const at = this.reserve(n);
-    for (let i = 0; i < n; i++) this.buffer[at + i] = 0;
-  }
-  /** Zero-pads to a multiple of 8 bytes from `start`. */
-  pad8(start: number): void {
-    const rest = (this.length - start) % 8;
-    if (rest) this.zeros(8 - rest);
-  }
 }
 
 /** Writes a field value (MAC, dotted IPv4, IPv6, or a decimal/0x number). */

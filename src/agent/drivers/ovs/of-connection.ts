@@ -8,12 +8,12 @@
  *        any ──close()──▶ closed
  */
 import { createConnection, type Socket } from 'node:net';
+import { ByteWriter } from './byte-writer.js';
 import {
   BundleControl,
   decodeError,
   decodePacketIn,
   describeError,
-  encodeBundleAdds,
   encodeBundleControl,
   encodeFlowStatsRequest,
   encodeMessage,
@@ -24,6 +24,7 @@ import {
   multipartHasMore,
   OfMessageReader,
   OfType,
+  writeBundleAdd,
   type OfError,
   type OfMessage,
   type PacketIn,
@@ -131,14 +132,14 @@ export class OfConnection {
   }
 
   /**
-   * Applies `count` messages of `type` (e.g. flow-mod bodies, made by `body(i)`) as one atomic, ordered
-   * bundle: open, add them all, then a barrier. Messages are made and sent in chunks, so the switch
-   * works on one chunk while the next is encoded. The switch checks each message as it is added, so once
-   * the barrier is answered every refusal has arrived: any refusal (or a throwing `body`) discards the
+   * Applies `count` messages of `type` (e.g. flow-mods, whose body `writeBody(w, i)` appends) as one
+   * atomic, ordered bundle: open, add them all, then a barrier. Messages are written and sent in chunks,
+   * so the switch works on one chunk while the next is encoded. The switch checks each message as it is added, so once
+   * the barrier is answered every refusal has arrived: any refusal (or a throwing `writeBody`) discards the
    * bundle, otherwise it is committed (a failure at commit rolls everything back too). Rejects with
    * BundleRejectedError naming the refused message.
    */
-  async bundle(type: number, count: number, body: (index: number) => Buffer, timeoutMs = 300_000): Promise<void> {
+  async bundle(type: number, count: number, writeBody: (w: ByteWriter, index: number) => void, timeoutMs = 300_000): Promise<void> {
     if (this.bundleInFlight) throw new Error('a bundle is already in flight');
     const bundleId = (this.bundleId = (this.bundleId + 1) >>> 0);
     await this.request((xid) => encodeBundleControl(xid, bundleId, BundleControl.OPEN), timeoutMs);
@@ -147,9 +148,11 @@ export class OfConnection {
     try {
       try {
         for (let start = 0; start < count && !inFlight.failure; start += BUNDLE_CHUNK) {
-          const bodies: Buffer[] = [];
-          for (let i = start; i < Math.min(count, start + BUNDLE_CHUNK); i++) bodies.push(body(i));
-          await this.send(encodeBundleAdds(inFlight.firstXid + start, bundleId, type, bodies));
+          const w = new ByteWriter(256 * 1024);
+          for (let i = start; i < Math.min(count, start + BUNDLE_CHUNK); i++) {
+            writeBundleAdd(w, (inFlight.firstXid + i) >>> 0, bundleId, type, (body) => writeBody(body, i));
+          }
+          await this.send(w.bytes());
         }
         await this.request((xid) => encodeMessage(OfType.BARRIER_REQUEST, xid), timeoutMs);
       } catch (err) {

@@ -6,6 +6,7 @@
  * and bundles of flow-mods (flow-encoder.ts encodes those). Pure functions. 1.4 is the first version
  * with bundles; the other messages have the same layout as in 1.3.
  */
+import type { ByteWriter } from './byte-writer.js';
 
 /** OpenFlow 1.4 wire version. */
 export const OFP14_VERSION = 0x05;
@@ -226,30 +227,27 @@ export function encodeBundleControl(xid: number, bundleId: number, type: number,
 }
 
 /**
- * OFPT_BUNDLE_ADD_MESSAGE frames of `type` messages with the given bodies, the i-th with xid
- * `firstXid + i` (inside and outside: OVS requires the two to match), as one buffer.
+ * Appends an OFPT_BUNDLE_ADD_MESSAGE carrying a `type` message whose body `writeBody` appends, with
+ * xid `xid` inside and outside (OVS requires the two to match).
  */
-export function encodeBundleAdds(firstXid: number, bundleId: number, type: number, bodies: readonly Buffer[], flags = OFPBF_ATOMIC_ORDERED): Buffer {
-  let total = 0;
-  for (const body of bodies) total += 24 + body.length;
-  const out = Buffer.allocUnsafe(total);
-  let offset = 0;
-  bodies.forEach((body, i) => {
-    const xid = (firstXid + i) >>> 0;
-    offset = out.writeUInt8(OFP14_VERSION, offset);
-    offset = out.writeUInt8(OfType.BUNDLE_ADD_MESSAGE, offset);
-    offset = out.writeUInt16BE(24 + body.length, offset);
-    offset = out.writeUInt32BE(xid, offset);
-    offset = out.writeUInt32BE(bundleId >>> 0, offset);
-    offset = out.writeUInt16BE(0, offset);
-    offset = out.writeUInt16BE(flags, offset);
-    offset = out.writeUInt8(OFP14_VERSION, offset);
-    offset = out.writeUInt8(type, offset);
-    offset = out.writeUInt16BE(8 + body.length, offset);
-    offset = out.writeUInt32BE(xid, offset);
-    offset += body.copy(out, offset);
-  });
-  return out;
+export function writeBundleAdd(w: ByteWriter, xid: number, bundleId: number, type: number, writeBody: (w: ByteWriter) => void, flags = OFPBF_ATOMIC_ORDERED): void {
+  const start = w.length;
+  w.u8(OFP14_VERSION);
+  w.u8(OfType.BUNDLE_ADD_MESSAGE);
+  w.u16(0);
+  w.u32(xid);
+  w.u32(bundleId);
+  w.u16(0);
+  w.u16(flags);
+  w.u8(OFP14_VERSION);
+  w.u8(type);
+  w.u16(0);
+  w.u32(xid);
+  writeBody(w);
+  const length = w.length - start;
+  if (length > 0xffff) throw new RangeError(`OpenFlow message of ${length} bytes`);
+  w.buffer.writeUInt16BE(length, start + 2);
+  w.buffer.writeUInt16BE(length - 16, start + 18);
 }
 
 /** A decoded OFPT_ERROR. */
