@@ -116,6 +116,26 @@ test('ovs flow programming - a bundle with a flow OVS refuses applies nothing an
   assert.equal(after.length, before.length - 3 + 2);
 });
 
+test('ovs flow programming - a flow refused at commit (table full) rolls the whole bundle back and is named', async (t) => {
+  if (!requireE2e(t)) return;
+  await host.vsctl([
+    '--', '--may-exist', 'add-br', 'br-limit', '--', 'set', 'bridge', 'br-limit', 'datapath_type=netdev', 'fail_mode=secure', 'protocols=OpenFlow14',
+    '--', '--id=@ft', 'create', 'Flow_Table', 'flow_limit=2', 'overflow_policy=refuse', '--', 'set', 'Bridge', 'br-limit', 'flow_tables:0=@ft',
+  ]);
+  const limited = await connect('br-limit');
+  const flow = (i: number): FlowMod => ({ op: 'add', cookie: BigInt(i), owner: `flow/${i}`, text: `table=0,priority=${100 + i},in_port=${i} actions=drop` });
+  // Every message is valid on its own; the third only fails when the bundle is committed.
+  await assert.rejects(applyFlowMods(limited, [flow(1), flow(2), flow(3)]), (err: unknown) => {
+    assert.ok(err instanceof FlowRejectedError, String(err));
+    assert.equal(err.mod.owner, 'flow/3');
+    assert.match(err.message, /OFPET_FLOW_MOD_FAILED/);
+    return true;
+  });
+  assert.deepEqual(await dump('br-limit'), [], 'the first two flows were rolled back');
+  await applyFlowMods(limited, [flow(1), flow(2)]);
+  assert.equal((await dump('br-limit')).length, 2);
+});
+
 test('ovs flow programming - the driver fails only the resource whose flows cannot be programmed', async (t) => {
   if (!requireE2e(t)) return;
   const logs: string[] = [];
