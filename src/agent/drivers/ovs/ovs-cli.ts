@@ -24,10 +24,10 @@ export class OvsCommandError extends Error {
   }
 }
 
-/** Runs a tool, feeding `input` on stdin. */
-export function runTool(file: string, args: readonly string[], rundir: string, input?: string, timeoutMs = 60_000): Promise<string> {
+/** Runs a tool and returns its standard output. */
+export function runTool(file: string, args: readonly string[], rundir: string, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: { ...process.env, OVS_RUNDIR: rundir }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { env: { ...process.env, OVS_RUNDIR: rundir }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -42,8 +42,6 @@ export function runTool(file: string, args: readonly string[], rundir: string, i
       if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
       else reject(new OvsCommandError(`${file} ${args.slice(0, 4).join(' ')}`, code ?? -1, stderr));
     });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input ?? '');
   });
 }
 
