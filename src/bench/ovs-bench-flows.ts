@@ -2,10 +2,17 @@
  * OVS driver benchmarks on a testbed (no controller): how fast a full desired state of N neighbors is
  * programmed (compile + one bundle), what one incremental neighbor costs, and how long an agent restart
  * resync takes with N neighbors installed — while two real VMs ping each other every 10 ms, to count
- * lost replies.
+ * lost replies. Flow programming is also compared, flow set by flow set in the same run, between the
+ * driver's binary bundles and `ovs-ofctl --bundle add-flows` of the same flows.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import type { DesiredStateView, DriverContext } from '../agent/driver.js';
+import { applyFlowMods } from '../agent/drivers/ovs/flow-bundle.js';
+import { FlowEngine } from '../agent/drivers/ovs/flow-engine.js';
+import { bundleLine, type FlowMod } from '../agent/drivers/ovs/flow.js';
+import { OfConnection } from '../agent/drivers/ovs/of-connection.js';
 import { OvsDriver } from '../agent/drivers/ovs/ovs-driver.js';
 import {
   DhcpStateSchema,
@@ -29,7 +36,7 @@ export interface OvsFlowBenchResult {
   flowsPerSecond: number;
   /** Phases of the full apply: compute desired flows, read installed cookies, program the bundle (ms). */
   fullApplyPhases: OvsDriver['lastResync'];
-  /** Flows per second of the bundle alone (ovs-ofctl + ovs-vswitchd). */
+  /** Flows per second of the bundle alone (encoding + ovs-vswitchd). */
   bundleFlowsPerSecond: number;
   /** Phases of the restart resync (ms). */
   restartPhases: OvsDriver['lastResync'];
@@ -41,12 +48,26 @@ export interface OvsFlowBenchResult {
   restartFlowMods: number;
   /**
    * Calibration on the same machine at the same time: 50,000 one-table L2 tunnel flows in one
-   * ovs-ofctl bundle on an empty bridge (DESIGN.md §7 measured 0.70 s on a quiet machine), ms.
+   * ovs-ofctl bundle on an empty bridge (DESIGN.md §7 measured 0.70 s on a quiet machine), and the
+   * same flows as the driver's binary bundle.
    */
-  referenceBundleMs: number;
+  reference: BundlePaths;
+  /** The full desired state's flows (as the full apply programs them) through both paths. */
+  desiredFlows: BundlePaths;
   /** Pings sent / answered every 10 ms across the restart. */
   pingsSent: number;
   pingsReceived: number;
+}
+
+/** One flow set programmed on an empty scratch bridge through ovs-ofctl and through the native path. */
+export interface BundlePaths {
+  flows: number;
+  ofctlMs: number;
+  nativeMs: number;
+  /** ovs-ofctl time ÷ native time. */
+  speedup: number;
+  /** CPU time of ovs-vswitchd during each, ms. */
+  vswitchdCpuMs: { ofctl: number; native: number };
 }
 
 type View = { [K in keyof DesiredStateView]: Map<string, DesiredStateView[K] extends ReadonlyMap<string, infer V> ? V : never> };
@@ -77,30 +98,73 @@ function driverFor(testbed: Testbed, name: string): OvsDriver {
   return new OvsDriver(context);
 }
 
-/** Times 50,000 simple flows in one bundle on a scratch bridge (machine-load calibration). */
-async function referenceBundle(testbed: Testbed): Promise<number> {
+/** 50,000 one-table tunnel flows (DESIGN.md §7's calibration set). */
+function referenceFlows(): FlowMod[] {
+  return Array.from({ length: 50_000 }, (_, i) => ({
+    op: 'add' as const,
+    cookie: BigInt(i + 1),
+    owner: `ref/${i % 100}`,
+    text: `table=0,priority=100,reg6=${1 + (i % 100)},dl_dst=${mac(i)} actions=set_field:${1 + (i % 100)}->tun_id,set_field:192.168.251.${1 + (i % 50)}->tun_dst,output:1`,
+  }));
+}
+
+/** CPU time (user + system) of a host's ovs-vswitchd so far, ms. */
+function vswitchdCpuMs(testbed: Testbed): number {
   const host = testbed.host('h1');
-  await host.vsctl(['--', '--may-exist', 'add-br', 'br-ref', '--', 'set', 'bridge', 'br-ref', 'datapath_type=netdev', 'fail_mode=secure']);
-  const lines: string[] = [];
-  for (let i = 0; i < 50_000; i++) {
-    lines.push(`table=0,priority=100,reg6=${1 + (i % 100)},dl_dst=${mac(i)} actions=set_field:${1 + (i % 100)}->tun_id,set_field:192.168.251.${1 + (i % 50)}->tun_dst,output:1`);
+  const pid = readFileSync(join(host.rundir, 'ovs-vswitchd.pid'), 'utf8').trim();
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** Programs `mods` on a fresh scratch bridge through ovs-ofctl, then on another through the native path. */
+async function compareBundlePaths(testbed: Testbed, mods: readonly FlowMod[]): Promise<BundlePaths> {
+  const host = testbed.host('h1');
+  const bridge = async (name: string) => host.vsctl(['--', '--may-exist', 'add-br', name, '--', 'set', 'bridge', name, 'datapath_type=netdev', 'fail_mode=secure', 'protocols=OpenFlow14']);
+  await bridge('br-ref1');
+  await bridge('br-ref2');
+  const input = mods.map(bundleLine).join('\n') + '\n';
+  let cpu = vswitchdCpuMs(testbed);
+  let started = performance.now();
+  await run('ovs-ofctl', ['-O', 'OpenFlow14', '--bundle', 'add-flows', host.mgmtSocket('br-ref1'), '-'], { env: host.env, input, timeoutMs: 300_000 });
+  const ofctlMs = performance.now() - started;
+  const ofctlCpu = vswitchdCpuMs(testbed) - cpu;
+  const connection = new OfConnection(host.mgmtSocket('br-ref2').replace(/^unix:/, ''), { packetIn: () => undefined });
+  connection.start();
+  try {
+    if (!(await connection.waitReady(10_000))) throw new Error('no openflow connection to br-ref2');
+    cpu = vswitchdCpuMs(testbed);
+    started = performance.now();
+    await applyFlowMods(connection, mods);
+  } finally {
+    connection.close();
   }
-  const started = performance.now();
-  await run('ovs-ofctl', ['-O', 'OpenFlow14', '--bundle', 'add-flows', host.mgmtSocket('br-ref'), '-'], { env: host.env, input: lines.join('\n') + '\n', timeoutMs: 120_000 });
-  const ms = performance.now() - started;
-  await host.vsctl(['--if-exists', 'del-br', 'br-ref']);
-  return ms;
+  const nativeMs = performance.now() - started;
+  const nativeCpu = vswitchdCpuMs(testbed) - cpu;
+  await host.vsctl(['--if-exists', 'del-br', 'br-ref1', '--', '--if-exists', 'del-br', 'br-ref2']);
+  return {
+    flows: mods.length,
+    ofctlMs: round(ofctlMs),
+    nativeMs: round(nativeMs),
+    speedup: Math.round((ofctlMs / nativeMs) * 100) / 100,
+    vswitchdCpuMs: { ofctl: Math.round(ofctlCpu), native: Math.round(nativeCpu) },
+  };
 }
 
 /** Runs the flow benchmarks on a testbed with at least two hosts. */
 export async function benchOvsFlows(testbed: Testbed, neighbors: number, log: (line: string) => void): Promise<OvsFlowBenchResult> {
-  const referenceBundleMs = await referenceBundle(testbed);
-  log(`reference: 50000 simple flows in one bundle: ${round(referenceBundleMs)} ms`);
+  const reference = await compareBundlePaths(testbed, referenceFlows());
+  log(`reference: 50000 simple flows in one bundle: ovs-ofctl ${reference.ofctlMs} ms, native ${reference.nativeMs} ms`);
   const vms = [
     { id: 'vm-1', host: 'h1', hostIp: testbed.host('h1').underlayIp, index: 1 },
     { id: 'vm-2', host: 'h2', hostIp: testbed.host('h2').underlayIp, index: 2 },
   ];
   const views = new Map(['h1', 'h2'].map((h) => [h, syntheticView(h, neighbors, vms)]));
+  const h1 = testbed.host('h1');
+  const desiredFlows = await compareBundlePaths(
+    testbed,
+    new FlowEngine().recompute({ view: views.get('h1')!, ofports: new Map(), host: { hostId: 'h1', datapathIp: h1.underlayIp, tunnelOfport: 4000 } }),
+  );
+  log(`desired flows: ${desiredFlows.flows} in one bundle: ovs-ofctl ${desiredFlows.ofctlMs} ms, native ${desiredFlows.nativeMs} ms`);
   const drivers = new Map<string, OvsDriver>();
   for (const h of ['h1', 'h2']) {
     const d = driverFor(testbed, h);
@@ -156,7 +220,8 @@ export async function benchOvsFlows(testbed: Testbed, neighbors: number, log: (l
     oneNeighborDeltaMs: round(oneNeighborDeltaMs),
     restartResyncMs: round(restartResyncMs),
     restartFlowMods,
-    referenceBundleMs: round(referenceBundleMs),
+    reference,
+    desiredFlows,
     pingsSent: Number(/(\d+) packets transmitted/.exec(output)?.[1] ?? 0),
     pingsReceived: Number(/(\d+) received/.exec(output)?.[1] ?? 0),
   };

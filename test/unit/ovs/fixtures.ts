@@ -2,6 +2,7 @@
 import { create } from '@bufbuild/protobuf';
 import type { DesiredStateView, KindStates, ResourceKind } from '../../../src/agent/driver.js';
 import {
+  AddressPairSchema,
   DhcpStateSchema,
   NeighborStateSchema,
   PortStateSchema,
@@ -67,4 +68,57 @@ export function sampleView(): MutableView {
 /** Flow inputs for host h1 with the sample's ports plugged as ofports 1 and 2. */
 export function sampleInputs(view: MutableView = sampleView(), ofports = new Map([['p1', 1], ['p2', 2]])): FlowInputs {
   return { view: view as DesiredStateView, ofports, host: { hostId: 'h1', datapathIp: '192.168.250.11', tunnelOfport: 4000 } };
+}
+
+/**
+ * The sample plus everything else the compilers can express: a stateless group, IPv6 and protocol-number
+ * rules, port ranges, ICMP type/code, remote prefixes, remote groups in both directions, a port without
+ * port security, allowed address pairs with their own MAC, and a third plugged port.
+ */
+export function richView(): MutableView {
+  const v = sampleView();
+  v.securityGroup.set('sg-2', create(SecurityGroupStateSchema, {
+    id: 'sg-2',
+    stateful: true,
+    rules: [
+      { id: 'a', direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', portRangeMin: 1000, portRangeMax: 2999, remoteIpPrefix: '192.168.0.0/16' },
+      { id: 'b', direction: 'ingress', ethertype: 'IPv4', protocol: 'udp', portRangeMin: 53, portRangeMax: 53 },
+      { id: 'c', direction: 'ingress', ethertype: 'IPv4', protocol: 'icmp', portRangeMin: 8, portRangeMax: 0 },
+      { id: 'd', direction: 'ingress', ethertype: 'IPv4', protocol: '47' },
+      { id: 'e', direction: 'ingress', ethertype: 'IPv4', protocol: 'sctp', portRangeMin: 9000, portRangeMax: 9001 },
+      { id: 'f', direction: 'egress', ethertype: 'IPv6' },
+      { id: 'g', direction: 'ingress', ethertype: 'IPv6', protocol: 'tcp', portRangeMin: 443, portRangeMax: 443, remoteIpPrefix: '2001:db8::/32' },
+      { id: 'h', direction: 'ingress', ethertype: 'IPv6', protocol: 'icmpv6', portRangeMin: 128 },
+      { id: 'i', direction: 'egress', ethertype: 'IPv4', protocol: 'tcp', remoteGroupId: 'sg-1', remoteIpPrefix: '' },
+      { id: 'j', direction: 'ingress', ethertype: 'IPv6', protocol: 'udp', remoteGroupId: 'sg-2' },
+      { id: 'k', direction: 'egress', ethertype: 'IPv4', protocol: 'udp', portRangeMin: 1, portRangeMax: 65535, remoteIpPrefix: '10.9.8.7/32' },
+    ],
+  }));
+  v.securityGroup.set('sg-stateless', create(SecurityGroupStateSchema, {
+    id: 'sg-stateless',
+    stateful: false,
+    rules: [
+      { id: 's1', direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', portRangeMin: 80, portRangeMax: 81, remoteIpPrefix: '10.0.0.0/8' },
+      { id: 's2', direction: 'egress', ethertype: 'IPv4' },
+      { id: 's3', direction: 'ingress', ethertype: 'IPv4', remoteGroupId: 'sg-1' },
+    ],
+  }));
+  const p1 = v.port.get('p1')!;
+  p1.securityGroupIds = ['sg-1', 'sg-2'];
+  p1.allowedAddressPairs.push(create(AddressPairSchema, { ipAddress: '10.0.1.201', macAddress: 'fa:16:3e:00:00:99' }));
+  v.port.set('p3', create(PortStateSchema, {
+    id: 'p3', vpcId: 'net-a', macAddress: 'fa:16:3e:00:00:33', adminStateUp: true, portSecurityEnabled: true,
+    fixedIps: [{ subnetId: 'sub-a', ipAddress: '10.0.1.33' }], securityGroupIds: ['sg-stateless', 'sg-2'],
+  }));
+  v.dhcp.set('p3', create(DhcpStateSchema, { id: 'p3', subnetId: 'sub-a', macAddress: 'fa:16:3e:00:00:33', ipAddress: '10.0.1.33', gatewayIp: '10.0.1.1', prefixLength: 24, mtu: 1450 }));
+  v.neighbor.set('n4', create(NeighborStateSchema, {
+    id: 'n4', vpcId: 'net-b', macAddress: 'fa:16:3e:00:00:04', fixedIps: [{ subnetId: 'sub-b', ipAddress: '10.0.2.40' }],
+    hostId: 'h3', hostIp: '192.168.250.13', securityGroupIds: ['sg-1', 'sg-2'], allowedAddressPairs: [{ ipAddress: '10.0.2.41', macAddress: 'fa:16:3e:00:00:41' }],
+  }));
+  return v;
+}
+
+/** Flow inputs of richView() on h1, ports p1, p2, p3 plugged as ofports 1, 2, 3. */
+export function richInputs(): FlowInputs {
+  return sampleInputs(richView(), new Map([['p1', 1], ['p2', 2], ['p3', 3]]));
 }

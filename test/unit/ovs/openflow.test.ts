@@ -1,15 +1,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ByteWriter } from '../../../src/agent/drivers/ovs/byte-writer.js';
 import {
+  BundleControl,
   decodePacketIn,
+  encodeBundleControl,
   encodeMessage,
   encodePacketOut,
   encodeSetConfig,
   encodeSetPacketInFormat,
   NX_VENDOR_ID,
   NXT_PACKET_IN2,
+  OFP14_VERSION,
   OfMessageReader,
   OfType,
+  writeBundleAdd,
 } from '../../../src/agent/drivers/ovs/openflow.js';
 
 function prop(type: number, payload: Buffer): Buffer {
@@ -62,7 +67,7 @@ test('ovs openflow - OFPT_PACKET_IN (OF1.3) yields in_port from its OXM match an
 
 test('ovs openflow - PACKET_OUT and SET_PACKET_IN_FORMAT are framed as OVS expects', () => {
   const out = encodePacketOut(5, 3, Buffer.from('abc'));
-  assert.equal(out.readUInt8(0), 4);
+  assert.equal(out.readUInt8(0), OFP14_VERSION);
   assert.equal(out.readUInt8(1), OfType.PACKET_OUT);
   assert.equal(out.readUInt16BE(2), out.length);
   assert.equal(out.readUInt32BE(8), 0xffffffff, 'no buffer');
@@ -96,4 +101,21 @@ test('ovs openflow - flow stats request asks for all tables; reply parts yield c
   flowStatsCookies(part, cookies);
   assert.deepEqual([...cookies], [0x1234567800000001n, 0n]);
   assert.equal(multipartHasMore(part), true);
+});
+
+test('ovs openflow - bundle messages: control with atomic+ordered flags, adds wrapping messages with matching xids', () => {
+  const control = encodeBundleControl(9, 77, BundleControl.COMMIT);
+  assert.deepEqual([control.readUInt8(0), control.readUInt8(1), control.readUInt16BE(2)], [OFP14_VERSION, OfType.BUNDLE_CONTROL, 16]);
+  assert.deepEqual([control.readUInt32BE(8), control.readUInt16BE(12), control.readUInt16BE(14)], [77, BundleControl.COMMIT, 3]);
+  const w = new ByteWriter(8);
+  [Buffer.alloc(48, 1), Buffer.alloc(56, 2)].forEach((body, i) => writeBundleAdd(w, 100 + i, 77, OfType.FLOW_MOD, (into) => into.append(body)));
+  const messages = new OfMessageReader().push(w.bytes());
+  assert.deepEqual(messages.map((m) => [m.type, m.xid, m.body.length]), [[OfType.BUNDLE_ADD_MESSAGE, 100, 8 + 8 + 48], [OfType.BUNDLE_ADD_MESSAGE, 101, 8 + 8 + 56]]);
+  for (const m of messages) {
+    assert.equal(m.body.readUInt32BE(0), 77, 'bundle id');
+    assert.equal(m.body.readUInt16BE(6), 3, 'flags');
+    const inner = new OfMessageReader().push(m.body.subarray(8))[0]!;
+    assert.deepEqual([inner.version, inner.type, inner.xid], [OFP14_VERSION, OfType.FLOW_MOD, m.xid]);
+  }
+  assert.deepEqual([...messages[1]!.body.subarray(16, 20)], [2, 2, 2, 2]);
 });

@@ -2,18 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseInterfaces } from '../../../src/agent/drivers/ovs/interface-watcher.js';
 import { compileOvsDriverOptions } from '../../../src/agent/drivers/ovs/options.js';
-import { parseCookies } from '../../../src/agent/drivers/ovs/ovs-cli.js';
 import { bundleLine } from '../../../src/agent/drivers/ovs/flow.js';
-
-test('ovs tools - installed cookies are read from dump-flows output, flows without one count as cookie 0', () => {
-  const dump = [
-    'OFPST_FLOW reply (OF1.4) (xid=0x2):',
-    ' cookie=0x5, priority=7,arp actions=drop',
-    ' cookie=0x100000002, table=10, priority=6,ip,reg5=0x3 actions=goto_table:20',
-    ' priority=0 actions=NORMAL',
-  ].join('\n');
-  assert.deepEqual([...parseCookies(dump)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), [0n, 5n, 0x100000002n]);
-});
 
 test('ovs tools - interfaces map iface-id to ofport and skip ports without one or not yet numbered', () => {
   const json = JSON.stringify({

@@ -1,9 +1,10 @@
 /**
- * Flows as the OVS driver computes them: a table, a priority, a match and actions in ovs-ofctl syntax,
- * plus the helpers that turn them into bundle lines. A flow's identity in OVS is (table, priority,
- * match); its cookie is `hash(owner) << 32 | hash(flow text)`, so the cookie both names the resource
- * that owns the flow and changes whenever the flow's content changes. Reconciliation therefore compares
- * cookies only: it never has to parse OVS's normalised rendering of a flow back.
+ * Flows as the OVS driver computes them: a table, a priority, a match and actions in ovs-ofctl syntax
+ * (flow-encoder.ts turns them into binary flow-mods; bundleLine() renders a modification for logs).
+ * A flow's identity in OVS is (table, priority, match); its cookie is `hash(owner) << 32 | hash(flow
+ * text)`, so the cookie both names the resource that owns the flow and changes whenever the flow's
+ * content changes. Reconciliation therefore compares cookies only: it never has to parse OVS's
+ * normalised rendering of a flow back.
  */
 
 /** One desired flow. */
@@ -69,7 +70,7 @@ export function hexCookie(cookie: bigint): string {
   return `0x${cookie.toString(16)}`;
 }
 
-/** The bundle line for one modification (ovs-ofctl add-flows file syntax). */
+/** One modification in ovs-ofctl add-flows file syntax (error messages; tests feed it to ovs-ofctl). */
 export function bundleLine(mod: FlowMod): string {
   if (mod.op === 'delete') return `delete cookie=${hexCookie(mod.cookie)}/-1`;
   const space = mod.text.indexOf(' actions=');

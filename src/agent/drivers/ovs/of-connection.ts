@@ -1,14 +1,20 @@
 /**
  * The agent's own OpenFlow connection to a bridge's management socket (`<rundir>/<bridge>.mgmt`), used
- * for packet-ins (DHCP) and packet-outs. It reconnects on its own; every (re)connection is reported so
- * the driver can re-check installed flows (ovs-vswitchd may have restarted and lost them).
+ * for flow programming (bundles of flow-mods), reading installed cookies, packet-ins (DHCP) and
+ * packet-outs. It reconnects on its own; every (re)connection is reported so the driver can re-check
+ * installed flows (ovs-vswitchd may have restarted and lost them).
  *
  *   connecting ──hello──▶ ready ──socket closed──▶ backoff ──timer──▶ connecting
  *        any ──close()──▶ closed
  */
 import { createConnection, type Socket } from 'node:net';
+import { ByteWriter } from './byte-writer.js';
 import {
+  BundleControl,
+  decodeError,
   decodePacketIn,
+  describeError,
+  encodeBundleControl,
   encodeFlowStatsRequest,
   encodeMessage,
   encodePacketOut,
@@ -18,9 +24,41 @@ import {
   multipartHasMore,
   OfMessageReader,
   OfType,
+  writeBundleAdd,
+  type OfError,
   type OfMessage,
   type PacketIn,
 } from './openflow.js';
+
+/** The switch answered a request with an OFPT_ERROR. */
+export class OfErrorReply extends Error {
+  constructor(readonly error: OfError) {
+    super(`switch replied ${describeError(error)}`);
+    this.name = 'OfErrorReply';
+  }
+}
+
+/** The switch refused a bundle; nothing of it was applied. */
+export class BundleRejectedError extends Error {
+  constructor(
+    /** Index of the message the switch refused, when it named one. */
+    readonly index: number | undefined,
+    readonly error: OfError,
+  ) {
+    super(`bundle rejected: ${describeError(error)}${index === undefined ? '' : ` for message ${index}`}`);
+    this.name = 'BundleRejectedError';
+  }
+}
+
+/** Messages per write of a bundle (~200 KB of flow-mods). */
+const BUNDLE_CHUNK = 2000;
+
+/** Errors the switch sent for the messages of the bundle in flight. */
+interface BundleInFlight {
+  firstXid: number;
+  count: number;
+  failure?: { index: number; error: OfError };
+}
 
 /** Connection states. */
 export type OfConnectionState =
@@ -49,6 +87,8 @@ export class OfConnection {
   private backoffMs = 100;
   private readonly pending = new Map<number, { parts: OfMessage[]; resolve: (parts: OfMessage[]) => void; reject: (err: Error) => void }>();
   private readyWaiters: Array<() => void> = [];
+  private bundleId = 0;
+  private bundleInFlight: BundleInFlight | undefined;
   state: OfConnectionState = 'connecting';
 
   constructor(
@@ -89,6 +129,78 @@ export class OfConnection {
     const cookies = new Set<bigint>();
     for (const part of parts) flowStatsCookies(part, cookies);
     return cookies;
+  }
+
+  /**
+   * Applies `count` messages of `type` (e.g. flow-mods, whose body `writeBody(w, i)` appends) as one
+   * atomic, ordered bundle: open, add them all, then a barrier. Messages are written and sent in chunks,
+   * so the switch works on one chunk while the next is encoded. The switch checks each message as it is added, so once
+   * the barrier is answered every refusal has arrived: any refusal (or a throwing `writeBody`) discards the
+   * bundle, otherwise it is committed (a failure at commit rolls everything back too). Rejects with
+   * BundleRejectedError naming the refused message.
+   */
+  async bundle(type: number, count: number, writeBody: (w: ByteWriter, index: number) => void, timeoutMs = 300_000): Promise<void> {
+    if (this.bundleInFlight) throw new Error('a bundle is already in flight');
+    const bundleId = (this.bundleId = (this.bundleId + 1) >>> 0);
+    await this.request((xid) => encodeBundleControl(xid, bundleId, BundleControl.OPEN), timeoutMs);
+    const inFlight: BundleInFlight = { firstXid: this.reserveXids(count), count };
+    this.bundleInFlight = inFlight;
+    try {
+      try {
+        for (let start = 0; start < count && !inFlight.failure; start += BUNDLE_CHUNK) {
+          const w = new ByteWriter(256 * 1024);
+          for (let i = start; i < Math.min(count, start + BUNDLE_CHUNK); i++) {
+            writeBundleAdd(w, (inFlight.firstXid + i) >>> 0, bundleId, type, (body) => writeBody(body, i));
+          }
+          await this.send(w.bytes());
+        }
+        await this.request((xid) => encodeMessage(OfType.BARRIER_REQUEST, xid), timeoutMs);
+      } catch (err) {
+        await this.request((xid) => encodeBundleControl(xid, bundleId, BundleControl.DISCARD), timeoutMs).catch(() => undefined);
+        throw err;
+      }
+      if (inFlight.failure) {
+        await this.request((xid) => encodeBundleControl(xid, bundleId, BundleControl.DISCARD), timeoutMs).catch(() => undefined);
+        throw new BundleRejectedError(inFlight.failure.index, inFlight.failure.error);
+      }
+      try {
+        await this.request((xid) => encodeBundleControl(xid, bundleId, BundleControl.COMMIT), timeoutMs);
+      } catch (err) {
+        if (!(err instanceof OfErrorReply)) throw err;
+        // Set by onMessage while the commit was pending (a message refused at commit time).
+        const failure = inFlight.failure as BundleInFlight['failure'];
+        throw new BundleRejectedError(failure?.index, failure?.error ?? err.error);
+      }
+    } finally {
+      this.bundleInFlight = undefined;
+    }
+  }
+
+  /** Writes `data`; resolves once the socket takes more (or rejects when it closed). */
+  private send(data: Buffer): Promise<void> {
+    const socket = this.socket;
+    if (this.state !== 'ready' || !socket) return Promise.reject(new Error('openflow connection not ready'));
+    if (socket.write(data)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error) => {
+        socket.off('drain', onDrain);
+        socket.off('close', onClose);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onDrain = () => done();
+      const onClose = () => done(new Error('openflow connection closed'));
+      socket.on('drain', onDrain);
+      socket.on('close', onClose);
+    });
+  }
+
+  /** `count` consecutive xids (not wrapping inside the range). */
+  private reserveXids(count: number): number {
+    if (this.xid + count + 1 > 0xffffffff) this.xid = 1;
+    const first = this.xid + 1;
+    this.xid += count;
+    return first;
   }
 
   private request(encode: (xid: number) => Buffer, timeoutMs: number): Promise<OfMessage[]> {
@@ -163,17 +275,22 @@ export class OfConnection {
 
   private onMessage(socket: Socket, message: OfMessage): void {
     const pending = this.pending.get(message.xid);
-    if (pending && message.type === OfType.MULTIPART_REPLY) {
+    if (pending && message.type === OfType.ERROR) {
+      this.pending.delete(message.xid);
+      pending.reject(new OfErrorReply(decodeError(message)));
+      return;
+    }
+    if (pending) {
       pending.parts.push(message);
-      if (!multipartHasMore(message)) {
+      if (message.type !== OfType.MULTIPART_REPLY || !multipartHasMore(message)) {
         this.pending.delete(message.xid);
         pending.resolve(pending.parts);
       }
       return;
     }
-    if (pending && message.type === OfType.ERROR) {
-      this.pending.delete(message.xid);
-      pending.reject(new Error(`openflow error ${message.body.subarray(0, 4).toString('hex')}`));
+    const bundle = this.bundleInFlight;
+    if (bundle && message.type === OfType.ERROR && ((message.xid - bundle.firstXid) >>> 0) < bundle.count) {
+      bundle.failure ??= { index: (message.xid - bundle.firstXid) >>> 0, error: decodeError(message) };
       return;
     }
     switch (message.type) {

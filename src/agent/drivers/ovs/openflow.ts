@@ -1,12 +1,15 @@
 /**
- * The few OpenFlow 1.3 messages the agent speaks on a bridge's management socket, with Nicira
+ * The few OpenFlow 1.4 messages the agent speaks on a bridge's management socket, with Nicira
  * extensions: framing, HELLO/ECHO, SET_CONFIG (a "service" connection only receives packet-ins once
  * it sets a non-zero miss_send_len), NXT_SET_PACKET_IN_FORMAT, packet-in decoding (OFPT_PACKET_IN and
- * NXT_PACKET_IN2, which carries the `controller(userdata=...)` bytes), and PACKET_OUT. Pure functions.
+ * NXT_PACKET_IN2, which carries the `controller(userdata=...)` bytes), PACKET_OUT, flow stats, errors,
+ * and bundles of flow-mods (flow-encoder.ts encodes those). Pure functions. 1.4 is the first version
+ * with bundles; the other messages have the same layout as in 1.3.
  */
+import type { ByteWriter } from './byte-writer.js';
 
-/** OpenFlow 1.3 wire version. */
-export const OFP13_VERSION = 0x04;
+/** OpenFlow 1.4 wire version. */
+export const OFP14_VERSION = 0x05;
 /** Message types used here. */
 export const OfType = {
   HELLO: 0,
@@ -17,11 +20,18 @@ export const OfType = {
   SET_CONFIG: 9,
   PACKET_IN: 10,
   PACKET_OUT: 13,
+  FLOW_MOD: 14,
   MULTIPART_REQUEST: 18,
   MULTIPART_REPLY: 19,
   BARRIER_REQUEST: 20,
   BARRIER_REPLY: 21,
+  BUNDLE_CONTROL: 33,
+  BUNDLE_ADD_MESSAGE: 34,
 } as const;
+/** OFPT_BUNDLE_CONTROL types. */
+export const BundleControl = { OPEN: 0, OPEN_REPLY: 1, COMMIT: 4, COMMIT_REPLY: 5, DISCARD: 6, DISCARD_REPLY: 7 } as const;
+/** Bundle flags: all or nothing, in order. */
+export const OFPBF_ATOMIC_ORDERED = 0x3;
 /** Nicira experimenter id and the subtypes used. */
 export const NX_VENDOR_ID = 0x00002320;
 export const NXT_SET_PACKET_IN_FORMAT = 16;
@@ -53,7 +63,7 @@ export interface PacketIn {
 }
 
 /** Frames a message. */
-export function encodeMessage(type: number, xid: number, body: Buffer = Buffer.alloc(0), version = OFP13_VERSION): Buffer {
+export function encodeMessage(type: number, xid: number, body: Buffer = Buffer.alloc(0), version = OFP14_VERSION): Buffer {
   const header = Buffer.alloc(8);
   header.writeUInt8(version, 0);
   header.writeUInt8(type, 1);
@@ -205,4 +215,56 @@ export function flowStatsCookies(message: OfMessage, into: Set<bigint>): void {
     into.add(message.body.readBigUInt64BE(offset + 24));
     offset += length;
   }
+}
+
+/** OFPT_BUNDLE_CONTROL. */
+export function encodeBundleControl(xid: number, bundleId: number, type: number, flags = OFPBF_ATOMIC_ORDERED): Buffer {
+  const body = Buffer.alloc(8);
+  body.writeUInt32BE(bundleId >>> 0, 0);
+  body.writeUInt16BE(type, 4);
+  body.writeUInt16BE(flags, 6);
+  return encodeMessage(OfType.BUNDLE_CONTROL, xid, body);
+}
+
+/**
+ * Appends an OFPT_BUNDLE_ADD_MESSAGE carrying a `type` message whose body `writeBody` appends, with
+ * xid `xid` inside and outside (OVS requires the two to match).
+ */
+export function writeBundleAdd(w: ByteWriter, xid: number, bundleId: number, type: number, writeBody: (w: ByteWriter) => void, flags = OFPBF_ATOMIC_ORDERED): void {
+  const start = w.length;
+  w.u8(OFP14_VERSION);
+  w.u8(OfType.BUNDLE_ADD_MESSAGE);
+  w.u16(0);
+  w.u32(xid);
+  w.u32(bundleId);
+  w.u16(0);
+  w.u16(flags);
+  w.u8(OFP14_VERSION);
+  w.u8(type);
+  w.u16(0);
+  w.u32(xid);
+  writeBody(w);
+  const length = w.length - start;
+  if (length > 0xffff) throw new RangeError(`OpenFlow message of ${length} bytes`);
+  w.buffer.writeUInt16BE(length, start + 2);
+  w.buffer.writeUInt16BE(length - 16, start + 18);
+}
+
+/** A decoded OFPT_ERROR. */
+export interface OfError {
+  type: number;
+  code: number;
+}
+
+/** Decodes an OFPT_ERROR body. */
+export function decodeError(message: OfMessage): OfError {
+  return { type: message.body.length >= 2 ? message.body.readUInt16BE(0) : 0, code: message.body.length >= 4 ? message.body.readUInt16BE(2) : 0 };
+}
+
+const ERROR_TYPES = ['HELLO_FAILED', 'BAD_REQUEST', 'BAD_ACTION', 'BAD_INSTRUCTION', 'BAD_MATCH', 'FLOW_MOD_FAILED', 'GROUP_MOD_FAILED', 'PORT_MOD_FAILED', 'TABLE_MOD_FAILED', 'QUEUE_OP_FAILED', 'SWITCH_CONFIG_FAILED', 'ROLE_REQUEST_FAILED', 'METER_MOD_FAILED', 'TABLE_FEATURES_FAILED', 'BAD_PROPERTY', 'ASYNC_CONFIG_FAILED', 'FLOW_MONITOR_FAILED', 'BUNDLE_FAILED'];
+
+/** `OFPET_BAD_ACTION code 4`, for logs (codes are per type in the OpenFlow spec). */
+export function describeError(error: OfError): string {
+  const name = ERROR_TYPES[error.type];
+  return `${name ? `OFPET_${name}` : `error type ${error.type}`} code ${error.code}`;
 }

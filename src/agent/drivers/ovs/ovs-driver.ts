@@ -8,14 +8,16 @@
  *   recompute every desired flow, read installed cookies back, change only the difference (so an agent
  *   restart on an unchanged goal state changes nothing and never interrupts traffic).
  * - apply(delta): recompute the owners the changes affect and program the ledger's modifications.
- * Every batch is one OpenFlow bundle. Interface changes and (re)connections are handled under the same
- * lock as apply().
+ * Every batch is one atomic OpenFlow 1.4 bundle of binary flow-mods on the driver's own connection to
+ * the bridge (flow-bundle.ts), which also reads installed cookies and carries DHCP. Interface changes
+ * and (re)connections are handled under the same lock as apply().
  */
 import type { ApplyRequest, DesiredStateView, Driver, DriverContext, DriverStats, ResourceOutcome } from '../../driver.js';
 import { ensureBridge, resolveDatapathType } from './bridge.js';
 import type { HostFacts } from './context.js';
 import { handleDhcpPacketIn, type DhcpCounters } from './dhcp-responder.js';
 import type { FlowMod } from './flow.js';
+import { applyFlowMods, FlowRejectedError } from './flow-bundle.js';
 import { FlowEngine, type FlowInputs } from './flow-engine.js';
 import { diffInstalled } from './flow-ledger.js';
 import { InterfaceWatcher } from './interface-watcher.js';
@@ -51,7 +53,7 @@ export class OvsDriver implements Driver {
 
   constructor(private readonly context: DriverContext) {
     this.options = compileOvsDriverOptions(context.options);
-    this.cli = new OvsCli({ db: this.options.db, bridgeTarget: this.options.bridgeTarget, rundir: this.options.rundir });
+    this.cli = new OvsCli({ db: this.options.db, rundir: this.options.rundir });
     this.host = { hostId: context.hostId, datapathIp: context.datapathIp, tunnelOfport: this.options.tunnelOfport };
   }
 
@@ -146,48 +148,45 @@ export class OvsDriver implements Driver {
   }
 
   /**
-   * Programs modifications in one bundle. If OVS rejects it, nothing of it was applied: retry owner by
-   * owner to find the culprits, and reconcile against OVS on the next batch.
+   * Programs modifications in one bundle. If a modification is refused, nothing of the bundle was
+   * applied: its owner fails, and the rest is sent again without that owner's modifications (so one bad
+   * resource never blocks the others); the next batch reconciles fully against OVS.
    */
   private async program(mods: FlowMod[]): Promise<Set<string>> {
-    if (mods.length === 0) return new Set();
-    try {
-      await this.cli.applyBundle(mods);
-      this.counters.flowModsTotal += mods.length;
-      return new Set();
-    } catch (err) {
-      this.counters.bundleFailures++;
-      this.needsResync = true;
-      this.context.log('warn', 'flow bundle rejected, retrying per resource', { error: String(err), mods: mods.length });
-    }
-    const byOwner = new Map<string, FlowMod[]>();
-    for (const mod of mods) {
-      const list = byOwner.get(mod.owner) ?? [];
-      list.push(mod);
-      byOwner.set(mod.owner, list);
-    }
     const failed = new Set<string>();
-    for (const [owner, list] of byOwner) {
+    let pending = mods;
+    while (pending.length > 0) {
       try {
-        await this.cli.applyBundle(list);
+        await applyFlowMods(await this.openflow(), pending);
+        this.counters.flowModsTotal += pending.length;
+        break;
       } catch (err) {
+        this.counters.bundleFailures++;
+        this.needsResync = true;
+        if (!(err instanceof FlowRejectedError)) {
+          this.context.log('warn', 'flow bundle failed', { error: String(err), mods: pending.length });
+          for (const mod of pending) failed.add(mod.owner);
+          break;
+        }
+        const owner = err.mod.owner;
+        this.context.log('error', 'flows rejected', { owner, error: err.message });
         failed.add(owner);
-        this.context.log('error', 'flows rejected', { owner, error: String(err) });
+        pending = pending.filter((mod) => mod.owner !== owner);
       }
     }
     return failed;
   }
 
-  /** Installed cookies over the agent's own connection, or with ovs-ofctl when it is down. */
+  /** Installed cookies, read with a binary flow-stats request. */
   private async installedCookies(): Promise<Set<bigint>> {
-    if (this.connection?.state === 'ready') {
-      try {
-        return await this.connection.installedCookies();
-      } catch (err) {
-        this.context.log('warn', 'flow stats over openflow failed, using ovs-ofctl', { error: String(err) });
-      }
-    }
-    return this.cli.installedCookies();
+    return (await this.openflow()).installedCookies();
+  }
+
+  /** The OpenFlow connection, once ready (it reconnects by itself; a reconnection triggers a resync). */
+  private async openflow(): Promise<OfConnection> {
+    const connection = this.connection;
+    if (!connection || !(await connection.waitReady(5000))) throw new Error('openflow connection to the bridge is not ready');
+    return connection;
   }
 
   private onInterfacesChanged(portIds: string[]): Promise<void> {
@@ -207,12 +206,14 @@ export class OvsDriver implements Driver {
     }).catch((err: unknown) => this.context.log('error', 'interface change handling failed', { error: String(err) }));
   }
 
-  /** A reconnection may mean ovs-vswitchd restarted with an empty flow table: reconcile. */
+  /**
+   * A reconnection may mean ovs-vswitchd restarted with an empty flow table: reconcile. So does a
+   * first connection that came after a batch failed for want of one.
+   */
   private onConnectionReady(): void {
-    if (!this.connectedOnce) {
-      this.connectedOnce = true;
-      return;
-    }
+    const first = !this.connectedOnce;
+    this.connectedOnce = true;
+    if (first && !(this.needsResync && this.view !== EMPTY_VIEW)) return;
     this.context.log('info', 'openflow connection re-established, reconciling flows');
     void this.locked(() => this.resync()).catch((err: unknown) => this.context.log('error', 'reconcile after reconnect failed', { error: String(err) }));
   }
