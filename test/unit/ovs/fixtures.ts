@@ -7,6 +7,7 @@ import {
   NeighborStateSchema,
   PortStateSchema,
   RouterStateSchema,
+  RouteSchema,
   SecurityGroupStateSchema,
   SubnetStateSchema,
   VpcStateSchema,
@@ -103,6 +104,8 @@ export function richView(): MutableView {
       { id: 's3', direction: 'ingress', ethertype: 'IPv4', remoteGroupId: 'sg-1' },
     ],
   }));
+  // An extra route whose next hop is the remote neighbor n4: route flows resubmit to NEXTHOP, n4 gets a NEXTHOP entry.
+  v.router.get('r1')!.routes.push(create(RouteSchema, { destination: '172.16.0.0/12', nexthop: '10.0.2.40' }));
   const p1 = v.port.get('p1')!;
   p1.securityGroupIds = ['sg-1', 'sg-2'];
   p1.allowedAddressPairs.push(create(AddressPairSchema, { ipAddress: '10.0.1.201', macAddress: 'fa:16:3e:00:00:99' }));

@@ -14,6 +14,9 @@ const OFPIT_GOTO_TABLE = 1;
 const OFPIT_APPLY_ACTIONS = 4;
 const NXAST_REG_MOVE = 6;
 const NXAST_REG_LOAD = 7;
+const NXAST_RESUBMIT_TABLE = 14;
+/** nx_action_resubmit names ports the OpenFlow 1.0 way: 16-bit, OFPP_IN_PORT = 0xfff8. */
+const OFPP10_IN_PORT = 0xfff8;
 const NXAST_OUTPUT_REG = 15;
 const NXAST_CONJUNCTION = 34;
 const NXAST_CT = 35;
@@ -99,6 +102,8 @@ function writeAction(w: ByteWriter, action: string): void {
       return conjunction(w, arg);
     case 'controller':
       return controller(w, arg);
+    case 'resubmit':
+      return resubmit(w, arg);
     default:
       throw new UnsupportedFlowError(`unsupported action ${action}`);
   }
@@ -109,6 +114,17 @@ function output(w: ByteWriter, port: number): void {
   w.u16(16);
   w.u32(port);
   w.zeros(8); // max_len 0, pad
+}
+
+/** `resubmit(,T)`: look the packet up in table T (from its current in_port) and come back. */
+function resubmit(w: ByteWriter, arg: string): void {
+  const m = /^,(\d+)$/.exec(arg);
+  if (!m) throw new UnsupportedFlowError(`unsupported resubmit(${arg})`);
+  nicira(w, NXAST_RESUBMIT_TABLE, () => {
+    w.u16(OFPP10_IN_PORT);
+    w.u8(Number(m[1]));
+    w.zeros(3);
+  });
 }
 
 /** A Nicira action: experimenter header and subtype, the payload, padded to 8 bytes. */

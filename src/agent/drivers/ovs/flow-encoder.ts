@@ -3,7 +3,7 @@
  * syntax (that text is also what cookies hash and logs show, so it stays the one description of a
  * flow); this module and flow-actions.ts encode exactly the subset they use — OXM/NXM matches,
  * OpenFlow actions and the Nicira extensions (move, load, output to a register, ct, ct_clear,
- * conjunction, controller with userdata) — the way ovs-ofctl would, so `ovs-ofctl dump-flows` shows
+ * conjunction, controller with userdata, resubmit to a table) — the way ovs-ofctl would, so `ovs-ofctl dump-flows` shows
  * the same flows either way (tested against real OVS). Anything else throws UnsupportedFlowError.
  */
 import { writeInstructions } from './flow-actions.js';
