@@ -14,8 +14,10 @@
  *
  *   node dist/bench/replica-bench.js --pg-url postgres://postgres@127.0.0.1:5432/test [--replicas 1,2,3]
  *        [--concurrency 16] [--creates 1500] [--reads 3000] [--hosts 3] [--samples 200]
- *        [--server path/to/alcor-server.js] [--json]
- * `--server` runs another build's controller (e.g. the previous commit's) under the same client.
+ *        [--server a/alcor-server.js[,b/alcor-server.js]] [--rounds 1] [--json]
+ * `--server` runs other builds' controllers (e.g. the previous commit's) under the same client; with
+ * several, each configuration runs each build in turn, `--rounds` times, so a before/after comparison
+ * shares one run and the machine's load drifts over both alike.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -42,8 +44,10 @@ interface Options {
   hosts: number;
   /** Port creates timed to ACTIVE, after one warm-up create per host. */
   samples: number;
-  /** The controller entry point to run. */
-  server: string;
+  /** The controller entry points to compare (one build each). */
+  servers: string[];
+  /** Times each configuration runs each build, alternating. */
+  rounds: number;
   json: boolean;
 }
 
@@ -62,7 +66,8 @@ function parseArgs(argv: string[]): Options {
     reads: Number(value('--reads') ?? 3000),
     hosts: Number(value('--hosts') ?? 3),
     samples: Number(value('--samples') ?? 200),
-    server: value('--server') ?? SERVER,
+    servers: (value('--server') ?? SERVER).split(','),
+    rounds: Number(value('--rounds') ?? 1),
     json: argv.includes('--json'),
   };
 }
@@ -118,6 +123,8 @@ async function stopServer(child: ChildProcess): Promise<void> {
 
 /** Result of one configuration. */
 interface RunResult {
+  /** The controller entry point run. */
+  server: string;
   engine: 'sqlite' | 'postgres';
   replicas: number;
   concurrency: number;
@@ -267,7 +274,7 @@ async function pgCounters(url: string): Promise<{ commits: number; rollbacks: nu
   }
 }
 
-async function runConfiguration(engine: 'sqlite' | 'postgres', replicas: number, o: Options): Promise<RunResult> {
+async function runConfiguration(engine: 'sqlite' | 'postgres', replicas: number, server: string, o: Options): Promise<RunResult> {
   const loadAtStart = loadavg()[0] ?? 0;
   let databaseUrl: string;
   let database: Parameters<typeof openStore>[0];
@@ -295,7 +302,7 @@ async function runConfiguration(engine: 'sqlite' | 'postgres', replicas: number,
       await c.end();
     };
   }
-  const servers = await Promise.all(Array.from({ length: replicas }, () => startServer(o.server, databaseUrl)));
+  const servers = await Promise.all(Array.from({ length: replicas }, () => startServer(server, databaseUrl)));
   let store: Store | undefined;
   try {
     const clients = servers.map((s) => new NeutronClient({ url: s.url, maxSockets: o.concurrency, timeoutMs: 120_000 }));
@@ -313,6 +320,7 @@ async function runConfiguration(engine: 'sqlite' | 'postgres', replicas: number,
     store = o.hosts > 0 ? await openStore(database) : undefined;
     const programming = store ? await measureProgramming(servers, clients, store, net, o) : undefined;
     return {
+      server,
       engine,
       replicas,
       concurrency: o.concurrency,
@@ -334,19 +342,26 @@ async function runConfiguration(engine: 'sqlite' | 'postgres', replicas: number,
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const results: RunResult[] = [await runConfiguration('sqlite', 1, o)];
-  if (o.pgUrl) for (const n of o.replicas) results.push(await runConfiguration('postgres', n, o));
+  const configurations: ['sqlite' | 'postgres', number][] = [['sqlite', 1]];
+  if (o.pgUrl) for (const n of o.replicas) configurations.push(['postgres', n]);
   else process.stderr.write('replica-bench: no --pg-url / ALCOR_TEST_PG_URL: PostgreSQL runs skipped\n');
-  const report = { date: new Date().toISOString(), cpus: cpus().length, node: process.version, server: o.server, results };
+  const results: RunResult[] = [];
+  for (const [engine, replicas] of configurations) {
+    for (let round = 0; round < o.rounds; round++) {
+      for (const server of o.servers) results.push(await runConfiguration(engine, replicas, server, o));
+    }
+  }
+  const report = { date: new Date().toISOString(), cpus: cpus().length, node: process.version, results };
   if (o.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
+  o.servers.forEach((server, i) => process.stdout.write(`build ${i + 1}: ${server}\n`));
   const pair = (l: LatencySummary | undefined) => (l ? `${l.p50Ms}/${l.p99Ms}` : '-');
   const rows = [
-    ['engine', 'replicas', 'creates/s', 'create p50/p99', 'server CPU ms/create', 'lists/s', 'list p50/p99', 'rollbacks/create', 'POST→ACTIVE p50/p99', 'API call', 'POST→NOTIFY heard', 'heard→applied', 'POST→applied', 'applied→ACTIVE', 'load'],
+    ['build', 'engine', 'replicas', 'creates/s', 'create p50/p99', 'server CPU ms/create', 'lists/s', 'list p50/p99', 'rollbacks/create', 'POST→ACTIVE p50/p99', 'API call', 'POST→NOTIFY heard', 'heard→applied', 'POST→applied', 'applied→ACTIVE', 'load'],
     ...results.map((r) => [
-      r.engine, String(r.replicas), String(r.createsPerSecond), pair(r.createLatency), String(r.serverCpuMsPerCreate ?? '-'), String(r.readsPerSecond),
+      String(o.servers.indexOf(r.server) + 1), r.engine, String(r.replicas), String(r.createsPerSecond), pair(r.createLatency), String(r.serverCpuMsPerCreate ?? '-'), String(r.readsPerSecond),
       pair(r.readLatency), String(r.rollbacksPerCreate ?? '-'), pair(r.programming?.active), pair(r.programming?.api), pair(r.programming?.commitHeard),
       pair(r.programming?.heardToApplied), pair(r.programming?.applied), pair(r.programming?.appliedToActive), r.loadAverage.join('→'),
     ]),
