@@ -1,7 +1,9 @@
 /**
  * Worker of `alcor bench southbound`: runs many simulated hosts (sim-driver agents, each with its own
  * real gRPC stream) in one process. Started by the benchmark with an IPC channel; it reports `ready`
- * once every agent is connected, and exits when told to (or when its parent goes away).
+ * once every agent is connected, and exits when told to (or when its parent goes away). Asked
+ * `{ type: 'appliedAt', host, revision }`, it answers with the time (ms since the epoch, sub-ms, comparable
+ * across processes of this machine) at which that host's agent first had applied at least `revision`.
  *
  *   node southbound-agents.js <controller> <hostPrefix> <first> <count> <stateRoot>
  */
@@ -10,11 +12,36 @@ import { join } from 'node:path';
 import { AgentRuntime } from '../agent/runtime.js';
 import { SimDriver } from '../agent/drivers/sim.js';
 
+/** Revisions applied by one agent and when, newest last (bounded: the benchmark asks about recent ones). */
+type AppliedLog = [revision: number, at: number][];
+
+const APPLIED_LOG_LIMIT = 10_000;
+
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Records every revision the agent applies, timed as soon as it is applied (before its ack is sent). */
+async function recordApplied(agent: AgentRuntime, log: AppliedLog): Promise<void> {
+  while (agent.state !== 'closed') {
+    await agent.waitForRevision(agent.revision + 1);
+    log.push([agent.revision, now()]);
+    if (log.length > APPLIED_LOG_LIMIT) log.splice(0, log.length - APPLIED_LOG_LIMIT);
+  }
+}
+
+async function appliedAt(agent: AgentRuntime, log: AppliedLog, revision: number): Promise<number> {
+  await agent.waitForRevision(revision);
+  // The recorder's callback was queued first, so the entry is in the log once this wait resumes.
+  return log.find(([r]) => r >= revision)?.[1] ?? now();
+}
+
 async function main(): Promise<void> {
   const [controller = '127.0.0.1:9016', prefix = 'sim', firstText = '0', countText = '1', stateRoot = '.tmp/bench-agents'] = process.argv.slice(2);
   const first = Number(firstText);
   const count = Number(countText);
   const agents: AgentRuntime[] = [];
+  const logs = new Map<string, { agent: AgentRuntime; log: AppliedLog }>();
   for (let i = first; i < first + count; i++) {
     const hostId = `${prefix}-${i}`;
     const stateDir = join(stateRoot, hostId);
@@ -25,6 +52,9 @@ async function main(): Promise<void> {
     const agent = await AgentRuntime.create({ controller, hostId, datapathIp, driver, stateDir, heartbeatMs: 10_000, persistState: false });
     agent.start();
     agents.push(agent);
+    const log: AppliedLog = [];
+    logs.set(hostId, { agent, log });
+    void recordApplied(agent, log);
   }
   const ready = setInterval(() => {
     if (agents.every((a) => a.state === 'ready')) {
@@ -37,8 +67,13 @@ async function main(): Promise<void> {
     await Promise.all(agents.map((a) => a.close().catch(() => {})));
     process.exit(0);
   };
-  process.on('message', (m: { type?: string }) => {
+  process.on('message', (m: { type?: string; host?: string; revision?: number }) => {
     if (m?.type === 'stop') void stop();
+    const entry = m?.type === 'appliedAt' ? logs.get(m.host ?? '') : undefined;
+    if (entry) {
+      const revision = m.revision ?? 0;
+      void appliedAt(entry.agent, entry.log, revision).then((at) => process.send?.({ type: 'appliedAt', host: m.host, revision, at }));
+    }
   });
   process.on('disconnect', () => void stop());
 }

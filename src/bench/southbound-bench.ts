@@ -65,12 +65,15 @@ export interface SouthboundBenchResult {
 
 const WORKER = fileURLToPath(new URL('./southbound-agents.js', import.meta.url));
 
-interface Worker {
+/** A worker process of simulated hosts (southbound-agents.ts). */
+export interface AgentWorker {
   child: ChildProcess;
+  /** Resolves once every host of the worker is connected and synced. */
   ready: Promise<void>;
 }
 
-function spawnWorker(controller: string, first: number, count: number, stateRoot: string): Worker {
+/** Starts `count` simulated hosts `sim-<first>`… on one worker process, connected to `controller` (host:port). */
+export function spawnAgentWorker(controller: string, first: number, count: number, stateRoot: string): AgentWorker {
   const child = fork(WORKER, [controller, 'sim', String(first), String(count), stateRoot], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const ready = new Promise<void>((resolve, reject) => {
     child.on('message', (m: { type?: string }) => {
@@ -79,6 +82,29 @@ function spawnWorker(controller: string, first: number, count: number, stateRoot
     child.once('exit', (code) => reject(new Error(`agent worker exited with ${code}`)));
   });
   return { child, ready };
+}
+
+/**
+ * When (ms since the epoch, comparable across this machine's processes) `host` on `worker` first had
+ * applied at least `revision`; waits for it if it has not yet.
+ */
+export function agentAppliedAt(worker: AgentWorker, host: string, revision: number): Promise<number> {
+  return new Promise((resolve) => {
+    const listener = (m: { type?: string; host?: string; revision?: number; at?: number }) => {
+      if (m?.type === 'appliedAt' && m.host === host && m.revision === revision) {
+        worker.child.off('message', listener);
+        resolve(m.at ?? NaN);
+      }
+    };
+    worker.child.on('message', listener);
+    worker.child.send({ type: 'appliedAt', host, revision });
+  });
+}
+
+/** Stops the workers and waits for them to exit. */
+export async function stopAgentWorkers(workers: readonly AgentWorker[]): Promise<void> {
+  for (const w of workers) w.child.send?.({ type: 'stop' });
+  await Promise.all(workers.map((w) => new Promise((resolve) => (w.child.exitCode !== null ? resolve(null) : w.child.once('exit', resolve)))));
 }
 
 async function json(url: string, method: string, body?: unknown): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -130,13 +156,13 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const api = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v2.0`;
-  const workers: Worker[] = [];
+  const workers: AgentWorker[] = [];
   const currentRevision = async () =>
     Number((await store.read((q) => q.get<{ r: number | null }>('SELECT MAX(revision) AS r FROM changes')))?.r ?? 0);
   try {
     const perWorker = Math.ceil(options.hosts / options.processes);
     for (let first = 0; first < options.hosts; first += perWorker) {
-      workers.push(spawnWorker(`127.0.0.1:${southbound.port}`, first, Math.min(perWorker, options.hosts - first), join(dir, 'agents')));
+      workers.push(spawnAgentWorker(`127.0.0.1:${southbound.port}`, first, Math.min(perWorker, options.hosts - first), join(dir, 'agents')));
     }
     options.log(`spawned ${workers.length} worker processes with ${options.hosts} simulated hosts`);
     await Promise.all(workers.map((w) => w.ready));
@@ -184,7 +210,7 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
     const cpuMs = (cpu.user + cpu.system) / 1000;
 
     // One more host joins the VPC: it receives the whole VPC scope.
-    const joiner = spawnWorker(`127.0.0.1:${southbound.port}`, options.hosts, 1, join(dir, 'agents'));
+    const joiner = spawnAgentWorker(`127.0.0.1:${southbound.port}`, options.hosts, 1, join(dir, 'agents'));
     workers.push(joiner);
     await joiner.ready;
     const joinHost = `sim-${options.hosts}`;
@@ -230,8 +256,7 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
       ],
     };
   } finally {
-    for (const w of workers) w.child.send?.({ type: 'stop' });
-    await Promise.all(workers.map((w) => new Promise((resolve) => (w.child.exitCode !== null ? resolve(null) : w.child.once('exit', resolve)))));
+    await stopAgentWorkers(workers);
     await app.close();
     await southbound.close();
     await store.close();

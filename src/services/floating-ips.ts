@@ -155,13 +155,13 @@ async function insertFloatingIp(tx: Queryable, ctx: RequestContext, body: Floati
   const fixed = body.floating_ip_address !== undefined || body.subnet_id !== undefined
     ? [{ ...(body.subnet_id !== undefined ? { subnet_id: body.subnet_id } : {}), ...(body.floating_ip_address !== undefined ? { ip_address: body.floating_ip_address } : {}) }]
     : undefined;
-  const portId = await insertPort(
+  const port = await insertPort(
     tx,
     adminContext(projectId),
     { network_id: network.id, name: '', device_owner: FLOATING_IP_OWNER, device_id: id, fixed_ips: fixed, security_groups: [], port_security_enabled: false },
     { projectId: '', trusted: true },
   );
-  const address = (await tx.all<{ ip_address: string }>('SELECT ip_address FROM ip_allocations WHERE port_id = ? ORDER BY position', [portId]))
+  const address = port.fixed_ips
     .map((r) => r.ip_address)
     .find((ip) => parseIp(ip)?.version === 4);
   if (!address) throw new NeutronBadRequest(`Bad floatingip request: Network ${network.id} has no IPv4 subnet to allocate a floating IP from`);
@@ -170,7 +170,7 @@ async function insertFloatingIp(tx: Queryable, ctx: RequestContext, body: Floati
   await tx.run(
     `INSERT INTO floatingips (id, project_id, description, floating_network_id, floating_port_id, floating_ip_address, port_id,
        fixed_ip_address, router_id, status, revision_number, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
-    [id, projectId, body.description ?? '', network.id, portId, address, assoc.port_id, assoc.fixed_ip_address, assoc.router_id, assoc.port_id ? 'ACTIVE' : 'DOWN', now, now],
+    [id, projectId, body.description ?? '', network.id, port.id, address, assoc.port_id, assoc.fixed_ip_address, assoc.router_id, assoc.port_id ? 'ACTIVE' : 'DOWN', now, now],
   );
   if (body.tags?.length) await replaceTags(tx, 'floatingips', id, body.tags);
   await appendChange(tx, 'floatingip', id, 'create');

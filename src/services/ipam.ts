@@ -33,18 +33,17 @@ export function subnetCidr(subnet: Pick<IpamSubnet, 'cidr'>): Cidr {
   return parseCidr(subnet.cidr, false) as Cidr;
 }
 
-async function isAllocated(tx: Queryable, subnetId: string, ip: string): Promise<boolean> {
-  return (await tx.get('SELECT 1 AS x FROM ip_allocations WHERE subnet_id = ? AND ip_address = ?', [subnetId, ip])) !== undefined;
-}
-
-async function insertAllocation(tx: Queryable, subnet: IpamSubnet, ip: string, portId: string, position: number): Promise<void> {
-  await tx.run('INSERT INTO ip_allocations (subnet_id, ip_address, port_id, network_id, position) VALUES (?, ?, ?, ?, ?)', [
-    subnet.id,
-    ip,
-    portId,
-    subnet.network_id,
-    position,
-  ]);
+/**
+ * Inserts an allocation. With `ifFree`, a taken address inserts nothing and answers false: one
+ * statement instead of a probe and an insert, the primary key deciding in the caller's transaction.
+ * Without it, a taken address fails the statement (a unique violation, which the store retries).
+ */
+async function insertAllocation(tx: Queryable, subnet: IpamSubnet, ip: string, portId: string, position: number, ifFree: boolean): Promise<boolean> {
+  const inserted = await tx.run(
+    `INSERT INTO ip_allocations (subnet_id, ip_address, port_id, network_id, position) VALUES (?, ?, ?, ?, ?)${ifFree ? ' ON CONFLICT (subnet_id, ip_address) DO NOTHING' : ''}`,
+    [subnet.id, ip, portId, subnet.network_id, position],
+  );
+  return inserted === 1;
 }
 
 /** The next candidate after `value` inside the pools (pools sorted), wrapping to the first pool. */
@@ -77,16 +76,17 @@ export async function allocateNextAddress(tx: Queryable, subnet: IpamSubnet, por
   let candidate = nextInPools(pools, subnet.ipam_cursor ? BigInt(subnet.ipam_cursor) : (pools[0] as IpRange).start);
   for (let probe = 0; candidate !== undefined && probe < CURSOR_PROBES; probe++) {
     const ip = formatIp({ version, value: candidate });
-    if (!(await isAllocated(tx, subnet.id, ip))) return commit(tx, subnet, ip, candidate, portId, position);
+    if (await insertAllocation(tx, subnet, ip, portId, position, true)) return advanceCursor(tx, subnet, ip, candidate);
     candidate = nextInPools(pools, candidate + 1n);
   }
   const free = await lowestFree(tx, subnet, pools);
   if (free === undefined) throw new IpAddressGenerationFailure(`No more IP addresses available on subnet ${subnet.id}`);
-  return commit(tx, subnet, formatIp({ version, value: free }), free, portId, position);
+  const ip = formatIp({ version, value: free });
+  await insertAllocation(tx, subnet, ip, portId, position, false);
+  return advanceCursor(tx, subnet, ip, free);
 }
 
-async function commit(tx: Queryable, subnet: IpamSubnet, ip: string, value: bigint, portId: string, position: number): Promise<string> {
-  await insertAllocation(tx, subnet, ip, portId, position);
+async function advanceCursor(tx: Queryable, subnet: IpamSubnet, ip: string, value: bigint): Promise<string> {
   subnet.ipam_cursor = (value + 1n).toString();
   await tx.run('UPDATE subnets SET ipam_cursor = ? WHERE id = ?', [subnet.ipam_cursor, subnet.id]);
   return ip;
@@ -114,10 +114,9 @@ export async function allocateSpecificAddress(
   if (!options.allowGateway && subnet.gateway_ip === ip) {
     throw new InvalidInput(`IP address ${ip} is the gateway of subnet ${subnet.id} and is reserved for its router`);
   }
-  if (await isAllocated(tx, subnet.id, ip)) {
+  if (!(await insertAllocation(tx, subnet, ip, portId, position, true))) {
     throw new IpAddressAlreadyAllocated(`IP address ${ip} already allocated in subnet ${subnet.id}`);
   }
-  await insertAllocation(tx, subnet, ip, portId, position);
   return ip;
 }
 

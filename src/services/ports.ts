@@ -144,7 +144,12 @@ export async function hydratePorts(q: Queryable, rows: PortRow[]): Promise<Port[
   for (const a of allocations) ips.get(a.port_id)?.push({ subnet_id: a.subnet_id, ip_address: a.ip_address });
   const groups = await loadPortSecurityGroups(q, ids);
   const tags = await loadTags(q, 'ports', ids);
-  return rows.map((r) => ({
+  return rows.map((r) => portFromRow(r, ips.get(r.id) ?? [], groups.get(r.id) ?? [], tags.get(r.id) ?? []));
+}
+
+/** The API object of a port row and what hangs off it. */
+function portFromRow(r: PortRow, fixedIps: FixedIp[], securityGroups: string[], tags: string[]): Port {
+  return {
     id: r.id,
     name: r.name,
     description: r.description,
@@ -156,21 +161,21 @@ export async function hydratePorts(q: Queryable, rows: PortRow[]): Promise<Port[
     status: r.status,
     device_id: r.device_id,
     device_owner: r.device_owner,
-    fixed_ips: ips.get(r.id) ?? [],
+    fixed_ips: fixedIps,
     allowed_address_pairs: JSON.parse(r.allowed_address_pairs) as AddressPair[],
     extra_dhcp_opts: JSON.parse(r.extra_dhcp_opts) as ExtraDhcpOpt[],
-    security_groups: groups.get(r.id) ?? [],
+    security_groups: securityGroups,
     port_security_enabled: r.port_security_enabled === 1,
     'binding:host_id': r.binding_host_id,
     'binding:vnic_type': r.binding_vnic_type,
     'binding:vif_type': r.binding_vif_type,
     'binding:profile': JSON.parse(r.binding_profile) as Record<string, unknown>,
     'binding:vif_details': r.binding_host_id ? { port_filter: true, connectivity: 'l2' } : {},
-    tags: tags.get(r.id) ?? [],
+    tags,
     revision_number: r.revision_number,
     created_at: r.created_at,
     updated_at: r.updated_at,
-  }));
+  };
 }
 
 function vifType(hostId: string): string {
@@ -210,8 +215,8 @@ async function attachableNetwork(tx: Queryable, ctx: RequestContext, networkId: 
   return network;
 }
 
-/** Inserts one port with its MAC, addresses and memberships in the caller's transaction; returns its id. */
-export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortCreate, options: InsertPortOptions = {}): Promise<string> {
+/** Inserts one port with its MAC, addresses and memberships in the caller's transaction; returns it as the API shows it. */
+export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortCreate, options: InsertPortOptions = {}): Promise<Port> {
   if (!options.trusted) assertAdminFor(ctx, ADMIN_ONLY_PORT_ATTRIBUTES, body);
   const network = await attachableNetwork(tx, ctx, body.network_id).catch((err: unknown) => {
     throw err instanceof PortNotFound ? new NetworkNotFound(`Network ${body.network_id} could not be found.`) : err;
@@ -232,23 +237,50 @@ export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortC
   const groups = await resolvePortSecurityGroups(tx, ctx, projectId, body.security_groups, portSecurity);
   const hostId = body['binding:host_id'] ?? '';
   const now = timestamp();
+  const row: PortRow = {
+    id,
+    project_id: projectId,
+    network_id: network.id,
+    name: body.name ?? '',
+    description: body.description ?? '',
+    mac_address: mac,
+    admin_state_up: body.admin_state_up === false ? 0 : 1,
+    status: 'DOWN',
+    device_id: body.device_id ?? '',
+    device_owner: body.device_owner ?? '',
+    port_security_enabled: portSecurity ? 1 : 0,
+    binding_host_id: hostId,
+    binding_vnic_type: body['binding:vnic_type'] ?? 'normal',
+    binding_vif_type: vifType(hostId),
+    binding_profile: JSON.stringify(body['binding:profile'] ?? {}),
+    allowed_address_pairs: JSON.stringify(pairs),
+    extra_dhcp_opts: JSON.stringify(normalizeExtraDhcpOpts(body.extra_dhcp_opts ?? [])),
+    revision_number: 0,
+    created_at: now,
+    updated_at: now,
+  };
   await tx.run(
     `INSERT INTO ports (id, project_id, network_id, name, description, mac_address, admin_state_up, status, device_id, device_owner,
        port_security_enabled, binding_host_id, binding_vnic_type, binding_vif_type, binding_profile, allowed_address_pairs,
        extra_dhcp_opts, revision_number, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, 'DOWN', ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
-      id, projectId, network.id, body.name ?? '', body.description ?? '', mac, body.admin_state_up === false ? 0 : 1,
-      body.device_id ?? '', body.device_owner ?? '', portSecurity ? 1 : 0, hostId, body['binding:vnic_type'] ?? 'normal',
-      vifType(hostId), JSON.stringify(body['binding:profile'] ?? {}), JSON.stringify(pairs),
-      JSON.stringify(normalizeExtraDhcpOpts(body.extra_dhcp_opts ?? [])), now, now,
+      row.id, row.project_id, row.network_id, row.name, row.description, row.mac_address, row.admin_state_up, row.status,
+      row.device_id, row.device_owner, row.port_security_enabled, row.binding_host_id, row.binding_vnic_type,
+      row.binding_vif_type, row.binding_profile, row.allowed_address_pairs, row.extra_dhcp_opts, row.revision_number,
+      row.created_at, row.updated_at,
     ],
   );
-  await allocatePortAddresses(tx, { portId: id, networkId: network.id, mac, deviceOwner: body.device_owner ?? '' }, body.fixed_ips);
-  await insertSecurityGroups(tx, id, groups);
+  const fixedIps = await allocatePortAddresses(tx, { portId: id, networkId: network.id, mac, deviceOwner: row.device_owner }, body.fixed_ips);
+  const uniqueGroups = [...new Set(groups)];
+  await insertSecurityGroups(tx, id, uniqueGroups);
   if (body.tags?.length) await replaceTags(tx, 'ports', id, body.tags);
   await appendChange(tx, 'port', id, 'create');
-  return id;
+  // The answer is built from what was just written. Lists of two or more are read back: their order is
+  // the database collation's (ORDER BY), as in every other answer.
+  const sortedGroups = uniqueGroups.length > 1 ? ((await loadPortSecurityGroups(tx, [id])).get(id) ?? []) : uniqueGroups;
+  const tags = body.tags?.length ? ((await loadTags(tx, 'ports', [id])).get(id) ?? []) : [];
+  return portFromRow(row, fixedIps, sortedGroups, tags);
 }
 
 /** The port service. */
@@ -256,22 +288,14 @@ export type PortService = CollectionService<Port, PortCreate, PortUpdate>;
 
 /** Builds the port service over a store. */
 export function createPortService(store: Store, config: ServerConfig): PortService {
-  const readMany = async (q: Queryable, ctx: RequestContext, ids: string[]) => {
-    const rows: PortRow[] = [];
-    for (const chunk of chunks(ids, 500)) {
-      rows.push(...(await q.all<PortRow>(`SELECT * FROM ports WHERE id IN (${chunk.map(() => '?').join(',')})`, chunk)));
-    }
-    const byId = new Map((await hydratePorts(q, rows)).map((p) => [p.id, p]));
-    return ids.map((id) => byId.get(id) as Port);
-  };
   const reader = collectionReader<PortRow, Port>(store, PORT_TABLE, (q, _ctx, rows) => hydratePorts(q, rows));
 
   return {
     createMany: (ctx, bodies) =>
       store.write(async (tx) => {
-        const ids: string[] = [];
-        for (const body of bodies) ids.push(await insertPort(tx, ctx, body, { macPrefix: config.macPrefix }));
-        return readMany(tx, ctx, ids);
+        const ports: Port[] = [];
+        for (const body of bodies) ports.push(await insertPort(tx, ctx, body, { macPrefix: config.macPrefix }));
+        return ports;
       }),
 
     get: reader.get,

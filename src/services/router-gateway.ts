@@ -31,7 +31,7 @@ export async function setGateway(tx: Queryable, ctx: RequestContext, router: Rou
   assertGatewayPolicy(ctx, info);
   const network = await getVisibleRow<NetworkRow>(tx, NETWORK_TABLE, ctx, info.network_id ?? '');
   if (network.router_external !== 1) throw new NeutronBadRequest(`Bad router request: Network ${network.id} is not an external network`);
-  const portId = await insertPort(
+  const port = await insertPort(
     tx,
     adminContext(router.project_id),
     {
@@ -45,11 +45,10 @@ export async function setGateway(tx: Queryable, ctx: RequestContext, router: Rou
     },
     { projectId: '', trusted: true },
   );
-  const hasIp = await tx.get('SELECT 1 AS x FROM ip_allocations WHERE port_id = ?', [portId]);
-  if (!hasIp) throw new NeutronBadRequest(`Bad router request: external network ${network.id} has no subnet to take a gateway address from`);
+  if (port.fixed_ips.length === 0) throw new NeutronBadRequest(`Bad router request: external network ${network.id} has no subnet to take a gateway address from`);
   await tx.run('UPDATE routers SET gw_network_id = ?, gw_port_id = ?, enable_snat = ? WHERE id = ?', [
     network.id,
-    portId,
+    port.id,
     info.enable_snat === false ? 0 : 1,
     router.id,
   ]);

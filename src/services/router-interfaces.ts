@@ -98,7 +98,7 @@ export async function addRouterInterface(tx: Queryable, ctx: RequestContext, rou
     const subnet = await getVisibleRow<SubnetRow>(tx, SUBNET_TABLE, ctx, body.subnet_id ?? '');
     if (!subnet.gateway_ip) throw new NeutronBadRequest(`Bad router request: Subnet ${subnet.id} for router interface must have a gateway IP`);
     checkNewSubnet(router.id, subnet, existing);
-    portId = await insertPort(
+    const created = await insertPort(
       tx,
       adminContext(subnet.project_id),
       {
@@ -112,6 +112,7 @@ export async function addRouterInterface(tx: Queryable, ctx: RequestContext, rou
       },
       { projectId: subnet.project_id, trusted: true },
     );
+    portId = created.id;
   }
   await touchRouter(tx, router.id);
   return interfaceInfo(tx, router, portId);

@@ -1,6 +1,6 @@
 /**
  * Cross-replica commit notifications for the outbox. A PostgreSQL write transaction that appended
- * change records also runs `pg_notify(<channel>, '')`; PostgreSQL delivers it at COMMIT (never for a
+ * change records also runs `NOTIFY <channel>`; PostgreSQL delivers it at COMMIT (never for a
  * rollback) to every session listening on the channel, whichever replica committed. Each replica's
  * data-plane manager can then read `changes` past its last revision immediately instead of waiting
  * for its poll. Notifications carry no data and may coalesce: they are a doorbell, the outbox is the

@@ -20,7 +20,7 @@
  *   revisions are thus drawn and committed one transaction at a time, and a reader tailing
  *   `revision > n` never sees revision n+2 commit before n+1. A rolled-back transaction can leave a hole
  *   in the numbering; a hole is never a lost change.
- * - Commit notifications: a transaction that appended change records rings `pg_notify` at commit;
+ * - Commit notifications: a transaction that appended change records sends `NOTIFY` with its COMMIT;
  *   `onChanges(listener)` hears every replica's commits (postgres-changes.ts).
  * - `read(fn)`: `REPEATABLE READ READ ONLY`, one snapshot for every statement of `fn`; never blocked.
  * - Migrations run under a session advisory lock per schema, so replicas starting together migrate once.
@@ -242,14 +242,14 @@ export class PostgresStore implements Store {
     const attempt: Attempt = { client, mode, ticked: mode === 'serialized', appendedChanges: false, failure: undefined };
     let broken: Error | undefined;
     try {
-      await client.query(BEGIN[mode]);
-      if (mode === 'serialized') await client.query(TICK_CLOCK);
+      // One round trip each for BEGIN (+ the clock of a serialized attempt) and for the NOTIFY + COMMIT:
+      // the simple query protocol runs both statements in order and stops at the first that fails.
+      await client.query(mode === 'serialized' ? `${BEGIN[mode]}; ${TICK_CLOCK}` : BEGIN[mode]);
       const result = await fn(this.queryable(attempt));
       // A statement failed but fn swallowed it: COMMIT would silently roll back, so report the failure.
       if (attempt.failure !== undefined) throw attempt.failure;
       try {
-        if (attempt.appendedChanges) await client.query('SELECT pg_notify($1, $2)', [this.changesChannel, '']);
-        await client.query('COMMIT');
+        await client.query(attempt.appendedChanges ? `NOTIFY ${client.escapeIdentifier(this.changesChannel)}; COMMIT` : 'COMMIT');
       } catch (err) {
         attempt.failure = err;
         throw err;

@@ -150,6 +150,46 @@ describe('ports', () => {
     assert.equal(binding.status, 403, 'binding is admin-only');
   });
 
+  test('ports - the create answer is the port as a later GET shows it, single and bulk', async () => {
+    const n = (await api.request('POST', '/v2.0/networks', { body: { network: { name: 'answer' } } })).body.network.id;
+    const a = (await api.request('POST', '/v2.0/subnets', { body: { subnet: { network_id: n, cidr: '10.30.0.0/24', ip_version: 4 } } })).body.subnet.id;
+    const b = (await api.request('POST', '/v2.0/subnets', { body: { subnet: { network_id: n, cidr: '10.31.0.0/24', ip_version: 4 } } })).body.subnet.id;
+    await api.request('POST', '/v2.0/subnets', {
+      body: { subnet: { network_id: n, cidr: 'fd00:30::/64', ip_version: 6, ipv6_address_mode: 'slaac', ipv6_ra_mode: 'slaac' } },
+    });
+    const group = async (name: string) => (await api.request('POST', '/v2.0/security-groups', { body: { security_group: { name } } })).body.security_group.id;
+    const groups = [await group('answer-z'), await group('answer-a'), await group('answer-m')];
+    const bodies = [
+      { network_id: n },
+      {
+        network_id: n,
+        name: 'full',
+        description: 'every attribute',
+        admin_state_up: false,
+        device_id: 'vm-answer',
+        device_owner: 'compute:nova',
+        fixed_ips: [{ subnet_id: b }, { subnet_id: a, ip_address: '10.30.0.77' }],
+        security_groups: [...groups, groups[0]],
+        allowed_address_pairs: [{ ip_address: '10.30.0.200' }, { ip_address: '10.30.1.0/24', mac_address: 'FA:16:3E:00:00:01' }],
+        extra_dhcp_opts: [{ opt_name: 'mtu', opt_value: '1400' }],
+        'binding:host_id': 'compute-answer',
+        'binding:profile': { local_link_information: [{ port_id: 'eth0' }] },
+        tags: ['zeta', 'alpha', 'Mid', 'alpha'],
+      },
+      { network_id: n, port_security_enabled: false, fixed_ips: [], mac_address: 'FA:16:3E:AA:BB:CC' },
+    ];
+    for (const body of bodies) {
+      const created = await api.request('POST', '/v2.0/ports', { body: { port: body } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.deepEqual(created.body.port, (await api.request('GET', `/v2.0/ports/${created.body.port.id}`)).body.port);
+    }
+    const bulk = await api.request('POST', '/v2.0/ports', { body: { ports: bodies.slice(0, 2).map((p) => ({ ...p, fixed_ips: undefined })) } });
+    assert.equal(bulk.status, 201, JSON.stringify(bulk.body));
+    for (const created of bulk.body.ports) {
+      assert.deepEqual(created, (await api.request('GET', `/v2.0/ports/${created.id}`)).body.port);
+    }
+  });
+
   test('ports - deleting a network removes unowned ports and refuses while devices hold ports', async () => {
     const n = (await api.request('POST', '/v2.0/networks', { body: { network: { name: 'del' } } })).body.network.id;
     await api.request('POST', '/v2.0/subnets', { body: { subnet: { network_id: n, cidr: '10.20.0.0/24', ip_version: 4 } } });
