@@ -45,12 +45,23 @@ export async function loadState(stateDir: string): Promise<PersistedState | unde
   return { revision, states };
 }
 
-/** Writes the state atomically. */
+/** Writes the state atomically, encoded into one buffer (a million neighbors are a million records). */
 export async function saveState(stateDir: string, revision: number, states: Iterable<Uint8Array>): Promise<void> {
   await mkdir(stateDir, { recursive: true });
-  const parts: Uint8Array[] = [Uint8Array.from([0x08, ...varint(revision)])];
-  for (const s of states) parts.push(Uint8Array.from([0x22, ...varint(s.length)]), s);
+  const list = [...states];
+  const head = [0x08, ...varint(revision)];
+  let length = head.length;
+  for (const s of list) length += 1 + varint(s.length).length + s.length;
+  const out = Buffer.allocUnsafe(length);
+  out.set(head, 0);
+  let pos = head.length;
+  for (const s of list) {
+    const prefix = [0x22, ...varint(s.length)];
+    out.set(prefix, pos);
+    out.set(s, pos + prefix.length);
+    pos += prefix.length + s.length;
+  }
   const tmp = join(stateDir, `${FILE}.tmp`);
-  await writeFile(tmp, Buffer.concat(parts));
+  await writeFile(tmp, out);
   await rename(tmp, join(stateDir, FILE));
 }
