@@ -227,7 +227,7 @@ export class DesiredState {
       this.reject('record without a neighbor state', id);
       return;
     }
-    const previous = this.neighbors.remove(id);
+    const previous = current === NO_SLOT ? NO_SLOT : this.neighbors.remove(id);
     const slot = this.neighbors.add(id, bytes, vpcId);
     this.neighbors.mark(slot);
     sink.add(new NeighborChange(id, this.neighbors, slot, previous));
