@@ -3,7 +3,7 @@
  * and with many neighbors installed (it must not grow); a snapshot of N neighbor states decoded by the
  * agent's desired-state store and applied by the sim driver in full (reconcile) mode; and the same
  * snapshot end to end: chunked by the controller's encoder, sent over a real gRPC Watch stream (loopback)
- * to an `AgentRuntime` with the sim driver, until its ack comes back.
+ * to an `AgentRuntime` with the sim driver in another process, until its ack comes back.
  */
 import * as grpc from '@grpc/grpc-js';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
@@ -11,11 +11,16 @@ import { NeighborStateSchema, VpcStateSchema } from '../proto/alcor/v1/goal_stat
 import { WatchRequestSchema, WatchResponseSchema } from '../proto/alcor/v1/southbound_pb.js';
 import { DesiredState } from '../agent/desired-state.js';
 import { SimDriver } from '../agent/drivers/sim.js';
-import { AgentRuntime } from '../agent/runtime.js';
 import { encodeUpsert, watchSnapshotChunks } from '../dataplane/wire.js';
 import { SOUTHBOUND_SERVICE } from '../southbound/grpc-definition.js';
+import { fork } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { readProcessCpuMs } from './server-process.js';
 import { round } from './stats.js';
 
 /** A full garbage collection before a timed phase, so the garbage of generating its input is not billed to it. */
@@ -43,8 +48,9 @@ export interface AgentCosts {
   snapshotCpuS: number;
   /** Seconds from the agent's Hello to its ack of the snapshot over gRPC (encode + transfer + decode + apply). */
   grpcSnapshotS: number;
-  /** CPU seconds of the process (controller side and agent together) over the same span. */
-  grpcSnapshotCpuS: number;
+  /** CPU seconds over the same span of the sending process (chunk encoding, gRPC) and of the agent process. */
+  grpcSnapshotControllerCpuS: number;
+  grpcSnapshotAgentCpuS: number;
   /** Chunks and bytes sent. */
   grpcSnapshotChunks: number;
   grpcSnapshotBytes: number;
@@ -57,24 +63,30 @@ const MAX_PENDING_BYTES = 16 << 20;
 
 interface GrpcSnapshot {
   grpcSnapshotS: number;
-  grpcSnapshotCpuS: number;
+  grpcSnapshotControllerCpuS: number;
+  grpcSnapshotAgentCpuS: number;
   grpcSnapshotChunks: number;
   grpcSnapshotBytes: number;
 }
 
+const AGENT_WORKER = fileURLToPath(new URL('./southbound-agents.js', import.meta.url));
+
 /**
  * Serves one Watch stream the way the southbound session sends a snapshot (Welcome, then the chunks
- * with the same flow control) to a sim-driver `AgentRuntime`, and times it from the Hello to the ack.
+ * with the same flow control) to a sim-driver agent in its own process (the benchmark's agent worker,
+ * so each side's garbage collector walks only its own heap), and times it from the Hello to the ack.
  */
 async function grpcSnapshot(states: readonly Uint8Array[]): Promise<GrpcSnapshot> {
   const revision = 1;
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 256 << 20, 'grpc.max_send_message_length': 256 << 20 });
+  let agentPid = 0;
   let acked: (result: GrpcSnapshot) => void = () => {};
   const result = new Promise<GrpcSnapshot>((resolve) => (acked = resolve));
   server.addService(SOUTHBOUND_SERVICE, {
     watch: (call: grpc.ServerDuplexStream<Buffer, Uint8Array>) => {
       let t0 = 0;
       let cpu0 = process.cpuUsage();
+      let agentCpu0 = 0;
       let chunks = 0;
       let bytes = 0;
       call.on('data', (buf: Buffer) => {
@@ -82,6 +94,7 @@ async function grpcSnapshot(states: readonly Uint8Array[]): Promise<GrpcSnapshot
         if (request.kind.case === 'hello') {
           t0 = performance.now();
           cpu0 = process.cpuUsage();
+          agentCpu0 = readProcessCpuMs(agentPid) ?? NaN;
           call.write(toBinary(WatchResponseSchema, create(WatchResponseSchema, { kind: { case: 'welcome', value: { revision: BigInt(revision), resumed: false } } })));
           void (async () => {
             let pending = 0;
@@ -101,11 +114,11 @@ async function grpcSnapshot(states: readonly Uint8Array[]): Promise<GrpcSnapshot
           const cpu = process.cpuUsage(cpu0);
           acked({
             grpcSnapshotS: round((performance.now() - t0) / 1000),
-            grpcSnapshotCpuS: round((cpu.user + cpu.system) / 1e6),
+            grpcSnapshotControllerCpuS: round((cpu.user + cpu.system) / 1e6),
+            grpcSnapshotAgentCpuS: round(((readProcessCpuMs(agentPid) ?? NaN) - agentCpu0) / 1000),
             grpcSnapshotChunks: chunks,
             grpcSnapshotBytes: bytes,
           });
-          call.end();
         }
       });
     },
@@ -113,13 +126,21 @@ async function grpcSnapshot(states: readonly Uint8Array[]): Promise<GrpcSnapshot
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
   );
-  const agent = await AgentRuntime.create({ controller: `127.0.0.1:${port}`, hostId: 'bench', datapathIp: '192.0.2.1', driver: sim(), stateDir: '/nonexistent', persistState: false });
-  agent.start();
+  const stateRoot = await mkdtemp(join(tmpdir(), 'alcor-bench-snapshot-'));
+  const agent = fork(AGENT_WORKER, [`127.0.0.1:${port}`, 'snapshot', '0', '1', stateRoot], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  agentPid = agent.pid ?? 0;
   try {
-    return await result;
+    return await Promise.race([
+      result,
+      new Promise<never>((_, reject) => agent.once('exit', (code) => reject(new Error(`snapshot agent exited with ${code}`)))),
+    ]);
   } finally {
-    await agent.close();
+    agent.removeAllListeners('exit');
+    const exited = new Promise((resolve) => (agent.exitCode !== null ? resolve(null) : agent.once('exit', resolve)));
+    agent.send?.({ type: 'stop' });
+    await exited;
     server.forceShutdown();
+    await rm(stateRoot, { recursive: true, force: true });
   }
 }
 
@@ -196,6 +217,6 @@ export async function measureAgentCosts(bigNeighbors: number, snapshotStates: nu
   log(`snapshot of ${snapshotStates} neighbors: decode ${inProcess.snapshotDecodeS} s, apply ${inProcess.snapshotApplyS} s`);
   collectGarbage();
   const overGrpc = await grpcSnapshot(records);
-  log(`snapshot of ${snapshotStates} neighbors over gRPC (encode, transfer, decode, apply, ack): ${overGrpc.grpcSnapshotS} s, ${overGrpc.grpcSnapshotCpuS} s CPU`);
+  log(`snapshot of ${snapshotStates} neighbors over gRPC (encode, transfer, decode, apply, ack): ${overGrpc.grpcSnapshotS} s, CPU ${overGrpc.grpcSnapshotControllerCpuS} s sender + ${overGrpc.grpcSnapshotAgentCpuS} s agent`);
   return { oneNeighborSmallMs, oneNeighborBigMs, bigNeighbors, ...inProcess, ...overGrpc };
 }

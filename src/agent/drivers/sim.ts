@@ -1,8 +1,9 @@
 /**
  * `sim` driver: an in-memory model of the flows a host would install, for tests and the scalability
- * benchmark. Each resource compiles to a small list of flow strings stored under its key (the flow
- * cookie), so applying one neighbor is a constant number of map operations whatever the number of
- * neighbors already installed, and a full reconcile removes exactly the keys that are no longer desired.
+ * benchmark. Each resource compiles to a small list of flow strings under its key (the flow cookie);
+ * the model records per key what was installed, so applying one neighbor is a constant number of map
+ * operations whatever the number of neighbors already installed, and a full reconcile removes exactly
+ * the keys that are no longer desired.
  *
  * Fault injection for tests: a port (and its DHCP entry) whose `device_id` starts with `sim-fail`
  * fails to apply; option `applyDelayMs=<n>` makes every batch take at least n ms (a slow host).
