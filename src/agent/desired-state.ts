@@ -12,7 +12,7 @@ import { Operation, ResourceStateSchema, ResourceType, type NeighborState } from
 import { RESOURCE_KINDS, type DesiredStateView, type KindStates, type ResourceChange, type ResourceKind } from './driver.js';
 import { scanNeighbor } from './neighbor-decoder.js';
 import { NeighborStore, NO_SLOT } from './neighbor-store.js';
-import { resourceKey, sameBytes } from './wire-reader.js';
+import { packRecords, resourceKey, sameBytes } from './wire-reader.js';
 
 const KIND_OF_TYPE: Partial<Record<number, ResourceKind>> = {
   [ResourceType.VPC]: 'vpc',
@@ -115,8 +115,9 @@ function appendingSink(): ChangeSink {
 }
 
 /**
- * The desired state plus raw bytes per resource. Raw bytes are kept as views into the message that
- * carried them (no copy), at the price of keeping a message buffer alive while any state from it is desired.
+ * The desired state plus raw bytes per resource. A snapshot's states are kept as views into its chunks
+ * (no copy: a chunk is a buffer of its own, filled with states); a delta's states are first copied into
+ * one buffer per delta. Either buffer stays alive while any state from it is desired.
  */
 export class DesiredState {
   private maps = emptyMaps();
@@ -149,7 +150,7 @@ export class DesiredState {
   applyRecords(records: Iterable<Uint8Array>): ResourceChange[] {
     this.neighbors.startBatch();
     const sink = mergingSink();
-    for (const bytes of records) {
+    for (const bytes of packRecords(records)) {
       const key = resourceKey(bytes);
       const kind = KIND_OF_TYPE[key.type];
       if (!kind || key.id === '') {

@@ -127,6 +127,24 @@ export function resourceKey(raw: Uint8Array): { type: number; id: string; operat
   return { type, id, operation };
 }
 
+/**
+ * Copies records into one new buffer and returns views into it. A delta's records are views into the
+ * message (or network read buffer) that carried them; a state kept as such a view would keep that
+ * whole buffer alive for as long as the state is desired, one buffer per delta over an agent's life.
+ */
+export function packRecords(records: Iterable<Uint8Array>): Uint8Array[] {
+  const list = [...records];
+  let length = 0;
+  for (const r of list) length += r.length;
+  const packed = new Uint8Array(length);
+  let offset = 0;
+  return list.map((r) => {
+    packed.set(r, offset);
+    offset += r.length;
+    return packed.subarray(offset - r.length, offset);
+  });
+}
+
 /** Byte equality. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

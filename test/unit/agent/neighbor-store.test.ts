@@ -109,3 +109,21 @@ test('agent - snapshot chunks carry every state across chunk boundaries; the sta
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('agent - delta states are copied out of the message that carried them; snapshot states stay views', () => {
+  const records = [vpc('v1'), neighbor('n1', '10.0.0.1')];
+  const message = new Uint8Array(1 << 16);
+  let offset = 0;
+  const views = records.map((r) => {
+    message.set(r, offset);
+    offset += r.length;
+    return message.subarray(offset - r.length, offset);
+  });
+  const delta = new DesiredState();
+  delta.applyRecords(views);
+  assert.ok([...delta.rawStates()].every((raw) => raw.buffer !== message.buffer), 'a small delta does not pin its 64 KiB message');
+  assert.equal(ipOf(delta.view.neighbor.get('n1')), '10.0.0.1');
+  const snapshot = new DesiredState();
+  snapshot.replace(views);
+  assert.ok([...snapshot.rawStates()].every((raw) => raw.buffer === message.buffer), 'snapshot chunks are not copied');
+});
