@@ -28,7 +28,7 @@ export class NeighborStore implements ReadonlyMap<string, NeighborState> {
   private used = 0;
   private free: number[] = [];
   private released: number[] = [];
-  private readonly vpcNames: string[] = [];
+  /** VPC id → the number stored per slot (never shrinks: a host sees few VPCs). */
   private readonly vpcIndex = new Map<string, number>();
 
   get size(): number {
@@ -127,11 +127,6 @@ export class NeighborStore implements ReadonlyMap<string, NeighborState> {
     this.released = [];
   }
 
-  /** The VPC id of a slot. */
-  vpcOf(slot: number): string {
-    return this.vpcNames[this.vpcs[slot] as number] ?? '';
-  }
-
   /** Ids of the neighbors of one VPC (a scan: leaving a VPC is rare, a per-VPC index costs every neighbor). */
   idsInVpc(vpcId: string): string[] {
     const vpc = this.vpcIndex.get(vpcId);
@@ -160,7 +155,7 @@ export class NeighborStore implements ReadonlyMap<string, NeighborState> {
   private vpcNumber(vpcId: string): number {
     let n = this.vpcIndex.get(vpcId);
     if (n === undefined) {
-      n = this.vpcNames.push(vpcId) - 1;
+      n = this.vpcIndex.size;
       this.vpcIndex.set(vpcId, n);
     }
     return n;
