@@ -20,6 +20,9 @@
  *   port, dhcp, neighbor). The `desired` view already reflects the whole batch.
  * - The cost of one change must not depend on how many other resources exist (no full recompute per
  *   neighbor): the view gives O(1) lookups for context such as a neighbor's VPC VNI.
+ * - Neighbor states are decoded from their raw bytes when read (`view.neighbor.get()`, a change's
+ *   `desired`/`previous`): each read returns a fresh object, and a change is readable only during the
+ *   `apply()` it was passed to. Keep what you need, not the change or the view's objects.
  * - One resource failing must not fail the batch: return `ok: false` with an error for it and carry on.
  *   Throwing from `apply()` means the whole batch failed (it is retried with backoff by the runtime).
  * - Calls are serialised by the runtime: `apply()` is never called concurrently with itself.

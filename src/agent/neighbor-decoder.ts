@@ -6,38 +6,36 @@
  * test checks both decoders agree.
  */
 import type { AddressPair, FixedIp, NeighborState } from '../proto/alcor/v1/goal_state_pb.js';
-import { readFields } from './wire-reader.js';
+import { FieldCursor } from './wire-reader.js';
 
 const utf8 = new TextDecoder();
 /** Neighbors without security groups or address pairs share these (the desired state is read-only). */
 const NONE: never[] = Object.freeze([]) as unknown as never[];
 
-/** Decodes a string field (the native decoder beat a JavaScript ASCII loop by 4x here). */
-function text(bytes: Uint8Array): string {
-  return utf8.decode(bytes);
-}
+/** Field number of `ResourceState.neighbor`. */
+const NEIGHBOR_FIELD = 13;
 
 /**
  * Remembers the last value of a field that repeats across consecutive neighbors (VPC, subnet, host):
- * a snapshot lists a VPC's neighbors together, so reusing the string saves one allocation per neighbor
- * and, at a million neighbors, a good share of the heap the garbage collector must walk.
+ * a snapshot lists a VPC's neighbors together, so reusing the string saves one allocation per neighbor.
  */
 class Recent {
   private bytes: Uint8Array = new Uint8Array(0);
   private value = '';
-  get(bytes: Uint8Array): string {
-    if (bytes.length === this.bytes.length && bytes.length > 0) {
+  get(buf: Uint8Array, start: number, end: number): string {
+    const length = end - start;
+    if (length === this.bytes.length && length > 0) {
       let same = true;
-      for (let i = bytes.length - 1; i >= 0; i--) {
-        if (bytes[i] !== this.bytes[i]) {
+      for (let i = length - 1; i >= 0; i--) {
+        if (buf[start + i] !== this.bytes[i]) {
           same = false;
           break;
         }
       }
       if (same) return this.value;
     }
-    this.bytes = bytes;
-    this.value = text(bytes);
+    this.bytes = buf.slice(start, end);
+    this.value = utf8.decode(this.bytes);
     return this.value;
   }
 }
@@ -47,13 +45,49 @@ const recentSubnet = new Recent();
 const recentHost = new Recent();
 const recentHostIp = new Recent();
 
-/** Decodes field 13 (neighbor) of an encoded ResourceState; undefined when the record holds no neighbor. */
-export function decodeNeighborRecord(raw: Uint8Array): NeighborState | undefined {
-  for (const f of readFields(raw)) if (f.field === 13 && f.wireType === 2) return decodeNeighbor(f.bytes);
-  return undefined;
+// Decoding is synchronous and never re-entered, so one cursor per nesting level serves every call.
+const outer = new FieldCursor();
+const middle = new FieldCursor();
+const inner = new FieldCursor();
+
+/** The string in `buf[start, end)` (the native decoder beat a JavaScript ASCII loop by 4x here). */
+function text(buf: Uint8Array, start: number, end: number): string {
+  return utf8.decode(buf.subarray(start, end));
 }
 
-function decodeNeighbor(bytes: Uint8Array): NeighborState {
+/** Positions the cursor on field 13 (neighbor) of an encoded ResourceState; false when there is none. */
+function findNeighbor(raw: Uint8Array, cursor: FieldCursor): boolean {
+  cursor.reset(raw);
+  while (cursor.next()) if (cursor.field === NEIGHBOR_FIELD && cursor.wireType === 2) return true;
+  return false;
+}
+
+/** Decodes field 13 (neighbor) of an encoded ResourceState; undefined when the record holds no neighbor. */
+export function decodeNeighborRecord(raw: Uint8Array): NeighborState | undefined {
+  return findNeighbor(raw, outer) ? decodeNeighbor(raw, outer.start, outer.end) : undefined;
+}
+
+/**
+ * Checks that an encoded ResourceState holds a well-formed neighbor and returns its VPC id, without
+ * decoding the rest (the store decodes on read, so malformed bytes must be refused here). Undefined when
+ * the record holds no neighbor; throws WireFormatError for malformed bytes.
+ */
+export function scanNeighbor(raw: Uint8Array): string | undefined {
+  if (!findNeighbor(raw, outer)) return undefined;
+  let vpcId = '';
+  const f = middle.reset(raw, outer.start, outer.end);
+  while (f.next()) {
+    if (f.wireType !== 2) continue;
+    if (f.field === 2) vpcId = recentVpc.get(raw, f.start, f.end);
+    else if (f.field === 4 || f.field === 8) {
+      const g = inner.reset(raw, f.start, f.end);
+      while (g.next()) continue;
+    }
+  }
+  return vpcId;
+}
+
+function decodeNeighbor(buf: Uint8Array, start: number, end: number): NeighborState {
   const n = {
     $typeName: 'alcor.v1.NeighborState',
     id: '',
@@ -65,42 +99,45 @@ function decodeNeighbor(bytes: Uint8Array): NeighborState {
     securityGroupIds: NONE as string[],
     allowedAddressPairs: NONE as AddressPair[],
   };
-  for (const f of readFields(bytes)) {
+  const f = middle.reset(buf, start, end);
+  while (f.next()) {
     if (f.wireType !== 2) continue;
     switch (f.field) {
       case 1:
-        n.id = text(f.bytes);
+        n.id = text(buf, f.start, f.end);
         break;
       case 2:
-        n.vpcId = recentVpc.get(f.bytes);
+        n.vpcId = recentVpc.get(buf, f.start, f.end);
         break;
       case 3:
-        n.macAddress = text(f.bytes);
+        n.macAddress = text(buf, f.start, f.end);
         break;
       case 4: {
         const ip = { $typeName: 'alcor.v1.FixedIp', subnetId: '', ipAddress: '' } as FixedIp;
-        for (const g of readFields(f.bytes)) {
-          if (g.field === 1 && g.wireType === 2) ip.subnetId = recentSubnet.get(g.bytes);
-          else if (g.field === 2 && g.wireType === 2) ip.ipAddress = text(g.bytes);
+        const g = inner.reset(buf, f.start, f.end);
+        while (g.next()) {
+          if (g.field === 1 && g.wireType === 2) ip.subnetId = recentSubnet.get(buf, g.start, g.end);
+          else if (g.field === 2 && g.wireType === 2) ip.ipAddress = text(buf, g.start, g.end);
         }
         n.fixedIps.push(ip);
         break;
       }
       case 5:
-        n.hostId = recentHost.get(f.bytes);
+        n.hostId = recentHost.get(buf, f.start, f.end);
         break;
       case 6:
-        n.hostIp = recentHostIp.get(f.bytes);
+        n.hostIp = recentHostIp.get(buf, f.start, f.end);
         break;
       case 7:
         if (n.securityGroupIds === NONE) n.securityGroupIds = [];
-        n.securityGroupIds.push(text(f.bytes));
+        n.securityGroupIds.push(text(buf, f.start, f.end));
         break;
       case 8: {
         const pair = { $typeName: 'alcor.v1.AddressPair', ipAddress: '', macAddress: '' } as AddressPair;
-        for (const g of readFields(f.bytes)) {
-          if (g.field === 1 && g.wireType === 2) pair.ipAddress = text(g.bytes);
-          else if (g.field === 2 && g.wireType === 2) pair.macAddress = text(g.bytes);
+        const g = inner.reset(buf, f.start, f.end);
+        while (g.next()) {
+          if (g.field === 1 && g.wireType === 2) pair.ipAddress = text(buf, g.start, g.end);
+          else if (g.field === 2 && g.wireType === 2) pair.macAddress = text(buf, g.start, g.end);
         }
         if (n.allowedAddressPairs === NONE) n.allowedAddressPairs = [];
         n.allowedAddressPairs.push(pair);

@@ -26,7 +26,7 @@ import { DesiredState, TYPE_OF_KIND } from './desired-state.js';
 import type { Driver, ResourceChange, ResourceOutcome } from './driver.js';
 import { loadState, saveState } from './state-file.js';
 import { WatchClient, type WatchCall } from './watch-client.js';
-import { readFields } from './wire-reader.js';
+import { FieldCursor, readFields } from './wire-reader.js';
 
 /** Options of the runtime. */
 export interface AgentOptions {
@@ -231,7 +231,8 @@ export class AgentRuntime {
     });
   }
 
-  private snapshotParts: { revision: number; next: number; records: Uint8Array[] } | undefined;
+  /** Chunks of the snapshot being received, kept whole until the last one (their records are read once, then). */
+  private snapshotParts: { revision: number; next: number; chunks: Uint8Array[] } | undefined;
 
   /** Handles one WatchResponse; returns an Ack to send, 'welcome', or undefined. */
   private async handle(buf: Buffer): Promise<ReturnType<typeof create<typeof AckSchema>> | 'welcome' | undefined> {
@@ -271,26 +272,25 @@ export class AgentRuntime {
     let revision = 0;
     let index = 0;
     let last = false;
-    const records: Uint8Array[] = [];
-    for (const f of readFields(bytes)) {
+    const f = new FieldCursor().reset(bytes);
+    while (f.next()) {
       if (f.field === 1 && f.wireType === 0) revision = f.value;
       else if (f.field === 2 && f.wireType === 0) index = f.value;
       else if (f.field === 3 && f.wireType === 0) last = f.value !== 0;
-      else if (f.field === 4 && f.wireType === 2) records.push(f.bytes);
     }
-    if (index === 0) this.snapshotParts = { revision, next: 0, records: [] };
+    if (index === 0) this.snapshotParts = { revision, next: 0, chunks: [] };
     const parts = this.snapshotParts;
     if (!parts || parts.revision !== revision || parts.next !== index) {
       this.counters.rejected++;
       this.snapshotParts = undefined;
       throw new TypeError(`snapshot chunk ${index} of revision ${revision} out of sequence`);
     }
-    for (const r of records) parts.records.push(r);
+    parts.chunks.push(bytes);
     parts.next++;
     if (!last) return undefined;
     this.snapshotParts = undefined;
     this.counters.snapshots++;
-    const changes = this.desired.replace(parts.records);
+    const changes = this.desired.replace(chunkStates(parts.chunks));
     const ack = await this.applyChanges(revision, 'full', changes);
     this.state = 'ready';
     return ack;
@@ -372,6 +372,15 @@ export class AgentRuntime {
     if (this.opts.persistState) await this.persist();
     for (const client of this.clients) client.close();
     await this.opts.driver.close();
+  }
+}
+
+/** The ResourceStates (field 4) of SnapshotChunk encodings, as views into them. */
+function* chunkStates(chunks: readonly Uint8Array[]): Generator<Uint8Array> {
+  const cursor = new FieldCursor();
+  for (const chunk of chunks) {
+    cursor.reset(chunk);
+    while (cursor.next()) if (cursor.field === 4 && cursor.wireType === 2) yield cursor.bytes();
   }
 }
 

@@ -16,15 +16,21 @@ export interface PersistedState {
 
 const FILE = 'desired-state.bin';
 
-function varint(value: number): number[] {
-  const out: number[] = [];
+function varintLength(value: number): number {
+  let n = 1;
+  for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) n++;
+  return n;
+}
+
+function writeVarint(out: Uint8Array, at: number, value: number): number {
+  let pos = at;
   let v = value;
   while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
+    out[pos++] = (v % 0x80) | 0x80;
     v = Math.floor(v / 0x80);
   }
-  out.push(v);
-  return out;
+  out[pos++] = v;
+  return pos;
 }
 
 /** Reads the persisted state, or undefined when there is none (first start). */
@@ -45,12 +51,23 @@ export async function loadState(stateDir: string): Promise<PersistedState | unde
   return { revision, states };
 }
 
-/** Writes the state atomically. */
+/** Writes the state atomically, encoded into one buffer (a million neighbors are a million records). */
 export async function saveState(stateDir: string, revision: number, states: Iterable<Uint8Array>): Promise<void> {
   await mkdir(stateDir, { recursive: true });
-  const parts: Uint8Array[] = [Uint8Array.from([0x08, ...varint(revision)])];
-  for (const s of states) parts.push(Uint8Array.from([0x22, ...varint(s.length)]), s);
+  const list = [...states];
+  let length = 1 + varintLength(revision);
+  for (const s of list) length += 1 + varintLength(s.length) + s.length;
+  const out = Buffer.allocUnsafe(length);
+  // SnapshotChunk field 1 (revision, varint), then field 4 (a ResourceState, length-delimited) per state.
+  out[0] = 0x08;
+  let pos = writeVarint(out, 1, revision);
+  for (const s of list) {
+    out[pos++] = 0x22;
+    pos = writeVarint(out, pos, s.length);
+    out.set(s, pos);
+    pos += s.length;
+  }
   const tmp = join(stateDir, `${FILE}.tmp`);
-  await writeFile(tmp, Buffer.concat(parts));
+  await writeFile(tmp, out);
   await rename(tmp, join(stateDir, FILE));
 }

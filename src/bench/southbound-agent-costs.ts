@@ -1,15 +1,26 @@
 /**
  * In-process agent costs for `alcor bench southbound`: the sim driver's apply of one neighbor with few
- * and with many neighbors installed (it must not grow), and a snapshot of N neighbor states decoded by
- * the agent's desired-state store and applied by the sim driver in full (reconcile) mode.
+ * and with many neighbors installed (it must not grow); a snapshot of N neighbor states decoded by the
+ * agent's desired-state store and applied by the sim driver in full (reconcile) mode; and the same
+ * snapshot end to end: chunked by the controller's encoder, sent over a real gRPC Watch stream (loopback)
+ * to an `AgentRuntime` with the sim driver in another process, until its ack comes back.
  */
-import { create } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { NeighborStateSchema, VpcStateSchema } from '../proto/alcor/v1/goal_state_pb.js';
+import { WatchRequestSchema, WatchResponseSchema } from '../proto/alcor/v1/southbound_pb.js';
 import { DesiredState } from '../agent/desired-state.js';
 import { SimDriver } from '../agent/drivers/sim.js';
-import { encodeUpsert } from '../dataplane/wire.js';
+import { encodeUpsert, watchSnapshotChunks } from '../dataplane/wire.js';
+import { SOUTHBOUND_SERVICE } from '../southbound/grpc-definition.js';
+import { fork } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { readProcessCpuMs } from './server-process.js';
 import { round } from './stats.js';
 
 /** A full garbage collection before a timed phase, so the garbage of generating its input is not billed to it. */
@@ -35,6 +46,102 @@ export interface AgentCosts {
   snapshotS: number;
   /** CPU seconds this process spent on decode + apply (less sensitive to a shared machine than wall time). */
   snapshotCpuS: number;
+  /** Seconds from the agent's Hello to its ack of the snapshot over gRPC (encode + transfer + decode + apply). */
+  grpcSnapshotS: number;
+  /** CPU seconds over the same span of the sending process (chunk encoding, gRPC) and of the agent process. */
+  grpcSnapshotControllerCpuS: number;
+  grpcSnapshotAgentCpuS: number;
+  /** Chunks and bytes sent. */
+  grpcSnapshotChunks: number;
+  grpcSnapshotBytes: number;
+}
+
+/** States per chunk: the data-plane manager's default. */
+const CHUNK_STATES = 4096;
+/** Unflushed bytes before the sender waits: the southbound server's default. */
+const MAX_PENDING_BYTES = 16 << 20;
+
+interface GrpcSnapshot {
+  grpcSnapshotS: number;
+  grpcSnapshotControllerCpuS: number;
+  grpcSnapshotAgentCpuS: number;
+  grpcSnapshotChunks: number;
+  grpcSnapshotBytes: number;
+}
+
+const AGENT_WORKER = fileURLToPath(new URL('./southbound-agents.js', import.meta.url));
+
+/**
+ * Serves one Watch stream the way the southbound session sends a snapshot (Welcome, then the chunks
+ * with the same flow control) to a sim-driver agent in its own process (the benchmark's agent worker,
+ * so each side's garbage collector walks only its own heap), and times it from the Hello to the ack.
+ */
+async function grpcSnapshot(states: readonly Uint8Array[]): Promise<GrpcSnapshot> {
+  const revision = 1;
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 256 << 20, 'grpc.max_send_message_length': 256 << 20 });
+  let agentPid = 0;
+  let acked: (result: GrpcSnapshot) => void = () => {};
+  const result = new Promise<GrpcSnapshot>((resolve) => (acked = resolve));
+  server.addService(SOUTHBOUND_SERVICE, {
+    watch: (call: grpc.ServerDuplexStream<Buffer, Uint8Array>) => {
+      let t0 = 0;
+      let cpu0 = process.cpuUsage();
+      let agentCpu0 = 0;
+      let chunks = 0;
+      let bytes = 0;
+      call.on('data', (buf: Buffer) => {
+        const request = fromBinary(WatchRequestSchema, buf);
+        if (request.kind.case === 'hello') {
+          t0 = performance.now();
+          cpu0 = process.cpuUsage();
+          agentCpu0 = readProcessCpuMs(agentPid) ?? NaN;
+          call.write(toBinary(WatchResponseSchema, create(WatchResponseSchema, { kind: { case: 'welcome', value: { revision: BigInt(revision), resumed: false } } })));
+          void (async () => {
+            let pending = 0;
+            let drained: (() => void) | undefined;
+            for (const chunk of watchSnapshotChunks(revision, states, CHUNK_STATES)) {
+              chunks++;
+              bytes += chunk.length;
+              pending += chunk.length;
+              call.write(chunk, () => {
+                pending -= chunk.length;
+                if (pending <= MAX_PENDING_BYTES / 2) drained?.();
+              });
+              if (pending > MAX_PENDING_BYTES) await new Promise<void>((resolve) => (drained = resolve));
+            }
+          })();
+        } else if (request.kind.case === 'ack' && request.kind.value.revision === BigInt(revision)) {
+          const cpu = process.cpuUsage(cpu0);
+          acked({
+            grpcSnapshotS: round((performance.now() - t0) / 1000),
+            grpcSnapshotControllerCpuS: round((cpu.user + cpu.system) / 1e6),
+            grpcSnapshotAgentCpuS: round(((readProcessCpuMs(agentPid) ?? NaN) - agentCpu0) / 1000),
+            grpcSnapshotChunks: chunks,
+            grpcSnapshotBytes: bytes,
+          });
+        }
+      });
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
+  );
+  const stateRoot = await mkdtemp(join(tmpdir(), 'alcor-bench-snapshot-'));
+  const agent = fork(AGENT_WORKER, [`127.0.0.1:${port}`, 'snapshot', '0', '1', stateRoot], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  agentPid = agent.pid ?? 0;
+  try {
+    return await Promise.race([
+      result,
+      new Promise<never>((_, reject) => agent.once('exit', (code) => reject(new Error(`snapshot agent exited with ${code}`)))),
+    ]);
+  } finally {
+    agent.removeAllListeners('exit');
+    const exited = new Promise((resolve) => (agent.exitCode !== null ? resolve(null) : agent.once('exit', resolve)));
+    agent.send?.({ type: 'stop' });
+    await exited;
+    server.forceShutdown();
+    await rm(stateRoot, { recursive: true, force: true });
+  }
 }
 
 function neighbor(i: number): Uint8Array {
@@ -77,14 +184,8 @@ async function oneNeighborMs(installed: number): Promise<number> {
   return round(samples[samples.length >> 1] ?? NaN, 4);
 }
 
-/** Runs the agent measurements. */
-export async function measureAgentCosts(bigNeighbors: number, snapshotStates: number, log: (line: string) => void): Promise<AgentCosts> {
-  const oneNeighborSmallMs = await oneNeighborMs(100);
-  const oneNeighborBigMs = await oneNeighborMs(bigNeighbors);
-  log(`sim apply of one neighbor: ${oneNeighborSmallMs} ms with 100 installed, ${oneNeighborBigMs} ms with ${bigNeighbors}`);
-  const vpc = encodeUpsert('vpc', 'vpc-1', { case: 'vpc', value: create(VpcStateSchema, { id: 'vpc-1', segmentationId: 100 }) });
-  const records: Uint8Array[] = [vpc];
-  for (let i = 0; i < snapshotStates; i++) records.push(neighbor(i));
+/** Decode + full apply of a snapshot's records, in process (the desired state and driver are dropped after). */
+async function inProcessSnapshot(records: readonly Uint8Array[]) {
   const desired = new DesiredState();
   const driver = sim();
   collectGarbage();
@@ -95,15 +196,27 @@ export async function measureAgentCosts(bigNeighbors: number, snapshotStates: nu
   await driver.apply({ revision: 1, mode: 'full', changes, desired: desired.view });
   const t2 = performance.now();
   const cpu = process.cpuUsage(cpu0);
-  log(`snapshot of ${snapshotStates} neighbors: decode ${round((t1 - t0) / 1000)} s, apply ${round((t2 - t1) / 1000)} s`);
   return {
-    oneNeighborSmallMs,
-    oneNeighborBigMs,
-    bigNeighbors,
-    snapshotStates,
+    snapshotStates: records.length - 1,
     snapshotDecodeS: round((t1 - t0) / 1000),
     snapshotApplyS: round((t2 - t1) / 1000),
     snapshotS: round((t2 - t0) / 1000),
     snapshotCpuS: round((cpu.user + cpu.system) / 1e6),
   };
+}
+
+/** Runs the agent measurements. */
+export async function measureAgentCosts(bigNeighbors: number, snapshotStates: number, log: (line: string) => void): Promise<AgentCosts> {
+  const oneNeighborSmallMs = await oneNeighborMs(100);
+  const oneNeighborBigMs = await oneNeighborMs(bigNeighbors);
+  log(`sim apply of one neighbor: ${oneNeighborSmallMs} ms with 100 installed, ${oneNeighborBigMs} ms with ${bigNeighbors}`);
+  const vpc = encodeUpsert('vpc', 'vpc-1', { case: 'vpc', value: create(VpcStateSchema, { id: 'vpc-1', segmentationId: 100 }) });
+  const records: Uint8Array[] = [vpc];
+  for (let i = 0; i < snapshotStates; i++) records.push(neighbor(i));
+  const inProcess = await inProcessSnapshot(records);
+  log(`snapshot of ${snapshotStates} neighbors: decode ${inProcess.snapshotDecodeS} s, apply ${inProcess.snapshotApplyS} s`);
+  collectGarbage();
+  const overGrpc = await grpcSnapshot(records);
+  log(`snapshot of ${snapshotStates} neighbors over gRPC (encode, transfer, decode, apply, ack): ${overGrpc.grpcSnapshotS} s, CPU ${overGrpc.grpcSnapshotControllerCpuS} s sender + ${overGrpc.grpcSnapshotAgentCpuS} s agent`);
+  return { oneNeighborSmallMs, oneNeighborBigMs, bigNeighbors, ...inProcess, ...overGrpc };
 }

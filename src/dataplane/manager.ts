@@ -14,7 +14,7 @@ import { compileHostScope, compileNeighbors, compileVpcNeighbors, detectTables, 
 import { planChanges, type ChangeRecord } from './change-plan.js';
 import { PortStatusTracker } from './port-status.js';
 import { DEFAULT_SCOPE_LOG_LIMITS, hostScope, Scope, vpcScope, type ScopeLogLimits } from './scope-table.js';
-import { watchDelta, watchSnapshotChunk } from './wire.js';
+import { watchDelta, watchSnapshotChunks } from './wire.js';
 
 /** Options of the manager. */
 export interface DataPlaneManagerOptions {
@@ -328,10 +328,7 @@ export class DataPlaneManager {
     return {
       revision,
       states: states.length,
-      *chunks() {
-        const count = Math.max(1, Math.ceil(states.length / size));
-        for (let i = 0; i < count; i++) yield watchSnapshotChunk(revision, i, i === count - 1, states.slice(i * size, (i + 1) * size));
-      },
+      chunks: () => watchSnapshotChunks(revision, states, size),
     };
   }
 

@@ -1,14 +1,15 @@
 /**
  * `sim` driver: an in-memory model of the flows a host would install, for tests and the scalability
- * benchmark. Each resource compiles to a small list of flow strings stored under its key (the flow
- * cookie), so applying one neighbor is a constant number of map operations whatever the number of
- * neighbors already installed, and a full reconcile removes exactly the keys that are no longer desired.
+ * benchmark. Each resource compiles to a small list of flow strings under its key (the flow cookie);
+ * the model records per key what was installed, so applying one neighbor is a constant number of map
+ * operations whatever the number of neighbors already installed, and a full reconcile removes exactly
+ * the keys that are no longer desired.
  *
  * Fault injection for tests: a port (and its DHCP entry) whose `device_id` starts with `sim-fail`
  * fails to apply; a port whose `device_id` starts with `sim-unplugged` is installed but reported waiting
  * for its interface (it stays DOWN); option `applyDelayMs=<n>` makes every batch take at least n ms.
  */
-import type { DesiredStateView, Driver, DriverContext, DriverStats, KindStates, ResourceChange, ResourceKind, ResourceOutcome, ApplyRequest } from '../driver.js';
+import { RESOURCE_KINDS, type ApplyRequest, type DesiredStateView, type Driver, type DriverContext, type DriverStats, type KindStates, type ResourceChange, type ResourceKind, type ResourceOutcome } from '../driver.js';
 
 const T_CLASSIFY = 0;
 const T_SPOOF = 10;
@@ -22,39 +23,41 @@ const T_SG = 50;
 type Flows = readonly string[];
 
 /**
- * What is installed for one resource: its state and the VNI it was programmed with. Flow text is a pure
- * function of these, rendered on demand (`renderFlows`), so holding a million neighbors costs a million
- * small records rather than millions of strings.
+ * What is installed for one resource: its flow count and the VNI it was programmed with. The flows are
+ * a pure function of these and the resource's state, which the sim installs exactly as desired, so they
+ * are rendered on demand from the desired view (`renderFlows`): a million neighbors cost a million
+ * two-number records rather than millions of strings.
  */
 interface Installed {
-  change: ResourceChange;
   vni: number;
   count: number;
 }
 
-function programmedVni(change: ResourceChange, view: DesiredStateView): number {
-  const desired = change.desired as { vpcId?: string } | undefined;
-  return desired?.vpcId !== undefined ? vni(view, desired.vpcId) : 0;
+type AnyState = KindStates[ResourceKind];
+
+function programmedVni(desired: AnyState, view: DesiredStateView): number {
+  const vpcId = (desired as { vpcId?: string }).vpcId;
+  return vpcId !== undefined ? vni(view, vpcId) : 0;
 }
 
-function flowCount(change: ResourceChange): number {
-  switch (change.kind) {
+function flowCount(kind: ResourceKind, desired: AnyState): number {
+  switch (kind) {
     case 'vpc':
       return 1;
     case 'subnet':
-      return (change.desired as KindStates['subnet']).gatewayIp ? 1 : 0;
+      return (desired as KindStates['subnet']).gatewayIp ? 1 : 0;
     case 'port': {
-      const p = change.desired as KindStates['port'];
+      const p = desired as KindStates['port'];
       return 2 + p.fixedIps.length + p.allowedAddressPairs.length;
     }
     case 'dhcp':
       return 1;
     case 'neighbor':
-      return (change.desired as KindStates['neighbor']).fixedIps.length + 1;
+      return (desired as KindStates['neighbor']).fixedIps.length + 1;
     case 'securityGroup':
-      return (change.desired as KindStates['securityGroup']).rules.length;
+      return (desired as KindStates['securityGroup']).rules.length;
     case 'router': {
-      const r = change.desired as KindStates['router'];
+      const r = desired as KindStates['router'];
       return r.interfaces.length + r.routes.length;
     }
   }
@@ -113,9 +116,9 @@ function compile(change: ResourceChange, view: Pick<DesiredStateView, 'vpc'>): F
   }
 }
 
-function fails(change: ResourceChange, view: DesiredStateView): boolean {
-  if (change.kind === 'port') return (change.desired as KindStates['port']).deviceId.startsWith('sim-fail');
-  if (change.kind === 'dhcp') return view.port.get(change.id)?.deviceId.startsWith('sim-fail') ?? false;
+function fails(kind: ResourceKind, id: string, desired: AnyState, view: DesiredStateView): boolean {
+  if (kind === 'port') return (desired as KindStates['port']).deviceId.startsWith('sim-fail');
+  if (kind === 'dhcp') return view.port.get(id)?.deviceId.startsWith('sim-fail') ?? false;
   return false;
 }
 
@@ -127,8 +130,10 @@ function unplugged(change: ResourceChange): boolean {
 /** The in-memory flow model. */
 export class SimDriver implements Driver {
   readonly name = 'sim';
-  /** `kind/id` → what is installed for it (the flow cookie). */
-  readonly flows = new Map<string, Installed>();
+  /** Per kind, id → what is installed for it (`<kind>/<id>` is the flow cookie). */
+  private readonly flows = new Map<ResourceKind, Map<string, Installed>>(RESOURCE_KINDS.map((kind) => [kind, new Map()]));
+  /** The desired state of the last batch: what is installed, for rendering. */
+  private view: DesiredStateView | undefined;
   private installed = 0;
   private readonly counters = { incrementalTotal: 0, recomputeTotal: 0 };
   private readonly applyDelayMs: number;
@@ -143,55 +148,76 @@ export class SimDriver implements Driver {
 
   async apply(request: ApplyRequest): Promise<ResourceOutcome[]> {
     const started = Date.now();
+    this.view = request.desired;
     if (request.mode === 'full') {
       this.counters.recomputeTotal++;
-      for (const key of [...this.flows.keys()]) {
-        const slash = key.indexOf('/');
-        const kind = key.slice(0, slash) as ResourceKind;
-        if (!request.desired[kind].has(key.slice(slash + 1))) this.remove(key);
+      for (const [kind, installed] of this.flows) {
+        const desired = request.desired[kind];
+        for (const id of installed.keys()) if (!desired.has(id)) this.remove(kind, id);
       }
     } else {
       this.counters.incrementalTotal++;
     }
     const outcomes: ResourceOutcome[] = [];
     for (const change of request.changes) {
-      const t0 = process.hrtime.bigint();
-      const key = `${change.kind}/${change.id}`;
+      const t0 = performance.now();
+      const { kind, id } = change;
+      const desired = change.desired;
       let error: string | undefined;
-      if (change.desired === undefined) {
-        this.remove(key);
-      } else if (fails(change, request.desired)) {
-        this.remove(key);
+      if (desired === undefined) {
+        this.remove(kind, id);
+      } else if (fails(kind, id, desired, request.desired)) {
+        this.remove(kind, id);
         error = 'sim: injected failure (device_id sim-fail*)';
       } else {
-        const count = flowCount(change);
-        this.installed += count - (this.flows.get(key)?.count ?? 0);
-        this.flows.set(key, { change, vni: programmedVni(change, request.desired), count });
+        const installed = this.kindFlows(kind);
+        const count = flowCount(kind, desired);
+        this.installed += count - (installed.get(id)?.count ?? 0);
+        installed.set(id, { vni: programmedVni(desired, request.desired), count });
       }
-      const applyMicros = Number((process.hrtime.bigint() - t0) / 1000n);
-      if (error) outcomes.push({ kind: change.kind, id: change.id, ok: false, error, applyMicros });
-      else if (unplugged(change)) outcomes.push({ kind: change.kind, id: change.id, ok: true, waitingFor: 'sim: no interface (device_id sim-unplugged*)', applyMicros });
-      else outcomes.push({ kind: change.kind, id: change.id, ok: true, applyMicros });
+      const applyMicros = Math.round((performance.now() - t0) * 1000);
+      if (error) outcomes.push({ kind, id, ok: false, error, applyMicros });
+      else if (unplugged(change)) outcomes.push({ kind, id, ok: true, waitingFor: 'sim: no interface (device_id sim-unplugged*)', applyMicros });
+      else outcomes.push({ kind, id, ok: true, applyMicros });
     }
     const remaining = this.applyDelayMs - (Date.now() - started);
     if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
     return outcomes;
   }
 
-  /** The flow text installed for one resource key (tests, debugging). */
-  renderFlows(key: string): Flows {
-    const entry = this.flows.get(key);
-    if (!entry) return [];
-    const vpcId = (entry.change.desired as { vpcId?: string } | undefined)?.vpcId ?? '';
-    const vpc = new Map([[vpcId, { segmentationId: entry.vni } as KindStates['vpc']]]);
-    return compile(entry.change, { vpc });
+  /** Keys (`<kind>/<id>`, the flow cookies) of every installed resource (tests, debugging). */
+  *installedKeys(): Generator<string> {
+    for (const [kind, installed] of this.flows) for (const id of installed.keys()) yield `${kind}/${id}`;
   }
 
-  private remove(key: string): void {
-    const old = this.flows.get(key);
+  /** Whether a resource has flows installed. */
+  isInstalled(kind: ResourceKind, id: string): boolean {
+    return this.kindFlows(kind).has(id);
+  }
+
+  /** The flow text installed for one resource key (tests, debugging). */
+  renderFlows(key: string): Flows {
+    const slash = key.indexOf('/');
+    const kind = key.slice(0, slash) as ResourceKind;
+    const id = key.slice(slash + 1);
+    const entry = this.flows.get(kind)?.get(id);
+    const desired = this.view?.[kind].get(id);
+    if (!entry || !desired) return [];
+    const vpcId = (desired as { vpcId?: string }).vpcId ?? '';
+    const vpc = new Map([[vpcId, { segmentationId: entry.vni } as KindStates['vpc']]]);
+    return compile({ kind, id, desired, previous: undefined } as ResourceChange, { vpc });
+  }
+
+  private kindFlows(kind: ResourceKind): Map<string, Installed> {
+    return this.flows.get(kind) as Map<string, Installed>;
+  }
+
+  private remove(kind: ResourceKind, id: string): void {
+    const installed = this.kindFlows(kind);
+    const old = installed.get(id);
     if (!old) return;
     this.installed -= old.count;
-    this.flows.delete(key);
+    installed.delete(id);
   }
 
   stats(): DriverStats {

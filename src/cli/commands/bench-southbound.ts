@@ -15,6 +15,7 @@ function report(r: SouthboundBenchResult): string {
     `controller          ${r.controller.cpuMsPerChange} ms CPU per change, ${r.controller.cpuPercentDuringLatency}% CPU, RSS ${r.controller.rssMb} MB`,
     `sim driver          one neighbor: ${r.agent.oneNeighborSmallMs} ms (100 installed), ${r.agent.oneNeighborBigMs} ms (${r.agent.bigNeighbors} installed)`,
     `snapshot            ${r.agent.snapshotStates} neighbors: decode ${r.agent.snapshotDecodeS} s + apply ${r.agent.snapshotApplyS} s = ${r.agent.snapshotS} s (${r.agent.snapshotCpuS} s CPU)`,
+    `  over gRPC          Hello → ack ${r.agent.grpcSnapshotS} s (CPU ${r.agent.grpcSnapshotControllerCpuS} s sender + ${r.agent.grpcSnapshotAgentCpuS} s agent): ${r.agent.grpcSnapshotChunks} chunks, ${r.agent.grpcSnapshotBytes} bytes`,
     '',
     'targets:',
     ...r.targets.map((t) => `  ${t.pass === null ? 'n/a ' : t.pass ? 'pass' : 'MISS'}  ${t.name}: ${t.value ?? '-'} ${t.unit} (target ${t.target} ${t.unit})`),

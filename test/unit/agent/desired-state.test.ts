@@ -40,7 +40,7 @@ test('agent - a snapshot replaces the state; the sim driver reconciles to it and
   assert.deepEqual(changes.map((c) => `${c.kind}:${c.id}:${c.desired ? 'up' : 'del'}`), ['neighbor:n1:del']);
   const outcomes = await sim.apply({ revision: 2, mode: 'full', changes, desired: d.view });
   assert.ok(outcomes.every((o) => o.ok));
-  assert.ok(!sim.flows.has('neighbor/n1'));
+  assert.ok(!sim.isInstalled('neighbor', 'n1'));
   const after = sim.stats().installedEntries;
   assert.ok(after < installed);
   assert.deepEqual(d.replace([vpc('v1', 5), port('p1'), neighbor('n2')]), [], 'same snapshot again: nothing to do');
@@ -80,7 +80,7 @@ test('agent - the sim driver renders the flows it counts', async () => {
   const d = new DesiredState();
   const sim = driver();
   await sim.apply({ revision: 1, mode: 'delta', changes: d.applyRecords([vpc('v1', 5), port('p1'), neighbor('n1')]), desired: d.view });
-  const flows = [...sim.flows.keys()].flatMap((k) => sim.renderFlows(k));
+  const flows = [...sim.installedKeys()].flatMap((k) => sim.renderFlows(k));
   assert.equal(flows.length, sim.stats().installedEntries);
   assert.ok(flows.some((f) => f.includes('arp_tpa=10.0.0.3') && f.includes('reg6=5')), 'neighbor ARP responder in VNI 5');
   assert.ok(flows.some((f) => f.includes('tun_dst') && f.includes('192.0.2.9')), 'tunnel to the neighbor host');

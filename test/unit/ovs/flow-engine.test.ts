@@ -5,6 +5,9 @@ import { FlowEngine } from '../../../src/agent/drivers/ovs/flow-engine.js';
 import { diffInstalled, FlowLedger } from '../../../src/agent/drivers/ovs/flow-ledger.js';
 import { bundleLine, portRangeMasks, type FlowMod } from '../../../src/agent/drivers/ovs/flow.js';
 import { NeighborStateSchema, SecurityGroupRuleSchema, SecurityGroupStateSchema } from '../../../src/proto/alcor/v1/goal_state_pb.js';
+import { DesiredState } from '../../../src/agent/desired-state.js';
+import { RESOURCE_KINDS } from '../../../src/agent/driver.js';
+import { encodeUpsert } from '../../../src/dataplane/wire.js';
 import { sampleInputs, sampleView } from './fixtures.js';
 
 function texts(engine: FlowEngine): string[] {
@@ -139,4 +142,19 @@ test('ovs flows - a port whose groups are all stateless skips conntrack and its 
   assert.match(all, /table=20,priority=150,reg5=1 actions=ct_clear,goto_table:21/);
   assert.match(all, /table=61,priority=70,reg7=1,tcp,tp_dst=22 actions=goto_table:70/);
   assert.ok(!/reg7=1.*conjunction/.test(all), 'stateless remote-group rules allow nothing');
+});
+
+test('ovs flows - the agent desired state (neighbors decoded on read) compiles to the same flows as plain maps', () => {
+  const view = sampleView();
+  const records = RESOURCE_KINDS.flatMap((kind) =>
+    [...view[kind]].map(([id, state]) => encodeUpsert(kind, id, { case: kind, value: state } as Parameters<typeof encodeUpsert>[2])),
+  );
+  const desired = new DesiredState();
+  desired.replace(records);
+  const fromMaps = new FlowEngine();
+  fromMaps.recompute(sampleInputs());
+  const fromAgent = new FlowEngine();
+  fromAgent.recompute({ ...sampleInputs(), view: desired.view });
+  assert.ok(desired.view.neighbor.size > 0);
+  assert.deepEqual(texts(fromAgent), texts(fromMaps));
 });
