@@ -4,6 +4,7 @@
  * interface on that port's subnet and its gateway on the floating network (else 404
  * ExternalGatewayForFloatingIPNotFound, as Neutron). Changes append `floatingip` change records.
  */
+import type { ServerConfig } from '../config.js';
 import { adminContext, type RequestContext } from '../domain/context.js';
 import {
   ExternalGatewayForFloatingIPNotFound,
@@ -143,14 +144,14 @@ async function associationFor(tx: Queryable, ctx: RequestContext, fip: { id: str
 /** The floating-IP service. */
 export type FloatingIpService = CollectionService<FloatingIp, FloatingIpCreate, FloatingIpUpdate>;
 
-async function insertFloatingIp(tx: Queryable, ctx: RequestContext, body: FloatingIpCreate): Promise<string> {
+async function insertFloatingIp(tx: Queryable, ctx: RequestContext, body: FloatingIpCreate, config: ServerConfig): Promise<string> {
   if (!ctx.isAdmin && body.floating_ip_address !== undefined) {
     throw new PolicyNotAuthorized('(rule:create_floatingip:floating_ip_address) is disallowed by policy: only admins may choose the address');
   }
   const projectId = owningProject(ctx, body);
   const network = await getVisibleRow<NetworkRow>(tx, NETWORK_TABLE, ctx, body.floating_network_id);
   if (network.router_external !== 1) throw new NeutronBadRequest(`Bad floatingip request: Network ${network.id} is not a valid external network`);
-  await checkQuota(tx, projectId, 'floatingip', 1);
+  await checkQuota(tx, config.quotaDefaults, projectId, 'floatingip', 1);
   const id = newId();
   const fixed = body.floating_ip_address !== undefined || body.subnet_id !== undefined
     ? [{ ...(body.subnet_id !== undefined ? { subnet_id: body.subnet_id } : {}), ...(body.floating_ip_address !== undefined ? { ip_address: body.floating_ip_address } : {}) }]
@@ -159,6 +160,7 @@ async function insertFloatingIp(tx: Queryable, ctx: RequestContext, body: Floati
     tx,
     adminContext(projectId),
     { network_id: network.id, name: '', device_owner: FLOATING_IP_OWNER, device_id: id, fixed_ips: fixed, security_groups: [], port_security_enabled: false },
+    config,
     { projectId: '', trusted: true },
   );
   const address = port.fixed_ips
@@ -178,13 +180,13 @@ async function insertFloatingIp(tx: Queryable, ctx: RequestContext, body: Floati
 }
 
 /** Builds the floating-IP service. */
-export function createFloatingIpService(store: Store): FloatingIpService {
+export function createFloatingIpService(store: Store, config: ServerConfig): FloatingIpService {
   const reader = collectionReader<FloatingIpRow, FloatingIp>(store, FLOATING_IP_TABLE, (q, _ctx, rows) => hydrate(q, rows));
   return {
     createMany: (ctx, bodies) =>
       store.write(async (tx) => {
         const ids: string[] = [];
-        for (const body of bodies) ids.push(await insertFloatingIp(tx, ctx, body));
+        for (const body of bodies) ids.push(await insertFloatingIp(tx, ctx, body, config));
         const out: FloatingIp[] = [];
         for (const id of ids) out.push(await reader.readOne(tx, ctx, id));
         return out;

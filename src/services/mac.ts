@@ -7,9 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { MacAddressGenerationFailure, MacAddressInUse } from '../domain/errors.js';
 import type { Queryable } from '../store/store.js';
 
-/** Neutron's default base MAC prefix (fa:16:3e). */
-export const DEFAULT_MAC_PREFIX: readonly [number, number, number] = [0xfa, 0x16, 0x3e];
-
 const MAX_ATTEMPTS = 16;
 
 async function macTaken(tx: Queryable, networkId: string, mac: string): Promise<boolean> {

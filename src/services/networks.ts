@@ -190,7 +190,7 @@ export function createNetworkService(store: Store, config: ServerConfig): Networ
 async function insertNetwork(tx: Queryable, ctx: RequestContext, body: NetworkCreate, config: ServerConfig): Promise<string> {
   assertAdminFor(ctx, ADMIN_ONLY, body);
   const projectId = owningProject(ctx, body);
-  await checkQuota(tx, projectId, 'network', 1);
+  await checkQuota(tx, config.quotaDefaults, projectId, 'network', 1);
   const segment = await allocateSegment(tx, config, {
     networkType: body['provider:network_type'],
     physicalNetwork: body['provider:physical_network'],

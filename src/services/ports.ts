@@ -32,7 +32,7 @@ import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { collectionReader, type CollectionService } from './collection-reader.js';
 import { assertAdminFor, assertOwner, owningProject, writableRow } from './access.js';
-import { assertMacFree, DEFAULT_MAC_PREFIX, generateMac } from './mac.js';
+import { assertMacFree, generateMac } from './mac.js';
 import { checkQuota } from './quotas.js';
 import { loadPortSecurityGroups, resolvePortSecurityGroups } from './security-groups.js';
 import { NETWORK_TABLE, type NetworkRow } from './networks.js';
@@ -186,8 +186,6 @@ function vifType(hostId: string): string {
 export interface InsertPortOptions {
   /** Owner of the port, bypassing the body; '' for gateway and floating-IP ports as Neutron. */
   projectId?: string;
-  /** MAC prefix; defaults to Neutron's fa:16:3e. */
-  macPrefix?: readonly number[];
   /** Skip the admin-only attribute check (internal callers acting for the system). */
   trusted?: boolean;
 }
@@ -216,7 +214,7 @@ async function attachableNetwork(tx: Queryable, ctx: RequestContext, networkId: 
 }
 
 /** Inserts one port with its MAC, addresses and memberships in the caller's transaction; returns it as the API shows it. */
-export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortCreate, options: InsertPortOptions = {}): Promise<Port> {
+export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortCreate, config: ServerConfig, options: InsertPortOptions = {}): Promise<Port> {
   if (!options.trusted) assertAdminFor(ctx, ADMIN_ONLY_PORT_ATTRIBUTES, body);
   const network = await attachableNetwork(tx, ctx, body.network_id).catch((err: unknown) => {
     throw err instanceof PortNotFound ? new NetworkNotFound(`Network ${body.network_id} could not be found.`) : err;
@@ -228,9 +226,9 @@ export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortC
     mac = normalizeMac(body.mac_address);
     await assertMacFree(tx, network.id, mac);
   } else {
-    mac = await generateMac(tx, network.id, options.macPrefix ?? DEFAULT_MAC_PREFIX);
+    mac = await generateMac(tx, network.id, config.macPrefix);
   }
-  await checkQuota(tx, projectId, 'port', 1);
+  await checkQuota(tx, config.quotaDefaults, projectId, 'port', 1);
   const portSecurity = body.port_security_enabled ?? network.port_security_enabled === 1;
   const pairs = normalizeAddressPairs(body.allowed_address_pairs ?? [], mac);
   checkPortSecurity(portSecurity, pairs, body.security_groups);
@@ -294,7 +292,7 @@ export function createPortService(store: Store, config: ServerConfig): PortServi
     createMany: (ctx, bodies) =>
       store.write(async (tx) => {
         const ports: Port[] = [];
-        for (const body of bodies) ports.push(await insertPort(tx, ctx, body, { macPrefix: config.macPrefix }));
+        for (const body of bodies) ports.push(await insertPort(tx, ctx, body, config));
         return ports;
       }),
 

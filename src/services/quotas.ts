@@ -6,7 +6,7 @@
 import type { ServerConfig } from '../config.js';
 import type { RequestContext } from '../domain/context.js';
 import { OverQuota, PolicyNotAuthorized } from '../domain/errors.js';
-import { NEUTRON_DEFAULT_QUOTAS, QUOTA_RESOURCES, type QuotaDetail, type QuotaLimits, type QuotaResource } from '../domain/quota.js';
+import { QUOTA_RESOURCES, type QuotaDetail, type QuotaLimits, type QuotaResource } from '../domain/quota.js';
 import type { Queryable, Store } from '../store/store.js';
 
 /** The table each quota resource counts rows of (by project_id). */
@@ -20,15 +20,9 @@ const USAGE_TABLE: Record<QuotaResource, string> = {
   security_group_rule: 'security_group_rules',
 };
 
-// checkQuota is called from every creating service without the configuration at hand, so the configured
-// defaults reach it through this module-level setting, which createQuotaService installs. One process runs
-// one configuration; passing the defaults explicitly would remove this shared state.
-let configuredDefaults: QuotaLimits | undefined;
-
-async function limitFor(q: Queryable, projectId: string, resource: QuotaResource): Promise<number> {
+async function limitFor(q: Queryable, defaults: QuotaLimits, projectId: string, resource: QuotaResource): Promise<number> {
   const row = await q.get<{ hard_limit: number | string }>('SELECT hard_limit FROM quotas WHERE project_id = ? AND resource = ?', [projectId, resource]);
-  if (row) return Number(row.hard_limit);
-  return (configuredDefaults ?? NEUTRON_DEFAULT_QUOTAS)[resource];
+  return row ? Number(row.hard_limit) : defaults[resource];
 }
 
 /** Rows a project owns of one resource. */
@@ -38,18 +32,20 @@ export async function quotaUsage(q: Queryable, projectId: string, resource: Quot
 }
 
 /**
- * Throws 409 OverQuota when `adding` more of `resource` would exceed the project's limit (-1 = unlimited).
- * Call it inside the creating transaction before inserting; rows already inserted in that transaction count.
- * Resources owned by no project (projectId '', e.g. router gateway ports) are never limited.
+ * Throws 409 OverQuota when `adding` more of `resource` would exceed the project's limit (-1 = unlimited;
+ * a project without its own limit has the configured `defaults`). Call it inside the creating transaction
+ * before inserting; rows already inserted in that transaction count. Resources owned by no project
+ * (projectId '', e.g. router gateway ports) are never limited.
  */
 export async function checkQuota(
   tx: Queryable,
+  defaults: QuotaLimits,
   projectId: string,
   resource: 'network' | 'subnet' | 'port' | 'router' | 'floatingip' | 'security_group' | 'security_group_rule',
   adding: number,
 ): Promise<void> {
   if (projectId === '' || adding <= 0) return;
-  const limit = await limitFor(tx, projectId, resource);
+  const limit = await limitFor(tx, defaults, projectId, resource);
   if (limit < 0) return;
   const used = await quotaUsage(tx, projectId, resource);
   if (used + adding > limit) {
@@ -80,7 +76,6 @@ function assertMayWrite(ctx: RequestContext, action: string): void {
 
 /** Builds the quota service. */
 export function createQuotaService(store: Store, config: ServerConfig): QuotaService {
-  configuredDefaults = config.quotaDefaults;
   const limits = async (q: Queryable, projectId: string): Promise<QuotaLimits> => {
     const result: QuotaLimits = { ...config.quotaDefaults };
     const rows = await q.all<{ resource: string; hard_limit: number | string }>('SELECT resource, hard_limit FROM quotas WHERE project_id = ?', [projectId]);

@@ -3,6 +3,7 @@
  * `router:external` network. Changing the network or its fixed IPs replaces the port; floating IPs that
  * rely on the gateway block its removal (409 RouterExternalGatewayInUseByFloatingIp).
  */
+import type { ServerConfig } from '../config.js';
 import { adminContext, type RequestContext } from '../domain/context.js';
 import { NeutronBadRequest, PolicyNotAuthorized, RouterExternalGatewayInUseByFloatingIp } from '../domain/errors.js';
 import type { ExternalGatewayRequest } from '../domain/router.js';
@@ -27,7 +28,7 @@ export async function clearGateway(tx: Queryable, router: RouterRow): Promise<vo
 }
 
 /** Creates the gateway port of a router on an external network and records it on the row. */
-export async function setGateway(tx: Queryable, ctx: RequestContext, router: RouterRow, info: ExternalGatewayRequest): Promise<void> {
+export async function setGateway(tx: Queryable, ctx: RequestContext, router: RouterRow, info: ExternalGatewayRequest, config: ServerConfig): Promise<void> {
   assertGatewayPolicy(ctx, info);
   const network = await getVisibleRow<NetworkRow>(tx, NETWORK_TABLE, ctx, info.network_id ?? '');
   if (network.router_external !== 1) throw new NeutronBadRequest(`Bad router request: Network ${network.id} is not an external network`);
@@ -43,6 +44,7 @@ export async function setGateway(tx: Queryable, ctx: RequestContext, router: Rou
       security_groups: [],
       port_security_enabled: false,
     },
+    config,
     { projectId: '', trusted: true },
   );
   if (port.fixed_ips.length === 0) throw new NeutronBadRequest(`Bad router request: external network ${network.id} has no subnet to take a gateway address from`);
@@ -64,7 +66,13 @@ function assertGatewayPolicy(ctx: RequestContext, info: ExternalGatewayRequest):
 }
 
 /** Applies a requested `external_gateway_info` (null or {} clears it) to a router. */
-export async function updateGateway(tx: Queryable, ctx: RequestContext, router: RouterRow, info: ExternalGatewayRequest | null | undefined): Promise<void> {
+export async function updateGateway(
+  tx: Queryable,
+  ctx: RequestContext,
+  router: RouterRow,
+  info: ExternalGatewayRequest | null | undefined,
+  config: ServerConfig,
+): Promise<void> {
   if (info === undefined) return;
   if (info !== null) assertGatewayPolicy(ctx, info);
   if (info === null || !info.network_id) {
@@ -77,5 +85,5 @@ export async function updateGateway(tx: Queryable, ctx: RequestContext, router: 
     return;
   }
   await clearGateway(tx, router);
-  await setGateway(tx, ctx, { ...router, gw_network_id: null, gw_port_id: null }, info);
+  await setGateway(tx, ctx, { ...router, gw_network_id: null, gw_port_id: null }, info, config);
 }

@@ -4,6 +4,7 @@
  * A router has one interface per subnet, its subnets may not overlap, and an interface still needed by a
  * floating IP or an extra route cannot be removed (409), as in Neutron.
  */
+import type { ServerConfig } from '../config.js';
 import { adminContext, type RequestContext } from '../domain/context.js';
 import {
   NeutronBadRequest,
@@ -69,7 +70,13 @@ async function touchRouter(tx: Queryable, routerId: string): Promise<void> {
 }
 
 /** Attaches a subnet or port to a router in the caller's transaction. */
-export async function addRouterInterface(tx: Queryable, ctx: RequestContext, router: RouterRow, body: RouterInterfaceRequest): Promise<RouterInterfaceInfo> {
+export async function addRouterInterface(
+  tx: Queryable,
+  ctx: RequestContext,
+  router: RouterRow,
+  body: RouterInterfaceRequest,
+  config: ServerConfig,
+): Promise<RouterInterfaceInfo> {
   requireOne(body);
   const existing = await routerAddresses(tx, router.id);
   let portId: string;
@@ -110,6 +117,7 @@ export async function addRouterInterface(tx: Queryable, ctx: RequestContext, rou
         security_groups: [],
         port_security_enabled: false,
       },
+      config,
       { projectId: subnet.project_id, trusted: true },
     );
     portId = created.id;

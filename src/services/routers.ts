@@ -3,6 +3,7 @@
  * router is attached to) and the interface actions. Delete is refused while interfaces remain
  * (409 RouterInUse). Every change appends a `router` change record for the data plane.
  */
+import type { ServerConfig } from '../config.js';
 import type { RequestContext } from '../domain/context.js';
 import { RouterInUse } from '../domain/errors.js';
 import { normalizeRoutes, type Router, type RouterCreate, type RouterInterfaceInfo, type RouterInterfaceRequest, type RouterRoute, type RouterUpdate } from '../domain/router.js';
@@ -40,10 +41,10 @@ async function bump(tx: Queryable, id: string): Promise<void> {
   await appendChange(tx, 'router', id, 'update');
 }
 
-async function insertRouter(tx: Queryable, ctx: RequestContext, body: RouterCreate): Promise<string> {
+async function insertRouter(tx: Queryable, ctx: RequestContext, body: RouterCreate, config: ServerConfig): Promise<string> {
   assertAdminFor(ctx, ADMIN_ONLY, body);
   const projectId = owningProject(ctx, body);
-  await checkQuota(tx, projectId, 'router', 1);
+  await checkQuota(tx, config.quotaDefaults, projectId, 'router', 1);
   const id = newId();
   const now = timestamp();
   await tx.run(
@@ -54,7 +55,7 @@ async function insertRouter(tx: Queryable, ctx: RequestContext, body: RouterCrea
   );
   if (body.external_gateway_info?.network_id) {
     const row = await tx.get<RouterRow>('SELECT * FROM routers WHERE id = ?', [id]);
-    if (row) await setGateway(tx, ctx, row, body.external_gateway_info);
+    if (row) await setGateway(tx, ctx, row, body.external_gateway_info, config);
   }
   if (body.tags?.length) await replaceTags(tx, 'routers', id, body.tags);
   await appendChange(tx, 'router', id, 'create');
@@ -62,7 +63,7 @@ async function insertRouter(tx: Queryable, ctx: RequestContext, body: RouterCrea
 }
 
 /** Builds the router service. */
-export function createRouterService(store: Store): RouterService {
+export function createRouterService(store: Store, config: ServerConfig): RouterService {
   const reader = collectionReader<RouterRow, Router>(store, ROUTER_TABLE, (q, _ctx, rows) => hydrateRouters(q, rows));
   const changeRoutes = (ctx: RequestContext, id: string, change: (current: RouterRoute[]) => RouterRoute[]) =>
     store.write(async (tx) => {
@@ -77,7 +78,7 @@ export function createRouterService(store: Store): RouterService {
     createMany: (ctx, bodies) =>
       store.write(async (tx) => {
         const ids: string[] = [];
-        for (const body of bodies) ids.push(await insertRouter(tx, ctx, body));
+        for (const body of bodies) ids.push(await insertRouter(tx, ctx, body, config));
         const out: Router[] = [];
         for (const id of ids) out.push(await reader.readOne(tx, ctx, id));
         return out;
@@ -91,7 +92,7 @@ export function createRouterService(store: Store): RouterService {
       store.write(async (tx) => {
         const row = await writableRouter(tx, ctx, id, 'update', ifRevision);
         assertAdminFor(ctx, ADMIN_ONLY, body);
-        await updateGateway(tx, ctx, row, body.external_gateway_info);
+        await updateGateway(tx, ctx, row, body.external_gateway_info, config);
         if (body.routes !== undefined) await storeRoutes(tx, id, normalizeRoutes(body.routes));
         await tx.run('UPDATE routers SET name = ?, description = ?, admin_state_up = ?, distributed = ? WHERE id = ?', [
           body.name ?? row.name,
@@ -115,7 +116,7 @@ export function createRouterService(store: Store): RouterService {
         await appendChange(tx, 'router', id, 'delete');
       }),
 
-    addInterface: (ctx, id, body) => store.write(async (tx) => addRouterInterface(tx, ctx, await writableRouter(tx, ctx, id, 'add_router_interface'), body)),
+    addInterface: (ctx, id, body) => store.write(async (tx) => addRouterInterface(tx, ctx, await writableRouter(tx, ctx, id, 'add_router_interface'), body, config)),
 
     removeInterface: (ctx, id, body) =>
       store.write(async (tx) => removeRouterInterface(tx, ctx, await writableRouter(tx, ctx, id, 'remove_router_interface'), body)),

@@ -4,6 +4,7 @@
  * Neutron. Each change bumps the group's revision and appends a `security_group_rule` change record,
  * so the data plane receives per-rule deltas.
  */
+import type { ServerConfig } from '../config.js';
 import type { RequestContext } from '../domain/context.js';
 import { DuplicateSecurityGroupRuleInPost, SecurityGroupNotFound, SecurityGroupRuleExists } from '../domain/errors.js';
 import type { ListPage, ListQuery } from '../domain/list-query.js';
@@ -38,7 +39,7 @@ async function touchGroup(tx: Queryable, id: string): Promise<void> {
   await appendChange(tx, 'security_group', id, 'update');
 }
 
-async function insertValidatedRule(tx: Queryable, ctx: RequestContext, body: SecurityGroupRuleCreate, inPost: Set<string>): Promise<string> {
+async function insertValidatedRule(tx: Queryable, ctx: RequestContext, body: SecurityGroupRuleCreate, inPost: Set<string>, config: ServerConfig): Promise<string> {
   const group = await getVisibleRow<SecurityGroupRow>(tx, SECURITY_GROUP_TABLE, ctx, body.security_group_id);
   assertGroupOwner(ctx, group.project_id, group.id);
   owningProject(ctx, body);
@@ -55,14 +56,14 @@ async function insertValidatedRule(tx: Queryable, ctx: RequestContext, body: Sec
   const existing = await tx.all<SecurityGroupRuleRow>('SELECT * FROM security_group_rules WHERE security_group_id = ?', [group.id]);
   const duplicate = existing.find((r) => ruleKey(r) === key);
   if (duplicate) throw new SecurityGroupRuleExists(`Security group rule already exists. Rule id is ${duplicate.id}.`);
-  await checkQuota(tx, group.project_id, 'security_group_rule', 1);
+  await checkQuota(tx, config.quotaDefaults, group.project_id, 'security_group_rule', 1);
   const id = await insertRule(tx, group.id, group.project_id, rule, body.description ?? '');
   await touchGroup(tx, group.id);
   return id;
 }
 
 /** Builds the rule service. */
-export function createSecurityGroupRuleService(store: Store): SecurityGroupRuleService {
+export function createSecurityGroupRuleService(store: Store, config: ServerConfig): SecurityGroupRuleService {
   const reader = collectionReader<SecurityGroupRuleRow, SecurityGroupRule>(store, SECURITY_GROUP_RULE_TABLE, async (_q, _ctx, rows) => rows.map(ruleFromRow));
 
   return {
@@ -70,7 +71,7 @@ export function createSecurityGroupRuleService(store: Store): SecurityGroupRuleS
       store.write(async (tx) => {
         const ids: string[] = [];
         const inPost = new Set<string>();
-        for (const body of bodies) ids.push(await insertValidatedRule(tx, ctx, body, inPost));
+        for (const body of bodies) ids.push(await insertValidatedRule(tx, ctx, body, inPost, config));
         const created: SecurityGroupRule[] = [];
         for (const id of ids) created.push(await reader.readOne(tx, ctx, id));
         return created;

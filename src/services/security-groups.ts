@@ -3,6 +3,7 @@
  * project member cannot delete or rename; a group used by a port answers 409 SecurityGroupInUse, never
  * 403 as the original Alcor did), and the helpers the port service uses to resolve a port's groups.
  */
+import type { ServerConfig } from '../config.js';
 import type { RequestContext } from '../domain/context.js';
 import {
   PolicyNotAuthorized,
@@ -89,7 +90,7 @@ async function portsUsing(q: Queryable, id: string): Promise<number> {
 }
 
 /** Builds the security-group service. */
-export function createSecurityGroupService(store: Store): SecurityGroupService {
+export function createSecurityGroupService(store: Store, config: ServerConfig): SecurityGroupService {
   const reader = collectionReader<SecurityGroupRow, SecurityGroup>(store, SECURITY_GROUP_TABLE, (q, _ctx, rows) => hydrateSecurityGroups(q, rows));
   const listPage = (q: Queryable, ctx: RequestContext, query: ListQuery) =>
     listRows<SecurityGroupRow>(q, SECURITY_GROUP_TABLE, ctx, query).then(async ({ rows, hasMore }) => ({ items: await hydrateSecurityGroups(q, rows), hasMore }));
@@ -102,7 +103,7 @@ export function createSecurityGroupService(store: Store): SecurityGroupService {
           assertNotNamedDefault(body.name);
           const projectId = owningProject(ctx, body);
           await ensureDefaultSecurityGroup(tx, projectId);
-          await checkQuota(tx, projectId, 'security_group', 1);
+          await checkQuota(tx, config.quotaDefaults, projectId, 'security_group', 1);
           const id = await insertSecurityGroup(
             tx,
             projectId,

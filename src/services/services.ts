@@ -35,15 +35,15 @@ export interface Services {
 export function createServices(store: Store, config: ServerConfig): Services {
   return {
     networks: createNetworkService(store, config),
-    subnets: createSubnetService(store),
+    subnets: createSubnetService(store, config),
     ports: createPortService(store, config),
     ipAvailability: createIpAvailabilityService(store),
-    securityGroups: createSecurityGroupService(store),
-    securityGroupRules: createSecurityGroupRuleService(store),
+    securityGroups: createSecurityGroupService(store, config),
+    securityGroupRules: createSecurityGroupRuleService(store, config),
     quotas: createQuotaService(store, config),
     tags: createTagService(store, CORE_TAG_TARGETS),
-    routers: createRouterService(store),
-    floatingIps: createFloatingIpService(store),
+    routers: createRouterService(store, config),
+    floatingIps: createFloatingIpService(store, config),
     health: createHealthService(store),
     hosts: createHostService(store),
   };

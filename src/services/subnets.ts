@@ -3,6 +3,7 @@
  * update of the mutable fields, delete refused while any address of it is allocated. A subnet change
  * bumps its network's revision, as Neutron does.
  */
+import type { ServerConfig } from '../config.js';
 import type { RequestContext } from '../domain/context.js';
 import { InvalidInput, NetworkNotFound, SubnetInUse, SubnetNotFound } from '../domain/errors.js';
 import { cidrsOverlap, formatCidr, formatIp, parseCidr, type Cidr, type IpVersion } from '../domain/ip.js';
@@ -120,13 +121,13 @@ async function assertNoOverlap(q: Queryable, networkId: string, cidr: Cidr): Pro
 }
 
 /** Inserts one subnet in the caller's transaction; returns its id. */
-async function insertSubnet(tx: Queryable, ctx: RequestContext, body: SubnetCreate): Promise<string> {
+async function insertSubnet(tx: Queryable, ctx: RequestContext, body: SubnetCreate, config: ServerConfig): Promise<string> {
   const network = await getVisibleRow<NetworkRow>(tx, NETWORK_TABLE, ctx, body.network_id).catch(() => {
     throw new NetworkNotFound(`Network ${body.network_id} could not be found.`);
   });
   assertOwner(ctx, network.project_id, 'create', 'subnet', body.network_id);
   const projectId = owningProject(ctx, body);
-  await checkQuota(tx, projectId, 'subnet', 1);
+  await checkQuota(tx, config.quotaDefaults, projectId, 'subnet', 1);
   validateIpv6Modes(body.ip_version as IpVersion, body.ipv6_ra_mode, body.ipv6_address_mode);
   const layout = subnetLayout(body);
   await assertNoOverlap(tx, body.network_id, layout.cidr);
@@ -152,14 +153,14 @@ async function insertSubnet(tx: Queryable, ctx: RequestContext, body: SubnetCrea
 }
 
 /** Builds the subnet service over a store. */
-export function createSubnetService(store: Store): SubnetService {
+export function createSubnetService(store: Store, config: ServerConfig): SubnetService {
   const reader = collectionReader<SubnetRow, Subnet>(store, SUBNET_TABLE, (q, _ctx, rows) => hydrateSubnets(q, rows));
 
   return {
     createMany: (ctx, bodies) =>
       store.write(async (tx) => {
         const created: Subnet[] = [];
-        for (const body of bodies) created.push(await reader.readOne(tx, ctx, await insertSubnet(tx, ctx, body)));
+        for (const body of bodies) created.push(await reader.readOne(tx, ctx, await insertSubnet(tx, ctx, body, config)));
         return created;
       }),
 

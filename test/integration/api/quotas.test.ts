@@ -11,6 +11,29 @@ describe('quotas', () => {
 
   const fault = (r: { status: number; body: { NeutronError?: { type: string } } }) => [r.status, r.body?.NeutronError?.type];
 
+  test('quotas - each controller enforces its own configured defaults, also for router interface ports', async () => {
+    // A second server in this process with other defaults and MAC base must not change the first one's.
+    const other = await startTestApi({ quotaDefaults: 'router=1,port=2', macBase: '02:aa:bb:00:00:00' });
+    try {
+      for (const [server, second] of [[api, 201], [other, 409]] as const) {
+        assert.equal((await server.request('POST', '/v2.0/routers', { project: 'q-own', body: { router: { name: 'r1' } } })).status, 201);
+        assert.equal((await server.request('POST', '/v2.0/routers', { project: 'q-own', body: { router: { name: 'r2' } } })).status, second);
+      }
+      const net = (await other.request('POST', '/v2.0/networks', { project: 'q-own', body: { network: { name: 'n' } } })).body.network;
+      const sub = (await other.request('POST', '/v2.0/subnets', { project: 'q-own', body: { subnet: { network_id: net.id, cidr: '10.20.0.0/24', ip_version: 4 } } })).body.subnet;
+      const router = (await other.request('GET', '/v2.0/routers?name=r1', { project: 'q-own' })).body.routers[0];
+      const added = await other.request('PUT', `/v2.0/routers/${router.id}/add_router_interface`, { project: 'q-own', body: { subnet_id: sub.id } });
+      assert.equal(added.status, 200);
+      const port = (await other.request('GET', `/v2.0/ports/${added.body.port_id}`, { project: 'q-own' })).body.port;
+      assert.match(port.mac_address, /^02:aa:bb:/, 'router interface ports take the configured MAC base');
+      assert.equal((await other.request('POST', '/v2.0/ports', { project: 'q-own', body: { port: { network_id: net.id } } })).status, 201);
+      const over = await other.request('POST', '/v2.0/ports', { project: 'q-own', body: { port: { network_id: net.id } } });
+      assert.deepEqual(fault(over), [409, 'OverQuota'], 'the router interface port counts against port=2');
+    } finally {
+      await other.close();
+    }
+  });
+
   test('quotas - show defaults, update, details and reset', async () => {
     const shown = await api.request('GET', '/v2.0/quotas/q-p1', { project: 'q-p1' });
     assert.equal(shown.status, 200);
