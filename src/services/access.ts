@@ -31,8 +31,9 @@ export function owningProject(ctx: RequestContext, body: { project_id?: string; 
 }
 
 /**
- * The row a write changes: visible to ctx (else the spec's 404), owned by ctx's project (else 403), and
- * at the revision an `If-Match` header names (else 412), checked in that order.
+ * The row a write changes: visible to ctx (else the spec's 404), owned by ctx's project (else 403), the
+ * request setting no attribute of `adminOnly` unless ctx is admin (else 403), and at the revision an
+ * `If-Match` header names (else 412), checked in that order: policy before revision, as Neutron does.
  */
 export async function writableRow<R extends { project_id: string; revision_number: number | string }>(
   tx: Queryable,
@@ -43,9 +44,11 @@ export async function writableRow<R extends { project_id: string; revision_numbe
   /** The policy action named in a 403, e.g. `update` or `add_router_interface`. */
   action: string,
   ifRevision: number | undefined,
+  adminOnly?: { attributes: readonly string[]; body: object },
 ): Promise<R> {
   const row = await getVisibleRow<R>(tx, spec, ctx, id);
   assertOwner(ctx, row.project_id, action, resource, id);
+  if (adminOnly) assertAdminFor(ctx, adminOnly.attributes, adminOnly.body);
   checkRevision(resource, id, Number(row.revision_number), ifRevision);
   return row;
 }

@@ -9,12 +9,12 @@ import type { Network, NetworkCreate, NetworkType, NetworkUpdate } from '../doma
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { collectionReader, type CollectionService } from './collection-reader.js';
-import { assertAdminFor, assertOwner, owningProject, writableRow } from './access.js';
+import { assertAdminFor, owningProject, writableRow } from './access.js';
 import { deletePortRows } from './port-rows.js';
 import { checkQuota } from './quotas.js';
 import { allocateSegment, defaultMtu } from './segments.js';
-import { checkRevision, chunks, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
-import { getVisibleRow, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
+import { chunks, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
+import { type TableSpec, STANDARD_COLUMNS } from './table-list.js';
 
 /** A row of the networks table. */
 export interface NetworkRow {
@@ -142,10 +142,7 @@ export function createNetworkService(store: Store, config: ServerConfig): Networ
 
     update: (ctx, id, body, ifRevision) =>
       store.write(async (tx) => {
-        const row = await getVisibleRow<NetworkRow>(tx, NETWORK_TABLE, ctx, id);
-        assertOwner(ctx, row.project_id, 'update', 'network', id);
-        assertAdminFor(ctx, ADMIN_ONLY, body);
-        checkRevision('network', id, row.revision_number, ifRevision);
+        const row = await writableRow<NetworkRow>(tx, NETWORK_TABLE, ctx, 'network', id, 'update', ifRevision, { attributes: ADMIN_ONLY, body });
         checkMtu(config, row.network_type, body.mtu);
         await tx.run(
           `UPDATE networks SET name = ?, description = ?, admin_state_up = ?, shared = ?, router_external = ?, mtu = ?,

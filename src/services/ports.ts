@@ -31,7 +31,7 @@ import {
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { collectionReader, type CollectionService } from './collection-reader.js';
-import { assertAdminFor, assertOwner, owningProject, writableRow } from './access.js';
+import { assertAdminFor, owningProject, writableRow } from './access.js';
 import { assertMacFree, generateMac } from './mac.js';
 import { checkQuota } from './quotas.js';
 import { loadPortSecurityGroups, resolvePortSecurityGroups } from './security-groups.js';
@@ -39,7 +39,7 @@ import { NETWORK_TABLE, type NetworkRow } from './networks.js';
 import { deletePortRows } from './port-rows.js';
 import { allocatePortAddresses, networkSubnets, portAddresses, reallocatePortAddresses, type AddressTarget } from './port-addresses.js';
 import { isAutoAddressSubnet } from '../domain/subnet.js';
-import { chunks, checkRevision, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
+import { chunks, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
 import { getVisibleRow, type SqlCondition, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
 
 /** A row of the ports table. */
@@ -302,10 +302,7 @@ export function createPortService(store: Store, config: ServerConfig): PortServi
 
     update: (ctx, id, body, ifRevision) =>
       store.write(async (tx) => {
-        const row = await getVisibleRow<PortRow>(tx, PORT_TABLE, ctx, id);
-        assertOwner(ctx, row.project_id, 'update', 'port', id);
-        assertAdminFor(ctx, ADMIN_ONLY_PORT_ATTRIBUTES, body);
-        checkRevision('port', id, row.revision_number, ifRevision);
+        const row = await writableRow<PortRow>(tx, PORT_TABLE, ctx, 'port', id, 'update', ifRevision, { attributes: ADMIN_ONLY_PORT_ATTRIBUTES, body });
         let mac = row.mac_address;
         if (body.mac_address !== undefined && normalizeMac(body.mac_address) !== mac) {
           if (row.binding_host_id !== '') throw new PortBound(`Cannot change the MAC address of port ${id}: it is bound to host ${row.binding_host_id}`);

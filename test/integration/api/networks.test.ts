@@ -32,6 +32,15 @@ describe('networks', () => {
     });
     assert.equal(stale.status, 412);
     assert.equal(stale.body.NeutronError.type, 'RevisionNumberConstraintFailed');
+    // Policy is checked before the revision, as in Neutron: stale and forbidden answers 403.
+    const staleAndForbidden = await api.request('PUT', `/v2.0/networks/${net.id}`, {
+      body: { network: { 'router:external': true } },
+      project: 'p1',
+      roles: 'member',
+      headers: { 'if-match': 'revision_number=0' },
+    });
+    assert.equal(staleAndForbidden.status, 403);
+    assert.equal(staleAndForbidden.body.NeutronError.type, 'PolicyNotAuthorized');
     const hidden = await api.request('GET', `/v2.0/networks/${net.id}`, { project: 'p2' });
     assert.equal(hidden.status, 404);
     assert.equal(hidden.body.NeutronError.type, 'NetworkNotFound');
