@@ -10,11 +10,17 @@
 import type { Store } from '../store/store.js';
 import { DataPlaneManager, type DataPlaneManagerOptions } from '../dataplane/manager.js';
 import { createHostService, type HostService } from '../services/hosts.js';
+import type { ChannelPolicy } from '../dataplane/channels.js';
+import { NatsBus, type NatsBusOptions } from './nats-bus.js';
 import { SouthboundServer, type SouthboundServerOptions } from './grpc-server.js';
 import { silentLogger, type SouthboundLogger } from './log.js';
 
 /** Options of the whole southbound. */
-export interface SouthboundOptions extends SouthboundServerOptions, Omit<DataPlaneManagerOptions, 'store' | 'onError'> {
+export interface SouthboundOptions extends SouthboundServerOptions, Omit<DataPlaneManagerOptions, 'store' | 'onError' | 'channels'> {
+  /** The NATS JetStream bus; without it every VPC scope travels on gRPC. */
+  nats?: NatsBusOptions;
+  /** Channel mode and thresholds (used only with a bus). @default auto, 1000 / 100 ports */
+  channels?: Omit<ChannelPolicy, 'bus'>;
   /** Safety-net poll of the outbox. @default 500 */
   pollIntervalMs?: number;
   /** @default silent */
@@ -40,6 +46,8 @@ export interface Southbound {
   manager: DataPlaneManager;
   server: SouthboundServer;
   hosts: HostService;
+  /** The bus, when one is configured. */
+  bus: NatsBus | undefined;
   /** Port the gRPC server is bound to. */
   port: number;
   /** Tells the manager something committed; resolves when it has compiled and published it. */
@@ -69,6 +77,7 @@ export async function startSouthbound(store: Store, options: SouthboundOptions =
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     ...(options.snapshotChunkStates ? { snapshotChunkStates: options.snapshotChunkStates } : {}),
     onError: (err, what) => log.error({ err }, `dataplane: ${what}`),
+    channels: { mode: 'auto', upperPorts: 1000, lowerPorts: 100, ...options.channels, bus: options.nats !== undefined },
   });
   const hosts = createHostService(store);
   const exclusive = options.exclusive ?? store.engine === 'sqlite';
@@ -76,21 +85,29 @@ export async function startSouthbound(store: Store, options: SouthboundOptions =
   // whose heartbeats stopped (their replica died).
   await hosts.disconnectStale(new Date(exclusive ? Date.now() + 1000 : Date.now() - 3 * (options.idleTimeoutMs ?? 45_000)));
   await manager.start();
+  const bus = options.nats ? await NatsBus.open(manager, log, options.nats) : undefined;
   const stopListening = announces(store) ? await store.onChanges(() => void manager.poll()) : undefined;
   const server = new SouthboundServer(manager, hosts, log, options);
-  await server.start();
+  try {
+    await server.start();
+  } catch (err) {
+    await bus?.close();
+    throw err;
+  }
   const timer = setInterval(() => void manager.poll(), options.pollIntervalMs ?? 500);
   timer.unref();
   return {
     manager,
     server,
     hosts,
+    bus,
     port: server.port,
     notify: () => manager.poll(),
     async close() {
       clearInterval(timer);
       stopListening?.();
       await server.close();
+      await bus?.close();
       await manager.close();
     },
   };

@@ -1,0 +1,235 @@
+/**
+ * The NATS JetStream side of the southbound ("MQ for VPC scopes, gRPC for control"). Every batch's VPC
+ * scope fields whose VPC is on the `mq` channel are published ONCE to `alcor.gs.vpc.<vpc>` as an encoded
+ * `GoalStateDelta{revision, scopes: [field], base_revision: previous revision of that scope}`, with
+ * `Nats-Msg-Id: <scope>:<revision>` so replicas publishing the same batch store it once. Agents ack VPC
+ * deltas on core NATS `alcor.ack.<host>` (`BusAck`); the applied revisions per host and VPC are kept here.
+ *
+ * Publishing never blocks the manager: the batch listener only queues; a pump publishes in batch order
+ * with a bounded window of in-flight publishes. A failed publish is retried (same message id, so a
+ * publish that did reach the stream is not stored twice) until the bus is back; beyond `maxQueued`
+ * waiting messages the oldest are dropped and counted. Agents detect a dropped or reordered message by
+ * its `base_revision` and re-fetch their state over gRPC, so gRPC keeps working through an outage and
+ * the bus path repairs itself after it.
+ *
+ *   connecting ──stream ensured──▶ open ──close()──▶ closed
+ */
+import { fromBinary } from '@bufbuild/protobuf';
+import { jetstream, jetstreamManager, DiscardPolicy, StorageType, type JetStreamClient, type StreamConfig } from '@nats-io/jetstream';
+import { nanos, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { BusAckSchema } from '../proto/alcor/v1/southbound_pb.js';
+import type { CompiledBatch, DataPlaneManager } from '../dataplane/manager.js';
+import { goalStateDelta } from '../dataplane/wire.js';
+import { RateLimitedLog, type SouthboundLogger } from './log.js';
+
+/** Options of the bus. */
+export interface NatsBusOptions {
+  /** NATS server URL(s), comma separated, e.g. nats://127.0.0.1:4222. (env ALCOR_NATS_URL) */
+  url: string;
+  /** JetStream stream holding `<prefix>.gs.>`. @default "ALCOR_GS" */
+  stream?: string;
+  /** First subject token (several deployments or test runs can share one NATS server). @default "alcor" */
+  prefix?: string;
+  /** Oldest message kept. @default 86400000 (one day; env ALCOR_NATS_MAX_AGE_MS) */
+  maxAgeMs?: number;
+  /** Messages kept per subject (a consumer further behind re-fetches over gRPC). @default 10000 (env ALCOR_NATS_MAX_PER_SUBJECT) */
+  maxPerSubject?: number;
+  /** Duplicate-detection window of `Nats-Msg-Id`. @default 120000 */
+  duplicateWindowMs?: number;
+  /** Publishes awaiting their stream ack at once. @default 256 */
+  window?: number;
+  /** Messages waiting to be published before the oldest are dropped. @default 100000 */
+  maxQueued?: number;
+}
+
+interface Outgoing {
+  subject: string;
+  id: string;
+  payload: Uint8Array;
+}
+
+
+/** The controller's connection to the bus. */
+export class NatsBus {
+  readonly counters = { published: 0, publishedBytes: 0, failed: 0, dropped: 0, inFlight: 0, acks: 0, malformedAcks: 0 };
+  /** Host → VPC → highest revision the host acked on the bus. */
+  readonly applied = new Map<string, Map<string, number>>();
+  /** Called for every accepted bus ack (benchmarks, tests). */
+  readonly ackListeners = new Set<(host: string, vpc: string, revision: number) => void>();
+  private queue: Outgoing[] = [];
+  private head = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly warn: RateLimitedLog;
+  private readonly unsubscribe: () => void;
+  private readonly acks: Subscription;
+  private readonly window: number;
+  private readonly maxQueued: number;
+  private idleWaiters: (() => void)[] = [];
+  private readonly prefix: string;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly manager: DataPlaneManager,
+    log: SouthboundLogger,
+    options: NatsBusOptions,
+  ) {
+    this.prefix = options.prefix ?? 'alcor';
+    this.window = options.window ?? 256;
+    this.maxQueued = options.maxQueued ?? 100_000;
+    this.warn = new RateLimitedLog(log);
+    this.unsubscribe = manager.subscribe((batch) => this.onBatch(batch));
+    this.acks = nc.subscribe(`${this.prefix}.ack.>`, { callback: (err, msg) => (err ? undefined : this.onAck(msg.subject, msg.data)) });
+  }
+
+  /** Connects, creates or updates the stream, and starts publishing the manager's batches. */
+  static async open(manager: DataPlaneManager, log: SouthboundLogger, options: NatsBusOptions): Promise<NatsBus> {
+    const nc = await connect({
+      servers: options.url.split(',').map((s) => s.trim()),
+      name: 'alcor-controller',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      pingInterval: 10_000,
+    });
+    try {
+      await ensureStream(nc, options);
+    } catch (err) {
+      await nc.close();
+      throw err;
+    }
+    const bus = new NatsBus(nc, jetstream(nc), manager, log, options);
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect' || s.type === 'reconnect') log.warn({ bus: s.type }, `nats ${s.type}`);
+      }
+    })();
+    return bus;
+  }
+
+  /** Messages queued or awaiting their stream ack. */
+  get pending(): number {
+    return this.queue.length - this.head + this.counters.inFlight;
+  }
+
+  /** Readiness: the connection is up and the server answers. */
+  async check(): Promise<void> {
+    if (this.nc.isClosed()) throw new Error('nats connection closed');
+    await this.nc.flush();
+  }
+
+  /** Resolves when every queued message is stored (tests, benchmarks). */
+  idle(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private onBatch(batch: CompiledBatch): void {
+    for (const [scope, field] of batch.fields) {
+      if (!scope.startsWith('vpc/')) continue;
+      const vpc = scope.slice(4);
+      if (this.manager.channelOf(vpc) !== 'mq') continue;
+      this.queue.push({ subject: `${this.prefix}.gs.vpc.${vpc}`, id: `${scope}:${batch.revision}`, payload: goalStateDelta(batch.revision, [field], batch.previous.get(scope) ?? 0) });
+    }
+    const excess = this.queue.length - this.head - this.maxQueued;
+    if (excess > 0) {
+      this.head += excess;
+      this.counters.dropped += excess;
+      this.warn.warn('dropped', { dropped: excess }, 'bus publish queue full; dropped the oldest messages (agents re-fetch on the gap)');
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.closed && this.retryTimer === undefined && this.counters.inFlight < this.window && this.head < this.queue.length) {
+      const m = this.queue[this.head++] as Outgoing;
+      this.counters.inFlight++;
+      this.js.publish(m.subject, m.payload, { msgID: m.id, timeout: 5000 }).then(
+        () => {
+          this.counters.published++;
+          this.counters.publishedBytes += m.payload.length;
+          this.settled();
+        },
+        (err: unknown) => {
+          this.counters.failed++;
+          this.warn.warn('publish', { err: String(err), subject: m.subject }, 'bus publish failed; retrying');
+          // Retried ahead of what is still queued; the message id makes a stored duplicate harmless.
+          this.queue.splice(this.head, 0, m);
+          this.retryTimer ??= setTimeout(() => {
+            this.retryTimer = undefined;
+            this.pump();
+          }, 500);
+          this.settled();
+        },
+      );
+    }
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private settled(): void {
+    this.counters.inFlight--;
+    this.pump();
+    if (this.pending === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private onAck(subject: string, data: Uint8Array): void {
+    let ack;
+    try {
+      ack = fromBinary(BusAckSchema, data);
+    } catch {
+      ack = undefined;
+    }
+    if (!ack || ack.hostId === '' || ack.vpcId === '' || subject !== `${this.prefix}.ack.${ack.hostId}`) {
+      this.counters.malformedAcks++;
+      this.warn.warn(`ack:${subject}`, { subject }, 'ignored a malformed bus ack');
+      return;
+    }
+    this.counters.acks++;
+    let vpcs = this.applied.get(ack.hostId);
+    if (!vpcs) this.applied.set(ack.hostId, (vpcs = new Map()));
+    const revision = Number(ack.revision);
+    if (revision > (vpcs.get(ack.vpcId) ?? 0)) vpcs.set(ack.vpcId, revision);
+    for (const listener of this.ackListeners) listener(ack.hostId, ack.vpcId, revision);
+  }
+
+  /** Stops publishing and closes the connection (queued messages are dropped; agents re-fetch). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.acks.unsubscribe();
+    for (const w of this.idleWaiters) w();
+    this.idleWaiters = [];
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+}
+
+/** Creates the stream, or brings an existing one to the configured limits (idempotent). */
+async function ensureStream(nc: NatsConnection, options: NatsBusOptions): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const config: Partial<StreamConfig> & { name: string } = {
+    name: options.stream ?? 'ALCOR_GS',
+    subjects: [`${options.prefix ?? 'alcor'}.gs.>`],
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    max_age: nanos(options.maxAgeMs ?? 86_400_000),
+    max_msgs_per_subject: options.maxPerSubject ?? 10_000,
+    duplicate_window: nanos(options.duplicateWindowMs ?? 120_000),
+  };
+  try {
+    await jsm.streams.info(config.name);
+  } catch {
+    await jsm.streams.add(config);
+    return;
+  }
+  await jsm.streams.update(config.name, config);
+}
