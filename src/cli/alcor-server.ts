@@ -7,7 +7,7 @@ import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../services/health.js';
 import { createServices } from '../services/services.js';
 import { openStore } from '../store/open-store.js';
 import { PostgresStore } from '../store/postgres.js';
-import { notifyingStore, startSouthbound } from '../southbound/southbound.js';
+import { exposeBus, notifyingStore, startSouthbound } from '../southbound/southbound.js';
 import type { SouthboundLogger } from '../southbound/log.js';
 
 const program = new Command()
@@ -43,8 +43,7 @@ async function main(): Promise<void> {
     log: { debug: (o, m) => sbLog?.debug(o, m), info: (o, m) => sbLog?.info(o, m), warn: (o, m) => sbLog?.warn(o, m), error: (o, m) => sbLog?.error(o, m) },
   });
   const services = createServices(notifyingStore(store, () => void southbound.notify()), config);
-  const bus = southbound.bus;
-  if (bus) services.health.addCheck('bus', () => bus.check());
+  exposeBus(southbound, services);
   // Other replicas' commits reach this replica's data-plane manager at once (LISTEN/NOTIFY), not at its next poll.
   if (store instanceof PostgresStore) await store.onChanges(() => void southbound.notify());
   const app = await buildApiServer({ config, services });

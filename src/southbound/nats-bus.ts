@@ -180,6 +180,12 @@ export class NatsBus {
     }
   }
 
+  /** `configurations` facts of one host for GET /v2.0/agents: VPC id → revision acked on the bus. */
+  configurationOf(host: string): Record<string, unknown> | undefined {
+    const vpcs = this.applied.get(host);
+    return vpcs ? { bus_applied_revisions: Object.fromEntries(vpcs) } : undefined;
+  }
+
   private onAck(subject: string, data: Uint8Array): void {
     let ack;
     try {

@@ -69,6 +69,17 @@ export function notifyingStore(store: Store, onCommit: () => void): Store {
   };
 }
 
+/**
+ * Lets the API see the bus: `/readyz` checks it (`bus`), and GET /v2.0/agents shows each host's VPC
+ * revisions acked on it. No-op without a bus.
+ */
+export function exposeBus(southbound: Southbound, services: { health: { addCheck(name: string, check: () => Promise<void>): void }; hosts: HostService }): void {
+  const bus = southbound.bus;
+  if (!bus) return;
+  services.health.addCheck('bus', () => bus.check());
+  services.hosts.setLiveConfiguration((host) => bus.configurationOf(host));
+}
+
 /** Compiles the current goal states, starts the outbox tail and the gRPC server. */
 export async function startSouthbound(store: Store, options: SouthboundOptions = {}): Promise<Southbound> {
   const log = options.log ?? silentLogger;

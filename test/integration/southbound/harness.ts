@@ -209,7 +209,10 @@ export async function startStack(options: SouthboundOptions = {}): Promise<TestS
   const { createServices } = await import('../../../src/services/services.js');
   const controller = await startController(options);
   const config = compileServerOptions({ listen: '127.0.0.1:0', databaseUrl: 'sqlite::memory:', logLevel: 'silent' });
-  const app = await buildApiServer({ config, services: createServices(controller.api, config), logger: false });
+  const { exposeBus } = await import('../../../src/southbound/southbound.js');
+  const services = createServices(controller.api, config);
+  exposeBus(controller.southbound, services);
+  const app = await buildApiServer({ config, services, logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

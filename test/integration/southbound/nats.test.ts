@@ -339,3 +339,43 @@ test('southbound over NATS - alcor:southbound_channel is an admin-only network a
     }
   });
 });
+
+test('southbound over NATS - /readyz checks the bus; GET /v2.0/agents shows the VPC revisions each host acked on it', { timeout: 120_000 }, async (t) => {
+  if (!(await requireNats(t))) return;
+  const nats = await PrivateNats.start(process.env.NATS_SERVER_BIN || '/usr/sbin/nats-server');
+  const bus = uniqueBus(nats.url);
+  const controllers: TestController[] = [];
+  const agents: TestAgent[] = [];
+  try {
+    const s = await startStack({ nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
+    controllers.push(s);
+    const ready = await s.request('GET', '/readyz');
+    assert.equal(ready.status, 200, JSON.stringify(ready.body));
+    assert.equal(ready.body.checks.bus.ok, true);
+
+    const h1 = await startAgent(s.address, 'z-1', { nats: bus });
+    const h2 = await startAgent(s.address, 'z-2', { nats: bus });
+    agents.push(h1, h2);
+    await waitFor(() => s.southbound.server.sessions.size === 2, 10_000, 'agents connected');
+    const net = (await s.request('POST', '/v2.0/networks', { network: { name: 'n' } })).body.network;
+    await s.request('POST', '/v2.0/subnets', { subnet: { network_id: net.id, cidr: '10.40.0.0/24', ip_version: 4 } });
+    await s.request('POST', '/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'z-1' } });
+    const second = (await s.request('POST', '/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'z-2' } })).body.port;
+    await waitFor(() => h1.agent.desired.view.neighbor.has(second.id), 10_000, 'z-1 got the neighbor on z-2 over the bus');
+    const revision = s.southbound.manager.revision;
+    await waitFor(async () => {
+      const list = (await s.request('GET', '/v2.0/agents')).body.agents as { host: string; configurations: { bus_applied_revisions?: Record<string, number> } }[];
+      return (list.find((a) => a.host === 'z-1')?.configurations.bus_applied_revisions?.[net.id] ?? 0) >= revision - 1;
+    }, 10_000, 'bus revision of z-1 in GET /v2.0/agents');
+
+    await nats.kill();
+    await waitFor(async () => (await s.request('GET', '/readyz')).status === 503, 10_000, 'not ready without the bus');
+    const down = await s.request('GET', '/readyz');
+    assert.match(JSON.stringify(down.body), /bus/);
+    await nats.resume();
+    await waitFor(async () => (await s.request('GET', '/readyz')).status === 200, 20_000, 'ready again');
+  } finally {
+    await cleanup({ agents, controllers });
+    await nats.stop();
+  }
+});
