@@ -3,15 +3,17 @@
  * real gRPC stream) in one process. Started by the benchmark with an IPC channel; it reports `ready`
  * once every agent is connected, and exits when told to (or when its parent goes away).
  *
- *   node southbound-agents.js <controller> <hostPrefix> <first> <count> <stateRoot>
+ *   node southbound-agents.js <controller> <hostPrefix> <first> <count> <stateRoot> [<bus location JSON>]
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentRuntime } from '../agent/runtime.js';
 import { SimDriver } from '../agent/drivers/sim.js';
+import type { BusLocation } from '../agent/nats-consumer.js';
 
 async function main(): Promise<void> {
-  const [controller = '127.0.0.1:9016', prefix = 'sim', firstText = '0', countText = '1', stateRoot = '.tmp/bench-agents'] = process.argv.slice(2);
+  const [controller = '127.0.0.1:9016', prefix = 'sim', firstText = '0', countText = '1', stateRoot = '.tmp/bench-agents', busText] = process.argv.slice(2);
+  const nats = busText ? (JSON.parse(busText) as BusLocation) : undefined;
   const first = Number(firstText);
   const count = Number(countText);
   const agents: AgentRuntime[] = [];
@@ -22,7 +24,7 @@ async function main(): Promise<void> {
     // Unique underlay address per host: 10.255.x.y.
     const datapathIp = `10.${128 + ((i >> 16) & 127)}.${(i >> 8) & 255}.${i & 255}`;
     const driver = new SimDriver({ hostId, datapathIp, stateDir, options: {}, log: () => {} });
-    const agent = await AgentRuntime.create({ controller, hostId, datapathIp, driver, stateDir, heartbeatMs: 10_000, persistState: false });
+    const agent = await AgentRuntime.create({ controller, hostId, datapathIp, driver, stateDir, heartbeatMs: 10_000, persistState: false, ...(nats ? { nats } : {}) });
     agent.start();
     agents.push(agent);
   }

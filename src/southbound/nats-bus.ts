@@ -219,6 +219,20 @@ export class NatsBus {
   }
 }
 
+/** Deletes a stream (benchmarks clean up their own); a missing stream or server is not an error. */
+export async function deleteStream(where: { url: string; stream?: string }): Promise<void> {
+  try {
+    const nc = await connect({ servers: where.url.split(',').map((s) => s.trim()), timeout: 2000, reconnect: false });
+    try {
+      await (await jetstreamManager(nc)).streams.delete(where.stream ?? 'ALCOR_GS');
+    } finally {
+      await nc.close();
+    }
+  } catch {
+    // Nothing to delete.
+  }
+}
+
 /** Creates the stream, or brings an existing one to the configured limits (idempotent). */
 async function ensureStream(nc: NatsConnection, options: NatsBusOptions): Promise<void> {
   const jsm = await jetstreamManager(nc);

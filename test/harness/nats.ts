@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { deleteStream as deleteBusStream } from '../../src/southbound/nats-bus.js';
 import { missingPrerequisite } from './services.js';
 import { waitFor } from './wait-for.js';
 
@@ -47,17 +48,8 @@ export function uniqueBus(url: string): { url: string; stream: string; prefix: s
 }
 
 /** Deletes a test stream (ignores a missing one or an unreachable server). */
-export async function deleteStream(url: string, stream: string): Promise<void> {
-  try {
-    const nc = await connect({ servers: url, timeout: 2000, reconnect: false });
-    try {
-      await (await jetstreamManager(nc)).streams.delete(stream);
-    } finally {
-      await nc.close();
-    }
-  } catch {
-    // Gone already.
-  }
+export function deleteStream(url: string, stream: string): Promise<void> {
+  return deleteBusStream({ url, stream });
 }
 
 async function freePort(): Promise<number> {
