@@ -68,6 +68,12 @@ interface RunningConsumer {
 }
 
 const CURSOR_FILE = 'bus-cursors.json';
+/**
+ * Lifetime of a pull request. A stalled pull is detected after two missed idle heartbeats (half of this
+ * each), so it bounds how long a consumer can sit without delivering; the client's 30 s default showed
+ * as 30 s outliers with 1,000 busy hosts.
+ */
+const PULL_EXPIRES_MS = 5000;
 
 /** One agent's bus connection and VPC consumers. */
 export class BusConsumer {
@@ -162,7 +168,7 @@ export class BusConsumer {
           ...(from > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from + 1 } : { deliver_policy: DeliverPolicy.All }),
         });
         if (running.stopped) return;
-        const messages = await consumer.consume();
+        const messages = await consumer.consume({ expires: PULL_EXPIRES_MS });
         running.messages = messages;
         if (running.stopped) {
           messages.stop();
