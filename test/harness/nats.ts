@@ -78,7 +78,7 @@ export class PrivateNats {
     return `nats://127.0.0.1:${this.port}`;
   }
 
-  /** Starts one on a free port, with JetStream storing in a temporary directory. */
+  /** Starts one on a free port, with JetStream storing in a temporary directory (`nats-server` from PATH, or NATS_SERVER_BIN). */
   static async start(binary = process.env.NATS_SERVER_BIN || 'nats-server'): Promise<PrivateNats> {
     const server = new PrivateNats(await freePort(), binary);
     await server.resume();
@@ -87,8 +87,10 @@ export class PrivateNats {
 
   /** (Re)starts the process and waits until JetStream answers. */
   async resume(): Promise<void> {
-    this.child = spawn(this.binary, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: 'ignore' });
-    await waitFor(() => jetStreamAt(this.url), 15_000, `nats-server on ${this.port}`);
+    const child = spawn(this.binary, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: 'ignore' });
+    this.child = child;
+    const failed = new Promise<never>((_, reject) => child.once('error', (err) => reject(new Error(`cannot run ${this.binary}: ${err.message}`))));
+    await Promise.race([waitFor(() => jetStreamAt(this.url), 15_000, `nats-server on ${this.port}`), failed]);
   }
 
   /** Kills the process (an outage) and waits for it to exit. */

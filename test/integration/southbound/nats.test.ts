@@ -271,10 +271,7 @@ test('southbound over NATS - the controller restarts with agents connected; the 
 
 test('southbound over NATS - a bus outage: gRPC keeps working, the bus path repairs itself after the server is back', { timeout: 180_000 }, async (t) => {
   if (!(await requireNats(t))) return;
-  const nats = await PrivateNats.start(process.env.NATS_SERVER_BIN || '/usr/sbin/nats-server').catch(() => undefined);
-  if (!nats) {
-    assert.fail('could not start a private nats-server (set NATS_SERVER_BIN)');
-  }
+  const nats = await PrivateNats.start();
   const bus = uniqueBus(nats.url);
   const controllers: TestController[] = [];
   const agents: TestAgent[] = [];
@@ -342,7 +339,7 @@ test('southbound over NATS - alcor:southbound_channel is an admin-only network a
 
 test('southbound over NATS - /readyz checks the bus; GET /v2.0/agents shows the VPC revisions each host acked on it', { timeout: 120_000 }, async (t) => {
   if (!(await requireNats(t))) return;
-  const nats = await PrivateNats.start(process.env.NATS_SERVER_BIN || '/usr/sbin/nats-server');
+  const nats = await PrivateNats.start();
   const bus = uniqueBus(nats.url);
   const controllers: TestController[] = [];
   const agents: TestAgent[] = [];
