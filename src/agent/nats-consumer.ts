@@ -81,28 +81,43 @@ export class BusConsumer {
   /** VPC → cursor; kept for every VPC the host holds (gRPC ones too, so a switch to mq starts right). */
   readonly cursors = new Map<string, VpcCursor>();
   private readonly consumers = new Map<string, RunningConsumer>();
-  private readonly js: JetStreamClient;
+  private nc: NatsConnection | undefined;
+  /** The connection, once made; undefined when closed first. */
+  private readonly connection: Promise<{ nc: NatsConnection; js: JetStreamClient } | undefined>;
   private lastWarn = 0;
   private closed = false;
 
-  private constructor(
-    private readonly nc: NatsConnection,
+  /**
+   * Starts connecting to the bus in the background: an agent whose bus is down still starts and serves
+   * everything the stream carries; its mq VPCs catch up once the bus answers.
+   */
+  constructor(
     private readonly host: BusHost,
     private readonly where: BusLocation,
   ) {
-    this.js = jetstream(nc);
+    this.connection = this.dial();
   }
 
-  /** Connects to the bus (retrying in the background while it is unreachable). */
-  static async open(host: BusHost, where: BusLocation): Promise<BusConsumer> {
-    const nc = await connect({
-      servers: where.url.split(',').map((s) => s.trim()),
-      name: `alcor-agent-${host.hostId}`,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 500,
-      waitOnFirstConnect: true,
-    });
-    return new BusConsumer(nc, host, where);
+  private async dial(): Promise<{ nc: NatsConnection; js: JetStreamClient } | undefined> {
+    let delay = 200;
+    while (!this.closed) {
+      try {
+        const nc = await connect({
+          servers: this.where.url.split(',').map((s) => s.trim()),
+          name: `alcor-agent-${this.host.hostId}`,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 500,
+        });
+        this.nc = nc;
+        if (this.closed) await nc.close();
+        return this.closed ? undefined : { nc, js: jetstream(nc) };
+      } catch (err) {
+        this.warn('bus unreachable; retrying', { err: String(err) });
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+    return undefined;
   }
 
   /** A snapshot at `revision` replaced the whole state: every cursor restarts there, every consumer from the oldest message. */
@@ -163,7 +178,9 @@ export class BusConsumer {
     while (!running.stopped && !this.closed) {
       const from = this.cursors.get(vpc)?.sequence ?? 0;
       try {
-        const consumer = await this.js.consumers.get(this.where.stream ?? 'ALCOR_GS', {
+        const bus = await this.connection;
+        if (!bus) return;
+        const consumer = await bus.js.consumers.get(this.where.stream ?? 'ALCOR_GS', {
           filter_subjects: `${this.where.prefix ?? 'alcor'}.gs.vpc.${vpc}`,
           ...(from > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from + 1 } : { deliver_policy: DeliverPolicy.All }),
         });
@@ -219,7 +236,7 @@ export class BusConsumer {
     if (now && now.revision >= delta.revision) return;
     this.cursors.set(vpc, { revision: delta.revision, sequence: m.seq });
     this.counters.applied++;
-    this.nc.publish(
+    this.nc?.publish(
       `${this.where.prefix ?? 'alcor'}.ack.${this.host.hostId}`,
       toBinary(BusAckSchema, create(BusAckSchema, { hostId: this.host.hostId, vpcId: vpc, revision: BigInt(delta.revision), streamSequence: BigInt(m.seq) })),
     );
@@ -261,7 +278,7 @@ export class BusConsumer {
   async close(): Promise<void> {
     this.closed = true;
     for (const vpc of [...this.consumers.keys()]) this.stop(vpc);
-    await this.nc.close();
+    await this.nc?.close();
   }
 }
 

@@ -125,7 +125,7 @@ export class AgentRuntime {
       await options.driver.apply({ revision: persisted.revision, mode: 'full', changes: agent.desired.everything(), desired: agent.desired.view });
     }
     if (options.nats) {
-      agent.bus = await BusConsumer.open({
+      agent.bus = new BusConsumer({
         hostId: options.hostId,
         get desired() {
           return agent.desired.view;

@@ -288,17 +288,22 @@ test('southbound over NATS - a bus outage: gRPC keeps working, the bus path repa
     await converged(c, agents, ['o-1', 'o-plain']);
 
     await nats.kill();
+    // An mq agent starting while the bus is down still gets everything the stream carries.
+    const late = await startAgent(c.address, 'o-late', { nats: bus });
+    agents.push(late);
+    await waitFor(() => c.southbound.server.sessions.size === 3, 10_000, 'late agent connected');
     const during: string[] = [];
-    for (let i = 4; i < 10; i++) during.push(await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(i), host: 'o-plain' }));
+    for (let i = 4; i < 10; i++) during.push(await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(i), host: i === 4 ? 'o-late' : 'o-plain' }));
     await c.southbound.notify();
     await waitFor(() => during.every((id) => plain.agent.desired.view.neighbor.has(id)), 10_000, 'gRPC delivery during the outage');
+    await waitFor(() => late.agent.desired.view.port.has(during[0] as string), 10_000, 'the late agent\'s port over gRPC during the outage');
     await waitFor(() => (c.southbound.bus?.counters.failed ?? 0) > 0 || (c.southbound.bus?.pending ?? 0) > 0, 10_000, 'publishes held back');
 
     await nats.resume();
-    await converged(c, agents, ['o-1', 'o-plain'], 60_000);
+    await converged(c, agents, ['o-1', 'o-plain', 'o-late'], 60_000);
     const after = await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(20), host: 'o-plain' });
-    await waitFor(() => h1.agent.desired.view.neighbor.has(after), 20_000, 'bus delivery after the outage');
-    await converged(c, agents, ['o-1', 'o-plain']);
+    await waitFor(() => h1.agent.desired.view.neighbor.has(after) && late.agent.desired.view.neighbor.has(after), 20_000, 'bus delivery after the outage');
+    await converged(c, agents, ['o-1', 'o-plain', 'o-late']);
   } finally {
     await cleanup({ agents, controllers });
     await nats.stop();
