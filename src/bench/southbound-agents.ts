@@ -36,6 +36,12 @@ async function main(): Promise<void> {
   }, 50);
   const stop = async () => {
     clearInterval(ready);
+    // What the hosts went through, summed: snapshots (including re-fetches after a bus gap) and bus consumer events.
+    const totals: Record<string, number> = {};
+    for (const a of agents) {
+      for (const [k, v] of Object.entries({ snapshots: a.counters.snapshots, ...a.bus?.counters })) totals[k] = (totals[k] ?? 0) + v;
+    }
+    process.send?.({ type: 'counters', totals });
     await Promise.all(agents.map((a) => a.close().catch(() => {})));
     process.exit(0);
   };

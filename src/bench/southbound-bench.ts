@@ -68,6 +68,8 @@ export interface SouthboundBenchResult {
   join: { ms: number; neighbors: number };
   controller: { cpuMsPerChange: number; cpuPercentDuringLatency: number; rssMb: number; heapMb: number };
   agent: AgentCosts;
+  /** Summed over the simulated hosts at the end: snapshots, and with the bus applied/duplicates/gaps/rejected/restarts. */
+  hostTotals: Record<string, number>;
   targets: { name: string; value: number | null; target: number; unit: string; pass: boolean | null }[];
 }
 
@@ -76,18 +78,22 @@ const WORKER = fileURLToPath(new URL('./southbound-agents.js', import.meta.url))
 interface Worker {
   child: ChildProcess;
   ready: Promise<void>;
+  /** Summed agent counters, reported when the worker stops. */
+  totals: Record<string, number>;
 }
 
 function spawnWorker(controller: string, first: number, count: number, stateRoot: string, bus: BusLocation | undefined): Worker {
   const args = [controller, 'sim', String(first), String(count), stateRoot, ...(bus ? [JSON.stringify(bus)] : [])];
   const child = fork(WORKER, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const ready = new Promise<void>((resolve, reject) => {
-    child.on('message', (m: { type?: string }) => {
+  const worker: Worker = { child, ready: Promise.resolve(), totals: {} };
+  worker.ready = new Promise<void>((resolve, reject) => {
+    child.on('message', (m: { type?: string; totals?: Record<string, number> }) => {
       if (m?.type === 'ready') resolve();
+      if (m?.type === 'counters' && m.totals) worker.totals = m.totals;
     });
     child.once('exit', (code) => reject(new Error(`agent worker exited with ${code}`)));
   });
-  return { child, ready };
+  return worker;
 }
 
 async function json(url: string, method: string, body?: unknown): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -167,6 +173,7 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
   const address = app.server.address();
   const api = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v2.0`;
   const workers: Worker[] = [];
+  let result: SouthboundBenchResult | undefined;
   const currentRevision = async () =>
     Number((await store.read((q) => q.get<{ r: number | null }>('SELECT MAX(revision) AS r FROM changes')))?.r ?? 0);
   try {
@@ -250,7 +257,7 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
       scopeFields: round(fields / samples),
     };
     const target = (name: string, value: number | null, limit: number, unit: string) => ({ name, value, target: limit, unit, pass: value === null ? null : value <= limit });
-    return {
+    result = {
       startedAt: new Date(started).toISOString(),
       durationS: round((Date.now() - started) / 1000),
       transport: options.transport,
@@ -265,6 +272,7 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
       join: { ms: round(joinMs), neighbors },
       controller: { cpuMsPerChange: round(cpuMs / samples), cpuPercentDuringLatency: round((100 * cpuMs) / Math.max(wall, 1)), rssMb: round(memory.rss / 2 ** 20), heapMb: round(memory.heapUsed / 2 ** 20) },
       agent,
+      hostTotals: {},
       targets: [
         target(`new-port latency p50 (${options.transport})`, newPort.p50Ms, 50, 'ms'),
         target(`new-port latency p99 (${options.transport})`, newPort.p99Ms, 200, 'ms'),
@@ -274,9 +282,12 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
         target(`snapshot of ${options.snapshotStates} neighbors applied`, agent.snapshotS, 10, 's'),
       ],
     };
+    return result;
   } finally {
     for (const w of workers) w.child.send?.({ type: 'stop' });
     await Promise.all(workers.map((w) => new Promise((resolve) => (w.child.exitCode !== null ? resolve(null) : w.child.once('exit', resolve)))));
+    // Workers report their hosts' counters as they stop; the returned result object gets them here.
+    for (const w of workers) for (const [k, v] of Object.entries(w.totals)) if (result) result.hostTotals[k] = (result.hostTotals[k] ?? 0) + v;
     await app.close();
     await southbound.close();
     await store.close();

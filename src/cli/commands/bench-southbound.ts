@@ -12,6 +12,7 @@ function report(r: SouthboundBenchResult): string {
     `  of which API call p50 ${r.apiCall.p50Ms} ms  p99 ${r.apiCall.p99Ms} ms   (load average ${r.loadAverage[0]} → ${r.loadAverage[1]})`,
     `per change          ${r.perChange.messages} gRPC messages, ${r.perChange.bytes} bytes; ${r.perChange.busPublishes} bus publishes, ${r.perChange.busBytes} bytes; ${r.perChange.neighborCompiles} neighbor compiles, ${r.perChange.scopeFields} scope deltas encoded`,
     `new host joins      ${r.join.ms} ms for ${r.join.neighbors} neighbors`,
+    `hosts, summed       ${Object.entries(r.hostTotals).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `controller          ${r.controller.cpuMsPerChange} ms CPU per change, ${r.controller.cpuPercentDuringLatency}% CPU, RSS ${r.controller.rssMb} MB`,
     `sim driver          one neighbor: ${r.agent.oneNeighborSmallMs} ms (100 installed), ${r.agent.oneNeighborBigMs} ms (${r.agent.bigNeighbors} installed)`,
     `snapshot            ${r.agent.snapshotStates} neighbors: decode ${r.agent.snapshotDecodeS} s + apply ${r.agent.snapshotApplyS} s = ${r.agent.snapshotS} s (${r.agent.snapshotCpuS} s CPU)`,
