@@ -21,6 +21,7 @@ import {
   createNetwork,
   createPort,
   createSubnet,
+  deletePort,
   startAgent,
   startController,
   startStack,
@@ -144,6 +145,51 @@ test('southbound over NATS - one publish per change reaches exactly the member h
       // One publish per batch and VPC, whatever the number of member hosts: publishes ≤ batches.
       assert.ok((b?.counters.published ?? 0) <= c.southbound.manager.counters.batches);
       for (const a of agents) assert.equal(a.agent.bus?.counters.rejected ?? 0, 0);
+    } finally {
+      await cleanup({ agents, controllers });
+    }
+  });
+});
+
+test('southbound over NATS - auto mode moves a growing VPC to the bus above the upper threshold and back below the lower one', { timeout: 120_000 }, async (t) => {
+  await withBus(t, async (bus) => {
+    const controllers: TestController[] = [];
+    const agents: TestAgent[] = [];
+    try {
+      const c = await startController({ nats: bus, channels: { mode: 'auto', upperPorts: 6, lowerPorts: 3 } });
+      controllers.push(c);
+      const hosts = ['a-1', 'a-2'];
+      for (const host of hosts) agents.push(await startAgent(c.address, host, { nats: bus }));
+      await waitFor(() => c.southbound.server.sessions.size === 2, 10_000, 'agents connected');
+      const net = await createNetwork(c.api);
+      const subnet = await createSubnet(c.api, net, '10.9.0.0/16');
+      const ports: string[] = [];
+      const channels: string[] = [];
+      const note = async () => {
+        await c.southbound.notify();
+        const channel = c.southbound.manager.channelOf(net);
+        if (channels.at(-1) !== channel) channels.push(channel);
+      };
+      for (let i = 0; i < 9; i++) {
+        ports.push(await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(i), host: hosts[i % 2] as string }));
+        await note();
+      }
+      await converged(c, agents, hosts);
+      assert.ok(agents.every((a) => a.agent.desired.view.vpc.get(net)?.channel === 'mq'), 'the hosts know the VPC is on the bus');
+      // Down to 4 ports: inside the band, stays on the bus; down to 2: back on gRPC.
+      for (const id of ports.splice(0, 5)) {
+        await deletePort(c.api, id);
+        await note();
+      }
+      assert.equal(c.southbound.manager.channelOf(net), 'mq');
+      for (const id of ports.splice(0, 2)) {
+        await deletePort(c.api, id);
+        await note();
+      }
+      await converged(c, agents, hosts);
+      assert.deepEqual(channels, ['grpc', 'mq', 'grpc']);
+      assert.ok(agents.every((a) => a.agent.desired.view.vpc.get(net)?.channel === 'grpc'));
+      assert.deepEqual(agents.map((a) => a.agent.bus?.consuming), [[], []], 'consumers stopped');
     } finally {
       await cleanup({ agents, controllers });
     }
