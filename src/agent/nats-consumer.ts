@@ -1,6 +1,6 @@
 /**
  * The agent's side of the NATS JetStream bus: for each VPC it holds whose `VpcState.channel` is `mq`, an
- * ordered JetStream consumer on `alcor.gs.vpc.<vpc>`; VPC deltas are applied in revision order and acked
+ * ordered JetStream push consumer on `alcor.gs.vpc.<vpc>`; VPC deltas are applied in revision order and acked
  * on core NATS `alcor.ack.<host>`. Everything else (Hello, host scope, snapshots, whole VPC scopes on a
  * join or a move back to gRPC, port-status acks) stays on the gRPC stream.
  *
@@ -68,12 +68,6 @@ interface RunningConsumer {
 }
 
 const CURSOR_FILE = 'bus-cursors.json';
-/**
- * Lifetime of a pull request. A stalled pull is detected after two missed idle heartbeats (half of this
- * each), so it bounds how long a consumer can sit without delivering; the client's 30 s default showed
- * as 30 s outliers with 1,000 busy hosts.
- */
-const PULL_EXPIRES_MS = 5000;
 
 /** One agent's bus connection and VPC consumers. */
 export class BusConsumer {
@@ -172,7 +166,11 @@ export class BusConsumer {
     this.consumers.delete(vpc);
   }
 
-  /** Runs one VPC's ordered consumer, recreating it after errors from the last sequence seen. */
+  /**
+   * Runs one VPC's ordered consumer, recreating it after errors from the last sequence seen. A push
+   * consumer: the server sends each message as it is stored. Pull consumers (one pull request outstanding
+   * per VPC) stalled for one or two missed-heartbeat periods now and then with 1,000 busy hosts.
+   */
   private async consume(vpc: string, running: RunningConsumer): Promise<void> {
     let backoff = 100;
     while (!running.stopped && !this.closed) {
@@ -180,12 +178,12 @@ export class BusConsumer {
       try {
         const bus = await this.connection;
         if (!bus) return;
-        const consumer = await bus.js.consumers.get(this.where.stream ?? 'ALCOR_GS', {
+        const consumer = await bus.js.consumers.getPushConsumer(this.where.stream ?? 'ALCOR_GS', {
           filter_subjects: `${this.where.prefix ?? 'alcor'}.gs.vpc.${vpc}`,
           ...(from > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from + 1 } : { deliver_policy: DeliverPolicy.All }),
         });
         if (running.stopped) return;
-        const messages = await consumer.consume({ expires: PULL_EXPIRES_MS });
+        const messages = await consumer.consume();
         running.messages = messages;
         if (running.stopped) {
           messages.stop();
