@@ -12,7 +12,7 @@
  * its `base_revision` and re-fetch their state over gRPC, so gRPC keeps working through an outage and
  * the bus path repairs itself after it.
  *
- *   connecting ──stream ensured──▶ open ──close()──▶ closed
+ *   connecting (retrying; batches queue) ──connected, stream ensured──▶ open ──close()──▶ closed
  */
 import { fromBinary } from '@bufbuild/protobuf';
 import { jetstream, jetstreamManager, DiscardPolicy, StorageType, type JetStreamClient, type StreamConfig } from '@nats-io/jetstream';
@@ -63,49 +63,78 @@ export class NatsBus {
   private closed = false;
   private readonly warn: RateLimitedLog;
   private readonly unsubscribe: () => void;
-  private readonly acks: Subscription;
+  private acks: Subscription | undefined;
   private readonly window: number;
   private readonly maxQueued: number;
   private idleWaiters: (() => void)[] = [];
   private readonly prefix: string;
+  private nc: NatsConnection | undefined;
+  private js: JetStreamClient | undefined;
+  /** Resolves once connected with the stream in place (false when closed first). */
+  private readonly connection: Promise<boolean>;
 
-  private constructor(
-    private readonly nc: NatsConnection,
-    private readonly js: JetStreamClient,
+  /**
+   * Starts queueing the manager's batches at once and connects in the background (retrying while the bus
+   * is unreachable): a controller starting during a bus outage serves gRPC and publishes once it can.
+   */
+  constructor(
     private readonly manager: DataPlaneManager,
-    log: SouthboundLogger,
-    options: NatsBusOptions,
+    private readonly log: SouthboundLogger,
+    private readonly options: NatsBusOptions,
   ) {
     this.prefix = options.prefix ?? 'alcor';
     this.window = options.window ?? 256;
     this.maxQueued = options.maxQueued ?? 100_000;
     this.warn = new RateLimitedLog(log);
     this.unsubscribe = manager.subscribe((batch) => this.onBatch(batch));
-    this.acks = nc.subscribe(`${this.prefix}.ack.>`, { callback: (err, msg) => (err ? undefined : this.onAck(msg.subject, msg.data)) });
+    this.connection = this.dial();
   }
 
-  /** Connects, creates or updates the stream, and starts publishing the manager's batches. */
-  static async open(manager: DataPlaneManager, log: SouthboundLogger, options: NatsBusOptions): Promise<NatsBus> {
-    const nc = await connect({
-      servers: options.url.split(',').map((s) => s.trim()),
-      name: 'alcor-controller',
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 500,
-      pingInterval: 10_000,
-    });
-    try {
-      await ensureStream(nc, options);
-    } catch (err) {
-      await nc.close();
-      throw err;
-    }
-    const bus = new NatsBus(nc, jetstream(nc), manager, log, options);
-    void (async () => {
-      for await (const s of nc.status()) {
-        if (s.type === 'disconnect' || s.type === 'reconnect') log.warn({ bus: s.type }, `nats ${s.type}`);
+  /** Waits up to `ms` for the first connection; true when connected. */
+  connected(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([this.connection, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]).finally(() => clearTimeout(timer));
+  }
+
+  private async dial(): Promise<boolean> {
+    let delay = 200;
+    while (!this.closed) {
+      try {
+        const nc = await connect({
+          servers: this.options.url.split(',').map((s) => s.trim()),
+          name: 'alcor-controller',
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 500,
+          pingInterval: 10_000,
+        });
+        try {
+          await ensureStream(nc, this.options);
+        } catch (err) {
+          await nc.close();
+          throw err;
+        }
+        if (this.closed) {
+          await nc.close();
+          return false;
+        }
+        this.nc = nc;
+        this.js = jetstream(nc);
+        this.acks = nc.subscribe(`${this.prefix}.ack.>`, { callback: (err, msg) => (err ? undefined : this.onAck(msg.subject, msg.data)) });
+        void (async () => {
+          for await (const s of nc.status()) {
+            if (s.type === 'disconnect' || s.type === 'reconnect') this.log.warn({ bus: s.type }, `nats ${s.type}`);
+          }
+        })();
+        this.log.info({ url: this.options.url }, 'nats bus connected');
+        this.pump();
+        return true;
+      } catch (err) {
+        this.warn.warn('connect', { err: String(err) }, 'nats bus unreachable; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+        delay = Math.min(delay * 2, 5000);
       }
-    })();
-    return bus;
+    }
+    return false;
   }
 
   /** Messages queued or awaiting their stream ack. */
@@ -115,6 +144,7 @@ export class NatsBus {
 
   /** Readiness: the connection is up and the server answers. */
   async check(): Promise<void> {
+    if (!this.nc) throw new Error('not connected to nats yet');
     if (this.nc.isClosed()) throw new Error('nats connection closed');
     await this.nc.flush();
   }
@@ -142,10 +172,11 @@ export class NatsBus {
   }
 
   private pump(): void {
-    while (!this.closed && this.retryTimer === undefined && this.counters.inFlight < this.window && this.head < this.queue.length) {
+    const js = this.js;
+    while (js && !this.closed && this.retryTimer === undefined && this.counters.inFlight < this.window && this.head < this.queue.length) {
       const m = this.queue[this.head++] as Outgoing;
       this.counters.inFlight++;
-      this.js.publish(m.subject, m.payload, { msgID: m.id, timeout: 5000 }).then(
+      js.publish(m.subject, m.payload, { msgID: m.id, timeout: 5000 }).then(
         () => {
           this.counters.published++;
           this.counters.publishedBytes += m.payload.length;
@@ -212,10 +243,11 @@ export class NatsBus {
     this.closed = true;
     this.unsubscribe();
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.acks.unsubscribe();
+    this.acks?.unsubscribe();
     for (const w of this.idleWaiters) w();
     this.idleWaiters = [];
-    await this.nc.drain().catch(() => this.nc.close());
+    const nc = this.nc;
+    await nc?.drain().catch(() => nc.close());
   }
 }
 

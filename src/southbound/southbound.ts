@@ -19,6 +19,8 @@ import { silentLogger, type SouthboundLogger } from './log.js';
 export interface SouthboundOptions extends SouthboundServerOptions, Omit<DataPlaneManagerOptions, 'store' | 'onError' | 'channels'> {
   /** The NATS JetStream bus; without it every VPC scope travels on gRPC. */
   nats?: NatsBusOptions;
+  /** How long start-up waits for the bus before serving gRPC without it. @default 5000 */
+  busConnectWaitMs?: number;
   /** Channel mode and thresholds (used only with a bus). @default auto, 1000 / 100 ports */
   channels?: Omit<ChannelPolicy, 'bus'>;
   /** Safety-net poll of the outbox. @default 500 */
@@ -96,7 +98,9 @@ export async function startSouthbound(store: Store, options: SouthboundOptions =
   // whose heartbeats stopped (their replica died).
   await hosts.disconnectStale(new Date(exclusive ? Date.now() + 1000 : Date.now() - 3 * (options.idleTimeoutMs ?? 45_000)));
   await manager.start();
-  const bus = options.nats ? await NatsBus.open(manager, log, options.nats) : undefined;
+  const bus = options.nats ? new NatsBus(manager, log, options.nats) : undefined;
+  // Usually connected at once; an unreachable bus is logged and retried while gRPC serves.
+  if (bus && !(await bus.connected(options.busConnectWaitMs ?? 5000))) log.warn({ url: options.nats?.url }, 'nats bus unreachable at start-up; serving gRPC, retrying');
   const stopListening = announces(store) ? await store.onChanges(() => void manager.poll()) : undefined;
   const server = new SouthboundServer(manager, hosts, log, options);
   try {

@@ -356,6 +356,36 @@ test('southbound over NATS - a bus outage: gRPC keeps working, the bus path repa
   }
 });
 
+test('southbound over NATS - a controller starting while the bus is down serves gRPC and publishes once the bus is back', { timeout: 120_000 }, async (t) => {
+  if (!(await requireNats(t))) return;
+  const nats = await PrivateNats.start();
+  const bus = uniqueBus(nats.url);
+  const controllers: TestController[] = [];
+  const agents: TestAgent[] = [];
+  try {
+    await nats.kill();
+    const c = await startController({ nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 }, busConnectWaitMs: 200 });
+    controllers.push(c);
+    const h1 = await startAgent(c.address, 'd-1', { nats: bus });
+    const plain = await startAgent(c.address, 'd-plain');
+    agents.push(h1, plain);
+    await waitFor(() => c.southbound.server.sessions.size === 2, 10_000, 'agents connected');
+    const net = await createNetwork(c.api);
+    const subnet = await createSubnet(c.api, net, '10.9.0.0/16');
+    const p1 = await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(0), host: 'd-1' });
+    const p2 = await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(1), host: 'd-plain' });
+    await waitFor(() => plain.agent.desired.view.neighbor.has(p1) && h1.agent.desired.view.port.has(p1), 10_000, 'gRPC without the bus');
+    await assert.rejects(c.southbound.bus?.check() ?? Promise.resolve(), /not connected/);
+
+    await nats.resume();
+    await waitFor(() => h1.agent.desired.view.neighbor.has(p2), 30_000, 'the bus delta once the bus is up');
+    await converged(c, agents, ['d-1', 'd-plain']);
+  } finally {
+    await cleanup({ agents, controllers });
+    await nats.stop();
+  }
+});
+
 test('southbound over NATS - alcor:southbound_channel is an admin-only network attribute; bad values are 400', { timeout: 60_000 }, async (t) => {
   await withBus(t, async (bus) => {
     const controllers: TestController[] = [];
