@@ -23,7 +23,7 @@ import {
 } from '../proto/alcor/v1/southbound_pb.js';
 import { DesiredState, TYPE_OF_KIND } from './desired-state.js';
 import { BusConsumer, MQ_CAPABILITY, type BusLocation } from './nats-consumer.js';
-import { wholeScopeDeletes } from './whole-scope.js';
+import { readDelta } from './whole-scope.js';
 import type { Driver, ResourceChange, ResourceOutcome } from './driver.js';
 import { loadState, saveState } from './state-file.js';
 import { WatchClient, type WatchCall } from './watch-client.js';
@@ -299,26 +299,7 @@ export class AgentRuntime {
   }
 
   private async applyDelta(bytes: Uint8Array) {
-    let revision = 0;
-    const records: Uint8Array[] = [];
-    /** VPC scopes in this delta → whether the field is the whole scope. */
-    const vpcScopes = new Map<string, boolean>();
-    for (const f of readFields(bytes)) {
-      if (f.field === 1 && f.wireType === 0) revision = f.value;
-      else if (f.field === 2 && f.wireType === 2) {
-        let scope = '';
-        let full = false;
-        const scopeRecords: Uint8Array[] = [];
-        for (const s of readFields(f.bytes)) {
-          if (s.field === 1 && s.wireType === 2) scope = new TextDecoder().decode(s.bytes);
-          else if (s.field === 2 && s.wireType === 2) scopeRecords.push(s.bytes);
-          else if (s.field === 3 && s.wireType === 0) full = s.value !== 0;
-        }
-        if (scope.startsWith('vpc/')) vpcScopes.set(scope.slice(4), full);
-        if (full && scope.startsWith('vpc/')) records.push(...wholeScopeDeletes(this.desired.view, scope.slice(4), scopeRecords));
-        records.push(...scopeRecords);
-      }
-    }
+    const { revision, records, vpcScopes } = readDelta(bytes, this.desired.view);
     this.counters.deltas++;
     if (revision <= this.revision) return create(AckSchema, { revision: BigInt(this.revision) });
     const before = this.revision;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { NeighborStateSchema, Operation, ResourceStateSchema, ResourceType } from '../../../src/proto/alcor/v1/goal_state_pb.js';
 import { parseVpcDelta } from '../../../src/agent/nats-consumer.js';
-import { wholeScopeDeletes } from '../../../src/agent/whole-scope.js';
+import { readDelta, wholeScopeDeletes } from '../../../src/agent/whole-scope.js';
 import { DesiredState } from '../../../src/agent/desired-state.js';
 import { resourceKey } from '../../../src/agent/wire-reader.js';
 import { encodeDelete, goalStateDelta, scopeDeltaField } from '../../../src/dataplane/wire.js';
@@ -47,4 +47,17 @@ test('bus records - a whole VPC scope deletes the neighbors of that VPC it does 
   desired.applyRecords([neighbor('a1', 'vpc-a'), neighbor('a2', 'vpc-a'), neighbor('b1', 'vpc-b')]);
   const deletes = wholeScopeDeletes(desired.view, 'vpc-a', [neighbor('a2', 'vpc-a'), neighbor('a3', 'vpc-a')]);
   assert.deepEqual(deletes.map((d) => ({ ...resourceKey(d) })), [{ type: ResourceType.NEIGHBOR, id: 'a1', operation: Operation.DELETE }]);
+});
+
+test('bus records - readDelta keeps the revision, puts a whole scope\'s deletes first, and takes scopes larger than a call\'s argument limit', () => {
+  const desired = new DesiredState();
+  desired.applyRecords([neighbor('old', 'vpc-a')]);
+  const many = Array.from({ length: 150_000 }, (_, i) => encodeDelete('neighbor', `n${i}`));
+  const bytes = goalStateDelta(7, [scopeDeltaField('host/h1', []), scopeDeltaField('vpc/vpc-a', many, true), scopeDeltaField('vpc/vpc-b', [neighbor('b1', 'vpc-b')])]);
+  const read = readDelta(bytes, desired.view);
+  assert.equal(read.revision, 7);
+  assert.deepEqual([...read.vpcScopes], [['vpc-a', true], ['vpc-b', false]]);
+  assert.equal(read.records.length, 150_002);
+  assert.equal(resourceKey(read.records[0] as Uint8Array).id, 'old');
+  assert.equal(resourceKey(read.records.at(-1) as Uint8Array).id, 'b1');
 });
