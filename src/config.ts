@@ -43,6 +43,18 @@ export interface ServerOptions {
   keystoneDomain?: string;
   /** Longest time a validated token is cached (never beyond its expiry). @default 300 (env ALCOR_KEYSTONE_CACHE_SECONDS) */
   keystoneCacheSeconds?: string | number;
+  /** NATS JetStream URL(s) of the southbound bus, e.g. nats://127.0.0.1:4222; unset = gRPC only, no external service. (env ALCOR_NATS_URL) */
+  natsUrl?: string;
+  /** Channel of VPC scopes without a per-network override: grpc, mq or auto (by VPC size). Needs ALCOR_NATS_URL for mq. @default "auto" (env ALCOR_SOUTHBOUND_CHANNEL) */
+  southboundChannel?: string;
+  /** auto: a VPC with more bound ports than this moves to the bus. @default 1000 (env ALCOR_MQ_UPPER_PORTS) */
+  mqUpperPorts?: string | number;
+  /** auto: a VPC on the bus with fewer bound ports than this moves back to gRPC. @default 100 (env ALCOR_MQ_LOWER_PORTS) */
+  mqLowerPorts?: string | number;
+  /** Messages the bus stream keeps per VPC subject (an agent further behind re-fetches over gRPC). @default 10000 (env ALCOR_NATS_MAX_PER_SUBJECT) */
+  natsMaxPerSubject?: string | number;
+  /** Oldest message the bus stream keeps, in seconds. @default 86400 (env ALCOR_NATS_MAX_AGE_SECONDS) */
+  natsMaxAgeSeconds?: string | number;
 }
 
 /** Inclusive id range. */
@@ -69,6 +81,19 @@ export interface ServerConfig {
   quotaDefaults: QuotaLimits;
   /** Keystone settings; used when auth is keystone. */
   keystone: KeystoneConfig;
+  /** Southbound bus and channel selection. */
+  southbound: SouthboundConfig;
+}
+
+/** Compiled southbound bus settings. */
+export interface SouthboundConfig {
+  /** Empty: no bus, every VPC scope on gRPC. */
+  natsUrl: string;
+  channel: 'grpc' | 'mq' | 'auto';
+  upperPorts: number;
+  lowerPorts: number;
+  maxPerSubject: number;
+  maxAgeSeconds: number;
 }
 
 /** Compiled Keystone settings. */
@@ -105,6 +130,12 @@ const ENV: Record<keyof ServerOptions, string> = {
   keystoneProject: 'ALCOR_KEYSTONE_PROJECT',
   keystoneDomain: 'ALCOR_KEYSTONE_DOMAIN',
   keystoneCacheSeconds: 'ALCOR_KEYSTONE_CACHE_SECONDS',
+  natsUrl: 'ALCOR_NATS_URL',
+  southboundChannel: 'ALCOR_SOUTHBOUND_CHANNEL',
+  mqUpperPorts: 'ALCOR_MQ_UPPER_PORTS',
+  mqLowerPorts: 'ALCOR_MQ_LOWER_PORTS',
+  natsMaxPerSubject: 'ALCOR_NATS_MAX_PER_SUBJECT',
+  natsMaxAgeSeconds: 'ALCOR_NATS_MAX_AGE_SECONDS',
 };
 
 /** Options from the environment; flags given on the command line override them. */
@@ -185,6 +216,27 @@ export function compileServerOptions(options: ServerOptions): ServerConfig {
     logLevel: options.logLevel ?? 'info',
     quotaDefaults: parseQuotaDefaults(options.quotaDefaults ?? ''),
     keystone: compileKeystone(options, auth),
+    southbound: compileSouthbound(options),
+  };
+}
+
+function compileSouthbound(options: ServerOptions): SouthboundConfig {
+  const natsUrl = (options.natsUrl ?? '').trim();
+  for (const url of natsUrl === '' ? [] : natsUrl.split(',')) {
+    if (!/^(nats|tls|wss?):\/\/[^\s/]+$/.test(url.trim())) throw new ConfigError(`ALCOR_NATS_URL: "${url}" is not a nats://host:port URL`);
+  }
+  const channel = options.southboundChannel ?? 'auto';
+  if (channel !== 'grpc' && channel !== 'mq' && channel !== 'auto') throw new ConfigError(`ALCOR_SOUTHBOUND_CHANNEL: "${channel}" must be grpc, mq or auto`);
+  const upperPorts = parseInteger(options.mqUpperPorts ?? 1000, 'ALCOR_MQ_UPPER_PORTS', 0, 1e9);
+  const lowerPorts = parseInteger(options.mqLowerPorts ?? 100, 'ALCOR_MQ_LOWER_PORTS', 0, 1e9);
+  if (lowerPorts > upperPorts) throw new ConfigError(`ALCOR_MQ_LOWER_PORTS: ${lowerPorts} is above ALCOR_MQ_UPPER_PORTS ${upperPorts}`);
+  return {
+    natsUrl,
+    channel,
+    upperPorts,
+    lowerPorts,
+    maxPerSubject: parseInteger(options.natsMaxPerSubject ?? 10_000, 'ALCOR_NATS_MAX_PER_SUBJECT', 1, 1e9),
+    maxAgeSeconds: parseInteger(options.natsMaxAgeSeconds ?? 86_400, 'ALCOR_NATS_MAX_AGE_SECONDS', 1, 1e9),
   };
 }
 

@@ -23,6 +23,8 @@ import {
 } from '../proto/alcor/v1/southbound_pb.js';
 import { ResourceType } from '../proto/alcor/v1/goal_state_pb.js';
 import { DesiredState, TYPE_OF_KIND } from './desired-state.js';
+import { BusConsumer, MQ_CAPABILITY, type BusLocation } from './nats-consumer.js';
+import { readDelta } from './whole-scope.js';
 import type { Driver, ResourceChange, ResourceOutcome } from './driver.js';
 import { loadState, saveState } from './state-file.js';
 import { WatchClient, type WatchCall } from './watch-client.js';
@@ -52,6 +54,8 @@ export interface AgentOptions {
   persistState?: boolean;
   /** @default ["sim"] or the driver name */
   capabilities?: string[];
+  /** The bus: VPC scopes on the `mq` channel are consumed there (adds the `mq` capability). */
+  nats?: BusLocation;
   /** @default no logging */
   log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
@@ -91,7 +95,13 @@ export class AgentRuntime {
   private persisting: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
-  private readonly opts: Required<AgentOptions>;
+  private readonly opts: Required<Omit<AgentOptions, 'nats'>>;
+  /** The bus consumer, with `--nats`. */
+  bus: BusConsumer | undefined;
+  /** Applies of the stream and of the bus run one at a time, in arrival order. */
+  private applying: Promise<unknown> = Promise.resolve();
+  /** The next Hello asks for a snapshot (the bus found a gap). */
+  private resyncing = false;
 
   private constructor(options: AgentOptions) {
     this.opts = {
@@ -100,9 +110,9 @@ export class AgentRuntime {
       backoffMaxMs: 5000,
       persistDebounceMs: 1000,
       persistState: true,
-      capabilities: [options.driver.name],
       log: () => {},
       ...options,
+      capabilities: [...(options.capabilities ?? [options.driver.name]), ...(options.nats ? [MQ_CAPABILITY] : [])],
     };
     this.clients = controllerAddresses(options.controller).map((address) => new WatchClient(address));
   }
@@ -118,6 +128,19 @@ export class AgentRuntime {
       agent.desired.revision = persisted.revision;
       await options.driver.apply({ revision: persisted.revision, mode: 'full', changes: agent.desired.everything(), desired: agent.desired.view });
     }
+    if (options.nats) {
+      agent.bus = new BusConsumer({
+        hostId: options.hostId,
+        get desired() {
+          return agent.desired.view;
+        },
+        apply: (records) => agent.serialize(() => agent.applyBusRecords(records)),
+        resync: (reason) => agent.resync(reason),
+        log: agent.opts.log,
+      }, options.nats);
+      if (persisted) await agent.bus.load(options.stateDir);
+      agent.bus.sync();
+    }
     return agent;
   }
 
@@ -129,6 +152,30 @@ export class AgentRuntime {
   /** Starts the connection loop. */
   start(): void {
     this.loop ??= this.run();
+  }
+
+  /** Runs `fn` after every apply queued before it. */
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.applying.then(fn);
+    this.applying = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Fetches the complete state: the current stream ends and the next Hello asks for a snapshot. */
+  resync(reason: string): void {
+    if (this.resyncing || this.state === 'closed') return;
+    this.resyncing = true;
+    this.opts.log('warn', 'fetching a snapshot', { reason });
+    this.call?.cancel();
+  }
+
+  private async applyBusRecords(records: Uint8Array[]): Promise<void> {
+    const changes = this.desired.applyRecords(records);
+    if (changes.length === 0) return;
+    const outcomes = await this.opts.driver.apply({ revision: this.revision, mode: 'delta', changes, desired: this.desired.view });
+    const failed = outcomes.filter((o) => !o.ok);
+    if (failed.length > 0) this.opts.log('warn', 'applying bus records failed in part', { failed: failed.length, first: failed[0]?.error });
+    this.schedulePersist();
   }
 
   /** Resolves once the applied revision reaches `revision`. */
@@ -188,7 +235,7 @@ export class AgentRuntime {
         chain = chain
           .then(async () => {
             if (this.state === 'closed') return;
-            const result = await this.handle(buf);
+            const result = await this.serialize(() => this.handle(buf));
             if (result === 'welcome') welcomed = true;
             if (result !== undefined && result !== 'welcome') send({ kind: { case: 'ack', value: result } });
           })
@@ -222,7 +269,7 @@ export class AgentRuntime {
             hostId: this.opts.hostId,
             datapathIp: this.opts.datapathIp,
             capabilities: this.opts.capabilities,
-            resumeRevision: BigInt(this.revision),
+            resumeRevision: BigInt(this.resyncing ? 0 : this.revision),
             agentVersion: AGENT_VERSION,
             protocolVersion: 1,
           }),
@@ -239,6 +286,7 @@ export class AgentRuntime {
     for (const f of readFields(buf)) {
       if (f.field === 1 && f.wireType === 2) {
         const welcome = fromBinary(WelcomeSchema, f.bytes);
+        this.resyncing = false;
         this.state = welcome.resumed ? 'ready' : 'syncing';
         this.opts.log('info', 'connected to controller', { controller: this.clients[this.current]?.address, revision: Number(welcome.revision), resumed: welcome.resumed });
         if (welcome.resumed) {
@@ -256,16 +304,14 @@ export class AgentRuntime {
   }
 
   private async applyDelta(bytes: Uint8Array) {
-    let revision = 0;
-    const records: Uint8Array[] = [];
-    for (const f of readFields(bytes)) {
-      if (f.field === 1 && f.wireType === 0) revision = f.value;
-      else if (f.field === 2 && f.wireType === 2) for (const s of readFields(f.bytes)) if (s.field === 2 && s.wireType === 2) records.push(s.bytes);
-    }
+    const { revision, records, vpcScopes } = readDelta(bytes, this.desired.view);
     this.counters.deltas++;
     if (revision <= this.revision) return create(AckSchema, { revision: BigInt(this.revision) });
+    const before = this.revision;
     const changes = this.desired.applyRecords(records);
-    return this.applyChanges(revision, 'delta', changes);
+    const ack = await this.applyChanges(revision, 'delta', changes);
+    this.bus?.afterDelta(revision, before, vpcScopes);
+    return ack;
   }
 
   private async applyChunk(bytes: Uint8Array) {
@@ -292,6 +338,7 @@ export class AgentRuntime {
     this.counters.snapshots++;
     const changes = this.desired.replace(chunkStates(parts.chunks));
     const ack = await this.applyChanges(revision, 'full', changes);
+    this.bus?.afterSnapshot(revision);
     this.state = 'ready';
     return ack;
   }
@@ -354,8 +401,11 @@ export class AgentRuntime {
   persist(): Promise<void> {
     const revision = this.desired.revision;
     const states = [...this.desired.rawStates()];
+    const bus = this.bus;
+    const cursors = new Map(bus?.cursors);
     this.persisting = this.persisting
       .then(() => saveState(this.opts.stateDir, revision, states))
+      .then(() => bus?.save(this.opts.stateDir, cursors))
       .catch((err: unknown) => this.opts.log('error', 'persisting agent state failed', { err: String(err) }));
     return this.persisting;
   }
@@ -369,6 +419,7 @@ export class AgentRuntime {
     this.call?.cancel();
     this.wake?.();
     await this.loop;
+    await this.bus?.close();
     if (this.opts.persistState) await this.persist();
     for (const client of this.clients) client.close();
     await this.opts.driver.close();

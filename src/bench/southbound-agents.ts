@@ -5,12 +5,13 @@
  * `{ type: 'appliedAt', host, revision }`, it answers with the time (ms since the epoch, sub-ms, comparable
  * across processes of this machine) at which that host's agent first had applied at least `revision`.
  *
- *   node southbound-agents.js <controller> <hostPrefix> <first> <count> <stateRoot>
+ *   node southbound-agents.js <controller> <hostPrefix> <first> <count> <stateRoot> [<bus location JSON>]
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentRuntime } from '../agent/runtime.js';
 import { SimDriver } from '../agent/drivers/sim.js';
+import type { BusLocation } from '../agent/nats-consumer.js';
 
 /** Revisions applied by one agent and when, newest last (bounded: the benchmark asks about recent ones). */
 type AppliedLog = [revision: number, at: number][];
@@ -37,7 +38,8 @@ async function appliedAt(agent: AgentRuntime, log: AppliedLog, revision: number)
 }
 
 async function main(): Promise<void> {
-  const [controller = '127.0.0.1:9016', prefix = 'sim', firstText = '0', countText = '1', stateRoot = '.tmp/bench-agents'] = process.argv.slice(2);
+  const [controller = '127.0.0.1:9016', prefix = 'sim', firstText = '0', countText = '1', stateRoot = '.tmp/bench-agents', busText] = process.argv.slice(2);
+  const nats = busText ? (JSON.parse(busText) as BusLocation) : undefined;
   const first = Number(firstText);
   const count = Number(countText);
   const agents: AgentRuntime[] = [];
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
     // Unique underlay address per host: 10.255.x.y.
     const datapathIp = `10.${128 + ((i >> 16) & 127)}.${(i >> 8) & 255}.${i & 255}`;
     const driver = new SimDriver({ hostId, datapathIp, stateDir, options: {}, log: () => {} });
-    const agent = await AgentRuntime.create({ controller, hostId, datapathIp, driver, stateDir, heartbeatMs: 10_000, persistState: false });
+    const agent = await AgentRuntime.create({ controller, hostId, datapathIp, driver, stateDir, heartbeatMs: 10_000, persistState: false, ...(nats ? { nats } : {}) });
     agent.start();
     agents.push(agent);
     const log: AppliedLog = [];
@@ -64,6 +66,12 @@ async function main(): Promise<void> {
   }, 50);
   const stop = async () => {
     clearInterval(ready);
+    // What the hosts went through, summed: snapshots (including re-fetches after a bus gap) and bus consumer events.
+    const totals: Record<string, number> = {};
+    for (const a of agents) {
+      for (const [k, v] of Object.entries({ snapshots: a.counters.snapshots, ...a.bus?.counters })) totals[k] = (totals[k] ?? 0) + v;
+    }
+    process.send?.({ type: 'counters', totals });
     await Promise.all(agents.map((a) => a.close().catch(() => {})));
     process.exit(0);
   };

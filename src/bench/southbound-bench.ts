@@ -13,6 +13,7 @@
  * and reports latency percentiles, messages/bytes/compiles per change, controller CPU and RSS.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ import { compileServerOptions } from '../config.js';
 import { createServices } from '../services/services.js';
 import { openStore } from '../store/open-store.js';
 import { notifyingStore, startSouthbound, type Southbound } from '../southbound/southbound.js';
+import type { BusLocation } from '../agent/nats-consumer.js';
+import { deleteStream } from '../southbound/nats-bus.js';
 import { measureAgentCosts, type AgentCosts } from './southbound-agent-costs.js';
 import { round, summarize, type LatencySummary } from './stats.js';
 
@@ -39,6 +42,10 @@ export interface SouthboundBenchOptions {
   bigNeighbors: number;
   /** Neighbor states in the snapshot measurement. @default 1000000 */
   snapshotStates: number;
+  /** `grpc`: every VPC delta on each host's stream; `nats`: the VPC on the mq channel, its deltas published once. @default grpc */
+  transport: 'grpc' | 'nats';
+  /** NATS server of the `nats` transport. @default ALCOR_NATS_URL or nats://127.0.0.1:4222 */
+  natsUrl: string;
   log: (line: string) => void;
   progress: (label: string, done: number, total: number) => void;
 }
@@ -47,7 +54,7 @@ export interface SouthboundBenchOptions {
 export interface SouthboundBenchResult {
   startedAt: string;
   durationS: number;
-  transport: 'grpc';
+  transport: 'grpc' | 'nats';
   hosts: number;
   processes: number;
   vpcPorts: number;
@@ -57,10 +64,13 @@ export interface SouthboundBenchResult {
   apiCall: LatencySummary;
   /** 1-minute load average at the start and end (the machine is shared). */
   loadAverage: [number, number];
-  perChange: { messages: number; bytes: number; neighborCompiles: number; scopeFields: number };
+  /** gRPC messages and bytes to agents, bus publishes and their bytes (stored once, read by each consumer). */
+  perChange: { messages: number; bytes: number; busPublishes: number; busBytes: number; neighborCompiles: number; scopeFields: number };
   join: { ms: number; neighbors: number };
   controller: { cpuMsPerChange: number; cpuPercentDuringLatency: number; rssMb: number; heapMb: number };
   agent: AgentCosts;
+  /** Summed over the simulated hosts at the end: snapshots, and with the bus applied/duplicates/gaps/rejected/restarts. */
+  hostTotals: Record<string, number>;
   targets: { name: string; value: number | null; target: number; unit: string; pass: boolean | null }[];
 }
 
@@ -71,18 +81,23 @@ export interface AgentWorker {
   child: ChildProcess;
   /** Resolves once every host of the worker is connected and synced. */
   ready: Promise<void>;
+  /** Summed agent counters, reported when the worker stops. */
+  totals: Record<string, number>;
 }
 
-/** Starts `count` simulated hosts `sim-<first>`… on one worker process, connected to `controller` (host:port). */
-export function spawnAgentWorker(controller: string, first: number, count: number, stateRoot: string): AgentWorker {
-  const child = fork(WORKER, [controller, 'sim', String(first), String(count), stateRoot], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const ready = new Promise<void>((resolve, reject) => {
-    child.on('message', (m: { type?: string }) => {
+/** Starts `count` simulated hosts `sim-<first>`… on one worker process, connected to `controller` (host:port) and, with `bus`, to NATS. */
+export function spawnAgentWorker(controller: string, first: number, count: number, stateRoot: string, bus?: BusLocation): AgentWorker {
+  const args = [controller, 'sim', String(first), String(count), stateRoot, ...(bus ? [JSON.stringify(bus)] : [])];
+  const child = fork(WORKER, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const worker: AgentWorker = { child, ready: Promise.resolve(), totals: {} };
+  worker.ready = new Promise<void>((resolve, reject) => {
+    child.on('message', (m: { type?: string; totals?: Record<string, number> }) => {
       if (m?.type === 'ready') resolve();
+      if (m?.type === 'counters' && m.totals) worker.totals = m.totals;
     });
     child.once('exit', (code) => reject(new Error(`agent worker exited with ${code}`)));
   });
-  return { child, ready };
+  return worker;
 }
 
 /**
@@ -115,24 +130,46 @@ async function json(url: string, method: string, body?: unknown): Promise<any> {
   return text ? JSON.parse(text) : undefined;
 }
 
-/** Waits until every host in `hosts` acked at least `revision`. */
-function allAcked(southbound: Southbound, hosts: ReadonlySet<string>, revision: number, timeoutMs = 600_000): Promise<void> {
-  const pending = new Set([...hosts].filter((h) => (southbound.server.sessions.get(h)?.ackedRevision ?? 0) < revision));
+/** Waits until `reached(host)` holds for every host, re-checking a host whenever it acks on the stream or the bus. */
+function allReached(southbound: Southbound, hosts: ReadonlySet<string>, reached: (host: string) => boolean, what: string, timeoutMs = 600_000): Promise<void> {
+  const pending = new Set([...hosts].filter((h) => !reached(h)));
   if (pending.size === 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const done = () => {
+      clearTimeout(timer);
       southbound.server.ackListeners.delete(listener);
-      reject(new Error(`${pending.size} hosts did not ack revision ${revision} within ${timeoutMs} ms`));
+      southbound.bus?.ackListeners.delete(listener);
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`${pending.size} hosts did not reach ${what} within ${timeoutMs} ms`));
     }, timeoutMs);
-    const listener = (host: string, acked: number) => {
-      if (acked >= revision && pending.delete(host) && pending.size === 0) {
-        clearTimeout(timer);
-        southbound.server.ackListeners.delete(listener);
+    const listener = (host: string) => {
+      if (pending.has(host) && reached(host) && pending.delete(host) && pending.size === 0) {
+        done();
         resolve();
       }
     };
     southbound.server.ackListeners.add(listener);
+    southbound.bus?.ackListeners.add(listener);
   });
+}
+
+/** Waits until every host in `hosts` acked at least `revision` on its gRPC stream. */
+function allAcked(southbound: Southbound, hosts: ReadonlySet<string>, revision: number): Promise<void> {
+  return allReached(southbound, hosts, (h) => (southbound.server.sessions.get(h)?.ackedRevision ?? 0) >= revision, `stream revision ${revision}`);
+}
+
+/**
+ * Waits until every host holds VPC `vpc` at `revision` or later: acked on the bus, or (`orStream`: a host
+ * that got the VPC whole over gRPC, e.g. joining in the last batch) on its stream.
+ */
+function allHaveVpc(southbound: Southbound, hosts: ReadonlySet<string>, vpc: string, revision: number, orStream: boolean): Promise<void> {
+  const bus = southbound.bus;
+  if (!bus) return allAcked(southbound, hosts, revision);
+  const reached = (h: string) =>
+    (bus.applied.get(h)?.get(vpc) ?? 0) >= revision || (orStream && (southbound.server.sessions.get(h)?.ackedRevision ?? 0) >= revision);
+  return allReached(southbound, hosts, reached, `VPC revision ${revision}`);
 }
 
 function sessionTotals(southbound: Southbound): { messages: number; bytes: number } {
@@ -151,19 +188,25 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
   const loadAtStart = loadavg()[0] ?? 0;
   const dir = mkdtempSync(join(tmpdir(), 'alcor-bench-sb-'));
   const store = await openStore({ engine: 'sqlite', path: join(dir, 'alcor.db') });
-  const southbound = await startSouthbound(store, { listen: '127.0.0.1:0' });
+  const tag = randomBytes(4).toString('hex');
+  const bus: BusLocation | undefined = options.transport === 'nats' ? { url: options.natsUrl, stream: `ALCOR_BENCH_${tag}`, prefix: `bench${tag}` } : undefined;
+  const southbound = await startSouthbound(store, {
+    listen: '127.0.0.1:0',
+    ...(bus ? { nats: { ...bus, url: bus.url }, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } } : {}),
+  });
   const config = compileServerOptions({ listen: '127.0.0.1:0', databaseUrl: 'sqlite::memory:', logLevel: 'silent', maxBodyBytes: 64 << 20 });
   const app = await buildApiServer({ config, services: createServices(notifyingStore(store, () => void southbound.notify()), config), logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const api = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v2.0`;
   const workers: AgentWorker[] = [];
+  let result: SouthboundBenchResult | undefined;
   const currentRevision = async () =>
     Number((await store.read((q) => q.get<{ r: number | null }>('SELECT MAX(revision) AS r FROM changes')))?.r ?? 0);
   try {
     const perWorker = Math.ceil(options.hosts / options.processes);
     for (let first = 0; first < options.hosts; first += perWorker) {
-      workers.push(spawnAgentWorker(`127.0.0.1:${southbound.port}`, first, Math.min(perWorker, options.hosts - first), join(dir, 'agents')));
+      workers.push(spawnAgentWorker(`127.0.0.1:${southbound.port}`, first, Math.min(perWorker, options.hosts - first), join(dir, 'agents'), bus));
     }
     options.log(`spawned ${workers.length} worker processes with ${options.hosts} simulated hosts`);
     await Promise.all(workers.map((w) => w.ready));
@@ -183,13 +226,15 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
       options.progress('populate', made + n, options.vpcPorts);
     }
     const vpcHosts = new Set(southbound.manager.hostsOfVpc(network.id));
-    await allAcked(southbound, vpcHosts, await currentRevision());
+    await southbound.notify();
+    await allHaveVpc(southbound, vpcHosts, network.id, southbound.manager.revision, true);
     const populateS = (Date.now() - populateStart) / 1000;
     options.log(`populated ${options.vpcPorts} ports over ${vpcHosts.size} hosts in ${round(populateS)} s`);
 
     const latencies: number[] = [];
     const apiCalls: number[] = [];
     const before = sessionTotals(southbound);
+    const busBefore = { ...southbound.bus?.counters };
     const compilesBefore = { ...southbound.manager.counters };
     const cpuBefore = process.cpuUsage();
     const wallBefore = Date.now();
@@ -197,10 +242,13 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
     const countFields = southbound.manager.subscribe((batch) => (fields += batch.fields.size));
     for (let i = 0; i < options.samples; i++) {
       const t0 = performance.now();
-      await json(`${api}/ports`, 'POST', { port: { network_id: network.id, 'binding:host_id': hosts[i % hosts.length], device_owner: 'compute:bench' } });
+      const host = hosts[i % hosts.length] as string;
+      await json(`${api}/ports`, 'POST', { port: { network_id: network.id, 'binding:host_id': host, device_owner: 'compute:bench' } });
       apiCalls.push(performance.now() - t0);
       const revision = await currentRevision();
-      await allAcked(southbound, new Set(southbound.manager.hostsOfVpc(network.id)), revision);
+      // Every host of the VPC has the new neighbor, and the port's own host has programmed the port.
+      // (A host that found a gap and re-fetched a snapshot at or after the revision acks it on its stream.)
+      await Promise.all([allHaveVpc(southbound, new Set(southbound.manager.hostsOfVpc(network.id)), network.id, revision, true), allAcked(southbound, new Set([host]), revision)]);
       latencies.push(performance.now() - t0);
       options.progress('latency', i + 1, options.samples);
     }
@@ -208,10 +256,11 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
     const cpu = process.cpuUsage(cpuBefore);
     const wall = Date.now() - wallBefore;
     const after = sessionTotals(southbound);
+    const busAfter = { ...southbound.bus?.counters };
     const cpuMs = (cpu.user + cpu.system) / 1000;
 
     // One more host joins the VPC: it receives the whole VPC scope.
-    const joiner = spawnAgentWorker(`127.0.0.1:${southbound.port}`, options.hosts, 1, join(dir, 'agents'));
+    const joiner = spawnAgentWorker(`127.0.0.1:${southbound.port}`, options.hosts, 1, join(dir, 'agents'), bus);
     workers.push(joiner);
     await joiner.ready;
     const joinHost = `sim-${options.hosts}`;
@@ -229,14 +278,16 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
     const perChange = {
       messages: round((after.messages - before.messages) / samples),
       bytes: round((after.bytes - before.bytes) / samples),
+      busPublishes: round(((busAfter.published ?? 0) - (busBefore.published ?? 0)) / samples),
+      busBytes: round(((busAfter.publishedBytes ?? 0) - (busBefore.publishedBytes ?? 0)) / samples),
       neighborCompiles: round((southbound.manager.counters.neighborCompiles - compilesBefore.neighborCompiles) / samples),
       scopeFields: round(fields / samples),
     };
     const target = (name: string, value: number | null, limit: number, unit: string) => ({ name, value, target: limit, unit, pass: value === null ? null : value <= limit });
-    return {
+    result = {
       startedAt: new Date(started).toISOString(),
       durationS: round((Date.now() - started) / 1000),
-      transport: 'grpc',
+      transport: options.transport,
       hosts: options.hosts,
       processes: options.processes,
       vpcPorts: options.vpcPorts,
@@ -248,19 +299,25 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
       join: { ms: round(joinMs), neighbors },
       controller: { cpuMsPerChange: round(cpuMs / samples), cpuPercentDuringLatency: round((100 * cpuMs) / Math.max(wall, 1)), rssMb: round(memory.rss / 2 ** 20), heapMb: round(memory.heapUsed / 2 ** 20) },
       agent,
+      hostTotals: {},
       targets: [
-        target('new-port latency p50 (gRPC)', newPort.p50Ms, 50, 'ms'),
-        target('new-port latency p99 (gRPC)', newPort.p99Ms, 200, 'ms'),
+        target(`new-port latency p50 (${options.transport})`, newPort.p50Ms, 50, 'ms'),
+        target(`new-port latency p99 (${options.transport})`, newPort.p99Ms, 200, 'ms'),
+        ...(bus ? [target('bus publishes per new port', perChange.busPublishes, 1, 'publishes')] : []),
         target('neighbor compiles per new port', perChange.neighborCompiles, 1, 'compiles'),
         target('sim apply of one neighbor with many installed', agent.oneNeighborBigMs, 1, 'ms'),
         target(`snapshot of ${options.snapshotStates} neighbors sent over gRPC and applied`, agent.grpcSnapshotS, 10, 's'),
       ],
     };
+    return result;
   } finally {
     await stopAgentWorkers(workers);
+    // Workers report their hosts' counters as they stop; the returned result object gets them here.
+    for (const w of workers) for (const [k, v] of Object.entries(w.totals)) if (result) result.hostTotals[k] = (result.hostTotals[k] ?? 0) + v;
     await app.close();
     await southbound.close();
     await store.close();
+    if (bus) await deleteStream(bus);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -25,6 +25,7 @@ const program = new Command()
   .option('--driver-opt <key=value>', 'driver option (repeatable)', collect, [] as string[])
   .option('--state-dir <dir>', 'directory for persisted state (default ./data/agent-<host-id>)')
   .option('--heartbeat-ms <ms>', 'heartbeat interval', '10000')
+  .option('--nats <url>', 'NATS URL of the southbound bus: VPC scopes on the mq channel are consumed there (ALCOR_NATS_URL)', process.env.ALCOR_NATS_URL)
   .option('--log-level <level>', 'debug|info|warn|error', process.env.ALCOR_LOG_LEVEL ?? 'info')
   .showHelpAfterError();
 
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     stateDir?: string;
     heartbeatMs: string;
     logLevel: string;
+    nats?: string;
   }>();
   if (isIP(o.datapathIp) === 0) program.error(`--datapath-ip "${o.datapathIp}" is not an IP address`);
   const threshold = LEVELS[(o.logLevel as Level) in LEVELS ? (o.logLevel as Level) : 'info'];
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
     driver,
     stateDir,
     heartbeatMs: Number(o.heartbeatMs) || 10_000,
+    ...(o.nats ? { nats: { url: o.nats } } : {}),
     log,
   });
   const shutdown = async (signal: string) => {

@@ -7,7 +7,7 @@ import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../services/health.js';
 import { createServices } from '../services/services.js';
 import { openStore } from '../store/open-store.js';
 import { PostgresStore } from '../store/postgres.js';
-import { notifyingStore, startSouthbound } from '../southbound/southbound.js';
+import { exposeBus, notifyingStore, startSouthbound } from '../southbound/southbound.js';
 import type { SouthboundLogger } from '../southbound/log.js';
 
 const program = new Command()
@@ -35,11 +35,15 @@ async function main(): Promise<void> {
   const store = await openStore(config.database);
   // The southbound logs through the API server's logger once it exists.
   let sbLog: SouthboundLogger | undefined;
+  const sb = config.southbound;
   const southbound = await startSouthbound(store, {
     listen: process.env.ALCOR_SOUTHBOUND_LISTEN || '127.0.0.1:9016',
+    ...(sb.natsUrl ? { nats: { url: sb.natsUrl, maxPerSubject: sb.maxPerSubject, maxAgeMs: sb.maxAgeSeconds * 1000 } } : {}),
+    channels: { mode: sb.channel, upperPorts: sb.upperPorts, lowerPorts: sb.lowerPorts },
     log: { debug: (o, m) => sbLog?.debug(o, m), info: (o, m) => sbLog?.info(o, m), warn: (o, m) => sbLog?.warn(o, m), error: (o, m) => sbLog?.error(o, m) },
   });
   const services = createServices(notifyingStore(store, () => void southbound.notify()), config);
+  exposeBus(southbound, services);
   // Other replicas' commits reach this replica's data-plane manager at once (LISTEN/NOTIFY), not at its next poll.
   if (store instanceof PostgresStore) await store.onChanges(() => void southbound.notify());
   const app = await buildApiServer({ config, services });

@@ -10,7 +10,18 @@
  *   idle ──start()──▶ running ──close()──▶ closed
  */
 import type { Store } from '../store/store.js';
-import { compileHostScope, compileNeighbors, compileVpcNeighbors, detectTables, entryKey, type CompiledHost, type CompiledNeighbor, type OptionalTables } from './compiler.js';
+import { chooseChannel, GRPC_ONLY, type Channel, type ChannelPolicy } from './channels.js';
+import {
+  channelFacts,
+  compileHostScope,
+  compileNeighbors,
+  compileVpcNeighbors,
+  detectTables,
+  entryKey,
+  type CompiledHost,
+  type CompiledNeighbor,
+  type OptionalTables,
+} from './compiler.js';
 import { planChanges, type ChangeRecord } from './change-plan.js';
 import { PortStatusTracker } from './port-status.js';
 import { DEFAULT_SCOPE_LOG_LIMITS, hostScope, Scope, vpcScope, type ScopeLogLimits } from './scope-table.js';
@@ -27,6 +38,8 @@ export interface DataPlaneManagerOptions {
   snapshotChunkStates?: number;
   /** Error sink. @default console.error */
   onError?: (err: unknown, what: string) => void;
+  /** How VPC scopes reach hosts (gRPC or the bus). @default GRPC_ONLY */
+  channels?: ChannelPolicy;
 }
 
 /** The compiled result of one step. */
@@ -36,8 +49,12 @@ export interface CompiledBatch {
   fields: Map<string, Uint8Array>;
   /** Host → VPCs it joined in this batch (they get the whole VPC scope). */
   joined: Map<string, Set<string>>;
-  /** Whole-scope fields of joined VPCs, built once per batch. */
+  /** Whole-scope fields of joined VPCs and of VPCs back on gRPC, built once per batch. */
   fullFields: Map<string, Uint8Array>;
+  /** VPC scope name → revision of that scope's previous delta (the bus carries it for gap detection). */
+  previous: Map<string, number>;
+  /** VPCs whose channel went from mq to grpc in this batch: mq hosts get their whole scope on the stream. */
+  toGrpc: Set<string>;
 }
 
 /** A lazily chunked snapshot of one host. */
@@ -84,6 +101,10 @@ export class DataPlaneManager {
   readonly ruleGroup = new Map<string, string>();
   readonly routerOfPort = new Map<string, string>();
   private tables: OptionalTables = { securityGroups: false, routers: false };
+  /** Effective channel of every VPC with bound ports (see channels.ts). */
+  private readonly channels = new Map<string, Channel>();
+  /** Revision at which a VPC last changed channel (an mq host cannot resume across it). */
+  private readonly channelChangedAt = new Map<string, number>();
   private readonly listeners = new Set<(batch: CompiledBatch) => void>();
   readonly portStatus: PortStatusTracker;
   private readonly options: Required<Omit<DataPlaneManagerOptions, 'store'>>;
@@ -98,6 +119,7 @@ export class DataPlaneManager {
       batchSize: options.batchSize ?? 5000,
       snapshotChunkStates: options.snapshotChunkStates ?? 4096,
       onError: options.onError ?? ((err, what) => console.error(`dataplane: ${what}:`, err)),
+      channels: options.channels ?? GRPC_ONLY,
     };
     this.portStatus = new PortStatusTracker(store, (err) => this.options.onError(err, 'port status write'));
   }
@@ -108,15 +130,17 @@ export class DataPlaneManager {
     const loaded = await this.store.read(async (q) => {
       this.tables = await detectTables(q, this.store.engine);
       const max = await q.get<{ r: number | null }>('SELECT MAX(revision) AS r FROM changes');
-      const hosts = (await q.all<{ host: string }>('SELECT host FROM hosts ORDER BY host')).map((h) => h.host);
-      const compiledHosts = new Map<string, CompiledHost>();
-      for (const host of hosts) compiledHosts.set(host, await compileHostScope(q, host, this.tables));
       const networks = await q.all<{ id: string }>(
         'SELECT DISTINCT p.network_id AS id FROM ports p JOIN hosts h ON h.host = p.binding_host_id',
       );
+      const channels = await this.planChannels(q, networks.map((n) => n.id));
+      const channelOf = (id: string) => channels.get(id) ?? this.defaultChannel();
+      const hosts = (await q.all<{ host: string }>('SELECT host FROM hosts ORDER BY host')).map((h) => h.host);
+      const compiledHosts = new Map<string, CompiledHost>();
+      for (const host of hosts) compiledHosts.set(host, await compileHostScope(q, host, this.tables, channelOf));
       const neighbors = new Map<string, CompiledNeighbor>();
       for (const n of networks) for (const [id, c] of await compileVpcNeighbors(q, n.id)) neighbors.set(id, c);
-      return { revision: Number(max?.r ?? 0), compiledHosts, neighbors };
+      return { revision: Number(max?.r ?? 0), compiledHosts, neighbors, channels };
     });
     await this.store.write((tx) =>
       tx.run(
@@ -124,6 +148,7 @@ export class DataPlaneManager {
       ),
     );
     this.revision = this.startRevision = loaded.revision;
+    for (const [vpc, channel] of loaded.channels) this.channels.set(vpc, channel);
     const unused: CompiledBatch = this.emptyBatch(loaded.revision);
     this.applyNeighbors(loaded.neighbors, new Set(loaded.neighbors.keys()), unused, false);
     for (const [host, compiled] of loaded.compiledHosts) this.applyHost(host, compiled, unused, false);
@@ -186,16 +211,58 @@ export class DataPlaneManager {
   private async collect(q: Parameters<Parameters<Store['read']>[0]>[0], changes: ChangeRecord[]) {
     if (!this.tables.routers || !this.tables.securityGroups) this.tables = await detectTables(q, this.store.engine);
     const plan = await planChanges(q, changes, this, this.tables);
-    const hosts = new Map<string, CompiledHost>();
-    for (const host of plan.hosts) hosts.set(host, await compileHostScope(q, host, this.tables));
     const neighbors = await compileNeighbors(q, [...plan.ports]);
+    // VPCs whose size or override may have moved: those of the changed ports (before and after) and changed networks.
+    const touched = new Set<string>();
+    for (const port of plan.ports) {
+      const before = this.neighborVpc.get(port);
+      if (before !== undefined) touched.add(before);
+      const after = neighbors.get(port)?.vpcId;
+      if (after !== undefined) touched.add(after);
+    }
+    for (const c of changes) if (c.resource_type === 'network') touched.add(c.resource_id);
+    const channels = await this.planChannels(q, [...touched]);
+    // A VPC changing channel changes the VpcState of every host holding it.
+    for (const [vpc, channel] of channels) if (channel !== this.channels.get(vpc)) for (const h of this.hostsOfVpc(vpc)) plan.hosts.add(h);
+    const channelOf = (id: string) => channels.get(id) ?? this.channels.get(id) ?? this.defaultChannel();
+    const hosts = new Map<string, CompiledHost>();
+    for (const host of plan.hosts) hosts.set(host, await compileHostScope(q, host, this.tables, channelOf));
     const revision = Number(changes[changes.length - 1]?.revision ?? this.revision);
-    return { revision, hosts, neighbors, ports: plan.ports, deletedPorts: plan.deletedPorts, changes: changes.length };
+    return { revision, hosts, neighbors, channels, ports: plan.ports, deletedPorts: plan.deletedPorts, changes: changes.length };
+  }
+
+  /** Effective channels of the given VPCs after this step (reads sizes and overrides; modifies nothing). */
+  private async planChannels(q: Parameters<Parameters<Store['read']>[0]>[0], vpcs: readonly string[]): Promise<Map<string, Channel>> {
+    const out = new Map<string, Channel>();
+    if (!this.options.channels.bus || vpcs.length === 0) return out;
+    const facts = await channelFacts(q, vpcs);
+    for (const vpc of vpcs) {
+      const f = facts.get(vpc);
+      out.set(vpc, chooseChannel(this.options.channels, f?.override, f?.ports ?? 0, this.channels.get(vpc)));
+    }
+    return out;
+  }
+
+  private defaultChannel(): Channel {
+    return chooseChannel(this.options.channels, undefined, 0, undefined);
+  }
+
+  /** The effective channel of a VPC. */
+  channelOf(vpc: string): Channel {
+    return this.channels.get(vpc) ?? this.defaultChannel();
   }
 
   /** Phase 2: applies compiled results to the scopes and publishes the batch. Synchronous. */
   private publish(result: Awaited<ReturnType<DataPlaneManager['collect']>>): void {
     const batch = this.emptyBatch(result.revision);
+    for (const [vpc, channel] of result.channels) {
+      const before = this.channels.get(vpc);
+      if (channel === before) continue;
+      this.channels.set(vpc, channel);
+      if (before === undefined) continue;
+      this.channelChangedAt.set(vpc, result.revision);
+      if (channel === 'grpc') batch.toGrpc.add(vpc);
+    }
     this.applyNeighbors(result.neighbors, result.ports, batch, true);
     for (const [host, compiled] of result.hosts) this.applyHost(host, compiled, batch, true, result.deletedPorts);
     this.revision = result.revision;
@@ -207,6 +274,7 @@ export class DataPlaneManager {
       for (const vpc of vpcs) if (!batch.fullFields.has(vpc)) batch.fullFields.set(vpc, this.scope(vpcScope(vpc)).fullField());
       if (vpcs.size === 0) batch.joined.delete(host);
     }
+    for (const vpc of batch.toGrpc) if (!batch.fullFields.has(vpc)) batch.fullFields.set(vpc, this.scope(vpcScope(vpc)).fullField());
     for (const listener of this.listeners) {
       try {
         listener(batch);
@@ -217,7 +285,7 @@ export class DataPlaneManager {
   }
 
   private emptyBatch(revision: number): CompiledBatch {
-    return { revision, fields: new Map(), joined: new Map(), fullFields: new Map() };
+    return { revision, fields: new Map(), joined: new Map(), fullFields: new Map(), previous: new Map(), toGrpc: new Set() };
   }
 
   private scope(name: string): Scope {
@@ -250,7 +318,11 @@ export class DataPlaneManager {
       }
     }
     if (!live) return;
-    for (const [name, list] of records) batch.fields.set(name, this.scope(name).record(batch.revision, list));
+    for (const [name, list] of records) {
+      const scope = this.scope(name);
+      batch.previous.set(name, scope.lastRevision);
+      batch.fields.set(name, scope.record(batch.revision, list));
+    }
   }
 
   private applyHost(host: string, compiled: CompiledHost, batch: CompiledBatch, live: boolean, deletedPorts?: ReadonlySet<string>): void {
@@ -291,25 +363,42 @@ export class DataPlaneManager {
     if (live && records.length > 0) batch.fields.set(scope.name, scope.record(batch.revision, records));
   }
 
-  /** The delta message of one host for a batch, or undefined when the batch does not concern it. */
-  messageFor(host: string, batch: CompiledBatch): Uint8Array | undefined {
+  /**
+   * True when `host`, an agent with the mq capability, takes `vpc` from the bus: the VPC is on mq and
+   * the host holds its VpcState (VPCs reached only through a router carry no channel and stay on gRPC).
+   */
+  private onBus(host: string, vpc: string): boolean {
+    return this.channelOf(vpc) === 'mq' && (this.scopes.get(hostScope(host))?.entries.has(entryKey('vpc', vpc)) ?? false);
+  }
+
+  /**
+   * The delta message of one host for a batch, or undefined when the batch does not concern it. For an
+   * agent with the mq capability (`mq`), VPC scopes on the bus are left out, except whole scopes (join,
+   * or the VPC just moved back to gRPC) which are unicast.
+   */
+  messageFor(host: string, batch: CompiledBatch, mq = false): Uint8Array | undefined {
     const parts: Uint8Array[] = [];
     const own = batch.fields.get(hostScope(host));
     if (own) parts.push(own);
     const joined = batch.joined.get(host);
     for (const vpc of this.hostVpcs.get(host) ?? []) {
-      const field = joined?.has(vpc) ? batch.fullFields.get(vpc) : batch.fields.get(vpcScope(vpc));
+      const whole = joined?.has(vpc) === true || (mq && batch.toGrpc.has(vpc));
+      if (!whole && mq && this.onBus(host, vpc)) continue;
+      const field = whole ? batch.fullFields.get(vpc) : batch.fields.get(vpcScope(vpc));
       if (field) parts.push(field);
     }
     return parts.length > 0 ? watchDelta(batch.revision, parts) : undefined;
   }
 
   /** Delta messages that bring `host` from `revision` to now, or undefined when a snapshot is needed. */
-  resume(host: string, revision: number): Uint8Array[] | undefined {
+  resume(host: string, revision: number, mq = false): Uint8Array[] | undefined {
     if (this.state !== 'running' || revision > this.revision || revision < this.startRevision) return undefined;
     if ((this.membershipAt.get(host) ?? this.startRevision) > revision) return undefined;
+    const vpcs = [...(this.hostVpcs.get(host) ?? [])];
+    // Across a channel switch the agent needs the whole scope: a snapshot gives it.
+    if (mq && vpcs.some((v) => (this.channelChangedAt.get(v) ?? 0) > revision)) return undefined;
     const byRevision = new Map<number, Uint8Array[]>();
-    const scopes = [hostScope(host), ...[...(this.hostVpcs.get(host) ?? [])].map(vpcScope)];
+    const scopes = [hostScope(host), ...vpcs.filter((v) => !(mq && this.onBus(host, v))).map(vpcScope)];
     for (const name of scopes) {
       const entries = this.scope(name).since(revision);
       if (!entries) return undefined;

@@ -29,13 +29,17 @@ export class Scope {
   private readonly log: LogEntry[] = [];
   private logStart = 0;
   private logBytes = 0;
+  /** Revision of the newest delta (the start-up revision before the first one): the base of the next. */
+  lastRevision: number;
 
   constructor(
     readonly name: string,
     /** Every delta after this revision is in the log. */
     public floor: number,
     private readonly limits: ScopeLogLimits = DEFAULT_SCOPE_LOG_LIMITS,
-  ) {}
+  ) {
+    this.lastRevision = floor;
+  }
 
   /** Sets one entry; returns the record to send, or undefined when nothing changed. */
   upsert(key: string, entry: CompiledEntry): Uint8Array | undefined {
@@ -84,6 +88,7 @@ export class Scope {
   /** Logs the records of one revision; returns the encoded `GoalStateDelta.scopes` field. */
   record(revision: number, records: readonly Uint8Array[]): Uint8Array {
     const field = scopeDeltaField(this.name, records);
+    this.lastRevision = revision;
     this.log.push({ revision, field });
     this.logBytes += field.length;
     while (this.log.length - this.logStart > this.limits.maxEntries || this.logBytes > this.limits.maxBytes) {
@@ -112,11 +117,12 @@ export class Scope {
     return out.reverse();
   }
 
-  /** The whole scope as one `GoalStateDelta.scopes` field (a host joining the scope gets this). */
+  /** The whole scope as one `GoalStateDelta.scopes` field marked full (a host joining the scope gets this). */
   fullField(): Uint8Array {
     return scopeDeltaField(
       this.name,
       [...this.entries.values()].map((e) => e.bytes),
+      true,
     );
   }
 }

@@ -69,15 +69,22 @@ export function encodeDelete(kind: Kind, id: string): Uint8Array {
   return toBinary(ResourceStateSchema, create(ResourceStateSchema, { type: KIND_TYPES[kind], id, operation: Operation.DELETE }));
 }
 
-/** `GoalStateDelta.scopes` entry (field 2) holding a ScopeDelta with the given encoded ResourceStates. */
-export function scopeDeltaField(scope: string, states: readonly Uint8Array[]): Uint8Array {
-  return lengthField(2, concat([lengthField(1, scope), ...states.map((s) => lengthField(2, s))]));
+/**
+ * `GoalStateDelta.scopes` entry (field 2) holding a ScopeDelta with the given encoded ResourceStates;
+ * `full` marks them as the whole scope (the host drops what it holds of the scope and is not listed).
+ */
+export function scopeDeltaField(scope: string, states: readonly Uint8Array[], full = false): Uint8Array {
+  return lengthField(2, concat([lengthField(1, scope), ...states.map((s) => lengthField(2, s)), varintField(3, full ? 1 : 0)]));
+}
+
+/** An encoded `GoalStateDelta` from a revision and pre-encoded scope fields. */
+export function goalStateDelta(revision: number, scopeFields: readonly Uint8Array[], baseRevision = 0): Uint8Array {
+  return concat([varintField(1, revision), ...scopeFields, varintField(3, baseRevision)]);
 }
 
 /** A complete `WatchResponse{delta}` from a revision and pre-encoded scope fields. */
 export function watchDelta(revision: number, scopeFields: readonly Uint8Array[], baseRevision = 0): Uint8Array {
-  const delta = concat([varintField(1, revision), ...scopeFields, varintField(3, baseRevision)]);
-  return lengthField(2, delta);
+  return lengthField(2, goalStateDelta(revision, scopeFields, baseRevision));
 }
 
 /** Number of bytes of an unsigned varint. */

@@ -31,7 +31,12 @@ export interface Network {
   'provider:network_type'?: NetworkType;
   'provider:physical_network'?: string | null;
   'provider:segmentation_id'?: number | null;
+  /** Southbound channel override of the VPC (admin only); null = the controller's default mode. */
+  'alcor:southbound_channel'?: SouthboundChannelMode | null;
 }
+
+/** Values of the `alcor:southbound_channel` network attribute. */
+export type SouthboundChannelMode = 'grpc' | 'mq' | 'auto';
 
 /** Body of POST /networks after schema validation. */
 export interface NetworkCreate {
@@ -55,4 +60,4 @@ export interface NetworkCreate {
 export type NetworkUpdate = Pick<
   NetworkCreate,
   'name' | 'description' | 'admin_state_up' | 'shared' | 'router:external' | 'mtu' | 'port_security_enabled'
->;
+> & { 'alcor:southbound_channel'?: SouthboundChannelMode | null };

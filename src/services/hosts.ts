@@ -72,7 +72,10 @@ const HOST_TABLE: TableSpec = {
 
 const AGENT_TYPE = 'Alcor agent';
 
-function toAgent(row: HostRow): Agent {
+/** Per-host facts only this replica's memory holds (e.g. VPC revisions acked on the bus). */
+export type LiveConfiguration = (host: string) => Record<string, unknown> | undefined;
+
+function toAgent(row: HostRow, live: LiveConfiguration | undefined): Agent {
   let capabilities: unknown = [];
   try {
     capabilities = JSON.parse(row.capabilities);
@@ -98,6 +101,7 @@ function toAgent(row: HostRow): Agent {
       agent_version: row.agent_version,
       applied_revision: Number(row.applied_revision),
       controller_id: row.controller_id,
+      ...live?.(row.host),
     },
   };
 }
@@ -120,19 +124,22 @@ export interface HostService {
   recordHeartbeats(beats: ReadonlyMap<string, number>, controllerId: string): Promise<void>;
   /** Marks hosts whose last heartbeat is older than `cutoff` as disconnected (start-up, failed replicas). */
   disconnectStale(cutoff: Date): Promise<void>;
+  /** Adds live facts to every agent's `configurations` (the southbound registers its bus acks). */
+  setLiveConfiguration(live: LiveConfiguration): void;
 }
 
 /** Builds the host registry over a store. */
 export function createHostService(store: Store): HostService {
+  let live: LiveConfiguration | undefined;
   return {
     async list(ctx, query) {
       assertAdmin(ctx);
       const { rows, hasMore } = await store.read((q) => listRows<HostRow>(q, HOST_TABLE, ctx, query));
-      return { items: rows.map(toAgent), hasMore };
+      return { items: rows.map((r) => toAgent(r, live)), hasMore };
     },
     async get(ctx, id) {
       assertAdmin(ctx);
-      return toAgent(await store.read((q) => getVisibleRow<HostRow>(q, HOST_TABLE, ctx, id)));
+      return toAgent(await store.read((q) => getVisibleRow<HostRow>(q, HOST_TABLE, ctx, id)), live);
     },
     register(r) {
       return store.write(async (tx) => {
@@ -176,6 +183,9 @@ export function createHostService(store: Store): HostService {
           ]);
         }
       });
+    },
+    setLiveConfiguration(fn) {
+      live = fn;
     },
     async disconnectStale(cutoff) {
       await store.write((tx) => tx.run('UPDATE hosts SET connected = 0 WHERE heartbeat_at < ?', [timestamp(cutoff)]));

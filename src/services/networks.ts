@@ -5,7 +5,7 @@
 import type { ServerConfig } from '../config.js';
 import type { RequestContext } from '../domain/context.js';
 import { InvalidInput, NetworkInUse, NetworkNotFound } from '../domain/errors.js';
-import type { Network, NetworkCreate, NetworkType, NetworkUpdate } from '../domain/network.js';
+import type { Network, NetworkCreate, NetworkType, NetworkUpdate, SouthboundChannelMode } from '../domain/network.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { collectionReader, type CollectionService } from './collection-reader.js';
@@ -30,6 +30,8 @@ export interface NetworkRow {
   network_type: NetworkType;
   physical_network: string;
   segmentation_id: number | null;
+  /** '' = the controller's default channel mode. */
+  southbound_channel: string;
   status: 'ACTIVE' | 'DOWN';
   revision_number: number;
   created_at: string;
@@ -64,7 +66,7 @@ export const NETWORK_TABLE: TableSpec = {
   notFound: (id) => new NetworkNotFound(`Network ${id} could not be found.`),
 };
 
-const ADMIN_ONLY = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id', 'router:external'];
+const ADMIN_ONLY = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id', 'router:external', 'alcor:southbound_channel'];
 
 /** Turns rows into API objects, loading subnet ids and tags in one query each. */
 export async function hydrateNetworks(q: Queryable, ctx: RequestContext, rows: NetworkRow[]): Promise<Network[]> {
@@ -111,6 +113,7 @@ export async function hydrateNetworks(q: Queryable, ctx: RequestContext, rows: N
           'provider:network_type': r.network_type,
           'provider:physical_network': r.physical_network === '' ? null : r.physical_network,
           'provider:segmentation_id': r.segmentation_id,
+          'alcor:southbound_channel': r.southbound_channel === '' ? null : (r.southbound_channel as SouthboundChannelMode),
         }
       : {}),
   }));
@@ -146,11 +149,12 @@ export function createNetworkService(store: Store, config: ServerConfig): Networ
         checkMtu(config, row.network_type, body.mtu);
         await tx.run(
           `UPDATE networks SET name = ?, description = ?, admin_state_up = ?, shared = ?, router_external = ?, mtu = ?,
-             port_security_enabled = ?, revision_number = revision_number + 1, updated_at = ? WHERE id = ?`,
+             port_security_enabled = ?, southbound_channel = ?, revision_number = revision_number + 1, updated_at = ? WHERE id = ?`,
           [
             body.name ?? row.name, body.description ?? row.description, bitOr(body.admin_state_up, row.admin_state_up),
             bitOr(body.shared, row.shared), bitOr(body['router:external'], row.router_external), body.mtu ?? row.mtu,
-            bitOr(body.port_security_enabled, row.port_security_enabled), timestamp(), id,
+            bitOr(body.port_security_enabled, row.port_security_enabled),
+            body['alcor:southbound_channel'] === undefined ? row.southbound_channel : (body['alcor:southbound_channel'] ?? ''), timestamp(), id,
           ],
         );
         await appendChange(tx, 'network', id, 'update');

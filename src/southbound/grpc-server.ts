@@ -13,6 +13,7 @@ import { isIP } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ResourceType } from '../proto/alcor/v1/goal_state_pb.js';
 import { ResultStatus, WatchRequestSchema, type Ack, type Hello } from '../proto/alcor/v1/southbound_pb.js';
+import { MQ_CAPABILITY } from '../dataplane/channels.js';
 import type { DataPlaneManager } from '../dataplane/manager.js';
 import type { HostService } from '../services/hosts.js';
 import { SOUTHBOUND_SERVICE } from './grpc-definition.js';
@@ -204,7 +205,7 @@ export class SouthboundServer {
     }
     this.counters.accepted++;
     this.log.info({ host: hello.hostId, resume: Number(hello.resumeRevision) }, 'agent connected');
-    session.begin(hello.hostId, Number(hello.resumeRevision), this.controllerId);
+    session.begin(hello.hostId, Number(hello.resumeRevision), this.controllerId, hello.capabilities.includes(MQ_CAPABILITY));
   }
 
   private onAck(session: AgentSession, ack: Ack): void {

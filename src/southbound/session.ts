@@ -45,6 +45,8 @@ export class AgentSession {
   /** Highest revision the agent acked. */
   ackedRevision = 0;
   lastSeen = Date.now();
+  /** The agent announced the `mq` capability: it takes VPC scopes on the bus from the bus. */
+  mq = false;
   readonly counters: SessionCounters = { messages: 0, bytes: 0, snapshots: 0, coalesced: 0 };
   private pendingBytes = 0;
   private drainWaiters: (() => void)[] = [];
@@ -60,10 +62,11 @@ export class AgentSession {
   ) {}
 
   /** Starts delivery after a valid Hello: welcome, then resume deltas or a snapshot, then live batches. */
-  begin(host: string, resumeRevision: number, controllerId: string): void {
+  begin(host: string, resumeRevision: number, controllerId: string, mq: boolean): void {
     this.host = host;
+    this.mq = mq;
     this.state = 'syncing';
-    const resume = resumeRevision > 0 ? this.manager.resume(host, resumeRevision) : undefined;
+    const resume = resumeRevision > 0 ? this.manager.resume(host, resumeRevision, mq) : undefined;
     this.unsubscribe = this.manager.subscribe((batch) => this.onBatch(batch));
     const welcome = create(WatchResponseSchema, {
       kind: { case: 'welcome', value: create(WelcomeSchema, { controllerId, revision: BigInt(this.manager.revision), resumed: resume !== undefined }) },
@@ -80,7 +83,7 @@ export class AgentSession {
 
   private onBatch(batch: CompiledBatch): void {
     if (this.state === 'closed' || this.state === 'hello-wait' || this.state === 'lagging') return;
-    const message = this.manager.messageFor(this.host, batch);
+    const message = this.manager.messageFor(this.host, batch, this.mq);
     if (!message) return;
     if (this.state === 'syncing') {
       if (this.overflow) return;

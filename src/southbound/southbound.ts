@@ -10,11 +10,19 @@
 import type { Store } from '../store/store.js';
 import { DataPlaneManager, type DataPlaneManagerOptions } from '../dataplane/manager.js';
 import { createHostService, type HostService } from '../services/hosts.js';
+import type { ChannelPolicy } from '../dataplane/channels.js';
+import { NatsBus, type NatsBusOptions } from './nats-bus.js';
 import { SouthboundServer, type SouthboundServerOptions } from './grpc-server.js';
 import { silentLogger, type SouthboundLogger } from './log.js';
 
 /** Options of the whole southbound. */
-export interface SouthboundOptions extends SouthboundServerOptions, Omit<DataPlaneManagerOptions, 'store' | 'onError'> {
+export interface SouthboundOptions extends SouthboundServerOptions, Omit<DataPlaneManagerOptions, 'store' | 'onError' | 'channels'> {
+  /** The NATS JetStream bus; without it every VPC scope travels on gRPC. */
+  nats?: NatsBusOptions;
+  /** How long start-up waits for the bus before serving gRPC without it. @default 5000 */
+  busConnectWaitMs?: number;
+  /** Channel mode and thresholds (used only with a bus). @default auto, 1000 / 100 ports */
+  channels?: Omit<ChannelPolicy, 'bus'>;
   /** Safety-net poll of the outbox. @default 500 */
   pollIntervalMs?: number;
   /** @default silent */
@@ -40,6 +48,8 @@ export interface Southbound {
   manager: DataPlaneManager;
   server: SouthboundServer;
   hosts: HostService;
+  /** The bus, when one is configured. */
+  bus: NatsBus | undefined;
   /** Port the gRPC server is bound to. */
   port: number;
   /** Tells the manager something committed; resolves when it has compiled and published it. */
@@ -61,6 +71,17 @@ export function notifyingStore(store: Store, onCommit: () => void): Store {
   };
 }
 
+/**
+ * Lets the API see the bus: `/readyz` checks it (`bus`), and GET /v2.0/agents shows each host's VPC
+ * revisions acked on it. No-op without a bus.
+ */
+export function exposeBus(southbound: Southbound, services: { health: { addCheck(name: string, check: () => Promise<void>): void }; hosts: HostService }): void {
+  const bus = southbound.bus;
+  if (!bus) return;
+  services.health.addCheck('bus', () => bus.check());
+  services.hosts.setLiveConfiguration((host) => bus.configurationOf(host));
+}
+
 /** Compiles the current goal states, starts the outbox tail and the gRPC server. */
 export async function startSouthbound(store: Store, options: SouthboundOptions = {}): Promise<Southbound> {
   const log = options.log ?? silentLogger;
@@ -69,6 +90,7 @@ export async function startSouthbound(store: Store, options: SouthboundOptions =
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     ...(options.snapshotChunkStates ? { snapshotChunkStates: options.snapshotChunkStates } : {}),
     onError: (err, what) => log.error({ err }, `dataplane: ${what}`),
+    channels: { mode: 'auto', upperPorts: 1000, lowerPorts: 100, ...options.channels, bus: options.nats !== undefined },
   });
   const hosts = createHostService(store);
   const exclusive = options.exclusive ?? store.engine === 'sqlite';
@@ -76,21 +98,31 @@ export async function startSouthbound(store: Store, options: SouthboundOptions =
   // whose heartbeats stopped (their replica died).
   await hosts.disconnectStale(new Date(exclusive ? Date.now() + 1000 : Date.now() - 3 * (options.idleTimeoutMs ?? 45_000)));
   await manager.start();
+  const bus = options.nats ? new NatsBus(manager, log, options.nats) : undefined;
+  // Usually connected at once; an unreachable bus is logged and retried while gRPC serves.
+  if (bus && !(await bus.connected(options.busConnectWaitMs ?? 5000))) log.warn({ url: options.nats?.url }, 'nats bus unreachable at start-up; serving gRPC, retrying');
   const stopListening = announces(store) ? await store.onChanges(() => void manager.poll()) : undefined;
   const server = new SouthboundServer(manager, hosts, log, options);
-  await server.start();
+  try {
+    await server.start();
+  } catch (err) {
+    await bus?.close();
+    throw err;
+  }
   const timer = setInterval(() => void manager.poll(), options.pollIntervalMs ?? 500);
   timer.unref();
   return {
     manager,
     server,
     hosts,
+    bus,
     port: server.port,
     notify: () => manager.poll(),
     async close() {
       clearInterval(timer);
       stopListening?.();
       await server.close();
+      await bus?.close();
       await manager.close();
     },
   };

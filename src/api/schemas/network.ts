@@ -35,6 +35,7 @@ export const NetworkUpdate = Type.Object(
     'router:external': Type.Optional(Type.Boolean()),
     mtu: Type.Optional(Type.Integer({ minimum: 68, maximum: 65535 })),
     port_security_enabled: Type.Optional(Type.Boolean()),
+    'alcor:southbound_channel': Type.Optional(Nullable(Type.Union([Type.Literal('grpc'), Type.Literal('mq'), Type.Literal('auto')]))),
   },
   { additionalProperties: false },
 );
@@ -67,5 +68,6 @@ export const Network = Type.Partial(
     'provider:network_type': Type.String(),
     'provider:physical_network': Nullable(Type.String()),
     'provider:segmentation_id': Nullable(Type.Integer()),
+    'alcor:southbound_channel': Nullable(Type.String()),
   }),
 );

@@ -10,8 +10,9 @@ function report(r: SouthboundBenchResult): string {
     `populate            ${r.populate.seconds} s (${r.populate.portsPerSecond} ports/s, all hosts acked)`,
     `new port → all ${r.newPort.hostsPerChange} hosts acked: p50 ${r.newPort.p50Ms} ms  p90 ${r.newPort.p90Ms} ms  p99 ${r.newPort.p99Ms} ms  max ${r.newPort.maxMs} ms  (n=${r.newPort.count})`,
     `  of which API call p50 ${r.apiCall.p50Ms} ms  p99 ${r.apiCall.p99Ms} ms   (load average ${r.loadAverage[0]} → ${r.loadAverage[1]})`,
-    `per change          ${r.perChange.messages} messages, ${r.perChange.bytes} bytes, ${r.perChange.neighborCompiles} neighbor compiles, ${r.perChange.scopeFields} scope deltas encoded`,
+    `per change          ${r.perChange.messages} gRPC messages, ${r.perChange.bytes} bytes; ${r.perChange.busPublishes} bus publishes, ${r.perChange.busBytes} bytes; ${r.perChange.neighborCompiles} neighbor compiles, ${r.perChange.scopeFields} scope deltas encoded`,
     `new host joins      ${r.join.ms} ms for ${r.join.neighbors} neighbors`,
+    `hosts, summed       ${Object.entries(r.hostTotals).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `controller          ${r.controller.cpuMsPerChange} ms CPU per change, ${r.controller.cpuPercentDuringLatency}% CPU, RSS ${r.controller.rssMb} MB`,
     `sim driver          one neighbor: ${r.agent.oneNeighborSmallMs} ms (100 installed), ${r.agent.oneNeighborBigMs} ms (${r.agent.bigNeighbors} installed)`,
     `snapshot            ${r.agent.snapshotStates} neighbors: decode ${r.agent.snapshotDecodeS} s + apply ${r.agent.snapshotApplyS} s = ${r.agent.snapshotS} s (${r.agent.snapshotCpuS} s CPU)`,
@@ -34,8 +35,11 @@ export const registerBenchSouthbound: RegisterCommand = (program: Command) => {
     .option('--samples <n>', 'single-port creates measured', numberOption('--samples'), 50)
     .option('--big-neighbors <n>', 'installed neighbors for the one-neighbor apply', numberOption('--big-neighbors'), 100_000)
     .option('--snapshot-states <n>', 'neighbor states in the snapshot measurement', numberOption('--snapshot-states'), 1_000_000)
+    .option('--transport <t>', 'grpc, or nats: the VPC on the mq channel, its deltas published once to NATS JetStream', 'grpc')
+    .option('--nats <url>', 'NATS server for --transport nats', process.env.ALCOR_NATS_URL || 'nats://127.0.0.1:4222')
     .option('--json', 'print the result as JSON', false)
-    .action(async (flags: { hosts: number; processes: number; vpcPorts: number; samples: number; bigNeighbors: number; snapshotStates: number; json: boolean }) => {
+    .action(async (flags: { hosts: number; processes: number; vpcPorts: number; samples: number; bigNeighbors: number; snapshotStates: number; json: boolean; transport: string; nats: string }) => {
+      if (flags.transport !== 'grpc' && flags.transport !== 'nats') throw new TypeError(`--transport "${flags.transport}" must be grpc or nats`);
       const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
       let lastDraw = 0;
       const progress = (label: string, done: number, total: number) => {
@@ -46,7 +50,7 @@ export const registerBenchSouthbound: RegisterCommand = (program: Command) => {
         const filled = Math.round((width * done) / Math.max(total, 1));
         process.stderr.write(`\r${label.padEnd(9)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
       };
-      const result = await runSouthboundBench({ ...flags, log, progress });
+      const result = await runSouthboundBench({ ...flags, transport: flags.transport, natsUrl: flags.nats, log, progress });
       process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : report(result));
     });
 };

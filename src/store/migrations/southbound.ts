@@ -24,4 +24,10 @@ export const SOUTHBOUND_MIGRATIONS: Migration[] = [
       `CREATE UNIQUE INDEX hosts_host ON hosts (host)`,
     ],
   },
+  {
+    version: 201,
+    name: 'southbound: per-network channel override',
+    // '' = the controller's default mode; otherwise grpc, mq or auto (attribute alcor:southbound_channel).
+    statements: [`ALTER TABLE networks ADD COLUMN southbound_channel TEXT NOT NULL DEFAULT ''`],
+  },
 ];

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { AgentRuntime } from '../../../src/agent/runtime.js';
+import type { BusLocation } from '../../../src/agent/nats-consumer.js';
 import { SimDriver } from '../../../src/agent/drivers/sim.js';
 import { openStore } from '../../../src/store/open-store.js';
 import { appendChange } from '../../../src/store/outbox.js';
@@ -59,12 +60,23 @@ export interface TestAgent {
 export async function startAgent(
   address: string,
   hostId: string,
-  options: { stateDir?: string; datapathIp?: string; driverOptions?: Record<string, string> } = {},
+  options: { stateDir?: string; datapathIp?: string; driverOptions?: Record<string, string>; nats?: BusLocation } = {},
 ): Promise<TestAgent> {
   const stateDir = options.stateDir ?? tempDir(`agent-${hostId}`);
   const datapathIp = options.datapathIp ?? '192.0.2.1';
   const driver = new SimDriver({ hostId, datapathIp, stateDir, options: options.driverOptions ?? {}, log: () => {} });
-  const agent = await AgentRuntime.create({ controller: address, hostId, datapathIp, driver, stateDir, heartbeatMs: 1000, backoffInitialMs: 50, backoffMaxMs: 500, persistDebounceMs: 20 });
+  const agent = await AgentRuntime.create({
+    controller: address,
+    hostId,
+    datapathIp,
+    driver,
+    stateDir,
+    heartbeatMs: 1000,
+    backoffInitialMs: 50,
+    backoffMaxMs: 500,
+    persistDebounceMs: 20,
+    ...(options.nats ? { nats: options.nats } : {}),
+  });
   agent.start();
   return { agent, driver, stateDir };
 }
@@ -224,6 +236,8 @@ export async function currentRevision(store: Store): Promise<number> {
 
 /** A controller with the Neutron API and the southbound sharing one store, as alcor-server runs them. */
 export interface TestStack extends TestController {
+  /** Base URL of the API (without /v2.0). */
+  url: string;
   request: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
 }
 
@@ -234,12 +248,16 @@ export async function startStack(options: SouthboundOptions = {}): Promise<TestS
   const { createServices } = await import('../../../src/services/services.js');
   const controller = await startController(options);
   const config = compileServerOptions({ listen: '127.0.0.1:0', databaseUrl: 'sqlite::memory:', logLevel: 'silent' });
-  const app = await buildApiServer({ config, services: createServices(controller.api, config), logger: false });
+  const { exposeBus } = await import('../../../src/southbound/southbound.js');
+  const services = createServices(controller.api, config);
+  exposeBus(controller.southbound, services);
+  const app = await buildApiServer({ config, services, logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   return {
     ...controller,
+    url,
     async request(method, path, body) {
       const res = await fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
       const text = await res.text();

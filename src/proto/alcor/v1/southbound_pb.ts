@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file alcor/v1/southbound.proto.
  */
 export const file_alcor_v1_southbound: GenFile = /*@__PURE__*/
-  fileDesc("ChlhbGNvci92MS9zb3V0aGJvdW5kLnByb3RvEghhbGNvci52MSKNAQoFSGVsbG8SDwoHaG9zdF9pZBgBIAEoCRITCgtkYXRhcGF0aF9pcBgCIAEoCRIUCgxjYXBhYmlsaXRpZXMYAyADKAkSFwoPcmVzdW1lX3JldmlzaW9uGAQgASgEEhUKDWFnZW50X3ZlcnNpb24YBSABKAkSGAoQcHJvdG9jb2xfdmVyc2lvbhgGIAEoDSKPAQoOUmVzb3VyY2VSZXN1bHQSJAoEdHlwZRgBIAEoDjIWLmFsY29yLnYxLlJlc291cmNlVHlwZRIKCgJpZBgCIAEoCRImCgZzdGF0dXMYAyABKA4yFi5hbGNvci52MS5SZXN1bHRTdGF0dXMSDQoFZXJyb3IYBCABKAkSFAoMYXBwbHlfbWljcm9zGAUgASgEIkIKA0FjaxIQCghyZXZpc2lvbhgBIAEoBBIpCgdyZXN1bHRzGAIgAygLMhguYWxjb3IudjEuUmVzb3VyY2VSZXN1bHQiJQoJSGVhcnRiZWF0EhgKEGFwcGxpZWRfcmV2aXNpb24YASABKAQigAEKDFdhdGNoUmVxdWVzdBIgCgVoZWxsbxgBIAEoCzIPLmFsY29yLnYxLkhlbGxvSAASHAoDYWNrGAIgASgLMg0uYWxjb3IudjEuQWNrSAASKAoJaGVhcnRiZWF0GAMgASgLMhMuYWxjb3IudjEuSGVhcnRiZWF0SABCBgoEa2luZCJDCgdXZWxjb21lEhUKDWNvbnRyb2xsZXJfaWQYASABKAkSEAoIcmV2aXNpb24YAiABKAQSDwoHcmVzdW1lZBgDIAEoCCKVAQoNV2F0Y2hSZXNwb25zZRIkCgd3ZWxjb21lGAEgASgLMhEuYWxjb3IudjEuV2VsY29tZUgAEikKBWRlbHRhGAIgASgLMhguYWxjb3IudjEuR29hbFN0YXRlRGVsdGFIABIrCghzbmFwc2hvdBgDIAEoCzIXLmFsY29yLnYxLlNuYXBzaG90Q2h1bmtIAEIGCgRraW5kKngKDFJlc3VsdFN0YXR1cxIdChlSRVNVTFRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFAoQUkVTVUxUX1NUQVRVU19PSxABEhgKFFJFU1VMVF9TVEFUVVNfRkFJTEVEEAISGQoVUkVTVUxUX1NUQVRVU19QRU5ESU5HEAMyUQoRU291dGhib3VuZFNlcnZpY2USPAoFV2F0Y2gSFi5hbGNvci52MS5XYXRjaFJlcXVlc3QaFy5hbGNvci52MS5XYXRjaFJlc3BvbnNlKAEwAWIGcHJvdG8z", [file_alcor_v1_goal_state]);
+  fileDesc("ChlhbGNvci92MS9zb3V0aGJvdW5kLnByb3RvEghhbGNvci52MSKNAQoFSGVsbG8SDwoHaG9zdF9pZBgBIAEoCRITCgtkYXRhcGF0aF9pcBgCIAEoCRIUCgxjYXBhYmlsaXRpZXMYAyADKAkSFwoPcmVzdW1lX3JldmlzaW9uGAQgASgEEhUKDWFnZW50X3ZlcnNpb24YBSABKAkSGAoQcHJvdG9jb2xfdmVyc2lvbhgGIAEoDSKPAQoOUmVzb3VyY2VSZXN1bHQSJAoEdHlwZRgBIAEoDjIWLmFsY29yLnYxLlJlc291cmNlVHlwZRIKCgJpZBgCIAEoCRImCgZzdGF0dXMYAyABKA4yFi5hbGNvci52MS5SZXN1bHRTdGF0dXMSDQoFZXJyb3IYBCABKAkSFAoMYXBwbHlfbWljcm9zGAUgASgEIkIKA0FjaxIQCghyZXZpc2lvbhgBIAEoBBIpCgdyZXN1bHRzGAIgAygLMhguYWxjb3IudjEuUmVzb3VyY2VSZXN1bHQiJQoJSGVhcnRiZWF0EhgKEGFwcGxpZWRfcmV2aXNpb24YASABKAQigAEKDFdhdGNoUmVxdWVzdBIgCgVoZWxsbxgBIAEoCzIPLmFsY29yLnYxLkhlbGxvSAASHAoDYWNrGAIgASgLMg0uYWxjb3IudjEuQWNrSAASKAoJaGVhcnRiZWF0GAMgASgLMhMuYWxjb3IudjEuSGVhcnRiZWF0SABCBgoEa2luZCJDCgdXZWxjb21lEhUKDWNvbnRyb2xsZXJfaWQYASABKAkSEAoIcmV2aXNpb24YAiABKAQSDwoHcmVzdW1lZBgDIAEoCCKVAQoNV2F0Y2hSZXNwb25zZRIkCgd3ZWxjb21lGAEgASgLMhEuYWxjb3IudjEuV2VsY29tZUgAEikKBWRlbHRhGAIgASgLMhguYWxjb3IudjEuR29hbFN0YXRlRGVsdGFIABIrCghzbmFwc2hvdBgDIAEoCzIXLmFsY29yLnYxLlNuYXBzaG90Q2h1bmtIAEIGCgRraW5kIlQKBkJ1c0FjaxIPCgdob3N0X2lkGAEgASgJEg4KBnZwY19pZBgCIAEoCRIQCghyZXZpc2lvbhgDIAEoBBIXCg9zdHJlYW1fc2VxdWVuY2UYBCABKAQqeAoMUmVzdWx0U3RhdHVzEh0KGVJFU1VMVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIUChBSRVNVTFRfU1RBVFVTX09LEAESGAoUUkVTVUxUX1NUQVRVU19GQUlMRUQQAhIZChVSRVNVTFRfU1RBVFVTX1BFTkRJTkcQAzJRChFTb3V0aGJvdW5kU2VydmljZRI8CgVXYXRjaBIWLmFsY29yLnYxLldhdGNoUmVxdWVzdBoXLmFsY29yLnYxLldhdGNoUmVzcG9uc2UoATABYgZwcm90bzM", [file_alcor_v1_goal_state]);
 
 /**
  * The first message of a Watch stream.
@@ -257,6 +257,43 @@ export type WatchResponse = Message<"alcor.v1.WatchResponse"> & {
  */
 export const WatchResponseSchema: GenMessage<WatchResponse> = /*@__PURE__*/
   messageDesc(file_alcor_v1_southbound, 6);
+
+/**
+ * Agent → controller on core NATS subject alcor.ack.<host_id>: the agent applied a VPC scope's deltas
+ * (received on alcor.gs.vpc.<vpc_id>) up to `revision`.
+ *
+ * @generated from message alcor.v1.BusAck
+ */
+export type BusAck = Message<"alcor.v1.BusAck"> & {
+  /**
+   * @generated from field: string host_id = 1;
+   */
+  hostId: string;
+
+  /**
+   * @generated from field: string vpc_id = 2;
+   */
+  vpcId: string;
+
+  /**
+   * @generated from field: uint64 revision = 3;
+   */
+  revision: bigint;
+
+  /**
+   * JetStream stream sequence of the message carrying `revision`.
+   *
+   * @generated from field: uint64 stream_sequence = 4;
+   */
+  streamSequence: bigint;
+};
+
+/**
+ * Describes the message alcor.v1.BusAck.
+ * Use `create(BusAckSchema)` to create a new message.
+ */
+export const BusAckSchema: GenMessage<BusAck> = /*@__PURE__*/
+  messageDesc(file_alcor_v1_southbound, 7);
 
 /**
  * Outcome of applying one resource.

@@ -1,0 +1,318 @@
+/**
+ * The agent's side of the NATS JetStream bus: for each VPC it holds whose `VpcState.channel` is `mq`, an
+ * ordered JetStream push consumer on `alcor.gs.vpc.<vpc>`; VPC deltas are applied in revision order and acked
+ * on core NATS `alcor.ack.<host>`. Everything else (Hello, host scope, snapshots, whole VPC scopes on a
+ * join or a move back to gRPC, port-status acks) stays on the gRPC stream.
+ *
+ * Per VPC a cursor holds the newest revision of the scope this host has and the stream sequence it came
+ * at. A bus message is `GoalStateDelta{revision, scopes: [vpc field], base_revision}`:
+ *   revision <= cursor             already have it (a replica republished, or the channel switched): dropped
+ *   base_revision > cursor         a delta is missing (outage, retention): re-fetch everything over gRPC
+ *   otherwise                      applied, cursor advanced, acked
+ * A consumer starts at the persisted sequence + 1 after a restart, otherwise at the subject's oldest
+ * retained message ("subscribe, then fetch, then apply only what is newer than what was fetched"): what
+ * the host already got over gRPC or a snapshot is dropped by the revision check, what was published in
+ * between is applied. After a snapshot every consumer restarts that way, because the snapshot replaced
+ * whatever the bus had applied beyond its revision.
+ *
+ * Messages that do not decode, name another scope, or carry anything but neighbors of this VPC are
+ * rejected (counted, logged rate-limited) and skipped; the consumer goes on.
+ */
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { DeliverPolicy, jetstream, type JetStreamClient, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Operation, ResourceStateSchema, ResourceType } from '../proto/alcor/v1/goal_state_pb.js';
+import { BusAckSchema } from '../proto/alcor/v1/southbound_pb.js';
+import type { DesiredStateView } from './driver.js';
+import { readFields, resourceKey } from './wire-reader.js';
+
+/** The capability an agent announces in its Hello when it consumes VPC subjects. */
+export const MQ_CAPABILITY = 'mq';
+
+/** What the bus consumer needs from the runtime. */
+export interface BusHost {
+  hostId: string;
+  /** The desired state (VPCs with their channel). */
+  desired: DesiredStateView;
+  /** Applies VPC delta records through the driver, serialized with the gRPC stream's applies. */
+  apply(records: Uint8Array[]): Promise<void>;
+  /** A gap was detected: fetch the complete state over gRPC (a snapshot). */
+  resync(reason: string): void;
+  log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** Where the bus is. */
+export interface BusLocation {
+  /** NATS server URL(s), comma separated. */
+  url: string;
+  /** @default "ALCOR_GS" */
+  stream?: string;
+  /** First subject token. @default "alcor" */
+  prefix?: string;
+}
+
+/** Position of one VPC scope on this host. */
+export interface VpcCursor {
+  /** Newest revision of the scope applied here. */
+  revision: number;
+  /** Stream sequence of the bus message that carried it; 0 when it came over gRPC. */
+  sequence: number;
+}
+
+interface RunningConsumer {
+  stopped: boolean;
+  messages: ConsumerMessages | undefined;
+}
+
+const CURSOR_FILE = 'bus-cursors.json';
+
+/** One agent's bus connection and VPC consumers. */
+export class BusConsumer {
+  readonly counters = { applied: 0, duplicates: 0, gaps: 0, rejected: 0, foreign: 0, restarts: 0 };
+  /** VPC → cursor; kept for every VPC the host holds (gRPC ones too, so a switch to mq starts right). */
+  readonly cursors = new Map<string, VpcCursor>();
+  private readonly consumers = new Map<string, RunningConsumer>();
+  private nc: NatsConnection | undefined;
+  /** The connection, once made; undefined when closed first. */
+  private readonly connection: Promise<{ nc: NatsConnection; js: JetStreamClient } | undefined>;
+  private lastWarn = 0;
+  private closed = false;
+
+  /**
+   * Starts connecting to the bus in the background: an agent whose bus is down still starts and serves
+   * everything the stream carries; its mq VPCs catch up once the bus answers.
+   */
+  constructor(
+    private readonly host: BusHost,
+    private readonly where: BusLocation,
+  ) {
+    this.connection = this.dial();
+  }
+
+  private async dial(): Promise<{ nc: NatsConnection; js: JetStreamClient } | undefined> {
+    let delay = 200;
+    while (!this.closed) {
+      try {
+        const nc = await connect({
+          servers: this.where.url.split(',').map((s) => s.trim()),
+          name: `alcor-agent-${this.host.hostId}`,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 500,
+        });
+        this.nc = nc;
+        if (this.closed) await nc.close();
+        return this.closed ? undefined : { nc, js: jetstream(nc) };
+      } catch (err) {
+        this.warn('bus unreachable; retrying', { err: String(err) });
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+    return undefined;
+  }
+
+  /** A snapshot at `revision` replaced the whole state: every cursor restarts there, every consumer from the oldest message. */
+  afterSnapshot(revision: number): void {
+    this.cursors.clear();
+    for (const vpc of this.host.desired.vpc.keys()) this.cursors.set(vpc, { revision, sequence: 0 });
+    for (const vpc of [...this.consumers.keys()]) this.stop(vpc);
+    this.sync();
+  }
+
+  /**
+   * A gRPC delta at `revision` was applied (the host was at `before`). `scopes` are its VPC scopes and
+   * whether each was whole. A VPC on gRPC is complete up to `revision`; one that just moved to the bus
+   * is complete up to `before` (its delta at `revision` may be on the bus).
+   */
+  afterDelta(revision: number, before: number, scopes: ReadonlyMap<string, boolean>): void {
+    for (const [vpc, state] of this.host.desired.vpc) {
+      const running = this.consumers.has(vpc);
+      if (scopes.has(vpc)) {
+        this.cursors.set(vpc, { revision, sequence: 0 });
+        if (scopes.get(vpc) === true && running) this.stop(vpc);
+      } else if (state.channel !== MQ_CAPABILITY) this.cursors.set(vpc, { revision, sequence: 0 });
+      else if (!running) this.cursors.set(vpc, { revision: Math.max(before, this.cursors.get(vpc)?.revision ?? 0), sequence: 0 });
+    }
+    this.sync();
+  }
+
+  /** Starts a consumer for every held VPC on the bus, stops the others. */
+  sync(): void {
+    if (this.closed) return;
+    for (const vpc of [...this.consumers.keys()]) if (this.host.desired.vpc.get(vpc)?.channel !== MQ_CAPABILITY) this.stop(vpc);
+    for (const vpc of [...this.cursors.keys()]) if (!this.host.desired.vpc.has(vpc)) this.cursors.delete(vpc);
+    for (const [vpc, state] of this.host.desired.vpc) if (state.channel === MQ_CAPABILITY && !this.consumers.has(vpc)) this.start(vpc);
+  }
+
+  /** VPCs with a running consumer. */
+  get consuming(): string[] {
+    return [...this.consumers.keys()];
+  }
+
+  private start(vpc: string): void {
+    const running: RunningConsumer = { stopped: false, messages: undefined };
+    this.consumers.set(vpc, running);
+    void this.consume(vpc, running);
+  }
+
+  private stop(vpc: string): void {
+    const running = this.consumers.get(vpc);
+    if (!running) return;
+    running.stopped = true;
+    running.messages?.stop();
+    this.consumers.delete(vpc);
+  }
+
+  /**
+   * Runs one VPC's ordered consumer, recreating it after errors from the last sequence seen. A push
+   * consumer: the server sends each message as it is stored. Pull consumers (one pull request outstanding
+   * per VPC) stalled for one or two missed-heartbeat periods now and then with 1,000 busy hosts.
+   */
+  private async consume(vpc: string, running: RunningConsumer): Promise<void> {
+    let backoff = 100;
+    while (!running.stopped && !this.closed) {
+      const from = this.cursors.get(vpc)?.sequence ?? 0;
+      try {
+        const bus = await this.connection;
+        if (!bus) return;
+        const consumer = await bus.js.consumers.getPushConsumer(this.where.stream ?? 'ALCOR_GS', {
+          filter_subjects: `${this.where.prefix ?? 'alcor'}.gs.vpc.${vpc}`,
+          ...(from > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from + 1 } : { deliver_policy: DeliverPolicy.All }),
+        });
+        if (running.stopped) return;
+        const messages = await consumer.consume();
+        running.messages = messages;
+        if (running.stopped) {
+          messages.stop();
+          return;
+        }
+        backoff = 100;
+        for await (const m of messages) {
+          if (running.stopped) break;
+          await this.onMessage(vpc, m);
+        }
+      } catch (err) {
+        if (running.stopped || this.closed) return;
+        this.warn('bus consumer failed; recreating it', { vpc, err: String(err) });
+      }
+      if (running.stopped || this.closed) return;
+      this.counters.restarts++;
+      await new Promise((resolve) => setTimeout(resolve, backoff).unref());
+      backoff = Math.min(backoff * 2, 5000);
+    }
+  }
+
+  private async onMessage(vpc: string, m: JsMsg): Promise<void> {
+    const delta = parseVpcDelta(vpc, m.data);
+    if (typeof delta === 'string') {
+      this.counters.rejected++;
+      this.warn('rejected a bus message', { vpc, sequence: m.seq, reason: delta });
+      return;
+    }
+    // The consumer may be stopped while this message waited: a VPC left or moved back to gRPC is not ours.
+    if (this.host.desired.vpc.get(vpc)?.channel !== MQ_CAPABILITY || !this.consumers.has(vpc)) {
+      this.counters.foreign++;
+      return;
+    }
+    const cursor = this.cursors.get(vpc) ?? { revision: 0, sequence: 0 };
+    if (delta.revision <= cursor.revision) {
+      this.counters.duplicates++;
+      this.cursors.set(vpc, { revision: cursor.revision, sequence: Math.max(cursor.sequence, m.seq) });
+      return;
+    }
+    if (delta.base > cursor.revision) {
+      this.counters.gaps++;
+      this.host.resync(`bus gap on ${vpc}: have ${cursor.revision}, next delta follows ${delta.base}`);
+      return;
+    }
+    await this.host.apply(delta.records);
+    // A snapshot or a switch may have reset the cursor while the driver applied: keep the newer one.
+    const now = this.cursors.get(vpc);
+    if (now && now.revision >= delta.revision) return;
+    this.cursors.set(vpc, { revision: delta.revision, sequence: m.seq });
+    this.counters.applied++;
+    this.nc?.publish(
+      `${this.where.prefix ?? 'alcor'}.ack.${this.host.hostId}`,
+      toBinary(BusAckSchema, create(BusAckSchema, { hostId: this.host.hostId, vpcId: vpc, revision: BigInt(delta.revision), streamSequence: BigInt(m.seq) })),
+    );
+  }
+
+  private warn(message: string, fields: Record<string, unknown>): void {
+    const now = Date.now();
+    if (now - this.lastWarn < 200) return;
+    this.lastWarn = now;
+    this.host.log('warn', message, fields);
+  }
+
+  /** Persists the cursors (after the desired state they describe). */
+  async save(stateDir: string, cursors: ReadonlyMap<string, VpcCursor>): Promise<void> {
+    const tmp = join(stateDir, `${CURSOR_FILE}.tmp`);
+    await writeFile(tmp, JSON.stringify(Object.fromEntries(cursors)));
+    await rename(tmp, join(stateDir, CURSOR_FILE));
+  }
+
+  /** Loads persisted cursors of the VPCs the restored state holds. */
+  async load(stateDir: string): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(join(stateDir, CURSOR_FILE), 'utf8');
+    } catch {
+      return;
+    }
+    try {
+      const stored = JSON.parse(text) as Record<string, Partial<VpcCursor>>;
+      for (const [vpc, c] of Object.entries(stored)) {
+        if (this.host.desired.vpc.has(vpc)) this.cursors.set(vpc, { revision: Number(c.revision) || 0, sequence: Number(c.sequence) || 0 });
+      }
+    } catch (err) {
+      this.host.log('warn', 'ignored an unreadable bus cursor file', { err: String(err) });
+    }
+  }
+
+  /** Stops every consumer and closes the connection. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const vpc of [...this.consumers.keys()]) this.stop(vpc);
+    await this.nc?.close();
+  }
+}
+
+/** A validated bus delta, or the reason it was rejected. */
+export function parseVpcDelta(vpc: string, data: Uint8Array): { revision: number; base: number; records: Uint8Array[] } | string {
+  let revision = 0;
+  let base = 0;
+  let scopes = 0;
+  const records: Uint8Array[] = [];
+  try {
+    for (const f of readFields(data)) {
+      if (f.field === 1 && f.wireType === 0) revision = f.value;
+      else if (f.field === 3 && f.wireType === 0) base = f.value;
+      else if (f.field === 2 && f.wireType === 2) {
+        scopes++;
+        let name = '';
+        for (const s of readFields(f.bytes)) {
+          if (s.field === 1 && s.wireType === 2) name = new TextDecoder().decode(s.bytes);
+          else if (s.field === 2 && s.wireType === 2) records.push(s.bytes);
+          else if (s.field === 3) return 'a whole scope on the bus';
+        }
+        if (name !== `vpc/${vpc}`) return `scope "${name}" on the subject of vpc ${vpc}`;
+      } else return `unexpected field ${f.field}`;
+    }
+    if (revision <= 0 || scopes !== 1 || base >= revision) return 'no revision, no scope, or a base not below the revision';
+    for (const r of records) {
+      const key = resourceKey(r);
+      if (key.type !== ResourceType.NEIGHBOR || key.id === '') return 'a record that is not a neighbor';
+      if (key.operation === Operation.DELETE) continue;
+      const state = fromBinary(ResourceStateSchema, r).state;
+      if (key.operation !== Operation.UPSERT || state.case !== 'neighbor' || state.value.vpcId !== vpc || state.value.id !== key.id) {
+        return `a neighbor record of another VPC or without a state (${key.id})`;
+      }
+    }
+  } catch (err) {
+    return `undecodable: ${(err as Error).message}`;
+  }
+  return { revision, base, records };
+}
