@@ -12,23 +12,15 @@
  * host pushes back on the controller (which then coalesces it to a snapshot) instead of buffering here.
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import {
-  AckSchema,
-  HeartbeatSchema,
-  HelloSchema,
-  ResourceResultSchema,
-  ResultStatus,
-  WatchRequestSchema,
-  WelcomeSchema,
-} from '../proto/alcor/v1/southbound_pb.js';
-import { ResourceType } from '../proto/alcor/v1/goal_state_pb.js';
-import { DesiredState, TYPE_OF_KIND } from './desired-state.js';
+import { HeartbeatSchema, HelloSchema, WatchRequestSchema, WelcomeSchema, type Ack } from '../proto/alcor/v1/southbound_pb.js';
+import { AckBuilder } from './acks.js';
+import { DesiredState } from './desired-state.js';
 import { BusConsumer, MQ_CAPABILITY, type BusLocation } from './nats-consumer.js';
 import { readDelta } from './whole-scope.js';
 import type { Driver, ResourceChange, ResourceOutcome } from './driver.js';
 import { loadState, saveState } from './state-file.js';
-import { WatchClient, type WatchCall } from './watch-client.js';
-import { FieldCursor, readFields } from './wire-reader.js';
+import { controllerAddresses, WatchClient, type WatchCall } from './watch-client.js';
+import { chunkStates, FieldCursor, readFields } from './wire-reader.js';
 
 /** Options of the runtime. */
 export interface AgentOptions {
@@ -89,8 +81,7 @@ export class AgentRuntime {
   private current = 0;
   private call: WatchCall | undefined;
   private waiters: { revision: number; resolve: () => void }[] = [];
-  /** Ports the driver accepted but that cannot take effect yet (port id → what they wait for). */
-  private readonly waiting = new Map<string, string>();
+  private readonly acks = new AckBuilder();
   private persistTimer: NodeJS.Timeout | undefined;
   private persisting: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
@@ -282,7 +273,7 @@ export class AgentRuntime {
   private snapshotParts: { revision: number; next: number; chunks: Uint8Array[] } | undefined;
 
   /** Handles one WatchResponse; returns an Ack to send, 'welcome', or undefined. */
-  private async handle(buf: Buffer): Promise<ReturnType<typeof create<typeof AckSchema>> | 'welcome' | undefined> {
+  private async handle(buf: Buffer): Promise<Ack | 'welcome' | undefined> {
     for (const f of readFields(buf)) {
       if (f.field === 1 && f.wireType === 2) {
         const welcome = fromBinary(WelcomeSchema, f.bytes);
@@ -291,7 +282,7 @@ export class AgentRuntime {
         this.opts.log('info', 'connected to controller', { controller: this.clients[this.current]?.address, revision: Number(welcome.revision), resumed: welcome.resumed });
         if (welcome.resumed) {
           // Tell the controller where we are, so ports already programmed here turn ACTIVE.
-          this.sendAck(this.ack(this.revision, []));
+          this.sendAck(this.acks.build(this.revision, [], this.desired.view));
         }
         return 'welcome';
       }
@@ -306,7 +297,7 @@ export class AgentRuntime {
   private async applyDelta(bytes: Uint8Array) {
     const { revision, records, vpcScopes } = readDelta(bytes, this.desired.view);
     this.counters.deltas++;
-    if (revision <= this.revision) return create(AckSchema, { revision: BigInt(this.revision) });
+    if (revision <= this.revision) return this.acks.build(this.revision, [], this.desired.view);
     const before = this.revision;
     const changes = this.desired.applyRecords(records);
     const ack = await this.applyChanges(revision, 'delta', changes);
@@ -350,36 +341,16 @@ export class AgentRuntime {
     for (const w of this.waiters.filter((x) => x.revision <= revision)) w.resolve();
     this.waiters = this.waiters.filter((x) => x.revision > revision);
     this.counters.acks++;
-    if (mode === 'full') for (const port of this.waiting.keys()) if (!this.desired.view.port.has(port)) this.waiting.delete(port);
-    return this.ack(revision, outcomes);
-  }
-
-  /**
-   * An Ack of `revision`: failures, port/DHCP outcomes, and every port still waiting on this host as
-   * PENDING (so any single ack tells the controller the whole waiting set).
-   */
-  private ack(revision: number, outcomes: readonly ResourceOutcome[]) {
-    for (const o of outcomes) {
-      if (o.kind !== 'port') continue;
-      if (o.ok && o.waitingFor !== undefined && this.desired.view.port.has(o.id)) this.waiting.set(o.id, o.waitingFor);
-      else this.waiting.delete(o.id);
-    }
-    const result = (type: ResourceType, id: string, status: ResultStatus, error = '', micros = 0) =>
-      create(ResourceResultSchema, { type, id, status, error, applyMicros: BigInt(Math.max(0, Math.round(micros))) });
-    const results = outcomes
-      .filter((o) => (!o.ok || o.kind === 'port' || o.kind === 'dhcp') && !(o.kind === 'port' && this.waiting.has(o.id)))
-      .slice(0, 10_000)
-      .map((o) => result(TYPE_OF_KIND[o.kind], o.id, o.ok ? ResultStatus.OK : ResultStatus.FAILED, o.error, o.applyMicros));
-    for (const [port, reason] of this.waiting) results.push(result(ResourceType.PORT, port, ResultStatus.PENDING, reason));
-    return create(AckSchema, { revision: BigInt(revision), results });
+    if (mode === 'full') this.acks.forgetRemoved(this.desired.view);
+    return this.acks.build(revision, outcomes, this.desired.view);
   }
 
   /** The driver saw outcomes change outside a batch: re-ack the applied revision with them. */
   private outcomesChanged(outcomes: ResourceOutcome[]): void {
-    this.sendAck(this.ack(this.revision, outcomes));
+    this.sendAck(this.acks.build(this.revision, outcomes, this.desired.view));
   }
 
-  private sendAck(ack: ReturnType<typeof create<typeof AckSchema>>): void {
+  private sendAck(ack: Ack): void {
     if (this.state !== 'ready' && this.state !== 'syncing') return; // the next session's acks carry the state
     try {
       this.call?.write(toBinary(WatchRequestSchema, create(WatchRequestSchema, { kind: { case: 'ack', value: ack } })));
@@ -424,20 +395,4 @@ export class AgentRuntime {
     for (const client of this.clients) client.close();
     await this.opts.driver.close();
   }
-}
-
-/** The ResourceStates (field 4) of SnapshotChunk encodings, as views into them. */
-function* chunkStates(chunks: readonly Uint8Array[]): Generator<Uint8Array> {
-  const cursor = new FieldCursor();
-  for (const chunk of chunks) {
-    cursor.reset(chunk);
-    while (cursor.next()) if (cursor.field === 4 && cursor.wireType === 2) yield cursor.bytes();
-  }
-}
-
-/** The controller addresses of a `--controller` value: one or several `host:port`, comma separated. */
-export function controllerAddresses(value: string): string[] {
-  const addresses = value.split(',').map((a) => a.trim()).filter((a) => a !== '');
-  if (addresses.length === 0) throw new TypeError(`no controller address in "${value}"`);
-  return addresses;
 }

@@ -44,3 +44,10 @@ export class WatchClient {
     this.client.close();
   }
 }
+
+/** The controller addresses of a `--controller` value: one or several `host:port`, comma separated. */
+export function controllerAddresses(value: string): string[] {
+  const addresses = value.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  if (addresses.length === 0) throw new TypeError(`no controller address in "${value}"`);
+  return addresses;
+}

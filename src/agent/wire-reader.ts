@@ -151,3 +151,12 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/** The ResourceStates (field 4) of SnapshotChunk encodings, as views into them. */
+export function* chunkStates(chunks: readonly Uint8Array[]): Generator<Uint8Array> {
+  const cursor = new FieldCursor();
+  for (const chunk of chunks) {
+    cursor.reset(chunk);
+    while (cursor.next()) if (cursor.field === 4 && cursor.wireType === 2) yield cursor.bytes();
+  }
+}
