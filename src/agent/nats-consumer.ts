@@ -1,26 +1,32 @@
 /**
- * The agent's side of the NATS JetStream bus: for each VPC it holds whose `VpcState.channel` is `mq`, an
- * ordered JetStream push consumer on `alcor.gs.vpc.<vpc>`; VPC deltas are applied in revision order and acked
- * on core NATS `alcor.ack.<host>`. Everything else (Hello, host scope, snapshots, whole VPC scopes on a
- * join or a move back to gRPC, port-status acks) stays on the gRPC stream.
+ * The agent's side of the NATS JetStream bus: for each VPC it holds whose `VpcState.channel` is `mq`, a
+ * core NATS subscription on `alcor.live.vpc.<vpc>`, where the server republishes every delta it stored on
+ * `alcor.gs.vpc.<vpc>` with its stream sequence (one stored copy, one cheap fan-out to all hosts); and,
+ * only to catch up, an ordered JetStream consumer of `alcor.gs.vpc.<vpc>`. VPC deltas are applied in
+ * revision order and acked on core NATS `alcor.ack.<host>`. Everything else (Hello, host scope,
+ * snapshots, whole VPC scopes on a join or a move back to gRPC, port-status acks) stays on the gRPC stream.
  *
  * Per VPC a cursor holds the newest revision of the scope this host has and the stream sequence it came
  * at. A bus message is `GoalStateDelta{revision, scopes: [vpc field], base_revision}`:
  *   revision <= cursor             already have it (a replica republished, or the channel switched): dropped
  *   base_revision > cursor         a delta is missing (outage, retention): re-fetch everything over gRPC
  *   otherwise                      applied, cursor advanced, acked
- * A consumer starts at the persisted sequence + 1 after a restart, otherwise at the subject's oldest
- * retained message ("subscribe, then fetch, then apply only what is newer than what was fetched"): what
- * the host already got over gRPC or a snapshot is dropped by the revision check, what was published in
- * between is applied. After a snapshot every consumer restarts that way, because the snapshot replaced
- * whatever the bus had applied beyond its revision.
+ * Subscribe, then catch up, then go live: live messages are held while a catch-up consumer replays the
+ * stream from the persisted sequence + 1 (from the subject's oldest retained message when there is none)
+ * up to the newest stored message, and are applied after it; what the host already got over gRPC, a
+ * snapshot or the replay is dropped by the revision check. No catch-up runs when the newest stored delta
+ * is not newer than what the host has (the common case on a join). A delta that does not follow on waits:
+ * publishes retried after a bus outage can be stored out of order, so the missing one usually comes
+ * next; if it does not within a second (lost in an outage or a slow-consumer cut), a catch-up replays the
+ * stream, and only a gap the stream cannot fill (retention dropped it) fetches a snapshot. After a
+ * snapshot every VPC starts over that way.
  *
  * Messages that do not decode, name another scope, or carry anything but neighbors of this VPC are
  * rejected (counted, logged rate-limited) and skipped; the consumer goes on.
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { DeliverPolicy, jetstream, type JetStreamClient, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -64,20 +70,52 @@ export interface VpcCursor {
 
 interface RunningConsumer {
   stopped: boolean;
-  messages: ConsumerMessages | undefined;
+  live: Subscription | undefined;
+  /** The catch-up consumer's messages while one runs. */
+  catchUp: ConsumerMessages | undefined;
+  /** Live messages held during a catch-up; undefined while live messages are applied as they come. */
+  held: BusMessage[] | undefined;
+  /** Applies of live messages, one at a time in arrival order. */
+  queue: Promise<void>;
+  /** Deltas that do not follow on yet (an earlier one is still on its way), by revision. */
+  ahead: Map<number, { m: BusMessage; delta: VpcDelta }>;
+  /** Starts a catch-up when what `ahead` waits for does not arrive live. */
+  repairTimer: NodeJS.Timeout | undefined;
+}
+
+/** A validated bus delta. */
+interface VpcDelta {
+  revision: number;
+  base: number;
+  records: Uint8Array[];
+}
+
+/** How long a live delta that does not follow on waits for the missing one before a catch-up. */
+const REPAIR_DELAY_MS = 1000;
+
+/** A delta from the bus with its stream sequence. */
+interface BusMessage {
+  data: Uint8Array;
+  seq: number;
+}
+
+interface Bus {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
 }
 
 const CURSOR_FILE = 'bus-cursors.json';
 
 /** One agent's bus connection and VPC consumers. */
 export class BusConsumer {
-  readonly counters = { applied: 0, duplicates: 0, gaps: 0, rejected: 0, foreign: 0, restarts: 0 };
+  readonly counters = { applied: 0, duplicates: 0, gaps: 0, rejected: 0, foreign: 0, restarts: 0, catchUps: 0 };
   /** VPC → cursor; kept for every VPC the host holds (gRPC ones too, so a switch to mq starts right). */
   readonly cursors = new Map<string, VpcCursor>();
   private readonly consumers = new Map<string, RunningConsumer>();
   private nc: NatsConnection | undefined;
   /** The connection, once made; undefined when closed first. */
-  private readonly connection: Promise<{ nc: NatsConnection; js: JetStreamClient } | undefined>;
+  private readonly connection: Promise<Bus | undefined>;
   private lastWarn = 0;
   private closed = false;
 
@@ -92,7 +130,7 @@ export class BusConsumer {
     this.connection = this.dial();
   }
 
-  private async dial(): Promise<{ nc: NatsConnection; js: JetStreamClient } | undefined> {
+  private async dial(): Promise<Bus | undefined> {
     let delay = 200;
     while (!this.closed) {
       try {
@@ -104,7 +142,7 @@ export class BusConsumer {
         });
         this.nc = nc;
         if (this.closed) await nc.close();
-        return this.closed ? undefined : { nc, js: jetstream(nc) };
+        return this.closed ? undefined : { nc, js: jetstream(nc), jsm: await jetstreamManager(nc, { checkAPI: false }) };
       } catch (err) {
         this.warn('bus unreachable; retrying', { err: String(err) });
         await new Promise((resolve) => setTimeout(resolve, delay).unref());
@@ -153,59 +191,127 @@ export class BusConsumer {
   }
 
   private start(vpc: string): void {
-    const running: RunningConsumer = { stopped: false, messages: undefined };
+    const running: RunningConsumer = {
+      stopped: false, live: undefined, catchUp: undefined, held: [], queue: Promise.resolve(), ahead: new Map(), repairTimer: undefined,
+    };
     this.consumers.set(vpc, running);
-    void this.consume(vpc, running);
+    void this.subscribe(vpc, running);
   }
 
   private stop(vpc: string): void {
     const running = this.consumers.get(vpc);
     if (!running) return;
     running.stopped = true;
-    running.messages?.stop();
+    running.live?.unsubscribe();
+    running.catchUp?.stop();
+    if (running.repairTimer) clearTimeout(running.repairTimer);
     this.consumers.delete(vpc);
   }
 
+  private subject(kind: 'gs' | 'live', vpc: string): string {
+    return `${this.where.prefix ?? 'alcor'}.${kind}.vpc.${vpc}`;
+  }
+
+  /** Subscribes to the VPC's live subject (holding what arrives), then catches up from the stream. */
+  private async subscribe(vpc: string, running: RunningConsumer): Promise<void> {
+    const bus = await this.connection;
+    if (!bus || running.stopped) return;
+    running.live = bus.nc.subscribe(this.subject('live', vpc), {
+      callback: (err, msg) => {
+        if (err || running.stopped) return;
+        this.enqueue(vpc, running, { data: msg.data, seq: Number(msg.headers?.get('Nats-Sequence') ?? 0) || 0 });
+      },
+    });
+    await this.catchUp(vpc, running);
+  }
+
+  private enqueue(vpc: string, running: RunningConsumer, m: BusMessage): void {
+    if (running.held) {
+      running.held.push(m);
+      return;
+    }
+    running.queue = running.queue.then(async () => {
+      // A catch-up may have started after this message was queued: it is applied after that.
+      if (running.held) running.held.push(m);
+      else if (!running.stopped) await this.onMessage(vpc, running, m, 'live');
+    });
+  }
+
   /**
-   * Runs one VPC's ordered consumer, recreating it after errors from the last sequence seen. A push
-   * consumer: the server sends each message as it is stored. Pull consumers (one pull request outstanding
-   * per VPC) stalled for one or two missed-heartbeat periods now and then with 1,000 busy hosts.
+   * Replays the stream from the VPC's cursor up to its newest stored delta, then applies the live
+   * messages held meanwhile and goes live. Retried with backoff while the bus is unreachable.
    */
-  private async consume(vpc: string, running: RunningConsumer): Promise<void> {
+  private async catchUp(vpc: string, running: RunningConsumer): Promise<void> {
+    running.held ??= [];
     let backoff = 100;
     while (!running.stopped && !this.closed) {
-      const from = this.cursors.get(vpc)?.sequence ?? 0;
       try {
         const bus = await this.connection;
         if (!bus) return;
-        const consumer = await bus.js.consumers.getPushConsumer(this.where.stream ?? 'ALCOR_GS', {
-          filter_subjects: `${this.where.prefix ?? 'alcor'}.gs.vpc.${vpc}`,
-          ...(from > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from + 1 } : { deliver_policy: DeliverPolicy.All }),
-        });
-        if (running.stopped) return;
-        const messages = await consumer.consume();
-        running.messages = messages;
-        if (running.stopped) {
+        const newest = await this.newestStored(bus, vpc);
+        const cursor = this.cursors.get(vpc) ?? { revision: 0, sequence: 0 };
+        if (newest && newest.seq > cursor.sequence && (newest.revision > cursor.revision || running.ahead.size > 0)) {
+          this.counters.catchUps++;
+          const consumer = await bus.js.consumers.getPushConsumer(this.where.stream ?? 'ALCOR_GS', {
+            filter_subjects: this.subject('gs', vpc),
+            ...(cursor.sequence > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: cursor.sequence + 1 } : { deliver_policy: DeliverPolicy.All }),
+          });
+          const messages = await consumer.consume();
+          running.catchUp = messages;
+          for await (const m of messages) {
+            if (running.stopped) break;
+            await this.onMessage(vpc, running, { data: m.data, seq: m.seq }, 'stream');
+            if (m.seq >= newest.seq) break;
+          }
           messages.stop();
-          return;
+          running.catchUp = undefined;
         }
-        backoff = 100;
-        for await (const m of messages) {
-          if (running.stopped) break;
-          await this.onMessage(vpc, m);
+        // What arrived live meanwhile, then live as it comes.
+        while (running.held && running.held.length > 0 && !running.stopped) {
+          const held = running.held;
+          running.held = [];
+          for (const m of held) await this.onMessage(vpc, running, m, 'stream');
         }
+        running.held = undefined;
+        if (running.ahead.size > 0 && !running.stopped) {
+          // The stream does not have what is missing either (retention, a dropped publish).
+          this.counters.gaps++;
+          const cursor = this.cursors.get(vpc)?.revision ?? 0;
+          running.ahead.clear();
+          this.host.resync(`bus gap on ${vpc}: have ${cursor}, the stream cannot fill it`);
+        }
+        return;
       } catch (err) {
+        running.catchUp?.stop();
+        running.catchUp = undefined;
         if (running.stopped || this.closed) return;
-        this.warn('bus consumer failed; recreating it', { vpc, err: String(err) });
+        this.warn('bus catch-up failed; retrying', { vpc, err: String(err) });
       }
-      if (running.stopped || this.closed) return;
       this.counters.restarts++;
       await new Promise((resolve) => setTimeout(resolve, backoff).unref());
       backoff = Math.min(backoff * 2, 5000);
     }
   }
 
-  private async onMessage(vpc: string, m: JsMsg): Promise<void> {
+  /** Sequence and revision of the newest delta the stream holds for a VPC. */
+  private async newestStored(bus: Bus, vpc: string): Promise<{ seq: number; revision: number } | undefined> {
+    let stored;
+    try {
+      stored = await bus.jsm.streams.getMessage(this.where.stream ?? 'ALCOR_GS', { last_by_subj: this.subject('gs', vpc) });
+    } catch (err) {
+      if (/no message found|not found/i.test(String(err))) return undefined;
+      throw err;
+    }
+    if (!stored) return undefined;
+    const parsed = parseVpcDelta(vpc, stored.data);
+    return { seq: stored.seq, revision: typeof parsed === 'string' ? Number.MAX_SAFE_INTEGER : parsed.revision };
+  }
+
+  /**
+   * Applies a delta that follows on from the VPC's cursor, then the held-back later ones that follow on
+   * now; keeps one that does not follow on yet (and, when it came live, schedules a catch-up for it).
+   */
+  private async onMessage(vpc: string, running: RunningConsumer, m: BusMessage, from: 'live' | 'stream'): Promise<void> {
     const delta = parseVpcDelta(vpc, m.data);
     if (typeof delta === 'string') {
       this.counters.rejected++;
@@ -217,22 +323,48 @@ export class BusConsumer {
       this.counters.foreign++;
       return;
     }
-    const cursor = this.cursors.get(vpc) ?? { revision: 0, sequence: 0 };
-    if (delta.revision <= cursor.revision) {
-      this.counters.duplicates++;
-      this.cursors.set(vpc, { revision: cursor.revision, sequence: Math.max(cursor.sequence, m.seq) });
-      return;
+    let next: { m: BusMessage; delta: VpcDelta } | undefined = { m, delta };
+    while (next) {
+      const cursor = this.cursors.get(vpc) ?? { revision: 0, sequence: 0 };
+      if (next.delta.revision <= cursor.revision) {
+        this.counters.duplicates++;
+        this.cursors.set(vpc, { revision: cursor.revision, sequence: Math.max(cursor.sequence, next.m.seq) });
+      } else if (next.delta.base > cursor.revision) {
+        running.ahead.set(next.delta.revision, next);
+        if (from === 'live') this.scheduleRepair(vpc, running);
+        return;
+      } else {
+        await this.apply(vpc, next.m, next.delta);
+      }
+      next = this.takeFollowing(vpc, running);
     }
-    if (delta.base > cursor.revision) {
-      this.counters.gaps++;
-      this.host.resync(`bus gap on ${vpc}: have ${cursor.revision}, next delta follows ${delta.base}`);
-      return;
-    }
+  }
+
+  /** The held-back delta with the lowest revision when it now follows on (or is a duplicate). */
+  private takeFollowing(vpc: string, running: RunningConsumer): { m: BusMessage; delta: VpcDelta } | undefined {
+    if (running.ahead.size === 0) return undefined;
+    const revision = Math.min(...running.ahead.keys());
+    const entry = running.ahead.get(revision);
+    if (!entry || entry.delta.base > (this.cursors.get(vpc)?.revision ?? 0)) return undefined;
+    running.ahead.delete(revision);
+    return entry;
+  }
+
+  private scheduleRepair(vpc: string, running: RunningConsumer): void {
+    if (running.repairTimer || running.held) return;
+    running.repairTimer = setTimeout(() => {
+      running.repairTimer = undefined;
+      if (running.ahead.size > 0 && !running.stopped && !running.held) void this.catchUp(vpc, running);
+    }, REPAIR_DELAY_MS);
+    running.repairTimer.unref();
+  }
+
+  private async apply(vpc: string, m: BusMessage, delta: VpcDelta): Promise<void> {
     await this.host.apply(delta.records);
     // A snapshot or a switch may have reset the cursor while the driver applied: keep the newer one.
     const now = this.cursors.get(vpc);
     if (now && now.revision >= delta.revision) return;
-    this.cursors.set(vpc, { revision: delta.revision, sequence: m.seq });
+    this.cursors.set(vpc, { revision: delta.revision, sequence: Math.max(m.seq, now?.sequence ?? 0) });
     this.counters.applied++;
     this.nc?.publish(
       `${this.where.prefix ?? 'alcor'}.ack.${this.host.hostId}`,
@@ -281,7 +413,7 @@ export class BusConsumer {
 }
 
 /** A validated bus delta, or the reason it was rejected. */
-export function parseVpcDelta(vpc: string, data: Uint8Array): { revision: number; base: number; records: Uint8Array[] } | string {
+export function parseVpcDelta(vpc: string, data: Uint8Array): VpcDelta | string {
   let revision = 0;
   let base = 0;
   let scopes = 0;
