@@ -32,7 +32,7 @@ const zones = Object.entries(FORBIDDEN).flatMap(([target, rule]) =>
 );
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/proto/**', 'data/**', '.tmp/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'src/proto/alcor/**', 'data/**', '.tmp/**'] },
   {
     files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     languageOptions: {

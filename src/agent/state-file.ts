@@ -6,6 +6,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { encodeSnapshotChunk } from '../proto/snapshot-chunk.js';
 import { readFields } from './wire-reader.js';
 
 /** What was persisted. */
@@ -15,23 +16,6 @@ export interface PersistedState {
 }
 
 const FILE = 'desired-state.bin';
-
-function varintLength(value: number): number {
-  let n = 1;
-  for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) n++;
-  return n;
-}
-
-function writeVarint(out: Uint8Array, at: number, value: number): number {
-  let pos = at;
-  let v = value;
-  while (v >= 0x80) {
-    out[pos++] = (v % 0x80) | 0x80;
-    v = Math.floor(v / 0x80);
-  }
-  out[pos++] = v;
-  return pos;
-}
 
 /** Reads the persisted state, or undefined when there is none (first start). */
 export async function loadState(stateDir: string): Promise<PersistedState | undefined> {
@@ -54,19 +38,8 @@ export async function loadState(stateDir: string): Promise<PersistedState | unde
 /** Writes the state atomically, encoded into one buffer (a million neighbors are a million records). */
 export async function saveState(stateDir: string, revision: number, states: Iterable<Uint8Array>): Promise<void> {
   await mkdir(stateDir, { recursive: true });
-  const list = [...states];
-  let length = 1 + varintLength(revision);
-  for (const s of list) length += 1 + varintLength(s.length) + s.length;
-  const out = Buffer.allocUnsafe(length);
-  // SnapshotChunk field 1 (revision, varint), then field 4 (a ResourceState, length-delimited) per state.
-  out[0] = 0x08;
-  let pos = writeVarint(out, 1, revision);
-  for (const s of list) {
-    out[pos++] = 0x22;
-    pos = writeVarint(out, pos, s.length);
-    out.set(s, pos);
-    pos += s.length;
-  }
+  // The file is a SnapshotChunk{revision, states}.
+  const out = encodeSnapshotChunk({ revision, index: 0, last: false, states: [...states] });
   const tmp = join(stateDir, `${FILE}.tmp`);
   await writeFile(tmp, out);
   await rename(tmp, join(stateDir, FILE));

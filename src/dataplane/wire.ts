@@ -6,6 +6,7 @@
  */
 import { create, toBinary } from '@bufbuild/protobuf';
 import { ResourceStateSchema, ResourceType, Operation, type ResourceState } from '../proto/alcor/v1/goal_state_pb.js';
+import { encodeSnapshotChunk } from '../proto/snapshot-chunk.js';
 
 /** Goal-state resource kinds, named like the agent's driver kinds. */
 export type Kind = 'vpc' | 'subnet' | 'securityGroup' | 'router' | 'port' | 'dhcp' | 'neighbor';
@@ -87,47 +88,12 @@ export function watchDelta(revision: number, scopeFields: readonly Uint8Array[],
   return lengthField(2, goalStateDelta(revision, scopeFields, baseRevision));
 }
 
-/** Number of bytes of an unsigned varint. */
-function varintLength(value: number): number {
-  let n = 1;
-  for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) n++;
-  return n;
-}
-
-/** Writes an unsigned varint at `pos`; returns the position after it. */
-function writeVarint(out: Uint8Array, pos: number, value: number): number {
-  let v = value;
-  while (v >= 0x80) {
-    out[pos++] = (v % 0x80) | 0x80;
-    v = Math.floor(v / 0x80);
-  }
-  out[pos++] = v;
-  return pos;
-}
-
-/** Tag of `SnapshotChunk.states` (field 4, length-delimited). */
-const CHUNK_STATE_TAG = (4 << 3) | 2;
-
 /**
  * A complete `WatchResponse{snapshot}` chunk from pre-encoded ResourceStates, written into one buffer:
  * a host snapshot of a million neighbors is a few hundred of these.
  */
 export function watchSnapshotChunk(revision: number, index: number, last: boolean, states: readonly Uint8Array[]): Uint8Array {
-  const head = concat([varintField(1, revision), varintField(2, index), varintField(3, last ? 1 : 0)]);
-  let length = head.length;
-  for (const s of states) length += 1 + varintLength(s.length) + s.length;
-  const out = new Uint8Array(1 + varintLength(length) + length);
-  let pos = writeVarint(out, 0, (3 << 3) | 2);
-  pos = writeVarint(out, pos, length);
-  out.set(head, pos);
-  pos += head.length;
-  for (const s of states) {
-    out[pos++] = CHUNK_STATE_TAG;
-    pos = writeVarint(out, pos, s.length);
-    out.set(s, pos);
-    pos += s.length;
-  }
-  return out;
+  return encodeSnapshotChunk({ revision, index, last, states }, 3);
 }
 
 /** The chunks of a snapshot of `states` at `revision`, `size` states each (at least one chunk, even when empty). */

@@ -105,6 +105,8 @@ export async function cleanup(items: { agents?: TestAgent[]; controllers?: TestC
 /** Starts controllers and agents for one test and closes them all when it ends. */
 export interface SouthboundFixture {
   controller(options?: SouthboundOptions & { path?: string }): Promise<TestController>;
+  /** A controller with the Neutron API too (see startStack). */
+  stack(options?: SouthboundOptions): Promise<TestStack>;
   agent(address: string, hostId: string, options?: Parameters<typeof startAgent>[2]): Promise<TestAgent>;
   /** A temporary directory removed at the end. */
   dir(prefix: string): string;
@@ -121,6 +123,11 @@ export async function withSouthbound(body: (f: SouthboundFixture) => Promise<voi
         const c = await startController(options);
         items.controllers.push(c);
         return c;
+      },
+      async stack(options) {
+        const s = await startStack(options);
+        items.controllers.push(s);
+        return s;
       },
       async agent(address, hostId, options) {
         const a = await startAgent(address, hostId, options);

@@ -17,17 +17,13 @@ import type { ResourceChange } from '../../../src/agent/driver.js';
 import { deleteStream, PrivateNats, requireNats, uniqueBus } from '../../harness/nats.js';
 import { waitFor } from '../../harness/wait-for.js';
 import {
-  cleanup,
   createNetwork,
   createPort,
   createSubnet,
   deletePort,
-  startAgent,
-  startController,
-  startStack,
-  tempDir,
   type TestAgent,
   type TestController,
+  withSouthbound,
 } from './harness.js';
 
 type Bus = ReturnType<typeof uniqueBus>;
@@ -91,16 +87,14 @@ async function withBus(t: TestContext, run: (bus: Bus) => Promise<void>): Promis
 
 test('southbound over NATS - one publish per change reaches exactly the member hosts; grpc→mq→grpc→mq switches under continuous creates lose and duplicate nothing', { timeout: 180_000 }, async (t) => {
   await withBus(t, async (bus) => {
-    const controllers: TestController[] = [];
     const agents: TestAgent[] = [];
-    try {
-      const c = await startController({ nats: bus, channels: { mode: 'grpc', upperPorts: 1000, lowerPorts: 100 } });
-      controllers.push(c);
+    await withSouthbound(async (f) => {
+      const c = await f.controller({ nats: bus, channels: { mode: 'grpc', upperPorts: 1000, lowerPorts: 100 } });
       const members = ['mq-1', 'mq-2', 'mq-3', 'plain-1'];
       for (const [i, host] of members.entries()) {
-        agents.push(await startAgent(c.address, host, { datapathIp: `192.0.2.${i + 1}`, ...(host.startsWith('mq') ? { nats: bus } : {}) }));
+        agents.push(await f.agent(c.address, host, { datapathIp: `192.0.2.${i + 1}`, ...(host.startsWith('mq') ? { nats: bus } : {}) }));
       }
-      const idle = await startAgent(c.address, 'mq-idle', { datapathIp: '192.0.2.99', nats: bus });
+      const idle = await f.agent(c.address, 'mq-idle', { datapathIp: '192.0.2.99', nats: bus });
       agents.push(idle);
       const counts = agents.map(countNeighborApplies);
       const ackOrder = new Map<string, number[]>();
@@ -145,21 +139,17 @@ test('southbound over NATS - one publish per change reaches exactly the member h
       // One publish per batch and VPC, whatever the number of member hosts: publishes ≤ batches.
       assert.ok((b?.counters.published ?? 0) <= c.southbound.manager.counters.batches);
       for (const a of agents) assert.equal(a.agent.bus?.counters.rejected ?? 0, 0);
-    } finally {
-      await cleanup({ agents, controllers });
-    }
+    });
   });
 });
 
 test('southbound over NATS - auto mode moves a growing VPC to the bus above the upper threshold and back below the lower one', { timeout: 120_000 }, async (t) => {
   await withBus(t, async (bus) => {
-    const controllers: TestController[] = [];
     const agents: TestAgent[] = [];
-    try {
-      const c = await startController({ nats: bus, channels: { mode: 'auto', upperPorts: 6, lowerPorts: 3 } });
-      controllers.push(c);
+    await withSouthbound(async (f) => {
+      const c = await f.controller({ nats: bus, channels: { mode: 'auto', upperPorts: 6, lowerPorts: 3 } });
       const hosts = ['a-1', 'a-2'];
-      for (const host of hosts) agents.push(await startAgent(c.address, host, { nats: bus }));
+      for (const host of hosts) agents.push(await f.agent(c.address, host, { nats: bus }));
       await waitFor(() => c.southbound.server.sessions.size === 2, 10_000, 'agents connected');
       const net = await createNetwork(c.api);
       const subnet = await createSubnet(c.api, net, '10.9.0.0/16');
@@ -190,79 +180,72 @@ test('southbound over NATS - auto mode moves a growing VPC to the bus above the 
       assert.deepEqual(channels, ['grpc', 'mq', 'grpc']);
       assert.ok(agents.every((a) => a.agent.desired.view.vpc.get(net)?.channel === 'grpc'));
       assert.deepEqual(agents.map((a) => a.agent.bus?.consuming), [[], []], 'consumers stopped');
-    } finally {
-      await cleanup({ agents, controllers });
-    }
+    });
   });
 });
 
 test('southbound over NATS - malformed and forged messages on a VPC subject are rejected; the consumer goes on', { timeout: 120_000 }, async (t) => {
   await withBus(t, async (bus) => {
-    const controllers: TestController[] = [];
     const agents: TestAgent[] = [];
     const nc = await connect({ servers: bus.url });
     try {
-      const c = await startController({ nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
-      controllers.push(c);
-      const h1 = await startAgent(c.address, 'f-1', { nats: bus });
-      const h2 = await startAgent(c.address, 'f-2', { nats: bus });
-      agents.push(h1, h2);
-      // Ports bind to registered hosts only: wait for both Hellos before placing ports.
-      await waitFor(() => c.southbound.server.sessions.size === 2, 10_000, 'agents connected');
-      const net = await createNetwork(c.api);
-      const elsewhere = await createNetwork(c.api);
-      const subnet = await createSubnet(c.api, net, '10.9.0.0/16');
-      await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(0), host: 'f-1' });
-      await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(1), host: 'f-2' });
-      await converged(c, agents, ['f-1', 'f-2']);
-      await waitFor(() => h1.agent.bus?.consuming.includes(net), 10_000, 'consumer running');
-      const bytesBefore = heldStates(h1).join();
+      await withSouthbound(async (f) => {
+        const c = await f.controller({ nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
+        const h1 = await f.agent(c.address, 'f-1', { nats: bus });
+        const h2 = await f.agent(c.address, 'f-2', { nats: bus });
+        agents.push(h1, h2);
+        // Ports bind to registered hosts only: wait for both Hellos before placing ports.
+        await waitFor(() => c.southbound.server.sessions.size === 2, 10_000, 'agents connected');
+        const net = await createNetwork(c.api);
+        const elsewhere = await createNetwork(c.api);
+        const subnet = await createSubnet(c.api, net, '10.9.0.0/16');
+        await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(0), host: 'f-1' });
+        await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(1), host: 'f-2' });
+        await converged(c, agents, ['f-1', 'f-2']);
+        await waitFor(() => h1.agent.bus?.consuming.includes(net), 10_000, 'consumer running');
+        const bytesBefore = heldStates(h1).join();
 
-      const js = jetstream(nc);
-      const subject = `${bus.prefix}.gs.vpc.${net}`;
-      const revision = c.southbound.manager.revision + 1000;
-      const neighbor = (vpcId: string) =>
-        toBinary(ResourceStateSchema, create(ResourceStateSchema, {
-          type: ResourceType.NEIGHBOR,
-          id: 'forged',
-          operation: Operation.UPSERT,
-          state: { case: 'neighbor', value: create(NeighborStateSchema, { id: 'forged', vpcId, macAddress: 'fa:16:3e:66:66:66', hostId: 'evil', hostIp: '203.0.113.66' }) },
-        }));
-      const port = toBinary(ResourceStateSchema, create(ResourceStateSchema, { type: ResourceType.PORT, id: 'forged-port', operation: Operation.UPSERT }));
-      const forged = [
-        new Uint8Array([0xff, 0xff, 0xff]),
-        goalStateDelta(revision, [scopeDeltaField(`vpc/${elsewhere}`, [neighbor(elsewhere)])], 0),
-        goalStateDelta(revision, [scopeDeltaField(`vpc/${net}`, [neighbor(elsewhere)])], 0),
-        goalStateDelta(revision, [scopeDeltaField(`vpc/${net}`, [port])], 0),
-        goalStateDelta(revision, [scopeDeltaField(`vpc/${net}`, [neighbor(net)], true)], 0),
-      ];
-      for (const data of forged) await js.publish(subject, data);
-      await waitFor(() => (h1.agent.bus?.counters.rejected ?? 0) >= forged.length && (h2.agent.bus?.counters.rejected ?? 0) >= forged.length, 10_000, 'forged messages rejected');
-      assert.equal(heldStates(h1).join(), bytesBefore, 'nothing forged was applied');
-      assert.ok(!h1.agent.desired.view.neighbor.has('forged'));
+        const js = jetstream(nc);
+        const subject = `${bus.prefix}.gs.vpc.${net}`;
+        const revision = c.southbound.manager.revision + 1000;
+        const neighbor = (vpcId: string) =>
+          toBinary(ResourceStateSchema, create(ResourceStateSchema, {
+            type: ResourceType.NEIGHBOR,
+            id: 'forged',
+            operation: Operation.UPSERT,
+            state: { case: 'neighbor', value: create(NeighborStateSchema, { id: 'forged', vpcId, macAddress: 'fa:16:3e:66:66:66', hostId: 'evil', hostIp: '203.0.113.66' }) },
+          }));
+        const port = toBinary(ResourceStateSchema, create(ResourceStateSchema, { type: ResourceType.PORT, id: 'forged-port', operation: Operation.UPSERT }));
+        const forged = [
+          new Uint8Array([0xff, 0xff, 0xff]),
+          goalStateDelta(revision, [scopeDeltaField(`vpc/${elsewhere}`, [neighbor(elsewhere)])], 0),
+          goalStateDelta(revision, [scopeDeltaField(`vpc/${net}`, [neighbor(elsewhere)])], 0),
+          goalStateDelta(revision, [scopeDeltaField(`vpc/${net}`, [port])], 0),
+          goalStateDelta(revision, [scopeDeltaField(`vpc/${net}`, [neighbor(net)], true)], 0),
+        ];
+        for (const data of forged) await js.publish(subject, data);
+        await waitFor(() => (h1.agent.bus?.counters.rejected ?? 0) >= forged.length && (h2.agent.bus?.counters.rejected ?? 0) >= forged.length, 10_000, 'forged messages rejected');
+        assert.equal(heldStates(h1).join(), bytesBefore, 'nothing forged was applied');
+        assert.ok(!h1.agent.desired.view.neighbor.has('forged'));
 
-      // The consumer survived: the next real change still arrives over the bus.
-      const after = await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(2), host: 'f-2' });
-      await waitFor(() => h1.agent.desired.view.neighbor.has(after), 10_000, 'a real change after the forged ones');
-      await converged(c, agents, ['f-1', 'f-2']);
+        // The consumer survived: the next real change still arrives over the bus.
+        const after = await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(2), host: 'f-2' });
+        await waitFor(() => h1.agent.desired.view.neighbor.has(after), 10_000, 'a real change after the forged ones');
+        await converged(c, agents, ['f-1', 'f-2']);
+      });
     } finally {
       await nc.close();
-      await cleanup({ agents, controllers });
     }
   });
 });
 
 test('southbound over NATS - an agent restarts and resumes from its persisted revision and stream sequence; a slow agent catches up', { timeout: 120_000 }, async (t) => {
   await withBus(t, async (bus) => {
-    const controllers: TestController[] = [];
-    const agents: TestAgent[] = [];
-    const dir = tempDir('nats-restart');
-    try {
-      const c = await startController({ nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
-      controllers.push(c);
-      const h1 = await startAgent(c.address, 'r-1', { nats: bus, stateDir: dir });
-      const slow = await startAgent(c.address, 'r-slow', { nats: bus, driverOptions: { applyDelayMs: '40' } });
-      agents.push(slow);
+    await withSouthbound(async (f) => {
+      const dir = f.dir('nats-restart');
+      const c = await f.controller({ nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
+      const h1 = await f.agent(c.address, 'r-1', { nats: bus, stateDir: dir });
+      const slow = await f.agent(c.address, 'r-slow', { nats: bus, driverOptions: { applyDelayMs: '40' } });
       await waitFor(() => c.southbound.server.sessions.size === 2, 10_000, 'agents connected');
       const net = await createNetwork(c.api);
       const subnet = await createSubnet(c.api, net, '10.9.0.0/16');
@@ -271,29 +254,25 @@ test('southbound over NATS - an agent restarts and resumes from its persisted re
       await h1.agent.close();
 
       for (let i = 10; i < 30; i++) await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(i), host: 'r-slow' });
-      const again = await startAgent(c.address, 'r-1', { nats: bus, stateDir: dir });
-      agents.push(again);
+      const again = await f.agent(c.address, 'r-1', { nats: bus, stateDir: dir });
       await converged(c, [again, slow], ['r-1', 'r-slow']);
       assert.equal(again.agent.counters.snapshots, 0, 'resumed without a snapshot');
       assert.ok((again.agent.bus?.counters.applied ?? 0) >= 1, 'the missed VPC deltas came from the bus');
       assert.equal(again.agent.bus?.counters.duplicates, 0, 'the consumer started after the persisted sequence');
       assert.equal(again.agent.bus?.counters.gaps, 0);
-    } finally {
-      await cleanup({ agents, controllers, dirs: [dir] });
-    }
+    });
   });
 });
 
 test('southbound over NATS - the controller restarts with agents connected; the bus path carries on', { timeout: 120_000 }, async (t) => {
   await withBus(t, async (bus) => {
-    const controllers: TestController[] = [];
     const agents: TestAgent[] = [];
-    const dir = tempDir('nats-controller');
-    try {
+    await withSouthbound(async (f) => {
+      const dir = f.dir('nats-controller');
       const path = `${dir}/alcor.db`;
-      const first = await startController({ path, nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
-      const h1 = await startAgent(first.address, 'c-1', { nats: bus });
-      const h2 = await startAgent(first.address, 'c-2', { nats: bus });
+      const first = await f.controller({ path, nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
+      const h1 = await f.agent(first.address, 'c-1', { nats: bus });
+      const h2 = await f.agent(first.address, 'c-2', { nats: bus });
       agents.push(h1, h2);
       await waitFor(() => first.southbound.server.sessions.size === 2, 10_000, 'agents connected');
       const net = await createNetwork(first.api);
@@ -302,16 +281,13 @@ test('southbound over NATS - the controller restarts with agents connected; the 
       await converged(first, agents, ['c-1', 'c-2']);
       await first.close();
 
-      const second = await startController({ path, listen: first.address, nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
-      controllers.push(second);
+      const second = await f.controller({ path, listen: first.address, nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
       await waitFor(() => second.southbound.server.sessions.size === 2, 20_000, 'agents back');
       for (let i = 6; i < 12; i++) await createPort(second.api, { networkId: net, subnetId: subnet, ip: ip(i), host: i % 2 ? 'c-1' : 'c-2' });
       await converged(second, agents, ['c-1', 'c-2']);
       assert.ok((second.southbound.bus?.counters.published ?? 0) > 0);
       await waitFor(() => (second.southbound.bus?.applied.get('c-1')?.get(net) ?? 0) >= second.southbound.manager.revision - 1, 10_000, 'bus acks reach the new controller');
-    } finally {
-      await cleanup({ agents, controllers, dirs: [dir] });
-    }
+    });
   });
 });
 
@@ -319,39 +295,38 @@ test('southbound over NATS - a bus outage: gRPC keeps working, the bus path repa
   if (!(await requireNats(t))) return;
   const nats = await PrivateNats.start();
   const bus = uniqueBus(nats.url);
-  const controllers: TestController[] = [];
   const agents: TestAgent[] = [];
   try {
-    const c = await startController({ nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
-    controllers.push(c);
-    const h1 = await startAgent(c.address, 'o-1', { nats: bus });
-    const plain = await startAgent(c.address, 'o-plain');
-    agents.push(h1, plain);
-    await waitFor(() => c.southbound.server.sessions.size === 2, 10_000, 'agents connected');
-    const net = await createNetwork(c.api);
-    const subnet = await createSubnet(c.api, net, '10.9.0.0/16');
-    for (let i = 0; i < 4; i++) await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(i), host: i % 2 ? 'o-1' : 'o-plain' });
-    await converged(c, agents, ['o-1', 'o-plain']);
+    await withSouthbound(async (f) => {
+      const c = await f.controller({ nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
+      const h1 = await f.agent(c.address, 'o-1', { nats: bus });
+      const plain = await f.agent(c.address, 'o-plain');
+      agents.push(h1, plain);
+      await waitFor(() => c.southbound.server.sessions.size === 2, 10_000, 'agents connected');
+      const net = await createNetwork(c.api);
+      const subnet = await createSubnet(c.api, net, '10.9.0.0/16');
+      for (let i = 0; i < 4; i++) await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(i), host: i % 2 ? 'o-1' : 'o-plain' });
+      await converged(c, agents, ['o-1', 'o-plain']);
 
-    await nats.kill();
-    // An mq agent starting while the bus is down still gets everything the stream carries.
-    const late = await startAgent(c.address, 'o-late', { nats: bus });
-    agents.push(late);
-    await waitFor(() => c.southbound.server.sessions.size === 3, 10_000, 'late agent connected');
-    const during: string[] = [];
-    for (let i = 4; i < 10; i++) during.push(await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(i), host: i === 4 ? 'o-late' : 'o-plain' }));
-    await c.southbound.notify();
-    await waitFor(() => during.every((id) => plain.agent.desired.view.neighbor.has(id)), 10_000, 'gRPC delivery during the outage');
-    await waitFor(() => late.agent.desired.view.port.has(during[0] as string), 10_000, 'the late agent\'s port over gRPC during the outage');
-    await waitFor(() => (c.southbound.bus?.counters.failed ?? 0) > 0 || (c.southbound.bus?.pending ?? 0) > 0, 10_000, 'publishes held back');
+      await nats.kill();
+      // An mq agent starting while the bus is down still gets everything the stream carries.
+      const late = await f.agent(c.address, 'o-late', { nats: bus });
+      agents.push(late);
+      await waitFor(() => c.southbound.server.sessions.size === 3, 10_000, 'late agent connected');
+      const during: string[] = [];
+      for (let i = 4; i < 10; i++) during.push(await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(i), host: i === 4 ? 'o-late' : 'o-plain' }));
+      await c.southbound.notify();
+      await waitFor(() => during.every((id) => plain.agent.desired.view.neighbor.has(id)), 10_000, 'gRPC delivery during the outage');
+      await waitFor(() => late.agent.desired.view.port.has(during[0] as string), 10_000, 'the late agent\'s port over gRPC during the outage');
+      await waitFor(() => (c.southbound.bus?.counters.failed ?? 0) > 0 || (c.southbound.bus?.pending ?? 0) > 0, 10_000, 'publishes held back');
 
-    await nats.resume();
-    await converged(c, agents, ['o-1', 'o-plain', 'o-late'], 60_000);
-    const after = await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(20), host: 'o-plain' });
-    await waitFor(() => h1.agent.desired.view.neighbor.has(after) && late.agent.desired.view.neighbor.has(after), 20_000, 'bus delivery after the outage');
-    await converged(c, agents, ['o-1', 'o-plain', 'o-late']);
+      await nats.resume();
+      await converged(c, agents, ['o-1', 'o-plain', 'o-late'], 60_000);
+      const after = await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(20), host: 'o-plain' });
+      await waitFor(() => h1.agent.desired.view.neighbor.has(after) && late.agent.desired.view.neighbor.has(after), 20_000, 'bus delivery after the outage');
+      await converged(c, agents, ['o-1', 'o-plain', 'o-late']);
+    });
   } finally {
-    await cleanup({ agents, controllers });
     await nats.stop();
   }
 });
@@ -360,38 +335,35 @@ test('southbound over NATS - a controller starting while the bus is down serves 
   if (!(await requireNats(t))) return;
   const nats = await PrivateNats.start();
   const bus = uniqueBus(nats.url);
-  const controllers: TestController[] = [];
   const agents: TestAgent[] = [];
   try {
-    await nats.kill();
-    const c = await startController({ nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 }, busConnectWaitMs: 200 });
-    controllers.push(c);
-    const h1 = await startAgent(c.address, 'd-1', { nats: bus });
-    const plain = await startAgent(c.address, 'd-plain');
-    agents.push(h1, plain);
-    await waitFor(() => c.southbound.server.sessions.size === 2, 10_000, 'agents connected');
-    const net = await createNetwork(c.api);
-    const subnet = await createSubnet(c.api, net, '10.9.0.0/16');
-    const p1 = await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(0), host: 'd-1' });
-    const p2 = await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(1), host: 'd-plain' });
-    await waitFor(() => plain.agent.desired.view.neighbor.has(p1) && h1.agent.desired.view.port.has(p1), 10_000, 'gRPC without the bus');
-    await assert.rejects(c.southbound.bus?.check() ?? Promise.resolve(), /not connected/);
+    await withSouthbound(async (f) => {
+      await nats.kill();
+      const c = await f.controller({ nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 }, busConnectWaitMs: 200 });
+      const h1 = await f.agent(c.address, 'd-1', { nats: bus });
+      const plain = await f.agent(c.address, 'd-plain');
+      agents.push(h1, plain);
+      await waitFor(() => c.southbound.server.sessions.size === 2, 10_000, 'agents connected');
+      const net = await createNetwork(c.api);
+      const subnet = await createSubnet(c.api, net, '10.9.0.0/16');
+      const p1 = await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(0), host: 'd-1' });
+      const p2 = await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(1), host: 'd-plain' });
+      await waitFor(() => plain.agent.desired.view.neighbor.has(p1) && h1.agent.desired.view.port.has(p1), 10_000, 'gRPC without the bus');
+      await assert.rejects(c.southbound.bus?.check() ?? Promise.resolve(), /not connected/);
 
-    await nats.resume();
-    await waitFor(() => h1.agent.desired.view.neighbor.has(p2), 30_000, 'the bus delta once the bus is up');
-    await converged(c, agents, ['d-1', 'd-plain']);
+      await nats.resume();
+      await waitFor(() => h1.agent.desired.view.neighbor.has(p2), 30_000, 'the bus delta once the bus is up');
+      await converged(c, agents, ['d-1', 'd-plain']);
+    });
   } finally {
-    await cleanup({ agents, controllers });
     await nats.stop();
   }
 });
 
 test('southbound over NATS - alcor:southbound_channel is an admin-only network attribute; bad values are 400', { timeout: 60_000 }, async (t) => {
   await withBus(t, async (bus) => {
-    const controllers: TestController[] = [];
-    try {
-      const s = await startStack({ nats: bus, channels: { mode: 'grpc', upperPorts: 1000, lowerPorts: 100 } });
-      controllers.push(s);
+    await withSouthbound(async (f) => {
+      const s = await f.stack({ nats: bus, channels: { mode: 'grpc', upperPorts: 1000, lowerPorts: 100 } });
       const net = (await s.request('POST', '/v2.0/networks', { network: { name: 'n' } })).body.network;
       assert.equal(net['alcor:southbound_channel'], null);
       const asMember = (method: string, path: string, body?: unknown) =>
@@ -412,9 +384,7 @@ test('southbound over NATS - alcor:southbound_channel is an admin-only network a
       assert.equal(cleared.body.network['alcor:southbound_channel'], null);
       await s.southbound.notify();
       assert.equal(s.southbound.manager.channelOf(net.id), 'grpc');
-    } finally {
-      await cleanup({ controllers });
-    }
+    });
   });
 });
 
@@ -422,38 +392,35 @@ test('southbound over NATS - /readyz checks the bus; GET /v2.0/agents shows the 
   if (!(await requireNats(t))) return;
   const nats = await PrivateNats.start();
   const bus = uniqueBus(nats.url);
-  const controllers: TestController[] = [];
-  const agents: TestAgent[] = [];
   try {
-    const s = await startStack({ nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
-    controllers.push(s);
-    const ready = await s.request('GET', '/readyz');
-    assert.equal(ready.status, 200, JSON.stringify(ready.body));
-    assert.equal(ready.body.checks.bus.ok, true);
+    await withSouthbound(async (f) => {
+      const s = await f.stack({ nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
+      const ready = await s.request('GET', '/readyz');
+      assert.equal(ready.status, 200, JSON.stringify(ready.body));
+      assert.equal(ready.body.checks.bus.ok, true);
 
-    const h1 = await startAgent(s.address, 'z-1', { nats: bus });
-    const h2 = await startAgent(s.address, 'z-2', { nats: bus });
-    agents.push(h1, h2);
-    await waitFor(() => s.southbound.server.sessions.size === 2, 10_000, 'agents connected');
-    const net = (await s.request('POST', '/v2.0/networks', { network: { name: 'n' } })).body.network;
-    await s.request('POST', '/v2.0/subnets', { subnet: { network_id: net.id, cidr: '10.40.0.0/24', ip_version: 4 } });
-    await s.request('POST', '/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'z-1' } });
-    const second = (await s.request('POST', '/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'z-2' } })).body.port;
-    await waitFor(() => h1.agent.desired.view.neighbor.has(second.id), 10_000, 'z-1 got the neighbor on z-2 over the bus');
-    const revision = s.southbound.manager.revision;
-    await waitFor(async () => {
-      const list = (await s.request('GET', '/v2.0/agents')).body.agents as { host: string; configurations: { bus_applied_revisions?: Record<string, number> } }[];
-      return (list.find((a) => a.host === 'z-1')?.configurations.bus_applied_revisions?.[net.id] ?? 0) >= revision - 1;
-    }, 10_000, 'bus revision of z-1 in GET /v2.0/agents');
+      const h1 = await f.agent(s.address, 'z-1', { nats: bus });
+      await f.agent(s.address, 'z-2', { nats: bus });
+      await waitFor(() => s.southbound.server.sessions.size === 2, 10_000, 'agents connected');
+      const net = (await s.request('POST', '/v2.0/networks', { network: { name: 'n' } })).body.network;
+      await s.request('POST', '/v2.0/subnets', { subnet: { network_id: net.id, cidr: '10.40.0.0/24', ip_version: 4 } });
+      await s.request('POST', '/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'z-1' } });
+      const second = (await s.request('POST', '/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'z-2' } })).body.port;
+      await waitFor(() => h1.agent.desired.view.neighbor.has(second.id), 10_000, 'z-1 got the neighbor on z-2 over the bus');
+      const revision = s.southbound.manager.revision;
+      await waitFor(async () => {
+        const list = (await s.request('GET', '/v2.0/agents')).body.agents as { host: string; configurations: { bus_applied_revisions?: Record<string, number> } }[];
+        return (list.find((a) => a.host === 'z-1')?.configurations.bus_applied_revisions?.[net.id] ?? 0) >= revision - 1;
+      }, 10_000, 'bus revision of z-1 in GET /v2.0/agents');
 
-    await nats.kill();
-    await waitFor(async () => (await s.request('GET', '/readyz')).status === 503, 10_000, 'not ready without the bus');
-    const down = await s.request('GET', '/readyz');
-    assert.match(JSON.stringify(down.body), /bus/);
-    await nats.resume();
-    await waitFor(async () => (await s.request('GET', '/readyz')).status === 200, 20_000, 'ready again');
+      await nats.kill();
+      await waitFor(async () => (await s.request('GET', '/readyz')).status === 503, 10_000, 'not ready without the bus');
+      const down = await s.request('GET', '/readyz');
+      assert.match(JSON.stringify(down.body), /bus/);
+      await nats.resume();
+      await waitFor(async () => (await s.request('GET', '/readyz')).status === 200, 20_000, 'ready again');
+    });
   } finally {
-    await cleanup({ agents, controllers });
     await nats.stop();
   }
 });
