@@ -24,16 +24,14 @@
  * Messages that do not decode, name another scope, or carry anything but neighbors of this VPC are
  * rejected (counted, logged rate-limited) and skipped; the consumer goes on.
  */
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Operation, ResourceStateSchema, ResourceType } from '../proto/alcor/v1/goal_state_pb.js';
 import { BusAckSchema } from '../proto/alcor/v1/southbound_pb.js';
+import { loadCursors, saveCursors, type VpcCursor } from './bus-cursors.js';
+import { parseVpcDelta, type VpcDelta } from './bus-delta.js';
 import type { DesiredStateView } from './driver.js';
-import { readFields, resourceKey } from './wire-reader.js';
 
 /** The capability an agent announces in its Hello when it consumes VPC subjects. */
 export const MQ_CAPABILITY = 'mq';
@@ -60,14 +58,6 @@ export interface BusLocation {
   prefix?: string;
 }
 
-/** Position of one VPC scope on this host. */
-export interface VpcCursor {
-  /** Newest revision of the scope applied here. */
-  revision: number;
-  /** Stream sequence of the bus message that carried it; 0 when it came over gRPC. */
-  sequence: number;
-}
-
 interface RunningConsumer {
   stopped: boolean;
   live: Subscription | undefined;
@@ -81,13 +71,6 @@ interface RunningConsumer {
   ahead: Map<number, { m: BusMessage; delta: VpcDelta }>;
   /** Starts a catch-up when what `ahead` waits for does not arrive live. */
   repairTimer: NodeJS.Timeout | undefined;
-}
-
-/** A validated bus delta. */
-interface VpcDelta {
-  revision: number;
-  base: number;
-  records: Uint8Array[];
 }
 
 /** How long a live delta that does not follow on waits for the missing one before a catch-up. */
@@ -105,7 +88,6 @@ interface Bus {
   jsm: JetStreamManager;
 }
 
-const CURSOR_FILE = 'bus-cursors.json';
 
 /** One agent's bus connection and VPC consumers. */
 export class BusConsumer {
@@ -380,28 +362,14 @@ export class BusConsumer {
   }
 
   /** Persists the cursors (after the desired state they describe). */
-  async save(stateDir: string, cursors: ReadonlyMap<string, VpcCursor>): Promise<void> {
-    const tmp = join(stateDir, `${CURSOR_FILE}.tmp`);
-    await writeFile(tmp, JSON.stringify(Object.fromEntries(cursors)));
-    await rename(tmp, join(stateDir, CURSOR_FILE));
+  save(stateDir: string, cursors: ReadonlyMap<string, VpcCursor>): Promise<void> {
+    return saveCursors(stateDir, cursors);
   }
 
   /** Loads persisted cursors of the VPCs the restored state holds. */
   async load(stateDir: string): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(join(stateDir, CURSOR_FILE), 'utf8');
-    } catch {
-      return;
-    }
-    try {
-      const stored = JSON.parse(text) as Record<string, Partial<VpcCursor>>;
-      for (const [vpc, c] of Object.entries(stored)) {
-        if (this.host.desired.vpc.has(vpc)) this.cursors.set(vpc, { revision: Number(c.revision) || 0, sequence: Number(c.sequence) || 0 });
-      }
-    } catch (err) {
-      this.host.log('warn', 'ignored an unreadable bus cursor file', { err: String(err) });
-    }
+    const stored = await loadCursors(stateDir, (err) => this.host.log('warn', 'ignored an unreadable bus cursor file', { err: String(err) }));
+    for (const [vpc, cursor] of stored) if (this.host.desired.vpc.has(vpc)) this.cursors.set(vpc, cursor);
   }
 
   /** Stops every consumer and closes the connection. */
@@ -410,41 +378,4 @@ export class BusConsumer {
     for (const vpc of [...this.consumers.keys()]) this.stop(vpc);
     await this.nc?.close();
   }
-}
-
-/** A validated bus delta, or the reason it was rejected. */
-export function parseVpcDelta(vpc: string, data: Uint8Array): VpcDelta | string {
-  let revision = 0;
-  let base = 0;
-  let scopes = 0;
-  const records: Uint8Array[] = [];
-  try {
-    for (const f of readFields(data)) {
-      if (f.field === 1 && f.wireType === 0) revision = f.value;
-      else if (f.field === 3 && f.wireType === 0) base = f.value;
-      else if (f.field === 2 && f.wireType === 2) {
-        scopes++;
-        let name = '';
-        for (const s of readFields(f.bytes)) {
-          if (s.field === 1 && s.wireType === 2) name = new TextDecoder().decode(s.bytes);
-          else if (s.field === 2 && s.wireType === 2) records.push(s.bytes);
-          else if (s.field === 3) return 'a whole scope on the bus';
-        }
-        if (name !== `vpc/${vpc}`) return `scope "${name}" on the subject of vpc ${vpc}`;
-      } else return `unexpected field ${f.field}`;
-    }
-    if (revision <= 0 || scopes !== 1 || base >= revision) return 'no revision, no scope, or a base not below the revision';
-    for (const r of records) {
-      const key = resourceKey(r);
-      if (key.type !== ResourceType.NEIGHBOR || key.id === '') return 'a record that is not a neighbor';
-      if (key.operation === Operation.DELETE) continue;
-      const state = fromBinary(ResourceStateSchema, r).state;
-      if (key.operation !== Operation.UPSERT || state.case !== 'neighbor' || state.value.vpcId !== vpc || state.value.id !== key.id) {
-        return `a neighbor record of another VPC or without a state (${key.id})`;
-      }
-    }
-  } catch (err) {
-    return `undecodable: ${(err as Error).message}`;
-  }
-  return { revision, base, records };
 }

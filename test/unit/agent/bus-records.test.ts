@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { NeighborStateSchema, Operation, ResourceStateSchema, ResourceType } from '../../../src/proto/alcor/v1/goal_state_pb.js';
-import { parseVpcDelta } from '../../../src/agent/nats-consumer.js';
+import { parseVpcDelta } from '../../../src/agent/bus-delta.js';
 import { readDelta, wholeScopeDeletes } from '../../../src/agent/whole-scope.js';
 import { DesiredState } from '../../../src/agent/desired-state.js';
 import { resourceKey } from '../../../src/agent/wire-reader.js';
