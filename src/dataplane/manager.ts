@@ -107,6 +107,8 @@ export class DataPlaneManager {
   private readonly channelChangedAt = new Map<string, number>();
   private readonly listeners = new Set<(batch: CompiledBatch) => void>();
   readonly portStatus: PortStatusTracker;
+  /** Per batch, delta messages shared by hosts with the same VPC fields (see messageFor). */
+  private readonly sharedMessages = new WeakMap<CompiledBatch, Map<string, Uint8Array>>();
   private readonly options: Required<Omit<DataPlaneManagerOptions, 'store'>>;
   private running: Promise<void> | undefined;
   private again = false;
@@ -381,13 +383,24 @@ export class DataPlaneManager {
     const own = batch.fields.get(hostScope(host));
     if (own) parts.push(own);
     const joined = batch.joined.get(host);
+    let key = '';
     for (const vpc of this.hostVpcs.get(host) ?? []) {
       const whole = joined?.has(vpc) === true || (mq && batch.toGrpc.has(vpc));
       if (!whole && mq && this.onBus(host, vpc)) continue;
       const field = whole ? batch.fullFields.get(vpc) : batch.fields.get(vpcScope(vpc));
-      if (field) parts.push(field);
+      if (!field) continue;
+      parts.push(field);
+      key += `${whole ? '+' : '-'}${vpc} `;
     }
-    return parts.length > 0 ? watchDelta(batch.revision, parts) : undefined;
+    if (parts.length === 0) return undefined;
+    if (own) return watchDelta(batch.revision, parts);
+    // Hosts that get the same VPC fields and nothing of their own (all but one host of a new port's VPC)
+    // get the same bytes: assemble them once per batch.
+    let shared = this.sharedMessages.get(batch);
+    if (!shared) this.sharedMessages.set(batch, (shared = new Map()));
+    let message = shared.get(key);
+    if (!message) shared.set(key, (message = watchDelta(batch.revision, parts)));
+    return message;
   }
 
   /** Delta messages that bring `host` from `revision` to now, or undefined when a snapshot is needed. */
