@@ -26,7 +26,7 @@ function report(r: SouthboundBenchResult): string {
 
 /** Registers `alcor bench southbound`. */
 export const registerBenchSouthbound: RegisterCommand = (program: Command) => {
-  commandGroup(program, 'bench', 'benchmarks')
+  commandGroup(program, 'bench', 'scalability benchmarks')
     .command('southbound')
     .description('simulated hosts on real gRPC streams against an embedded controller: latency, fan-out, snapshot costs')
     .option('--hosts <n>', 'simulated hosts', numberOption('--hosts'), 100)

@@ -2,17 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../../harness/wait-for.js';
-import { cleanup, startAgent, startStack, type TestAgent, type TestStack } from './harness.js';
+import { withSouthbound } from './harness.js';
 
-test('southbound - a port created through the API with binding:host_id becomes ACTIVE; SG rule changes reach its host', { timeout: 120_000 }, async () => {
-  const controllers: TestStack[] = [];
-  const agents: TestAgent[] = [];
-  try {
-    const s = await startStack();
-    controllers.push(s);
-    const h1 = await startAgent(s.address, 'compute-1', { datapathIp: '192.0.2.11' });
-    const h2 = await startAgent(s.address, 'compute-2', { datapathIp: '192.0.2.12' });
-    agents.push(h1, h2);
+test('southbound - a port created through the API with binding:host_id becomes ACTIVE; SG rule changes reach its host', { timeout: 120_000 }, () =>
+  withSouthbound(async (f) => {
+    const s = await f.stack();
+    const h1 = await f.agent(s.address, 'compute-1', { datapathIp: '192.0.2.11' });
+    const h2 = await f.agent(s.address, 'compute-2', { datapathIp: '192.0.2.12' });
     await waitFor(() => s.southbound.server.sessions.size === 2, 10_000, 'agents connected');
     const net = (await s.request('POST', '/v2.0/networks', { network: { name: 'n1' } })).body.network;
     await s.request('POST', '/v2.0/subnets', { subnet: { network_id: net.id, cidr: '10.20.0.0/24', ip_version: 4 } });
@@ -42,21 +38,15 @@ test('southbound - a port created through the API with binding:host_id becomes A
     await waitFor(async () => (await s.request('GET', `/v2.0/ports/${port.id}`)).body.port.status === 'ACTIVE', 10_000, 'ACTIVE on compute-2');
     const agentsList = await s.request('GET', '/v2.0/agents');
     assert.deepEqual(agentsList.body.agents.map((a: { host: string }) => a.host).sort(), ['compute-1', 'compute-2']);
-  } finally {
-    await cleanup({ agents, controllers });
-  }
-});
+  }),
+);
 
-test('southbound - a router joins hosts to the networks behind it (L3 neighbors) and its routes reach them', { timeout: 120_000 }, async () => {
-  const controllers: TestStack[] = [];
-  const agents: TestAgent[] = [];
-  try {
-    const s = await startStack();
-    controllers.push(s);
-    const h1 = await startAgent(s.address, 'r-1', { datapathIp: '192.0.2.21' });
-    const h2 = await startAgent(s.address, 'r-2', { datapathIp: '192.0.2.22' });
-    const h3 = await startAgent(s.address, 'r-3', { datapathIp: '192.0.2.23' });
-    agents.push(h1, h2, h3);
+test('southbound - a router joins hosts to the networks behind it (L3 neighbors) and its routes reach them', { timeout: 120_000 }, () =>
+  withSouthbound(async (f) => {
+    const s = await f.stack();
+    const h1 = await f.agent(s.address, 'r-1', { datapathIp: '192.0.2.21' });
+    const h2 = await f.agent(s.address, 'r-2', { datapathIp: '192.0.2.22' });
+    const h3 = await f.agent(s.address, 'r-3', { datapathIp: '192.0.2.23' });
     const netA = (await s.request('POST', '/v2.0/networks', { network: { name: 'a' } })).body.network;
     const netB = (await s.request('POST', '/v2.0/networks', { network: { name: 'b' } })).body.network;
     const subA = (await s.request('POST', '/v2.0/subnets', { subnet: { network_id: netA.id, cidr: '10.30.0.0/24', ip_version: 4 } })).body.subnet;
@@ -83,7 +73,5 @@ test('southbound - a router joins hosts to the networks behind it (L3 neighbors)
     assert.equal((await s.request('PUT', `/v2.0/routers/${router.id}/remove_router_interface`, { subnet_id: subB.id })).status, 200);
     await waitFor(() => !h1.agent.desired.view.vpc.has(netB.id) && !h1.agent.desired.view.neighbor.has(pb.id), 10_000, 'r-1 left network b');
     await waitFor(() => !h2.agent.desired.view.router.has(router.id), 10_000, 'r-2 lost the router');
-  } finally {
-    await cleanup({ agents, controllers });
-  }
-});
+  }),
+);

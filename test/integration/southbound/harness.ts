@@ -15,6 +15,7 @@ import { SimDriver } from '../../../src/agent/drivers/sim.js';
 import { openStore } from '../../../src/store/open-store.js';
 import { appendChange } from '../../../src/store/outbox.js';
 import type { Store } from '../../../src/store/store.js';
+import { waitFor } from '../../harness/wait-for.js';
 import { notifyingStore, startSouthbound, type Southbound, type SouthboundOptions } from '../../../src/southbound/southbound.js';
 
 /** A temporary directory removed by `cleanup`. */
@@ -275,4 +276,28 @@ export async function startStack(options: SouthboundOptions = {}): Promise<TestS
       await controller.close();
     },
   };
+}
+
+/** The raw states a host must hold now according to the controller (its snapshot), as sorted hex. */
+export function expectedStates(c: TestController, host: string): string[] {
+  const m = c.southbound.manager;
+  const out: string[] = [];
+  for (const e of m.scopes.get(`host/${host}`)?.entries.values() ?? []) out.push(Buffer.from(e.bytes).toString('hex'));
+  for (const vpc of m.hostVpcs.get(host) ?? []) for (const e of m.scopes.get(`vpc/${vpc}`)?.entries.values() ?? []) out.push(Buffer.from(e.bytes).toString('hex'));
+  return out.sort();
+}
+
+/** The raw states an agent holds, as sorted hex. */
+export function heldStates(a: TestAgent): string[] {
+  return [...a.agent.desired.rawStates()].map((b) => Buffer.from(b).toString('hex')).sort();
+}
+
+/** Waits until every agent holds exactly its snapshot. */
+export async function converged(c: TestController, agents: readonly TestAgent[], hosts: readonly string[], ms = 30_000): Promise<void> {
+  await c.southbound.notify();
+  await c.southbound.bus?.idle();
+  for (const [i, a] of agents.entries()) {
+    const host = hosts[i] as string;
+    await waitFor(() => heldStates(a).join() === expectedStates(c, host).join(), ms, `${host} holds its snapshot`);
+  }
 }

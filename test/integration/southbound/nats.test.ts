@@ -16,15 +16,7 @@ import type { Store } from '../../../src/store/store.js';
 import type { ResourceChange } from '../../../src/agent/driver.js';
 import { deleteStream, PrivateNats, requireNats, uniqueBus } from '../../harness/nats.js';
 import { waitFor } from '../../harness/wait-for.js';
-import {
-  createNetwork,
-  createPort,
-  createSubnet,
-  deletePort,
-  type TestAgent,
-  type TestController,
-  withSouthbound,
-} from './harness.js';
+import { converged, createNetwork, createPort, createSubnet, deletePort, heldStates, withSouthbound, type TestAgent } from './harness.js';
 
 type Bus = ReturnType<typeof uniqueBus>;
 
@@ -45,29 +37,6 @@ function countNeighborApplies(agent: TestAgent): Map<string, number> {
     return apply(batch);
   };
   return counts;
-}
-
-/** The raw states a host must hold now according to the controller (its snapshot), as sorted hex. */
-function expectedStates(c: TestController, host: string): string[] {
-  const m = c.southbound.manager;
-  const out: string[] = [];
-  for (const e of m.scopes.get(`host/${host}`)?.entries.values() ?? []) out.push(Buffer.from(e.bytes).toString('hex'));
-  for (const vpc of m.hostVpcs.get(host) ?? []) for (const e of m.scopes.get(`vpc/${vpc}`)?.entries.values() ?? []) out.push(Buffer.from(e.bytes).toString('hex'));
-  return out.sort();
-}
-
-function heldStates(a: TestAgent): string[] {
-  return [...a.agent.desired.rawStates()].map((b) => Buffer.from(b).toString('hex')).sort();
-}
-
-/** Waits until every agent holds exactly its snapshot. */
-async function converged(c: TestController, agents: readonly TestAgent[], hosts: readonly string[], ms = 30_000): Promise<void> {
-  await c.southbound.notify();
-  await c.southbound.bus?.idle();
-  for (const [i, a] of agents.entries()) {
-    const host = hosts[i] as string;
-    await waitFor(() => heldStates(a).join() === expectedStates(c, host).join(), ms, `${host} holds its snapshot`);
-  }
 }
 
 function ip(i: number): string {

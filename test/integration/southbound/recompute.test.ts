@@ -6,8 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataPlaneManager } from '../../../src/dataplane/manager.js';
-import { waitFor } from '../../harness/wait-for.js';
-import { bindPort, cleanup, createNetwork, createPort, createSubnet, deletePort, setHostRoutes, startAgent, startController, type TestAgent, type TestController } from './harness.js';
+import { bindPort, converged, createNetwork, createPort, createSubnet, deletePort, setHostRoutes, withSouthbound, type TestAgent } from './harness.js';
 
 function scopeDump(m: DataPlaneManager): Map<string, Map<string, string>> {
   const out = new Map<string, Map<string, string>>();
@@ -18,14 +17,12 @@ function scopeDump(m: DataPlaneManager): Map<string, Map<string, string>> {
   return out;
 }
 
-test('southbound - incremental compile equals a full recompute, and agents equal a fresh snapshot', { timeout: 120_000 }, async () => {
-  const controllers: TestController[] = [];
-  const agents: TestAgent[] = [];
-  try {
-    const c = await startController();
-    controllers.push(c);
+test('southbound - incremental compile equals a full recompute, and agents equal a fresh snapshot', { timeout: 120_000 }, () =>
+  withSouthbound(async (f) => {
+    const c = await f.controller();
     const hosts = ['i1', 'i2', 'i3'];
-    for (const [i, h] of hosts.entries()) agents.push(await startAgent(c.address, h, { datapathIp: `192.0.2.${40 + i}` }));
+    const agents: TestAgent[] = [];
+    for (const [i, h] of hosts.entries()) agents.push(await f.agent(c.address, h, { datapathIp: `192.0.2.${40 + i}` }));
     let seed = 42;
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -55,26 +52,6 @@ test('southbound - incremental compile equals a full recompute, and agents equal
     await fresh.start();
     assert.deepEqual(scopeDump(c.southbound.manager), scopeDump(fresh), 'incremental scopes == recomputed scopes');
     await fresh.close();
-    for (const a of agents) {
-      const host = a.agent.desired;
-      await waitFor(() => {
-        const expected = expectedStates(c, hostOf(a));
-        const actual = new Set([...host.rawStates()].map((b) => Buffer.from(b).toString('base64')));
-        return expected.size === actual.size && [...expected].every((s) => actual.has(s));
-      }, 10_000, `agent ${hostOf(a)} equals its snapshot`);
-    }
-  } finally {
-    await cleanup({ agents, controllers });
-  }
-
-  function hostOf(a: TestAgent): string {
-    return (a.driver as unknown as { context: { hostId: string } }).context.hostId;
-  }
-  function expectedStates(c: TestController, host: string): Set<string> {
-    const m = c.southbound.manager;
-    const out = new Set<string>();
-    for (const e of m.scopes.get(`host/${host}`)?.entries.values() ?? []) out.add(Buffer.from(e.bytes).toString('base64'));
-    for (const vpc of m.hostVpcs.get(host) ?? []) for (const e of m.scopes.get(`vpc/${vpc}`)?.entries.values() ?? []) out.add(Buffer.from(e.bytes).toString('base64'));
-    return out;
-  }
-});
+    await converged(c, agents, hosts, 10_000);
+  }),
+);
