@@ -3,8 +3,8 @@
  * revision above its base, holding only neighbors of that VPC. Anything else is rejected with a reason
  * (the consumer counts and logs it and goes on).
  */
-import { fromBinary } from '@bufbuild/protobuf';
-import { Operation, ResourceStateSchema, ResourceType } from '../proto/alcor/v1/goal_state_pb.js';
+import { Operation, ResourceType } from '../proto/alcor/v1/goal_state_pb.js';
+import { decodeNeighborRecord } from './neighbor-decoder.js';
 import { readFields, resourceKey } from './wire-reader.js';
 
 /** A validated bus delta. */
@@ -40,10 +40,9 @@ export function parseVpcDelta(vpc: string, data: Uint8Array): VpcDelta | string 
       const key = resourceKey(r);
       if (key.type !== ResourceType.NEIGHBOR || key.id === '') return 'a record that is not a neighbor';
       if (key.operation === Operation.DELETE) continue;
-      const state = fromBinary(ResourceStateSchema, r).state;
-      if (key.operation !== Operation.UPSERT || state.case !== 'neighbor' || state.value.vpcId !== vpc || state.value.id !== key.id) {
-        return `a neighbor record of another VPC or without a state (${key.id})`;
-      }
+      // The agent's own neighbor decoder (throws on malformed bytes): every host runs this on every message.
+      const neighbor = key.operation === Operation.UPSERT ? decodeNeighborRecord(r) : undefined;
+      if (neighbor?.vpcId !== vpc || neighbor.id !== key.id) return `a neighbor record of another VPC or without a state (${key.id})`;
     }
   } catch (err) {
     return `undecodable: ${(err as Error).message}`;

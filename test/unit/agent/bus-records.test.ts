@@ -1,7 +1,7 @@
 /** What the agent accepts from a VPC subject (parseVpcDelta) and what a whole VPC scope deletes (wholeScopeDeletes). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { create, toBinary } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { NeighborStateSchema, Operation, ResourceStateSchema, ResourceType } from '../../../src/proto/alcor/v1/goal_state_pb.js';
 import { parseVpcDelta } from '../../../src/agent/bus-delta.js';
 import { readDelta, wholeScopeDeletes } from '../../../src/agent/whole-scope.js';
@@ -27,6 +27,18 @@ test('bus records - a delta of the subject\'s VPC with its revision, base and re
   assert.deepEqual(parsed.records.map((r) => resourceKey(r).id), ['n1', 'n0']);
 });
 
+/** A neighbor record whose ResourceState id is `id` while the neighbor inside keeps its own. */
+function relabelled(record: Uint8Array, id: string): Uint8Array {
+  const state = fromBinary(ResourceStateSchema, record);
+  return toBinary(ResourceStateSchema, create(ResourceStateSchema, { ...state, id }));
+}
+
+/** A neighbor record whose neighbor field holds a fixed-IP entry that claims more bytes than it has. */
+function truncatedNeighbor(id: string): Uint8Array {
+  const key = toBinary(ResourceStateSchema, create(ResourceStateSchema, { type: ResourceType.NEIGHBOR, id, operation: Operation.UPSERT }));
+  return Uint8Array.from([...key, (13 << 3) | 2, 3, (4 << 3) | 2, 5, 0x0a]);
+}
+
 test('bus records - garbage, other scopes, other VPCs, non-neighbors, whole scopes and bad revisions are rejected', () => {
   const cases: [string, Uint8Array][] = [
     ['garbage', new Uint8Array([0xff, 0xff, 0xff])],
@@ -38,6 +50,8 @@ test('bus records - garbage, other scopes, other VPCs, non-neighbors, whole scop
     ['no revision', goalStateDelta(0, [scopeDeltaField('vpc/vpc-a', [neighbor('n1', 'vpc-a')])], 0)],
     ['a base not below the revision', goalStateDelta(5, [scopeDeltaField('vpc/vpc-a', [neighbor('n1', 'vpc-a')])], 5)],
     ['two scopes', goalStateDelta(5, [scopeDeltaField('vpc/vpc-a', []), scopeDeltaField('vpc/vpc-a', [])], 4)],
+    ['a neighbor under another record id', goalStateDelta(5, [scopeDeltaField('vpc/vpc-a', [relabelled(neighbor('n2', 'vpc-a'), 'n1')])], 4)],
+    ['a truncated neighbor', goalStateDelta(5, [scopeDeltaField('vpc/vpc-a', [truncatedNeighbor('n1')])], 4)],
   ];
   for (const [what, bytes] of cases) assert.equal(typeof parseVpcDelta('vpc-a', bytes), 'string', what);
 });
