@@ -195,7 +195,7 @@ async function measureProgramming(servers: readonly Replica[], clients: readonly
   const heard: number[] = [];
   const stopListening = 'onChanges' in store ? await (store as Store & { onChanges(l: () => void): Promise<() => void> }).onChanges(() => heard.push(now())) : undefined;
   try {
-    for (let i = 0; i < o.hosts; i++) workers.push(spawnAgentWorker((servers[i % servers.length] as Replica).southbound, i, 1, stateRoot));
+    for (let i = 0; i < o.hosts; i++) workers.push(spawnAgentWorker({ controller: (servers[i % servers.length] as Replica).southbound, prefix: 'sim', first: i, count: 1, stateRoot, recordApplied: true }));
     await Promise.all(workers.map((w) => w.ready));
     const samples = { api: [] as number[], commitHeard: [] as number[], heardToApplied: [] as number[], applied: [] as number[], appliedToActive: [] as number[], active: [] as number[] };
     let crossReplica = 0;

@@ -32,6 +32,7 @@ import { BusAckSchema } from '../proto/alcor/v1/southbound_pb.js';
 import { loadCursors, saveCursors, type VpcCursor } from './bus-cursors.js';
 import { parseVpcDelta, type VpcDelta } from './bus-delta.js';
 import type { DesiredStateView } from './driver.js';
+import { ownBytes } from './wire-reader.js';
 
 /** The capability an agent announces in its Hello when it consumes VPC subjects. */
 export const MQ_CAPABILITY = 'mq';
@@ -108,11 +109,17 @@ export class BusConsumer {
   constructor(
     private readonly host: BusHost,
     private readonly where: BusLocation,
+    /** An open connection to use (and not close) instead of dialing one. */
+    private readonly shared?: NatsConnection,
   ) {
     this.connection = this.dial();
   }
 
   private async dial(): Promise<Bus | undefined> {
+    if (this.shared) {
+      this.nc = this.shared;
+      return { nc: this.shared, js: jetstream(this.shared), jsm: await jetstreamManager(this.shared, { checkAPI: false }) };
+    }
     let delay = 200;
     while (!this.closed) {
       try {
@@ -201,7 +208,7 @@ export class BusConsumer {
     running.live = bus.nc.subscribe(this.subject('live', vpc), {
       callback: (err, msg) => {
         if (err || running.stopped) return;
-        this.enqueue(vpc, running, { data: msg.data, seq: Number(msg.headers?.get('Nats-Sequence') ?? 0) || 0 });
+        this.enqueue(vpc, running, { data: ownBytes(msg.data), seq: Number(msg.headers?.get('Nats-Sequence') ?? 0) || 0 });
       },
     });
     await this.catchUp(vpc, running);
@@ -242,7 +249,7 @@ export class BusConsumer {
           running.catchUp = messages;
           for await (const m of messages) {
             if (running.stopped) break;
-            await this.onMessage(vpc, running, { data: m.data, seq: m.seq }, 'stream');
+            await this.onMessage(vpc, running, { data: ownBytes(m.data), seq: m.seq }, 'stream');
             if (m.seq >= newest.seq) break;
           }
           messages.stop();
@@ -372,10 +379,10 @@ export class BusConsumer {
     for (const [vpc, cursor] of stored) if (this.host.desired.vpc.has(vpc)) this.cursors.set(vpc, cursor);
   }
 
-  /** Stops every consumer and closes the connection. */
+  /** Stops every consumer and closes the connection (unless it was handed in). */
   async close(): Promise<void> {
     this.closed = true;
     for (const vpc of [...this.consumers.keys()]) this.stop(vpc);
-    await this.nc?.close();
+    if (!this.shared) await this.nc?.close();
   }
 }

@@ -13,14 +13,15 @@
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { HeartbeatSchema, HelloSchema, WatchRequestSchema, WelcomeSchema, type Ack } from '../proto/alcor/v1/southbound_pb.js';
-import { AckBuilder } from './acks.js';
+import { AckBuilder, ackRequest } from './acks.js';
 import { DesiredState } from './desired-state.js';
 import { BusConsumer, MQ_CAPABILITY, type BusLocation } from './nats-consumer.js';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { readDelta } from './whole-scope.js';
 import type { Driver, ResourceChange, ResourceOutcome } from './driver.js';
 import { loadState, saveState } from './state-file.js';
 import { controllerAddresses, WatchClient, type WatchCall } from './watch-client.js';
-import { chunkStates, FieldCursor, readFields } from './wire-reader.js';
+import { chunkStates, FieldCursor, ownBytes, readFields } from './wire-reader.js';
 
 /** Options of the runtime. */
 export interface AgentOptions {
@@ -48,6 +49,16 @@ export interface AgentOptions {
   capabilities?: string[];
   /** The bus: VPC scopes on the `mq` channel are consumed there (adds the `mq` capability). */
   nats?: BusLocation;
+  /**
+   * An open connection to the bus to use instead of dialing one; the agent does not close it. Simulated
+   * hosts in one process share one this way, as their gRPC channels share one HTTP/2 connection.
+   */
+  natsConnection?: NatsConnection;
+  /**
+   * A gRPC connection of its own even when other agents in this process dial the same controller
+   * (grpc-js shares one by default): benchmarks use it to give each simulated host its own socket. @default false
+   */
+  privateGrpcConnection?: boolean;
   /** @default no logging */
   log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
@@ -86,7 +97,7 @@ export class AgentRuntime {
   private persisting: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
-  private readonly opts: Required<Omit<AgentOptions, 'nats'>>;
+  private readonly opts: Required<Omit<AgentOptions, 'nats' | 'natsConnection'>>;
   /** The bus consumer, with `--nats`. */
   bus: BusConsumer | undefined;
   /** Applies of the stream and of the bus run one at a time, in arrival order. */
@@ -101,11 +112,12 @@ export class AgentRuntime {
       backoffMaxMs: 5000,
       persistDebounceMs: 1000,
       persistState: true,
+      privateGrpcConnection: false,
       log: () => {},
       ...options,
       capabilities: [...(options.capabilities ?? [options.driver.name]), ...(options.nats ? [MQ_CAPABILITY] : [])],
     };
-    this.clients = controllerAddresses(options.controller).map((address) => new WatchClient(address));
+    this.clients = controllerAddresses(options.controller).map((address) => new WatchClient(address, { privateConnection: this.opts.privateGrpcConnection }));
   }
 
   /** Loads persisted state, starts the driver and reconciles it with that state (no flush). */
@@ -128,7 +140,7 @@ export class AgentRuntime {
         apply: (records) => agent.serialize(() => agent.applyBusRecords(records)),
         resync: (reason) => agent.resync(reason),
         log: agent.opts.log,
-      }, options.nats);
+      }, options.nats, options.natsConnection);
       if (persisted) await agent.bus.load(options.stateDir);
       agent.bus.sync();
     }
@@ -212,23 +224,25 @@ export class AgentRuntime {
       let welcomed = false;
       let queued = 0;
       let chain = Promise.resolve();
-      const send = (kind: Parameters<typeof create<typeof WatchRequestSchema>>[1]) => {
+      const write = (bytes: Uint8Array) => {
         try {
-          call.write(toBinary(WatchRequestSchema, create(WatchRequestSchema, kind)));
+          call.write(bytes);
         } catch {
           // The stream closed under us; the end handler reconnects.
         }
       };
+      const send = (kind: Parameters<typeof create<typeof WatchRequestSchema>>[1]) => write(toBinary(WatchRequestSchema, create(WatchRequestSchema, kind)));
       const heartbeat = setInterval(() => send({ kind: { case: 'heartbeat', value: create(HeartbeatSchema, { appliedRevision: BigInt(this.revision) }) } }), this.opts.heartbeatMs);
       heartbeat.unref();
-      call.on('data', (buf: Buffer) => {
+      call.on('data', (received: Buffer) => {
+        const buf = ownBytes(received);
         if (++queued > 8) call.pause();
         chain = chain
           .then(async () => {
             if (this.state === 'closed') return;
             const result = await this.serialize(() => this.handle(buf));
             if (result === 'welcome') welcomed = true;
-            if (result !== undefined && result !== 'welcome') send({ kind: { case: 'ack', value: result } });
+            if (result !== undefined && result !== 'welcome') write(ackRequest(result));
           })
           .catch((err: unknown) => {
             this.counters.applyErrors++;
@@ -273,7 +287,7 @@ export class AgentRuntime {
   private snapshotParts: { revision: number; next: number; chunks: Uint8Array[] } | undefined;
 
   /** Handles one WatchResponse; returns an Ack to send, 'welcome', or undefined. */
-  private async handle(buf: Buffer): Promise<Ack | 'welcome' | undefined> {
+  private async handle(buf: Uint8Array): Promise<Ack | 'welcome' | undefined> {
     for (const f of readFields(buf)) {
       if (f.field === 1 && f.wireType === 2) {
         const welcome = fromBinary(WelcomeSchema, f.bytes);
@@ -338,8 +352,10 @@ export class AgentRuntime {
     const outcomes: ResourceOutcome[] = await this.opts.driver.apply({ revision, mode, changes, desired: this.desired.view });
     this.desired.revision = revision;
     this.schedulePersist();
-    for (const w of this.waiters.filter((x) => x.revision <= revision)) w.resolve();
-    this.waiters = this.waiters.filter((x) => x.revision > revision);
+    if (this.waiters.length > 0) {
+      for (const w of this.waiters.filter((x) => x.revision <= revision)) w.resolve();
+      this.waiters = this.waiters.filter((x) => x.revision > revision);
+    }
     this.counters.acks++;
     if (mode === 'full') this.acks.forgetRemoved(this.desired.view);
     return this.acks.build(revision, outcomes, this.desired.view);
@@ -353,7 +369,7 @@ export class AgentRuntime {
   private sendAck(ack: Ack): void {
     if (this.state !== 'ready' && this.state !== 'syncing') return; // the next session's acks carry the state
     try {
-      this.call?.write(toBinary(WatchRequestSchema, create(WatchRequestSchema, { kind: { case: 'ack', value: ack } })));
+      this.call?.write(ackRequest(ack));
     } catch {
       // The stream closed under us; the end handler reconnects.
     }

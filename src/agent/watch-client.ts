@@ -7,6 +7,9 @@ import * as grpc from '@grpc/grpc-js';
 
 const WATCH_PATH = '/alcor.v1.SouthboundService/Watch';
 
+/** Receive window of the Watch stream and its connection, bytes. */
+const FLOW_CONTROL_WINDOW = 8 << 20;
+
 /** A bidi Watch call: writes encoded WatchRequests, emits Buffers of WatchResponses. */
 export type WatchCall = grpc.ClientDuplexStream<Uint8Array, Buffer>;
 
@@ -17,9 +20,19 @@ export class WatchClient {
   constructor(
     /** The controller's `host:port`. */
     readonly address: string,
-    maxMessageBytes = 256 << 20,
+    options: { maxMessageBytes?: number; privateConnection?: boolean } = {},
   ) {
+    const maxMessageBytes = options.maxMessageBytes ?? 256 << 20;
     this.client = new grpc.Client(address, grpc.credentials.createInsecure(), {
+      // HTTP/2's default 64 KiB receive window makes the controller wait for a WINDOW_UPDATE round trip
+      // every 64 KiB: a snapshot crawls, and simulated hosts sharing one connection stall each other.
+      // The runtime pauses the stream itself when it falls behind (see runtime.ts).
+      'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW,
+      // The runtime re-dials and resumes a failed Watch itself; grpc-js's retry layer would only add a
+      // per-message buffering step to a stream that is never retried.
+      'grpc.enable_retries': 0,
+      // Channels of one process to one address share a connection unless told not to.
+      ...(options.privateConnection ? { 'grpc.use_local_subchannel_pool': 1 } : {}),
       'grpc.max_receive_message_length': maxMessageBytes,
       'grpc.max_send_message_length': maxMessageBytes,
       'grpc.keepalive_time_ms': 20_000,

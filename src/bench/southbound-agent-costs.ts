@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { readProcessCpuMs } from './server-process.js';
+import type { WorkerOptions } from './southbound-agents.js';
 import { round } from './stats.js';
 
 /** A full garbage collection before a timed phase, so the garbage of generating its input is not billed to it. */
@@ -127,7 +128,8 @@ async function grpcSnapshot(states: readonly Uint8Array[]): Promise<GrpcSnapshot
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
   );
   const stateRoot = await mkdtemp(join(tmpdir(), 'alcor-bench-snapshot-'));
-  const agent = fork(AGENT_WORKER, [`127.0.0.1:${port}`, 'snapshot', '0', '1', stateRoot], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const worker: WorkerOptions = { controller: `127.0.0.1:${port}`, prefix: 'snapshot', first: 0, count: 1, stateRoot };
+  const agent = fork(AGENT_WORKER, [JSON.stringify(worker)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   agentPid = agent.pid ?? 0;
   try {
     return await Promise.race([

@@ -1,17 +1,37 @@
 /**
  * Worker of `alcor bench southbound`: runs many simulated hosts (sim-driver agents, each with its own
- * real gRPC stream) in one process. Started by the benchmark with an IPC channel; it reports `ready`
- * once every agent is connected, and exits when told to (or when its parent goes away). Asked
- * `{ type: 'appliedAt', host, revision }`, it answers with the time (ms since the epoch, sub-ms, comparable
- * across processes of this machine) at which that host's agent first had applied at least `revision`.
+ * real gRPC stream and bus subscriptions) in one process. The hosts' streams share one HTTP/2
+ * connection and their bus subscriptions one NATS connection, unless `connectionPerHost` gives each
+ * host sockets of its own. Started by the benchmark with an IPC channel; it reports `ready` once every
+ * agent is connected, and exits when told to (or when its parent goes away). With `recordApplied`, asked
+ * `{ type: 'appliedAt', host, revision }`, it answers with the time (ms since the epoch, sub-ms,
+ * comparable across processes of this machine) at which that host's agent first had applied at least
+ * `revision`.
  *
- *   node southbound-agents.js <controller> <hostPrefix> <first> <count> <stateRoot> [<bus location JSON>]
+ *   node southbound-agents.js '<WorkerOptions as JSON>'
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentRuntime } from '../agent/runtime.js';
 import { SimDriver } from '../agent/drivers/sim.js';
 import type { BusLocation } from '../agent/nats-consumer.js';
+import { connect } from '@nats-io/transport-node';
+
+/** What one worker runs. */
+export interface WorkerOptions {
+  /** The controller's `host:port`. */
+  controller: string;
+  /** Hosts are `<prefix>-<first>` … `<prefix>-<first + count - 1>`. */
+  prefix: string;
+  first: number;
+  count: number;
+  stateRoot: string;
+  bus?: BusLocation;
+  /** Each host dials its own gRPC and NATS connections. @default false */
+  connectionPerHost?: boolean;
+  /** Keep when each host applied each revision (for `appliedAt`). @default false */
+  recordApplied?: boolean;
+}
 
 /** Revisions applied by one agent and when, newest last (bounded: the benchmark asks about recent ones). */
 type AppliedLog = [revision: number, at: number][];
@@ -38,10 +58,8 @@ async function appliedAt(agent: AgentRuntime, log: AppliedLog, revision: number)
 }
 
 async function main(): Promise<void> {
-  const [controller = '127.0.0.1:9016', prefix = 'sim', firstText = '0', countText = '1', stateRoot = '.tmp/bench-agents', busText] = process.argv.slice(2);
-  const nats = busText ? (JSON.parse(busText) as BusLocation) : undefined;
-  const first = Number(firstText);
-  const count = Number(countText);
+  const { controller, prefix, first, count, stateRoot, bus, connectionPerHost = false, recordApplied: record = false } = JSON.parse(process.argv[2] ?? '{}') as WorkerOptions;
+  const natsConnection = bus && !connectionPerHost ? await connect({ servers: bus.url.split(','), name: `alcor-bench-${prefix}-${first}` }) : undefined;
   const agents: AgentRuntime[] = [];
   const logs = new Map<string, { agent: AgentRuntime; log: AppliedLog }>();
   for (let i = first; i < first + count; i++) {
@@ -51,12 +69,16 @@ async function main(): Promise<void> {
     // Unique underlay address per host: 10.255.x.y.
     const datapathIp = `10.${128 + ((i >> 16) & 127)}.${(i >> 8) & 255}.${i & 255}`;
     const driver = new SimDriver({ hostId, datapathIp, stateDir, options: {}, log: () => {} });
-    const agent = await AgentRuntime.create({ controller, hostId, datapathIp, driver, stateDir, heartbeatMs: 10_000, persistState: false, ...(nats ? { nats } : {}) });
+    const agent = await AgentRuntime.create({
+      controller, hostId, datapathIp, driver, stateDir, heartbeatMs: 10_000, persistState: false, privateGrpcConnection: connectionPerHost,
+      ...(bus ? { nats: bus } : {}), ...(natsConnection ? { natsConnection } : {}),
+    });
     agent.start();
     agents.push(agent);
     const log: AppliedLog = [];
     logs.set(hostId, { agent, log });
-    void recordApplied(agent, log);
+    // Off unless asked for: it costs every host a promise per revision.
+    if (record) void recordApplied(agent, log);
   }
   const ready = setInterval(() => {
     if (agents.every((a) => a.state === 'ready')) {
@@ -73,6 +95,7 @@ async function main(): Promise<void> {
     }
     process.send?.({ type: 'counters', totals });
     await Promise.all(agents.map((a) => a.close().catch(() => {})));
+    await natsConnection?.close().catch(() => {});
     process.exit(0);
   };
   process.on('message', (m: { type?: string; host?: string; revision?: number }) => {

@@ -24,8 +24,10 @@ import { createServices } from '../services/services.js';
 import { openStore } from '../store/open-store.js';
 import { notifyingStore, startSouthbound, type Southbound } from '../southbound/southbound.js';
 import type { BusLocation } from '../agent/nats-consumer.js';
+import type { WorkerOptions } from './southbound-agents.js';
 import { deleteStream } from '../southbound/nats-bus.js';
 import { measureAgentCosts, type AgentCosts } from './southbound-agent-costs.js';
+import { readProcessCpuMs } from './server-process.js';
 import { round, summarize, type LatencySummary } from './stats.js';
 
 /** What a run does. */
@@ -44,6 +46,13 @@ export interface SouthboundBenchOptions {
   snapshotStates: number;
   /** `grpc`: every VPC delta on each host's stream; `nats`: the VPC on the mq channel, its deltas published once. @default grpc */
   transport: 'grpc' | 'nats';
+  /** Agent streams the controller writes per event-loop turn (see southbound/fanout.ts). @default 64 */
+  fanOutSlice: number;
+  /**
+   * Each simulated host dials its own gRPC and NATS connections, as hosts on separate machines do; by
+   * default the hosts of a worker process share one of each (grpc-js's default for channels to one address). @default false
+   */
+  connectionPerHost: boolean;
   /** NATS server of the `nats` transport. @default ALCOR_NATS_URL or nats://127.0.0.1:4222 */
   natsUrl: string;
   log: (line: string) => void;
@@ -58,8 +67,10 @@ export interface SouthboundBenchResult {
   hosts: number;
   processes: number;
   vpcPorts: number;
+  fanOutSlice: number;
+  connectionPerHost: boolean;
   populate: { seconds: number; portsPerSecond: number };
-  newPort: LatencySummary & { hostsPerChange: number };
+  newPort: LatencySummary & { hostsPerChange: number; samplesMs: number[] };
   /** Of which the API call itself (commit included), before delivery starts. */
   apiCall: LatencySummary;
   /** 1-minute load average at the start and end (the machine is shared). */
@@ -68,6 +79,8 @@ export interface SouthboundBenchResult {
   perChange: { messages: number; bytes: number; busPublishes: number; busBytes: number; neighborCompiles: number; scopeFields: number };
   join: { ms: number; neighbors: number };
   controller: { cpuMsPerChange: number; cpuPercentDuringLatency: number; rssMb: number; heapMb: number };
+  /** CPU of the simulated hosts' worker processes during the latency phase, summed over the workers. */
+  agents: { cpuMsPerChange: number };
   agent: AgentCosts;
   /** Summed over the simulated hosts at the end: snapshots, and with the bus applied/duplicates/gaps/rejected/restarts. */
   hostTotals: Record<string, number>;
@@ -75,6 +88,8 @@ export interface SouthboundBenchResult {
 }
 
 const WORKER = fileURLToPath(new URL('./southbound-agents.js', import.meta.url));
+/** Young-generation semi-space of a worker process, MB (V8's default is 16 on 64-bit). */
+const WORKER_SEMI_SPACE_MB = 64;
 
 /** A worker process of simulated hosts (southbound-agents.ts). */
 export interface AgentWorker {
@@ -85,10 +100,12 @@ export interface AgentWorker {
   totals: Record<string, number>;
 }
 
-/** Starts `count` simulated hosts `sim-<first>`… on one worker process, connected to `controller` (host:port) and, with `bus`, to NATS. */
-export function spawnAgentWorker(controller: string, first: number, count: number, stateRoot: string, bus?: BusLocation): AgentWorker {
-  const args = [controller, 'sim', String(first), String(count), stateRoot, ...(bus ? [JSON.stringify(bus)] : [])];
-  const child = fork(WORKER, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+/** Starts simulated hosts on one worker process (see southbound-agents.ts for the options). */
+export function spawnAgentWorker(options: WorkerOptions): AgentWorker {
+  // Hundreds of hosts in one process allocate per message what one agent would; a larger young
+  // generation keeps the scavenges from billing the simulation for them.
+  const execArgv = [...process.execArgv, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
+  const child = fork(WORKER, [JSON.stringify(options)], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const worker: AgentWorker = { child, ready: Promise.resolve(), totals: {} };
   worker.ready = new Promise<void>((resolve, reject) => {
     child.on('message', (m: { type?: string; totals?: Record<string, number> }) => {
@@ -102,7 +119,7 @@ export function spawnAgentWorker(controller: string, first: number, count: numbe
 
 /**
  * When (ms since the epoch, comparable across this machine's processes) `host` on `worker` first had
- * applied at least `revision`; waits for it if it has not yet.
+ * applied at least `revision`; waits for it if it has not yet. The worker must record applies.
  */
 export function agentAppliedAt(worker: AgentWorker, host: string, revision: number): Promise<number> {
   return new Promise((resolve) => {
@@ -192,6 +209,7 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
   const bus: BusLocation | undefined = options.transport === 'nats' ? { url: options.natsUrl, stream: `ALCOR_BENCH_${tag}`, prefix: `bench${tag}` } : undefined;
   const southbound = await startSouthbound(store, {
     listen: '127.0.0.1:0',
+    fanOutSlice: options.fanOutSlice,
     ...(bus ? { nats: { ...bus, url: bus.url }, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } } : {}),
   });
   const config = compileServerOptions({ listen: '127.0.0.1:0', databaseUrl: 'sqlite::memory:', logLevel: 'silent', maxBodyBytes: 64 << 20 });
@@ -205,8 +223,9 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
     Number((await store.read((q) => q.get<{ r: number | null }>('SELECT MAX(revision) AS r FROM changes')))?.r ?? 0);
   try {
     const perWorker = Math.ceil(options.hosts / options.processes);
+    const hostsOn = { controller: `127.0.0.1:${southbound.port}`, prefix: 'sim', stateRoot: join(dir, 'agents'), connectionPerHost: options.connectionPerHost, ...(bus ? { bus } : {}) };
     for (let first = 0; first < options.hosts; first += perWorker) {
-      workers.push(spawnAgentWorker(`127.0.0.1:${southbound.port}`, first, Math.min(perWorker, options.hosts - first), join(dir, 'agents'), bus));
+      workers.push(spawnAgentWorker({ ...hostsOn, first, count: Math.min(perWorker, options.hosts - first) }));
     }
     options.log(`spawned ${workers.length} worker processes with ${options.hosts} simulated hosts`);
     await Promise.all(workers.map((w) => w.ready));
@@ -236,6 +255,8 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
     const before = sessionTotals(southbound);
     const busBefore = { ...southbound.bus?.counters };
     const compilesBefore = { ...southbound.manager.counters };
+    const workersCpu = () => workers.reduce((sum, w) => sum + (readProcessCpuMs(w.child.pid ?? 0) ?? NaN), 0);
+    const workersCpuBefore = workersCpu();
     const cpuBefore = process.cpuUsage();
     const wallBefore = Date.now();
     let fields = 0;
@@ -254,13 +275,14 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
     }
     countFields();
     const cpu = process.cpuUsage(cpuBefore);
+    const workersCpuMs = workersCpu() - workersCpuBefore;
     const wall = Date.now() - wallBefore;
     const after = sessionTotals(southbound);
     const busAfter = { ...southbound.bus?.counters };
     const cpuMs = (cpu.user + cpu.system) / 1000;
 
     // One more host joins the VPC: it receives the whole VPC scope.
-    const joiner = spawnAgentWorker(`127.0.0.1:${southbound.port}`, options.hosts, 1, join(dir, 'agents'), bus);
+    const joiner = spawnAgentWorker({ ...hostsOn, first: options.hosts, count: 1 });
     workers.push(joiner);
     await joiner.ready;
     const joinHost = `sim-${options.hosts}`;
@@ -273,7 +295,7 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
 
     const memory = process.memoryUsage();
     const agent = await measureAgentCosts(options.bigNeighbors, options.snapshotStates, options.log);
-    const newPort = { ...summarize(latencies), hostsPerChange: southbound.manager.hostsOfVpc(network.id).size };
+    const newPort = { ...summarize(latencies), hostsPerChange: southbound.manager.hostsOfVpc(network.id).size, samplesMs: latencies.map((l) => round(l)) };
     const samples = Math.max(1, options.samples);
     const perChange = {
       messages: round((after.messages - before.messages) / samples),
@@ -291,6 +313,8 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
       hosts: options.hosts,
       processes: options.processes,
       vpcPorts: options.vpcPorts,
+      fanOutSlice: options.fanOutSlice,
+      connectionPerHost: options.connectionPerHost,
       populate: { seconds: round(populateS), portsPerSecond: round(options.vpcPorts / Math.max(populateS, 0.001)) },
       newPort,
       apiCall: summarize(apiCalls),
@@ -298,6 +322,7 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
       perChange,
       join: { ms: round(joinMs), neighbors },
       controller: { cpuMsPerChange: round(cpuMs / samples), cpuPercentDuringLatency: round((100 * cpuMs) / Math.max(wall, 1)), rssMb: round(memory.rss / 2 ** 20), heapMb: round(memory.heapUsed / 2 ** 20) },
+      agents: { cpuMsPerChange: round(workersCpuMs / samples) },
       agent,
       hostTotals: {},
       targets: [

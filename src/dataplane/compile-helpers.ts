@@ -28,8 +28,11 @@ export function entryKey(kind: Kind, id: string): string {
   return `${kind}/${id}`;
 }
 
-/** SQL condition on ports `p`: router interface ports. */
-export const ROUTER_OWNER = "p.device_owner LIKE 'network:router_interface%'";
+/**
+ * SQL condition on ports `p`: router interface ports (device_owner `network:router_interface*`). A range
+ * rather than LIKE, so that both engines use the ports_device_owner index and match case-sensitively.
+ */
+export const ROUTER_OWNER = "p.device_owner >= 'network:router_interface' AND p.device_owner < 'network:router_interfacf'";
 
 function placeholders(n: number): string {
   return new Array(n).fill('?').join(',');

@@ -13,8 +13,10 @@ export async function compileRouters(q: Queryable, subnetIds: Set<string>, netwo
   const routerIds = (
     await allIn<{ router_id: string }>(
       q,
-      (m) => `SELECT DISTINCT p.device_id AS router_id FROM ports p JOIN ip_allocations a ON a.port_id = p.id
-        WHERE ${ROUTER_OWNER} AND a.subnet_id IN (${m})`,
+      // Router ports first (few, by index), then whether one has an address in the subnets: joined the
+      // other way round, the planner walks every allocation of the subnets.
+      (m) => `SELECT DISTINCT p.device_id AS router_id FROM ports p
+        WHERE ${ROUTER_OWNER} AND EXISTS (SELECT 1 FROM ip_allocations a WHERE a.port_id = p.id AND a.subnet_id IN (${m}))`,
       [...subnetIds],
     )
   ).map((r) => r.router_id);

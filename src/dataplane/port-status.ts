@@ -10,6 +10,8 @@
  */
 import type { Store } from '../store/store.js';
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** A port status as Neutron reports it. */
 export type PortStatus = 'ACTIVE' | 'DOWN' | 'ERROR';
 
@@ -25,6 +27,12 @@ export class PortStatusTracker {
   /** host → ports its last ack listed as waiting (replaced by every ack). */
   private readonly waiting = new Map<string, ReadonlySet<string>>();
   private readonly failedAt = new Map<string, number>();
+  /**
+   * host → its ports whose programmed state it may not have acked yet. An ack that reports nothing
+   * failed or waiting, after one that reported nothing waiting, can change only these: with 1,000
+   * hosts acking every change of a VPC, the rest of each host's ports are not walked again.
+   */
+  private readonly unacked = new Map<string, Set<string>>();
   private flushing: Promise<void> | undefined;
 
   constructor(private readonly store: Store, private readonly onError: (err: unknown) => void) {}
@@ -40,6 +48,7 @@ export class PortStatusTracker {
     let ports = this.byHost.get(host);
     if (!ports) this.byHost.set(host, (ports = new Map()));
     ports.set(port, revision);
+    this.unackedOf(host).add(port);
     const acked = this.acked.get(host);
     if (acked !== undefined && acked >= revision && !this.waiting.get(host)?.has(port)) this.set(port, 'ACTIVE');
   }
@@ -63,12 +72,19 @@ export class PortStatusTracker {
    * `waiting` every port the host holds that cannot take effect yet (its VM interface is not plugged):
    * those stay DOWN until an ack no longer lists them.
    */
-  ack(host: string, revision: number, failed: ReadonlySet<string>, waiting: ReadonlySet<string> = new Set()): void {
+  ack(host: string, revision: number, failed: ReadonlySet<string>, waiting: ReadonlySet<string> = NONE): void {
+    const waitedBefore = (this.waiting.get(host)?.size ?? 0) > 0;
     this.acked.set(host, Math.max(revision, this.acked.get(host) ?? 0));
     this.waiting.set(host, waiting);
     const ports = this.byHost.get(host);
     if (!ports) return;
-    for (const [port, programmedAt] of ports) {
+    const unacked = this.unackedOf(host);
+    const candidates = failed.size === 0 && waiting.size === 0 && !waitedBefore ? unacked : ports.keys();
+    for (const port of candidates) {
+      const programmedAt = ports.get(port);
+      if (programmedAt === undefined || programmedAt <= revision) unacked.delete(port);
+      else unacked.add(port);
+      if (programmedAt === undefined) continue;
       if (failed.has(port)) {
         // The failure sticks to this programmed state; a newer state of the port gets a fresh chance.
         this.failedAt.set(port, programmedAt);
@@ -83,7 +99,17 @@ export class PortStatusTracker {
   hostDown(host: string): void {
     this.acked.delete(host);
     this.waiting.delete(host);
-    for (const port of this.byHost.get(host)?.keys() ?? []) this.set(port, 'DOWN');
+    const unacked = this.unackedOf(host);
+    for (const port of this.byHost.get(host)?.keys() ?? []) {
+      this.set(port, 'DOWN');
+      unacked.add(port);
+    }
+  }
+
+  private unackedOf(host: string): Set<string> {
+    let ports = this.unacked.get(host);
+    if (!ports) this.unacked.set(host, (ports = new Set()));
+    return ports;
   }
 
   /** Forgets what was written (after start-up reset every port of a disconnected host to DOWN). */

@@ -4,25 +4,7 @@
  * protobuf-es would copy into objects first. Kept here, next to the generated code, because both the
  * controller and the agent (which may import nothing else of ours) use it.
  */
-
-/** Bytes of an unsigned varint. */
-function varintLength(value: number): number {
-  let n = 1;
-  for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) n++;
-  return n;
-}
-
-/** Writes an unsigned varint at `pos`; returns the position after it. */
-function writeVarint(out: Uint8Array, pos: number, value: number): number {
-  let at = pos;
-  let v = value;
-  while (v >= 0x80) {
-    out[at++] = (v % 0x80) | 0x80;
-    v = Math.floor(v / 0x80);
-  }
-  out[at++] = v;
-  return at;
-}
+import { varintLength, writeVarint } from './varint.js';
 
 /** A SnapshotChunk's fields; `states` are encoded ResourceStates. */
 export interface SnapshotChunkParts {

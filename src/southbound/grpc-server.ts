@@ -12,13 +12,15 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { isIP } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ResourceType } from '../proto/alcor/v1/goal_state_pb.js';
-import { ResultStatus, WatchRequestSchema, type Ack, type Hello } from '../proto/alcor/v1/southbound_pb.js';
+import { ResultStatus, WatchRequestSchema, type Hello, type ResourceResult } from '../proto/alcor/v1/southbound_pb.js';
+import { decodeBareAck } from '../proto/bare-ack.js';
 import { MQ_CAPABILITY } from '../dataplane/channels.js';
 import type { DataPlaneManager } from '../dataplane/manager.js';
 import type { HostService } from '../services/hosts.js';
 import { SOUTHBOUND_SERVICE } from './grpc-definition.js';
 import { RateLimitedLog, type SouthboundLogger } from './log.js';
 import { AgentSession } from './session.js';
+import { BatchFanOut } from './fanout.js';
 
 /** Options of the gRPC southbound server. */
 export interface SouthboundServerOptions {
@@ -34,6 +36,8 @@ export interface SouthboundServerOptions {
   maxMessageBytes?: number;
   /** Identifies this controller process in the host registry. @default random UUID */
   controllerId?: string;
+  /** Agent streams written per event-loop turn when a batch fans out (see fanout.ts). @default 64 */
+  fanOutSlice?: number;
 }
 
 /** Lifecycle states. */
@@ -58,6 +62,8 @@ export class SouthboundServer {
   private readonly options: Required<SouthboundServerOptions>;
   private readonly warn: RateLimitedLog;
   private readonly heartbeats = new Map<string, number>();
+  /** Delivers compiled batches to the sessions. */
+  readonly fanOut: BatchFanOut;
   private timer: NodeJS.Timeout | undefined;
   readonly counters = { accepted: 0, refused: 0, malformed: 0, ignored: 0 };
   /** Called for every accepted ack (metrics, benchmarks). */
@@ -76,9 +82,11 @@ export class SouthboundServer {
       heartbeatFlushMs: options.heartbeatFlushMs ?? 5000,
       maxMessageBytes: options.maxMessageBytes ?? 256 << 20,
       controllerId: options.controllerId ?? randomUUID(),
+      fanOutSlice: options.fanOutSlice ?? 64,
     };
     this.controllerId = this.options.controllerId;
     this.warn = new RateLimitedLog(log);
+    this.fanOut = new BatchFanOut(manager, this.options.fanOutSlice, (err) => log.error({ err }, 'delivering a batch to an agent failed'));
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': this.options.maxMessageBytes,
       'grpc.max_send_message_length': this.options.maxMessageBytes,
@@ -119,13 +127,15 @@ export class SouthboundServer {
   }
 
   private onCall(call: grpc.ServerDuplexStream<Buffer, Uint8Array>): void {
-    const session = new AgentSession(call, this.manager, this.options.maxPendingBytes);
+    const session = new AgentSession(call, this.manager, this.fanOut, this.options.maxPendingBytes);
     const helloTimer = setTimeout(() => {
       if (session.state === 'hello-wait') session.close({ code: grpc.status.DEADLINE_EXCEEDED, details: 'no Hello within 10 s' });
     }, 10_000);
     helloTimer.unref();
     call.on('data', (bytes: Buffer) => {
       session.lastSeen = Date.now();
+      const bareAck = decodeBareAck(bytes);
+      if (bareAck !== undefined) return this.onAck(session, bareAck, []);
       let request;
       try {
         request = fromBinary(WatchRequestSchema, bytes);
@@ -146,7 +156,7 @@ export class SouthboundServer {
           void this.onHello(session, request.kind.value);
           return;
         case 'ack':
-          this.onAck(session, request.kind.value);
+          this.onAck(session, Number(request.kind.value.revision), request.kind.value.results);
           return;
         case 'heartbeat':
           if (session.state !== 'hello-wait') this.heartbeats.set(session.host, session.ackedRevision);
@@ -208,14 +218,13 @@ export class SouthboundServer {
     session.begin(hello.hostId, Number(hello.resumeRevision), this.controllerId, hello.capabilities.includes(MQ_CAPABILITY));
   }
 
-  private onAck(session: AgentSession, ack: Ack): void {
+  private onAck(session: AgentSession, revision: number, results: readonly ResourceResult[]): void {
     if (session.state === 'hello-wait' || session.state === 'closed') return this.ignore(session, 'Ack before Hello');
-    const revision = Number(ack.revision);
     if (revision > session.sentRevision) return this.ignore(session, `Ack of revision ${revision} beyond the sent ${session.sentRevision}`);
     session.ackedRevision = Math.max(session.ackedRevision, revision);
     const failed = new Set<string>();
     const waiting = new Set<string>();
-    for (const r of ack.results) {
+    for (const r of results) {
       if (r.type !== ResourceType.PORT && r.type !== ResourceType.DHCP) continue;
       if (r.status === ResultStatus.FAILED) failed.add(r.id);
       else if (r.status === ResultStatus.PENDING) waiting.add(r.id);
@@ -240,6 +249,7 @@ export class SouthboundServer {
     const wasListening = this.state === 'listening';
     this.state = 'closed';
     if (this.timer) clearInterval(this.timer);
+    this.fanOut.close();
     for (const session of [...this.sessions.values()]) session.close({ code: grpc.status.UNAVAILABLE, details: 'controller shutting down' });
     if (!wasListening) return;
     await new Promise<void>((resolve) => {

@@ -14,6 +14,7 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { WatchResponseSchema, WelcomeSchema } from '../proto/alcor/v1/southbound_pb.js';
 import type { CompiledBatch, DataPlaneManager } from '../dataplane/manager.js';
+import type { BatchFanOut, BatchReceiver } from './fanout.js';
 
 /** States of a session. */
 export type SessionState =
@@ -37,7 +38,7 @@ export interface SessionCounters {
 }
 
 /** A Watch stream bound to one host after its Hello. */
-export class AgentSession {
+export class AgentSession implements BatchReceiver {
   state: SessionState = 'hello-wait';
   host = '';
   /** Highest revision sent to the agent. */
@@ -53,11 +54,11 @@ export class AgentSession {
   private queue: Uint8Array[] = [];
   private queueBytes = 0;
   private overflow = false;
-  private unsubscribe: (() => void) | undefined;
 
   constructor(
     readonly call: ServerDuplexStream<Buffer, Uint8Array>,
     private readonly manager: DataPlaneManager,
+    private readonly fanOut: BatchFanOut,
     private readonly maxPendingBytes: number,
   ) {}
 
@@ -67,7 +68,7 @@ export class AgentSession {
     this.mq = mq;
     this.state = 'syncing';
     const resume = resumeRevision > 0 ? this.manager.resume(host, resumeRevision, mq) : undefined;
-    this.unsubscribe = this.manager.subscribe((batch) => this.onBatch(batch));
+    this.fanOut.add(this);
     const welcome = create(WatchResponseSchema, {
       kind: { case: 'welcome', value: create(WelcomeSchema, { controllerId, revision: BigInt(this.manager.revision), resumed: resume !== undefined }) },
     });
@@ -81,7 +82,8 @@ export class AgentSession {
     void this.sendSnapshot();
   }
 
-  private onBatch(batch: CompiledBatch): void {
+  /** A batch from the fan-out (after this session subscribed). */
+  onBatch(batch: CompiledBatch): void {
     if (this.state === 'closed' || this.state === 'hello-wait' || this.state === 'lagging') return;
     const message = this.manager.messageFor(this.host, batch, this.mq);
     if (!message) return;
@@ -161,7 +163,7 @@ export class AgentSession {
   close(status?: { code: number; details: string }): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.unsubscribe?.();
+    this.fanOut.delete(this);
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const w of waiters) w();

@@ -1,4 +1,4 @@
-/** Southbound schema migrations (versions 200-299): the host registry. */
+/** Southbound schema migrations (versions 200-299): the host registry, and what the goal-state compiler queries by. */
 import type { Migration } from './migration.js';
 
 /** Hosts (agents) register themselves when they connect; ports bind to them by `host` (= binding:host_id). */
@@ -29,5 +29,12 @@ export const SOUTHBOUND_MIGRATIONS: Migration[] = [
     name: 'southbound: per-network channel override',
     // '' = the controller's default mode; otherwise grpc, mq or auto (attribute alcor:southbound_channel).
     statements: [`ALTER TABLE networks ADD COLUMN southbound_channel TEXT NOT NULL DEFAULT ''`],
+  },
+  {
+    version: 202,
+    name: 'southbound: ports by device owner',
+    // The goal-state compiler finds router interfaces by owner (see ROUTER_OWNER): without it every host
+    // compile walked all allocations of the host's subnets (10 ms at 10,000 ports).
+    statements: [`CREATE INDEX ports_device_owner ON ports (device_owner)`],
   },
 ];
