@@ -109,17 +109,11 @@ export class BusConsumer {
   constructor(
     private readonly host: BusHost,
     private readonly where: BusLocation,
-    /** An open connection to use (and not close) instead of dialing one. */
-    private readonly shared?: NatsConnection,
   ) {
     this.connection = this.dial();
   }
 
   private async dial(): Promise<Bus | undefined> {
-    if (this.shared) {
-      this.nc = this.shared;
-      return { nc: this.shared, js: jetstream(this.shared), jsm: await jetstreamManager(this.shared, { checkAPI: false }) };
-    }
     let delay = 200;
     while (!this.closed) {
       try {
@@ -379,10 +373,10 @@ export class BusConsumer {
     for (const [vpc, cursor] of stored) if (this.host.desired.vpc.has(vpc)) this.cursors.set(vpc, cursor);
   }
 
-  /** Stops every consumer and closes the connection (unless it was handed in). */
+  /** Stops every consumer and closes the connection. */
   async close(): Promise<void> {
     this.closed = true;
     for (const vpc of [...this.consumers.keys()]) this.stop(vpc);
-    if (!this.shared) await this.nc?.close();
+    await this.nc?.close();
   }
 }

@@ -16,7 +16,6 @@ import { HeartbeatSchema, HelloSchema, WatchRequestSchema, WelcomeSchema, type A
 import { AckBuilder, ackRequest } from './acks.js';
 import { DesiredState } from './desired-state.js';
 import { BusConsumer, MQ_CAPABILITY, type BusLocation } from './nats-consumer.js';
-import type { NatsConnection } from '@nats-io/nats-core';
 import { readDelta } from './whole-scope.js';
 import type { Driver, ResourceChange, ResourceOutcome } from './driver.js';
 import { loadState, saveState } from './state-file.js';
@@ -49,11 +48,6 @@ export interface AgentOptions {
   capabilities?: string[];
   /** The bus: VPC scopes on the `mq` channel are consumed there (adds the `mq` capability). */
   nats?: BusLocation;
-  /**
-   * An open connection to the bus to use instead of dialing one; the agent does not close it. Simulated
-   * hosts in one process share one this way, as their gRPC channels share one HTTP/2 connection.
-   */
-  natsConnection?: NatsConnection;
   /**
    * A gRPC connection of its own even when other agents in this process dial the same controller
    * (grpc-js shares one by default): benchmarks use it to give each simulated host its own socket. @default false
@@ -97,7 +91,7 @@ export class AgentRuntime {
   private persisting: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
-  private readonly opts: Required<Omit<AgentOptions, 'nats' | 'natsConnection'>>;
+  private readonly opts: Required<Omit<AgentOptions, 'nats'>>;
   /** The bus consumer, with `--nats`. */
   bus: BusConsumer | undefined;
   /** Applies of the stream and of the bus run one at a time, in arrival order. */
@@ -140,7 +134,7 @@ export class AgentRuntime {
         apply: (records) => agent.serialize(() => agent.applyBusRecords(records)),
         resync: (reason) => agent.resync(reason),
         log: agent.opts.log,
-      }, options.nats, options.natsConnection);
+      }, options.nats);
       if (persisted) await agent.bus.load(options.stateDir);
       agent.bus.sync();
     }

@@ -1,8 +1,9 @@
 /**
  * Worker of `alcor bench southbound`: runs many simulated hosts (sim-driver agents, each with its own
- * real gRPC stream and bus subscriptions) in one process. The hosts' streams share one HTTP/2
- * connection and their bus subscriptions one NATS connection, unless `connectionPerHost` gives each
- * host sockets of its own. Started by the benchmark with an IPC channel; it reports `ready` once every
+ * real gRPC stream and, with a bus, its own NATS connection) in one process. The hosts' gRPC streams
+ * share one HTTP/2 connection (grpc-js's default for channels to one address) unless `connectionPerHost`
+ * gives each host its own. NATS connections are never shared: one connection carrying every host's
+ * copy of a VPC delta falls behind the server's slow-consumer limit while a large VPC is populated. Started by the benchmark with an IPC channel; it reports `ready` once every
  * agent is connected, and exits when told to (or when its parent goes away). With `recordApplied`, asked
  * `{ type: 'appliedAt', host, revision }`, it answers with the time (ms since the epoch, sub-ms,
  * comparable across processes of this machine) at which that host's agent first had applied at least
@@ -15,7 +16,6 @@ import { join } from 'node:path';
 import { AgentRuntime } from '../agent/runtime.js';
 import { SimDriver } from '../agent/drivers/sim.js';
 import type { BusLocation } from '../agent/nats-consumer.js';
-import { connect } from '@nats-io/transport-node';
 
 /** What one worker runs. */
 export interface WorkerOptions {
@@ -27,7 +27,7 @@ export interface WorkerOptions {
   count: number;
   stateRoot: string;
   bus?: BusLocation;
-  /** Each host dials its own gRPC and NATS connections. @default false */
+  /** Each host dials its own gRPC connection. @default false */
   connectionPerHost?: boolean;
   /** Keep when each host applied each revision (for `appliedAt`). @default false */
   recordApplied?: boolean;
@@ -59,7 +59,6 @@ async function appliedAt(agent: AgentRuntime, log: AppliedLog, revision: number)
 
 async function main(): Promise<void> {
   const { controller, prefix, first, count, stateRoot, bus, connectionPerHost = false, recordApplied: record = false } = JSON.parse(process.argv[2] ?? '{}') as WorkerOptions;
-  const natsConnection = bus && !connectionPerHost ? await connect({ servers: bus.url.split(','), name: `alcor-bench-${prefix}-${first}` }) : undefined;
   const agents: AgentRuntime[] = [];
   const logs = new Map<string, { agent: AgentRuntime; log: AppliedLog }>();
   for (let i = first; i < first + count; i++) {
@@ -71,7 +70,7 @@ async function main(): Promise<void> {
     const driver = new SimDriver({ hostId, datapathIp, stateDir, options: {}, log: () => {} });
     const agent = await AgentRuntime.create({
       controller, hostId, datapathIp, driver, stateDir, heartbeatMs: 10_000, persistState: false, privateGrpcConnection: connectionPerHost,
-      ...(bus ? { nats: bus } : {}), ...(natsConnection ? { natsConnection } : {}),
+      ...(bus ? { nats: bus } : {}),
     });
     agent.start();
     agents.push(agent);
@@ -95,7 +94,6 @@ async function main(): Promise<void> {
     }
     process.send?.({ type: 'counters', totals });
     await Promise.all(agents.map((a) => a.close().catch(() => {})));
-    await natsConnection?.close().catch(() => {});
     process.exit(0);
   };
   process.on('message', (m: { type?: string; host?: string; revision?: number }) => {

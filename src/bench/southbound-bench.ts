@@ -49,8 +49,9 @@ export interface SouthboundBenchOptions {
   /** Agent streams the controller writes per event-loop turn (see southbound/fanout.ts). @default 64 */
   fanOutSlice: number;
   /**
-   * Each simulated host dials its own gRPC and NATS connections, as hosts on separate machines do; by
-   * default the hosts of a worker process share one of each (grpc-js's default for channels to one address). @default false
+   * Each simulated host dials its own gRPC connection, as hosts on separate machines do; by default the
+   * hosts of a worker process share one (grpc-js's default for channels to one address). Every host has
+   * its own NATS connection either way. @default false
    */
   connectionPerHost: boolean;
   /** NATS server of the `nats` transport. @default ALCOR_NATS_URL or nats://127.0.0.1:4222 */

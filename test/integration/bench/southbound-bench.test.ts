@@ -3,8 +3,8 @@ import { test, type TestContext } from 'node:test';
 import { runSouthboundBench, type SouthboundBenchOptions, type SouthboundBenchResult } from '../../../src/bench/southbound-bench.js';
 import { requireNats, TEST_NATS_URL } from '../../harness/nats.js';
 
-// `alcor bench southbound` at a tiny scale: worker processes of simulated hosts on real gRPC (and NATS)
-// connections, shared per worker or one per host; what it reports must add up.
+// `alcor bench southbound` at a tiny scale: worker processes of simulated hosts on real gRPC connections
+// (shared per worker, or one per host) and NATS connections; what it reports must add up.
 const HOSTS = 6;
 
 function run(overrides: Partial<SouthboundBenchOptions>): Promise<SouthboundBenchResult> {
