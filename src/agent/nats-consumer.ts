@@ -32,7 +32,6 @@ import { BusAckSchema } from '../proto/alcor/v1/southbound_pb.js';
 import { loadCursors, saveCursors, type VpcCursor } from './bus-cursors.js';
 import { parseVpcDelta, type VpcDelta } from './bus-delta.js';
 import type { DesiredStateView } from './driver.js';
-import { ownBytes } from './wire-reader.js';
 
 /** The capability an agent announces in its Hello when it consumes VPC subjects. */
 export const MQ_CAPABILITY = 'mq';
@@ -202,7 +201,7 @@ export class BusConsumer {
     running.live = bus.nc.subscribe(this.subject('live', vpc), {
       callback: (err, msg) => {
         if (err || running.stopped) return;
-        this.enqueue(vpc, running, { data: ownBytes(msg.data), seq: Number(msg.headers?.get('Nats-Sequence') ?? 0) || 0 });
+        this.enqueue(vpc, running, { data: msg.data, seq: Number(msg.headers?.get('Nats-Sequence') ?? 0) || 0 });
       },
     });
     await this.catchUp(vpc, running);
@@ -243,7 +242,7 @@ export class BusConsumer {
           running.catchUp = messages;
           for await (const m of messages) {
             if (running.stopped) break;
-            await this.onMessage(vpc, running, { data: ownBytes(m.data), seq: m.seq }, 'stream');
+            await this.onMessage(vpc, running, { data: m.data, seq: m.seq }, 'stream');
             if (m.seq >= newest.seq) break;
           }
           messages.stop();

@@ -20,7 +20,7 @@ import { readDelta } from './whole-scope.js';
 import type { Driver, ResourceChange, ResourceOutcome } from './driver.js';
 import { loadState, saveState } from './state-file.js';
 import { controllerAddresses, WatchClient, type WatchCall } from './watch-client.js';
-import { chunkStates, FieldCursor, ownBytes, readFields } from './wire-reader.js';
+import { chunkStates, FieldCursor, readFields } from './wire-reader.js';
 
 /** Options of the runtime. */
 export interface AgentOptions {
@@ -228,8 +228,7 @@ export class AgentRuntime {
       const send = (kind: Parameters<typeof create<typeof WatchRequestSchema>>[1]) => write(toBinary(WatchRequestSchema, create(WatchRequestSchema, kind)));
       const heartbeat = setInterval(() => send({ kind: { case: 'heartbeat', value: create(HeartbeatSchema, { appliedRevision: BigInt(this.revision) }) } }), this.opts.heartbeatMs);
       heartbeat.unref();
-      call.on('data', (received: Buffer) => {
-        const buf = ownBytes(received);
+      call.on('data', (buf: Buffer) => {
         if (++queued > 8) call.pause();
         chain = chain
           .then(async () => {

@@ -13,17 +13,6 @@ export interface WireField {
   bytes: Uint8Array;
 }
 
-/**
- * `bytes` in a buffer of its own when it is a small view into a larger one. A received message is often
- * a view into a read buffer it shares with other messages (an HTTP/2 or NATS socket read); the agent
- * keeps records as views of the message they came in (neighbor-store.ts), so without the copy a 300-byte
- * neighbor delta would keep a whole read buffer alive, and that growing external memory sets off
- * garbage collections (measured: most of the simulated hosts' CPU at 10,000 neighbors each).
- */
-export function ownBytes(bytes: Uint8Array): Uint8Array {
-  return bytes.byteLength * 2 < bytes.buffer.byteLength ? new Uint8Array(bytes) : bytes;
-}
-
 /** Thrown for bytes that are not a valid protobuf message. */
 export class WireFormatError extends Error {
   override name = 'WireFormatError';

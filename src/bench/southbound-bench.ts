@@ -15,7 +15,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApiServer } from '../api/server.js';
@@ -54,6 +54,12 @@ export interface SouthboundBenchOptions {
    * its own NATS connection either way. @default false
    */
   connectionPerHost: boolean;
+  /**
+   * Scheduling priority (nice) of the simulated hosts' processes. The hosts stand in for a thousand other
+   * machines: at a positive nice they take the CPU the controller (and the NATS server) leave, instead
+   * of delaying the controller's fan-out and ack handling by contending for the same two cores. @default 10
+   */
+  hostsNice: number;
   /** NATS server of the `nats` transport. @default ALCOR_NATS_URL or nats://127.0.0.1:4222 */
   natsUrl: string;
   log: (line: string) => void;
@@ -70,6 +76,7 @@ export interface SouthboundBenchResult {
   vpcPorts: number;
   fanOutSlice: number;
   connectionPerHost: boolean;
+  hostsNice: number;
   populate: { seconds: number; portsPerSecond: number };
   newPort: LatencySummary & { hostsPerChange: number; samplesMs: number[] };
   /** Of which the API call itself (commit included), before delivery starts. */
@@ -101,12 +108,16 @@ export interface AgentWorker {
   totals: Record<string, number>;
 }
 
-/** Starts simulated hosts on one worker process (see southbound-agents.ts for the options). */
-export function spawnAgentWorker(options: WorkerOptions): AgentWorker {
+/**
+ * Starts simulated hosts on one worker process (see southbound-agents.ts for the options), at scheduling
+ * priority `nice` (0 = the benchmark's own).
+ */
+export function spawnAgentWorker(options: WorkerOptions, nice = 0): AgentWorker {
   // Hundreds of hosts in one process allocate per message what one agent would; a larger young
   // generation keeps the scavenges from billing the simulation for them.
   const execArgv = [...process.execArgv, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
   const child = fork(WORKER, [JSON.stringify(options)], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  if (nice !== 0 && child.pid !== undefined) setPriority(child.pid, nice);
   const worker: AgentWorker = { child, ready: Promise.resolve(), totals: {} };
   worker.ready = new Promise<void>((resolve, reject) => {
     child.on('message', (m: { type?: string; totals?: Record<string, number> }) => {
@@ -226,7 +237,7 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
     const perWorker = Math.ceil(options.hosts / options.processes);
     const hostsOn = { controller: `127.0.0.1:${southbound.port}`, prefix: 'sim', stateRoot: join(dir, 'agents'), connectionPerHost: options.connectionPerHost, ...(bus ? { bus } : {}) };
     for (let first = 0; first < options.hosts; first += perWorker) {
-      workers.push(spawnAgentWorker({ ...hostsOn, first, count: Math.min(perWorker, options.hosts - first) }));
+      workers.push(spawnAgentWorker({ ...hostsOn, first, count: Math.min(perWorker, options.hosts - first) }, options.hostsNice));
     }
     options.log(`spawned ${workers.length} worker processes with ${options.hosts} simulated hosts`);
     await Promise.all(workers.map((w) => w.ready));
@@ -283,7 +294,7 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
     const cpuMs = (cpu.user + cpu.system) / 1000;
 
     // One more host joins the VPC: it receives the whole VPC scope.
-    const joiner = spawnAgentWorker({ ...hostsOn, first: options.hosts, count: 1 });
+    const joiner = spawnAgentWorker({ ...hostsOn, first: options.hosts, count: 1 }, options.hostsNice);
     workers.push(joiner);
     await joiner.ready;
     const joinHost = `sim-${options.hosts}`;
@@ -316,6 +327,7 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
       vpcPorts: options.vpcPorts,
       fanOutSlice: options.fanOutSlice,
       connectionPerHost: options.connectionPerHost,
+      hostsNice: options.hostsNice,
       populate: { seconds: round(populateS), portsPerSecond: round(options.vpcPorts / Math.max(populateS, 0.001)) },
       newPort,
       apiCall: summarize(apiCalls),

@@ -13,7 +13,7 @@ function report(r: SouthboundBenchResult): string {
     `per change          ${r.perChange.messages} gRPC messages, ${r.perChange.bytes} bytes; ${r.perChange.busPublishes} bus publishes, ${r.perChange.busBytes} bytes; ${r.perChange.neighborCompiles} neighbor compiles, ${r.perChange.scopeFields} scope deltas encoded`,
     `new host joins      ${r.join.ms} ms for ${r.join.neighbors} neighbors`,
     `hosts, summed       ${Object.entries(r.hostTotals).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-    `connections         ${r.connectionPerHost ? 'one gRPC connection per simulated host' : 'one gRPC connection per worker process, shared by its hosts'}${r.transport === 'nats' ? '; one NATS connection per host' : ''}`,
+    `connections         ${r.connectionPerHost ? 'one gRPC connection per simulated host' : 'one gRPC connection per worker process, shared by its hosts'}${r.transport === 'nats' ? '; one NATS connection per host' : ''}; host processes at nice ${r.hostsNice}`,
     `controller          fan-out ${r.fanOutSlice} streams per turn; ${r.controller.cpuMsPerChange} ms CPU per change, ${r.controller.cpuPercentDuringLatency}% CPU, RSS ${r.controller.rssMb} MB`,
     `simulated hosts     ${r.agents.cpuMsPerChange} ms CPU per change, all worker processes together`,
     `sim driver          one neighbor: ${r.agent.oneNeighborSmallMs} ms (100 installed), ${r.agent.oneNeighborBigMs} ms (${r.agent.bigNeighbors} installed)`,
@@ -41,9 +41,11 @@ export const registerBenchSouthbound: RegisterCommand = (program: Command) => {
     .option('--nats <url>', 'NATS server for --transport nats', process.env.ALCOR_NATS_URL || 'nats://127.0.0.1:4222')
     .option('--fan-out-slice <n>', 'agent streams the controller writes per event-loop turn (a number >= hosts writes them all in one turn)', numberOption('--fan-out-slice'), 64)
     .option('--connection-per-host', 'each simulated host dials its own gRPC connection (default: one per worker process; NATS: always one per host)', false)
+    .option('--hosts-nice <n>', 'scheduling priority (nice, 0-19) of the simulated hosts\' processes, so that they take the CPU the controller leaves', numberOption('--hosts-nice'), 10)
     .option('--json', 'print the result as JSON', false)
-    .action(async (flags: { hosts: number; processes: number; vpcPorts: number; samples: number; bigNeighbors: number; snapshotStates: number; fanOutSlice: number; connectionPerHost: boolean; json: boolean; transport: string; nats: string }) => {
+    .action(async (flags: { hosts: number; processes: number; vpcPorts: number; samples: number; bigNeighbors: number; snapshotStates: number; fanOutSlice: number; connectionPerHost: boolean; hostsNice: number; json: boolean; transport: string; nats: string }) => {
       if (flags.transport !== 'grpc' && flags.transport !== 'nats') throw new TypeError(`--transport "${flags.transport}" must be grpc or nats`);
+      if (!Number.isInteger(flags.hostsNice) || flags.hostsNice < 0 || flags.hostsNice > 19) throw new TypeError(`--hosts-nice ${flags.hostsNice} must be an integer from 0 to 19`);
       const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
       let lastDraw = 0;
       const progress = (label: string, done: number, total: number) => {

@@ -10,7 +10,7 @@ const HOSTS = 6;
 function run(overrides: Partial<SouthboundBenchOptions>): Promise<SouthboundBenchResult> {
   return runSouthboundBench({
     hosts: HOSTS, processes: 2, vpcPorts: 12, samples: 4, bigNeighbors: 100, snapshotStates: 200, transport: 'grpc',
-    natsUrl: TEST_NATS_URL, fanOutSlice: 64, connectionPerHost: false, log: () => {}, progress: () => {}, ...overrides,
+    natsUrl: TEST_NATS_URL, fanOutSlice: 64, connectionPerHost: false, hostsNice: 10, log: () => {}, progress: () => {}, ...overrides,
   });
 }
 
