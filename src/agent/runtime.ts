@@ -48,10 +48,7 @@ export interface AgentOptions {
   capabilities?: string[];
   /** The bus: VPC scopes on the `mq` channel are consumed there (adds the `mq` capability). */
   nats?: BusLocation;
-  /**
-   * A gRPC connection of its own even when other agents in this process dial the same controller
-   * (grpc-js shares one by default): benchmarks use it to give each simulated host its own socket. @default false
-   */
+  /** Dial a gRPC connection of its own (grpc-js shares one per address and process): simulated hosts. @default false */
   privateGrpcConnection?: boolean;
   /** @default no logging */
   log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -91,7 +88,7 @@ export class AgentRuntime {
   private persisting: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
-  private readonly opts: Required<Omit<AgentOptions, 'nats'>>;
+  private readonly opts: Required<Omit<AgentOptions, 'nats' | 'privateGrpcConnection'>>;
   /** The bus consumer, with `--nats`. */
   bus: BusConsumer | undefined;
   /** Applies of the stream and of the bus run one at a time, in arrival order. */
@@ -106,12 +103,11 @@ export class AgentRuntime {
       backoffMaxMs: 5000,
       persistDebounceMs: 1000,
       persistState: true,
-      privateGrpcConnection: false,
       log: () => {},
       ...options,
       capabilities: [...(options.capabilities ?? [options.driver.name]), ...(options.nats ? [MQ_CAPABILITY] : [])],
     };
-    this.clients = controllerAddresses(options.controller).map((address) => new WatchClient(address, { privateConnection: this.opts.privateGrpcConnection }));
+    this.clients = controllerAddresses(options.controller).map((address) => new WatchClient(address, { privateConnection: options.privateGrpcConnection === true }));
   }
 
   /** Loads persisted state, starts the driver and reconciles it with that state (no flush). */
@@ -218,14 +214,13 @@ export class AgentRuntime {
       let welcomed = false;
       let queued = 0;
       let chain = Promise.resolve();
-      const write = (bytes: Uint8Array) => {
+      const send = (kind: Parameters<typeof create<typeof WatchRequestSchema>>[1]) => {
         try {
-          call.write(bytes);
+          call.write(toBinary(WatchRequestSchema, create(WatchRequestSchema, kind)));
         } catch {
           // The stream closed under us; the end handler reconnects.
         }
       };
-      const send = (kind: Parameters<typeof create<typeof WatchRequestSchema>>[1]) => write(toBinary(WatchRequestSchema, create(WatchRequestSchema, kind)));
       const heartbeat = setInterval(() => send({ kind: { case: 'heartbeat', value: create(HeartbeatSchema, { appliedRevision: BigInt(this.revision) }) } }), this.opts.heartbeatMs);
       heartbeat.unref();
       call.on('data', (buf: Buffer) => {
@@ -235,7 +230,7 @@ export class AgentRuntime {
             if (this.state === 'closed') return;
             const result = await this.serialize(() => this.handle(buf));
             if (result === 'welcome') welcomed = true;
-            if (result !== undefined && result !== 'welcome') write(ackRequest(result));
+            if (result !== undefined && result !== 'welcome') this.sendAck(result);
           })
           .catch((err: unknown) => {
             this.counters.applyErrors++;
@@ -280,7 +275,7 @@ export class AgentRuntime {
   private snapshotParts: { revision: number; next: number; chunks: Uint8Array[] } | undefined;
 
   /** Handles one WatchResponse; returns an Ack to send, 'welcome', or undefined. */
-  private async handle(buf: Uint8Array): Promise<Ack | 'welcome' | undefined> {
+  private async handle(buf: Buffer): Promise<Ack | 'welcome' | undefined> {
     for (const f of readFields(buf)) {
       if (f.field === 1 && f.wireType === 2) {
         const welcome = fromBinary(WelcomeSchema, f.bytes);
@@ -345,10 +340,8 @@ export class AgentRuntime {
     const outcomes: ResourceOutcome[] = await this.opts.driver.apply({ revision, mode, changes, desired: this.desired.view });
     this.desired.revision = revision;
     this.schedulePersist();
-    if (this.waiters.length > 0) {
-      for (const w of this.waiters.filter((x) => x.revision <= revision)) w.resolve();
-      this.waiters = this.waiters.filter((x) => x.revision > revision);
-    }
+    for (const w of this.waiters.filter((x) => x.revision <= revision)) w.resolve();
+    this.waiters = this.waiters.filter((x) => x.revision > revision);
     this.counters.acks++;
     if (mode === 'full') this.acks.forgetRemoved(this.desired.view);
     return this.acks.build(revision, outcomes, this.desired.view);

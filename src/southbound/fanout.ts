@@ -29,7 +29,6 @@ export class BatchFanOut {
   private readonly queue: Pending[] = [];
   private readonly unsubscribe: () => void;
   private scheduled = false;
-  private idleWaiters: (() => void)[] = [];
 
   constructor(
     manager: DataPlaneManager,
@@ -50,17 +49,10 @@ export class BatchFanOut {
     this.receivers.delete(receiver);
   }
 
-  /** Resolves once every batch published so far reached its sessions (tests, benchmarks). */
-  idle(): Promise<void> {
-    if (this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
   close(): void {
     this.unsubscribe();
     this.queue.length = 0;
     this.receivers.clear();
-    this.wakeIdle();
   }
 
   private enqueue(batch: CompiledBatch): void {
@@ -90,14 +82,6 @@ export class BatchFanOut {
     if (this.queue.length > 0) {
       this.scheduled = true;
       setImmediate(() => this.deliverSlice());
-    } else {
-      this.wakeIdle();
     }
-  }
-
-  private wakeIdle(): void {
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const w of waiters) w();
   }
 }

@@ -63,7 +63,7 @@ export class SouthboundServer {
   private readonly warn: RateLimitedLog;
   private readonly heartbeats = new Map<string, number>();
   /** Delivers compiled batches to the sessions. */
-  readonly fanOut: BatchFanOut;
+  private readonly fanOut: BatchFanOut;
   private timer: NodeJS.Timeout | undefined;
   readonly counters = { accepted: 0, refused: 0, malformed: 0, ignored: 0 };
   /** Called for every accepted ack (metrics, benchmarks). */
