@@ -3,8 +3,9 @@
  * real gRPC stream and, with a bus, its own NATS connection) in one process. The hosts' gRPC streams
  * share one HTTP/2 connection (grpc-js's default for channels to one address) unless `connectionPerHost`
  * gives each host its own. NATS connections are never shared: one connection carrying every host's
- * copy of a VPC delta falls behind the server's slow-consumer limit while a large VPC is populated. Started by the benchmark with an IPC channel; it reports `ready` once every
- * agent is connected, and exits when told to (or when its parent goes away). With `recordApplied`, asked
+ * copy of a VPC delta falls behind the server's slow-consumer limit while a large VPC is populated.
+ * Started by the benchmark with an IPC channel; it reports `ready` once every agent is connected, and
+ * exits when told to (or when its parent goes away). With `recordApplied`, asked
  * `{ type: 'appliedAt', host, revision }`, it answers with the time (ms since the epoch, sub-ms,
  * comparable across processes of this machine) at which that host's agent first had applied at least
  * `revision`.
