@@ -74,6 +74,36 @@ test('grpc - a new port reaches exactly the hosts of its VPC, once, and host rou
   }),
 );
 
+test('grpc - written one stream per turn, a burst of batches reaches every host once each, in revision order', { timeout: 120_000 }, () =>
+  withSouthbound(async (f) => {
+    // A slice of one stream makes every batch span several event-loop turns, so batches published while
+    // an earlier one is still being written must queue behind it.
+    const c = await f.controller({ fanOutSlice: 1 });
+    const agents: TestAgent[] = [];
+    for (const [i, h] of ['h1', 'h2', 'h3'].entries()) agents.push(await f.agent(c.address, h, { datapathIp: `192.0.2.${i + 1}` }));
+    await waitFor(() => [...c.southbound.server.sessions.values()].filter((s) => s.state === 'live').length === 3, 10_000, 'all live');
+    const net = await createNetwork(c.api);
+    const sub = await createSubnet(c.api, net, '10.5.0.0/24');
+    for (const [i, h] of ['h1', 'h2', 'h3'].entries()) await createPort(c.api, { networkId: net, subnetId: sub, ip: `10.5.0.${10 + i}`, host: h });
+    await c.southbound.notify();
+    await waitFor(() => agents.every((a) => a.agent.desired.view.neighbor.size === 3), 10_000, 'VPC set up');
+    const deltasBefore = agents.map((a) => a.agent.counters.deltas);
+    const batchesBefore = c.southbound.manager.counters.batches;
+
+    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => createPort(c.api, { networkId: net, subnetId: sub, ip: `10.5.0.${100 + i}`, host: 'h1' })));
+    await c.southbound.notify();
+    const revision = await currentRevision(c.store);
+    await waitFor(() => agents.every((a) => a.agent.revision >= revision), 10_000, 'every host at the last revision');
+    const batches = c.southbound.manager.counters.batches - batchesBefore;
+    for (const [i, a] of agents.entries()) {
+      // A delta overtaking an earlier one would make the host drop the earlier one (its revision is behind).
+      for (const port of burst) assert.ok(a.agent.desired.view.neighbor.has(port), `host ${i + 1} has neighbor ${port}`);
+      assert.equal(a.agent.counters.deltas - (deltasBefore[i] ?? 0), batches, `host ${i + 1} got each of the ${batches} batches once`);
+      assert.equal(a.agent.counters.rejected, 0);
+    }
+  }),
+);
+
 test('grpc - binding, moving and unbinding a port programs, moves and removes it', { timeout: 120_000 }, () =>
   withSouthbound(async (f) => {
     const c = await f.controller();
