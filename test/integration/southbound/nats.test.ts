@@ -20,6 +20,9 @@ import { converged, createNetwork, createPort, createSubnet, deletePort, heldSta
 
 type Bus = ReturnType<typeof uniqueBus>;
 
+/** Channel policy putting every VPC on the bus. */
+const MQ_ONLY = { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } as const;
+
 async function setChannel(store: Store, networkId: string, mode: '' | 'grpc' | 'mq' | 'auto'): Promise<void> {
   await store.write(async (tx) => {
     await tx.run('UPDATE networks SET southbound_channel = ? WHERE id = ?', [mode, networkId]);
@@ -51,6 +54,17 @@ async function withBus(t: TestContext, run: (bus: Bus) => Promise<void>): Promis
     await run(bus);
   } finally {
     await deleteStream(url, bus.stream);
+  }
+}
+
+/** Like withBus, on a private nats-server the test may kill and resume (stopped at the end). */
+async function withPrivateBus(t: TestContext, run: (bus: Bus, nats: PrivateNats) => Promise<void>): Promise<void> {
+  if (!(await requireNats(t))) return;
+  const nats = await PrivateNats.start();
+  try {
+    await run(uniqueBus(nats.url), nats);
+  } finally {
+    await nats.stop();
   }
 }
 
@@ -159,7 +173,7 @@ test('southbound over NATS - malformed and forged messages on a VPC subject are 
     const nc = await connect({ servers: bus.url });
     try {
       await withSouthbound(async (f) => {
-        const c = await f.controller({ nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
+        const c = await f.controller({ nats: bus, channels: MQ_ONLY });
         const h1 = await f.agent(c.address, 'f-1', { nats: bus });
         const h2 = await f.agent(c.address, 'f-2', { nats: bus });
         agents.push(h1, h2);
@@ -212,7 +226,7 @@ test('southbound over NATS - an agent restarts and resumes from its persisted re
   await withBus(t, async (bus) => {
     await withSouthbound(async (f) => {
       const dir = f.dir('nats-restart');
-      const c = await f.controller({ nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
+      const c = await f.controller({ nats: bus, channels: MQ_ONLY });
       const h1 = await f.agent(c.address, 'r-1', { nats: bus, stateDir: dir });
       const slow = await f.agent(c.address, 'r-slow', { nats: bus, driverOptions: { applyDelayMs: '40' } });
       await waitFor(() => c.southbound.server.sessions.size === 2, 10_000, 'agents connected');
@@ -239,7 +253,7 @@ test('southbound over NATS - the controller restarts with agents connected; the 
     await withSouthbound(async (f) => {
       const dir = f.dir('nats-controller');
       const path = `${dir}/alcor.db`;
-      const first = await f.controller({ path, nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
+      const first = await f.controller({ path, nats: bus, channels: MQ_ONLY });
       const h1 = await f.agent(first.address, 'c-1', { nats: bus });
       const h2 = await f.agent(first.address, 'c-2', { nats: bus });
       agents.push(h1, h2);
@@ -250,7 +264,7 @@ test('southbound over NATS - the controller restarts with agents connected; the 
       await converged(first, agents, ['c-1', 'c-2']);
       await first.close();
 
-      const second = await f.controller({ path, listen: first.address, nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
+      const second = await f.controller({ path, listen: first.address, nats: bus, channels: MQ_ONLY });
       await waitFor(() => second.southbound.server.sessions.size === 2, 20_000, 'agents back');
       for (let i = 6; i < 12; i++) await createPort(second.api, { networkId: net, subnetId: subnet, ip: ip(i), host: i % 2 ? 'c-1' : 'c-2' });
       await converged(second, agents, ['c-1', 'c-2']);
@@ -261,13 +275,10 @@ test('southbound over NATS - the controller restarts with agents connected; the 
 });
 
 test('southbound over NATS - a bus outage: gRPC keeps working, the bus path repairs itself after the server is back', { timeout: 180_000 }, async (t) => {
-  if (!(await requireNats(t))) return;
-  const nats = await PrivateNats.start();
-  const bus = uniqueBus(nats.url);
-  const agents: TestAgent[] = [];
-  try {
+  await withPrivateBus(t, async (bus, nats) => {
+    const agents: TestAgent[] = [];
     await withSouthbound(async (f) => {
-      const c = await f.controller({ nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
+      const c = await f.controller({ nats: bus, channels: MQ_ONLY });
       const h1 = await f.agent(c.address, 'o-1', { nats: bus });
       const plain = await f.agent(c.address, 'o-plain');
       agents.push(h1, plain);
@@ -295,20 +306,15 @@ test('southbound over NATS - a bus outage: gRPC keeps working, the bus path repa
       await waitFor(() => h1.agent.desired.view.neighbor.has(after) && late.agent.desired.view.neighbor.has(after), 20_000, 'bus delivery after the outage');
       await converged(c, agents, ['o-1', 'o-plain', 'o-late']);
     });
-  } finally {
-    await nats.stop();
-  }
+  });
 });
 
 test('southbound over NATS - a controller starting while the bus is down serves gRPC and publishes once the bus is back', { timeout: 120_000 }, async (t) => {
-  if (!(await requireNats(t))) return;
-  const nats = await PrivateNats.start();
-  const bus = uniqueBus(nats.url);
-  const agents: TestAgent[] = [];
-  try {
+  await withPrivateBus(t, async (bus, nats) => {
+    const agents: TestAgent[] = [];
     await withSouthbound(async (f) => {
       await nats.kill();
-      const c = await f.controller({ nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 }, busConnectWaitMs: 200 });
+      const c = await f.controller({ nats: bus, channels: MQ_ONLY, busConnectWaitMs: 200 });
       const h1 = await f.agent(c.address, 'd-1', { nats: bus });
       const plain = await f.agent(c.address, 'd-plain');
       agents.push(h1, plain);
@@ -324,9 +330,7 @@ test('southbound over NATS - a controller starting while the bus is down serves 
       await waitFor(() => h1.agent.desired.view.neighbor.has(p2), 30_000, 'the bus delta once the bus is up');
       await converged(c, agents, ['d-1', 'd-plain']);
     });
-  } finally {
-    await nats.stop();
-  }
+  });
 });
 
 test('southbound over NATS - alcor:southbound_channel is an admin-only network attribute; bad values are 400', { timeout: 60_000 }, async (t) => {
@@ -358,12 +362,9 @@ test('southbound over NATS - alcor:southbound_channel is an admin-only network a
 });
 
 test('southbound over NATS - /readyz checks the bus; GET /v2.0/agents shows the VPC revisions each host acked on it', { timeout: 120_000 }, async (t) => {
-  if (!(await requireNats(t))) return;
-  const nats = await PrivateNats.start();
-  const bus = uniqueBus(nats.url);
-  try {
+  await withPrivateBus(t, async (bus, nats) => {
     await withSouthbound(async (f) => {
-      const s = await f.stack({ nats: bus, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } });
+      const s = await f.stack({ nats: bus, channels: MQ_ONLY });
       const ready = await s.request('GET', '/readyz');
       assert.equal(ready.status, 200, JSON.stringify(ready.body));
       assert.equal(ready.body.checks.bus.ok, true);
@@ -389,7 +390,5 @@ test('southbound over NATS - /readyz checks the bus; GET /v2.0/agents shows the 
       await nats.resume();
       await waitFor(async () => (await s.request('GET', '/readyz')).status === 200, 20_000, 'ready again');
     });
-  } finally {
-    await nats.stop();
-  }
+  });
 });
