@@ -56,6 +56,11 @@ export interface BusLocation {
   stream?: string;
   /** First subject token. @default "alcor" */
   prefix?: string;
+  /**
+   * An open connection to use instead of dialling one; the consumer leaves it open when it closes. The
+   * simulated hosts of a benchmark process share one, each with its own subscriptions.
+   */
+  connection?: NatsConnection;
 }
 
 interface RunningConsumer {
@@ -113,6 +118,11 @@ export class BusConsumer {
   }
 
   private async dial(): Promise<Bus | undefined> {
+    const shared = this.where.connection;
+    if (shared) {
+      this.nc = shared;
+      return { nc: shared, js: jetstream(shared), jsm: await jetstreamManager(shared, { checkAPI: false }) };
+    }
     let delay = 200;
     while (!this.closed) {
       try {
@@ -376,6 +386,6 @@ export class BusConsumer {
   async close(): Promise<void> {
     this.closed = true;
     for (const vpc of [...this.consumers.keys()]) this.stop(vpc);
-    await this.nc?.close();
+    if (!this.where.connection) await this.nc?.close();
   }
 }

@@ -1,9 +1,9 @@
 /**
  * Worker of `alcor bench southbound`: runs many simulated hosts (sim-driver agents, each with its own
- * real gRPC stream and, with a bus, its own NATS connection) in one process. The hosts' gRPC streams
- * share one HTTP/2 connection (grpc-js's default for channels to one address) unless `connectionPerHost`
- * gives each host its own. NATS connections are never shared: one connection carrying every host's
- * copy of a VPC delta falls behind the server's slow-consumer limit while a large VPC is populated.
+ * real gRPC stream and, with a bus, its own NATS subscriptions) in one process. The hosts' gRPC streams
+ * share one HTTP/2 connection (grpc-js's default for channels to one address), and their subscriptions
+ * one NATS connection, unless `connectionPerHost` gives each host its own connections. On a shared NATS
+ * connection the server still delivers one copy of each VPC delta per host, and each host acks it.
  * Started by the benchmark with an IPC channel; it reports `ready` once every agent is connected, and
  * exits when told to (or when its parent goes away). With `recordApplied`, asked
  * `{ type: 'appliedAt', host, revision }`, it answers with the time (ms since the epoch, sub-ms,
@@ -16,6 +16,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentRuntime } from '../agent/runtime.js';
 import { SimDriver } from '../agent/drivers/sim.js';
+import { connect } from '@nats-io/transport-node';
 import type { BusLocation } from '../agent/nats-consumer.js';
 
 /** What one worker runs. */
@@ -28,7 +29,7 @@ export interface WorkerOptions {
   count: number;
   stateRoot: string;
   bus?: BusLocation;
-  /** Each host dials its own gRPC connection. @default false */
+  /** Each host dials its own gRPC and NATS connections. @default false */
   connectionPerHost?: boolean;
   /** Keep when each host applied each revision (for `appliedAt`). @default false */
   recordApplied?: boolean;
@@ -62,6 +63,9 @@ async function main(): Promise<void> {
   const { controller, prefix, first, count, stateRoot, bus, connectionPerHost = false, recordApplied: record = false } = JSON.parse(process.argv[2] ?? '{}') as WorkerOptions;
   const agents: AgentRuntime[] = [];
   const logs = new Map<string, { agent: AgentRuntime; log: AppliedLog }>();
+  const sharedBus = bus && !connectionPerHost
+    ? await connect({ servers: bus.url.split(',').map((s) => s.trim()), name: `alcor-sim-${prefix}-${first}`, maxReconnectAttempts: -1, reconnectTimeWait: 500 })
+    : undefined;
   for (let i = first; i < first + count; i++) {
     const hostId = `${prefix}-${i}`;
     const stateDir = join(stateRoot, hostId);
@@ -71,7 +75,7 @@ async function main(): Promise<void> {
     const driver = new SimDriver({ hostId, datapathIp, stateDir, options: {}, log: () => {} });
     const agent = await AgentRuntime.create({
       controller, hostId, datapathIp, driver, stateDir, heartbeatMs: 10_000, persistState: false, privateGrpcConnection: connectionPerHost,
-      ...(bus ? { nats: bus } : {}),
+      ...(bus ? { nats: { ...bus, ...(sharedBus ? { connection: sharedBus } : {}) } } : {}),
     });
     agent.start();
     agents.push(agent);
@@ -95,6 +99,7 @@ async function main(): Promise<void> {
     }
     process.send?.({ type: 'counters', totals });
     await Promise.all(agents.map((a) => a.close().catch(() => {})));
+    await sharedBus?.close().catch(() => {});
     process.exit(0);
   };
   process.on('message', (m: { type?: string; host?: string; revision?: number }) => {

@@ -49,9 +49,9 @@ export interface SouthboundBenchOptions {
   /** Agent streams the controller writes per event-loop turn (see southbound/fanout.ts). @default 64 */
   fanOutSlice: number;
   /**
-   * Each simulated host dials its own gRPC connection, as hosts on separate machines do; by default the
-   * hosts of a worker process share one (grpc-js's default for channels to one address). Every host has
-   * its own NATS connection either way. @default false
+   * Each simulated host dials its own gRPC and NATS connections, as hosts on separate machines do; by
+   * default the hosts of a worker process share one of each (grpc-js's default for channels to one
+   * address), each host keeping its own stream and subscriptions. @default false
    */
   connectionPerHost: boolean;
   /**
@@ -254,11 +254,13 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
       const n = Math.min(bulk, options.vpcPorts - made);
       const ports = Array.from({ length: n }, (_, i) => ({ network_id: network.id, 'binding:host_id': hosts[(made + i) % hosts.length], device_owner: 'compute:bench' }));
       await json(`${api}/ports`, 'POST', { ports });
+      // Each bulk reaches every host before the next: hosts sharing a NATS connection receive a copy per
+      // host of its 500-neighbor delta, and a backlog of those trips the server's slow-consumer limit.
+      await southbound.notify();
+      await allHaveVpc(southbound, new Set(southbound.manager.hostsOfVpc(network.id)), network.id, await currentRevision(), true);
       options.progress('populate', made + n, options.vpcPorts);
     }
     const vpcHosts = new Set(southbound.manager.hostsOfVpc(network.id));
-    await southbound.notify();
-    await allHaveVpc(southbound, vpcHosts, network.id, southbound.manager.revision, true);
     const populateS = (Date.now() - populateStart) / 1000;
     options.log(`populated ${options.vpcPorts} ports over ${vpcHosts.size} hosts in ${round(populateS)} s`);
 

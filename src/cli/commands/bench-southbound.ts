@@ -13,7 +13,7 @@ function report(r: SouthboundBenchResult): string {
     `per change          ${r.perChange.messages} gRPC messages, ${r.perChange.bytes} bytes; ${r.perChange.busPublishes} bus publishes, ${r.perChange.busBytes} bytes; ${r.perChange.neighborCompiles} neighbor compiles, ${r.perChange.scopeFields} scope deltas encoded`,
     `new host joins      ${r.join.ms} ms for ${r.join.neighbors} neighbors`,
     `hosts, summed       ${Object.entries(r.hostTotals).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-    `connections         ${r.connectionPerHost ? 'one gRPC connection per simulated host' : 'one gRPC connection per worker process, shared by its hosts'}${r.transport === 'nats' ? '; one NATS connection per host' : ''}; host processes at nice ${r.hostsNice}`,
+    `connections         ${r.connectionPerHost ? 'one per simulated host' : 'one per worker process, shared by its hosts'} (gRPC${r.transport === 'nats' ? ' and NATS' : ''}); host processes at nice ${r.hostsNice}`,
     `controller          fan-out ${r.fanOutSlice} streams per turn; ${r.controller.cpuMsPerChange} ms CPU per change, ${r.controller.cpuPercentDuringLatency}% CPU, RSS ${r.controller.rssMb} MB`,
     `simulated hosts     ${r.agents.cpuMsPerChange} ms CPU per change, all worker processes together`,
     `sim driver          one neighbor: ${r.agent.oneNeighborSmallMs} ms (100 installed), ${r.agent.oneNeighborBigMs} ms (${r.agent.bigNeighbors} installed)`,
@@ -40,7 +40,7 @@ export const registerBenchSouthbound: RegisterCommand = (program: Command) => {
     .option('--transport <t>', 'grpc, or nats: the VPC on the mq channel, its deltas published once to NATS JetStream', 'grpc')
     .option('--nats <url>', 'NATS server for --transport nats', process.env.ALCOR_NATS_URL || 'nats://127.0.0.1:4222')
     .option('--fan-out-slice <n>', 'agent streams the controller writes per event-loop turn (a number >= hosts writes them all in one turn)', numberOption('--fan-out-slice'), 64)
-    .option('--connection-per-host', 'each simulated host dials its own gRPC connection (default: one per worker process; NATS: always one per host)', false)
+    .option('--connection-per-host', 'each simulated host dials its own gRPC and NATS connections (default: one of each per worker process)', false)
     .option('--hosts-nice <n>', 'scheduling priority (nice, 0-19) of the simulated hosts\' processes, so that they take the CPU the controller leaves', numberOption('--hosts-nice'), 10)
     .option('--json', 'print the result as JSON', false)
     .action(async (flags: { hosts: number; processes: number; vpcPorts: number; samples: number; bigNeighbors: number; snapshotStates: number; fanOutSlice: number; connectionPerHost: boolean; hostsNice: number; json: boolean; transport: string; nats: string }) => {

@@ -22,7 +22,8 @@ function checkCommon(result: SouthboundBenchResult): void {
   assert.ok(result.newPort.samplesMs.every((ms) => ms > 0));
   assert.ok(result.newPort.p50Ms <= result.newPort.p99Ms);
   assert.ok(result.controller.cpuMsPerChange > 0);
-  assert.ok(result.agents.cpuMsPerChange > 0, 'worker CPU read from /proc');
+  // /proc counts in 10 ms ticks, which four tiny changes may not reach: read it must be, not above zero.
+  assert.ok(Number.isFinite(result.agents.cpuMsPerChange) && result.agents.cpuMsPerChange >= 0, 'worker CPU read from /proc');
   assert.ok(result.perChange.neighborCompiles >= 1 && result.perChange.neighborCompiles < 1.5, `one neighbor compile per new port, got ${result.perChange.neighborCompiles}`);
   assert.equal(result.join.neighbors, 12 + 4 + 1);
   assert.equal(result.agent.snapshotStates, 200);
