@@ -222,6 +222,41 @@ test('southbound over NATS - malformed and forged messages on a VPC subject are 
   });
 });
 
+test('southbound over NATS - agents sharing one connection each get and ack every delta; one closing leaves the connection to the other', { timeout: 120_000 }, async (t) => {
+  await withBus(t, async (bus) => {
+    const nc = await connect({ servers: bus.url });
+    try {
+      await withSouthbound(async (f) => {
+        const c = await f.controller({ nats: bus, channels: MQ_ONLY });
+        const shared = { ...bus, connection: nc };
+        const agents = [await f.agent(c.address, 's-1', { nats: shared }), await f.agent(c.address, 's-2', { nats: shared })];
+        await waitFor(() => c.southbound.server.sessions.size === 2, 10_000, 'agents connected');
+        const net = await createNetwork(c.api);
+        const subnet = await createSubnet(c.api, net, '10.9.0.0/16');
+        await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(0), host: 's-1' });
+        await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(1), host: 's-2' });
+        await converged(c, agents, ['s-1', 's-2']);
+        const applied = agents.map((a) => a.agent.bus?.counters.applied ?? 0);
+        for (let i = 2; i < 5; i++) await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(i), host: 's-1' });
+        await converged(c, agents, ['s-1', 's-2']);
+        const revision = c.southbound.manager.revision;
+        for (const [i, a] of agents.entries()) {
+          // Each host applied each new neighbor from its own subscription, and acked it on its own subject.
+          assert.equal((a.agent.bus?.counters.applied ?? 0) - (applied[i] ?? 0), 3, `s-${i + 1} bus deltas`);
+          await waitFor(() => (c.southbound.bus?.applied.get(`s-${i + 1}`)?.get(net) ?? 0) >= revision, 10_000, `s-${i + 1} acked on the bus`);
+        }
+
+        await (agents[0] as TestAgent).agent.close();
+        assert.ok(!nc.isClosed(), 'a shared connection stays open when one of its agents closes');
+        const late = await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(9), host: 's-2' });
+        await waitFor(() => (agents[1] as TestAgent).agent.desired.view.neighbor.has(late), 10_000, 'the other agent still gets deltas');
+      });
+    } finally {
+      await nc.close();
+    }
+  });
+});
+
 test('southbound over NATS - an agent restarts and resumes from its persisted revision and stream sequence; a slow agent catches up', { timeout: 120_000 }, async (t) => {
   await withBus(t, async (bus) => {
     await withSouthbound(async (f) => {
