@@ -292,6 +292,7 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
     const workersCpuMs = workersCpu() - workersCpuBefore;
     const wall = Date.now() - wallBefore;
     const after = sessionTotals(southbound);
+    const compilesAfter = { ...southbound.manager.counters };
     const busAfter = { ...southbound.bus?.counters };
     const cpuMs = (cpu.user + cpu.system) / 1000;
 
@@ -316,7 +317,7 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
       bytes: round((after.bytes - before.bytes) / samples),
       busPublishes: round(((busAfter.published ?? 0) - (busBefore.published ?? 0)) / samples),
       busBytes: round(((busAfter.publishedBytes ?? 0) - (busBefore.publishedBytes ?? 0)) / samples),
-      neighborCompiles: round((southbound.manager.counters.neighborCompiles - compilesBefore.neighborCompiles) / samples),
+      neighborCompiles: round((compilesAfter.neighborCompiles - compilesBefore.neighborCompiles) / samples),
       scopeFields: round(fields / samples),
     };
     const target = (name: string, value: number | null, limit: number, unit: string) => ({ name, value, target: limit, unit, pass: value === null ? null : value <= limit });

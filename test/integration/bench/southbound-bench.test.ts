@@ -24,7 +24,8 @@ function checkCommon(result: SouthboundBenchResult): void {
   assert.ok(result.controller.cpuMsPerChange > 0);
   // /proc counts in 10 ms ticks, which four tiny changes may not reach: read it must be, not above zero.
   assert.ok(Number.isFinite(result.agents.cpuMsPerChange) && result.agents.cpuMsPerChange >= 0, 'worker CPU read from /proc');
-  assert.ok(result.perChange.neighborCompiles >= 1 && result.perChange.neighborCompiles < 1.5, `one neighbor compile per new port, got ${result.perChange.neighborCompiles}`);
+  // Counted over the measured creates only (the joining host's port after them is not one of them).
+  assert.equal(result.perChange.neighborCompiles, 1, 'one neighbor compile per new port');
   assert.equal(result.join.neighbors, 12 + 4 + 1);
   assert.equal(result.agent.snapshotStates, 200);
   assert.equal(result.targets.length, result.transport === 'nats' ? 6 : 5);
