@@ -5,6 +5,8 @@
  * `grpc` below `lowerPorts`; in between it keeps its channel (hysteresis), so a VPC hovering around one
  * threshold does not flap.
  */
+import type { Queryable } from '../store/store.js';
+import { allIn } from './compile-helpers.js';
 
 /** The Hello capability of an agent that consumes VPC subjects from the bus. */
 export const MQ_CAPABILITY = 'mq';
@@ -42,4 +44,73 @@ export function chooseChannel(policy: ChannelPolicy, override: ChannelMode | und
   if (ports < policy.lowerPorts) return 'grpc';
   // Inside the band: keep the current channel; at start-up there is no history, so the lower side wins.
   return current ?? 'grpc';
+}
+
+/** Bound ports and the per-network override of each given network. */
+export async function channelFacts(q: Queryable, networkIds: readonly string[]): Promise<Map<string, { ports: number; override: ChannelMode | undefined }>> {
+  const rows = await allIn<{ id: string; southbound_channel: string; n: number | string }>(
+    q,
+    (m) => `SELECT n.id, n.southbound_channel, (SELECT COUNT(*) FROM ports p JOIN hosts h ON h.host = p.binding_host_id WHERE p.network_id = n.id) AS n
+      FROM networks n WHERE n.id IN (${m})`,
+    networkIds,
+  );
+  return new Map(
+    rows.map((r) => [r.id, { ports: Number(r.n), override: r.southbound_channel === '' ? undefined : (r.southbound_channel as ChannelMode) }]),
+  );
+}
+
+/**
+ * The data-plane manager's record of each VPC's effective channel and of the revision at which it last
+ * switched (an mq host cannot resume across a switch). A step plans channels while it compiles (reads
+ * only) and commits them when it publishes.
+ */
+export class VpcChannels {
+  private readonly current = new Map<string, Channel>();
+  private readonly switchedAt = new Map<string, number>();
+
+  constructor(private readonly policy: ChannelPolicy) {}
+
+  /** The effective channel of a VPC; one without bound ports has the policy's default. */
+  of(vpc: string): Channel {
+    return this.current.get(vpc) ?? chooseChannel(this.policy, undefined, 0, undefined);
+  }
+
+  /** The channels `vpcs` will have after a step, from their sizes and overrides. Changes nothing. */
+  async plan(q: Queryable, vpcs: readonly string[]): Promise<Map<string, Channel>> {
+    const out = new Map<string, Channel>();
+    if (!this.policy.bus || vpcs.length === 0) return out;
+    const facts = await channelFacts(q, vpcs);
+    for (const vpc of vpcs) {
+      const f = facts.get(vpc);
+      out.set(vpc, chooseChannel(this.policy, f?.override, f?.ports ?? 0, this.current.get(vpc)));
+    }
+    return out;
+  }
+
+  /** Whether `planned` moves a VPC to another channel. */
+  moves(vpc: string, planned: Channel): boolean {
+    return planned !== this.current.get(vpc);
+  }
+
+  /**
+   * Adopts planned channels as of `revision` and returns the VPCs that moved from mq back to grpc. A VPC
+   * seen for the first time (and every VPC at start-up, without `revision`) does not count as a switch.
+   */
+  commit(planned: ReadonlyMap<string, Channel>, revision?: number): string[] {
+    const toGrpc: string[] = [];
+    for (const [vpc, channel] of planned) {
+      const before = this.current.get(vpc);
+      if (channel === before) continue;
+      this.current.set(vpc, channel);
+      if (before === undefined || revision === undefined) continue;
+      this.switchedAt.set(vpc, revision);
+      if (channel === 'grpc') toGrpc.push(vpc);
+    }
+    return toGrpc;
+  }
+
+  /** Whether the VPC switched channel after `revision`. */
+  switchedAfter(vpc: string, revision: number): boolean {
+    return (this.switchedAt.get(vpc) ?? 0) > revision;
+  }
 }

@@ -19,7 +19,7 @@ import {
   type FixedIp,
 } from '../proto/alcor/v1/goal_state_pb.js';
 import type { Queryable } from '../store/store.js';
-import type { Channel, ChannelMode } from './channels.js';
+import type { Channel } from './channels.js';
 import { compileRouters, compileSecurityGroups } from './compile-l3.js';
 import { add, addressPairs, allIn, group, parseJson, ROUTER_OWNER, routes, type CompiledEntry, type CompiledHost } from './compile-helpers.js';
 import { encodeUpsert } from './wire.js';
@@ -245,19 +245,6 @@ export async function compileNeighbors(q: Queryable, portIds: readonly string[])
 /** Every neighbor of one network (start-up compile). */
 export async function compileVpcNeighbors(q: Queryable, networkId: string): Promise<Map<string, CompiledNeighbor>> {
   return neighborsFrom(q, await q.all<NeighborRow>(`${NEIGHBOR_SELECT} WHERE p.network_id = ? ORDER BY p.id`, [networkId]));
-}
-
-/** Per network: ports bound to registered hosts (the VPC scope's size) and the channel override. */
-export async function channelFacts(q: Queryable, networkIds: readonly string[]): Promise<Map<string, { ports: number; override: ChannelMode | undefined }>> {
-  const rows = await allIn<{ id: string; southbound_channel: string; n: number | string }>(
-    q,
-    (m) => `SELECT n.id, n.southbound_channel, (SELECT COUNT(*) FROM ports p JOIN hosts h ON h.host = p.binding_host_id WHERE p.network_id = n.id) AS n
-      FROM networks n WHERE n.id IN (${m})`,
-    networkIds,
-  );
-  return new Map(
-    rows.map((r) => [r.id, { ports: Number(r.n), override: r.southbound_channel === '' ? undefined : (r.southbound_channel as ChannelMode) }]),
-  );
 }
 
 /** Registered hosts with a bound port that has an address in one of the subnets. */

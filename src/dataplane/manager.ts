@@ -9,10 +9,9 @@
  *
  *   idle ──start()──▶ running ──close()──▶ closed
  */
-import type { Store } from '../store/store.js';
-import { chooseChannel, GRPC_ONLY, type Channel, type ChannelPolicy } from './channels.js';
+import type { Queryable, Store } from '../store/store.js';
+import { GRPC_ONLY, VpcChannels, type Channel, type ChannelPolicy } from './channels.js';
 import {
-  channelFacts,
   compileHostScope,
   compileNeighbors,
   compileVpcNeighbors,
@@ -24,6 +23,7 @@ import {
 } from './compiler.js';
 import { planChanges, type ChangeRecord } from './change-plan.js';
 import { PortStatusTracker } from './port-status.js';
+import { ProgrammedIndex } from './programmed-index.js';
 import { DEFAULT_SCOPE_LOG_LIMITS, hostScope, Scope, vpcScope, type ScopeLogLimits } from './scope-table.js';
 import { watchDelta, watchSnapshotChunks } from './wire.js';
 
@@ -74,14 +74,6 @@ export type DataPlaneState =
   /** Closed; no more batches. */
   | 'closed';
 
-interface HostFacts {
-  keys: string[];
-  vpcs: Set<string>;
-  ports: Set<string>;
-  rules: Map<string, string>;
-  routerPorts: Map<string, string>;
-}
-
 /** Compiles goal states from the store and publishes per-scope deltas. */
 export class DataPlaneManager {
   state: DataPlaneState = 'idle';
@@ -93,18 +85,13 @@ export class DataPlaneManager {
   readonly hostVpcs = new Map<string, Set<string>>();
   /** Revision at which a host's VPC set last changed (resume across it is impossible). */
   private readonly membershipAt = new Map<string, number>();
-  private readonly facts = new Map<string, HostFacts>();
-  /** Host-scope entry key (vpc/subnet/router/securityGroup) → hosts holding it. */
-  readonly keyHosts = new Map<string, Set<string>>();
-  readonly portHost = new Map<string, string>();
-  readonly neighborVpc = new Map<string, string>();
-  readonly ruleGroup = new Map<string, string>();
-  readonly routerOfPort = new Map<string, string>();
+  /** What is programmed where (the change planner's indexes). */
+  private readonly programmed = new ProgrammedIndex();
+  /** Port → VPC of its programmed neighbor record. */
+  private readonly neighborVpc = new Map<string, string>();
   private tables: OptionalTables = { securityGroups: false, routers: false };
   /** Effective channel of every VPC with bound ports (see channels.ts). */
-  private readonly channels = new Map<string, Channel>();
-  /** Revision at which a VPC last changed channel (an mq host cannot resume across it). */
-  private readonly channelChangedAt = new Map<string, number>();
+  private readonly channels: VpcChannels;
   private readonly listeners = new Set<(batch: CompiledBatch) => void>();
   readonly portStatus: PortStatusTracker;
   /** Per batch, delta messages shared by hosts with the same VPC fields (see messageFor). */
@@ -123,6 +110,7 @@ export class DataPlaneManager {
       onError: options.onError ?? ((err, what) => console.error(`dataplane: ${what}:`, err)),
       channels: options.channels ?? GRPC_ONLY,
     };
+    this.channels = new VpcChannels(this.options.channels);
     this.portStatus = new PortStatusTracker(store, (err) => this.options.onError(err, 'port status write'));
   }
 
@@ -135,8 +123,8 @@ export class DataPlaneManager {
       const networks = await q.all<{ id: string }>(
         'SELECT DISTINCT p.network_id AS id FROM ports p JOIN hosts h ON h.host = p.binding_host_id',
       );
-      const channels = await this.planChannels(q, networks.map((n) => n.id));
-      const channelOf = (id: string) => channels.get(id) ?? this.defaultChannel();
+      const channels = await this.channels.plan(q, networks.map((n) => n.id));
+      const channelOf = (id: string) => channels.get(id) ?? this.channels.of(id);
       const hosts = (await q.all<{ host: string }>('SELECT host FROM hosts ORDER BY host')).map((h) => h.host);
       const compiledHosts = new Map<string, CompiledHost>();
       for (const host of hosts) compiledHosts.set(host, await compileHostScope(q, host, this.tables, channelOf));
@@ -150,7 +138,7 @@ export class DataPlaneManager {
       ),
     );
     this.revision = this.startRevision = loaded.revision;
-    for (const [vpc, channel] of loaded.channels) this.channels.set(vpc, channel);
+    this.channels.commit(loaded.channels);
     const unused: CompiledBatch = this.emptyBatch(loaded.revision);
     this.applyNeighbors(loaded.neighbors, new Set(loaded.neighbors.keys()), unused, false);
     for (const [host, compiled] of loaded.compiledHosts) this.applyHost(host, compiled, unused, false);
@@ -210,9 +198,9 @@ export class DataPlaneManager {
   }
 
   /** Phase 1: reads and compiles everything the change records touch. No state is modified. */
-  private async collect(q: Parameters<Parameters<Store['read']>[0]>[0], changes: ChangeRecord[]) {
+  private async collect(q: Queryable, changes: ChangeRecord[]) {
     if (!this.tables.routers || !this.tables.securityGroups) this.tables = await detectTables(q, this.store.engine);
-    const plan = await planChanges(q, changes, this, this.tables);
+    const plan = await planChanges(q, changes, this.programmed, this.tables);
     const neighbors = await compileNeighbors(q, [...plan.ports]);
     // VPCs whose size or override may have moved: those of the changed ports (before and after) and changed networks.
     const touched = new Set<string>();
@@ -223,48 +211,25 @@ export class DataPlaneManager {
       if (after !== undefined) touched.add(after);
     }
     for (const c of changes) if (c.resource_type === 'network') touched.add(c.resource_id);
-    const channels = await this.planChannels(q, [...touched]);
+    const channels = await this.channels.plan(q, [...touched]);
     // A VPC changing channel changes the VpcState of every host holding it.
-    for (const [vpc, channel] of channels) if (channel !== this.channels.get(vpc)) for (const h of this.hostsOfVpc(vpc)) plan.hosts.add(h);
-    const channelOf = (id: string) => channels.get(id) ?? this.channels.get(id) ?? this.defaultChannel();
+    for (const [vpc, channel] of channels) if (this.channels.moves(vpc, channel)) for (const h of this.hostsOfVpc(vpc)) plan.hosts.add(h);
+    const channelOf = (id: string) => channels.get(id) ?? this.channels.of(id);
     const hosts = new Map<string, CompiledHost>();
     for (const host of plan.hosts) hosts.set(host, await compileHostScope(q, host, this.tables, channelOf));
     const revision = Number(changes[changes.length - 1]?.revision ?? this.revision);
     return { revision, hosts, neighbors, channels, ports: plan.ports, deletedPorts: plan.deletedPorts, changes: changes.length };
   }
 
-  /** Effective channels of the given VPCs after this step (reads sizes and overrides; modifies nothing). */
-  private async planChannels(q: Parameters<Parameters<Store['read']>[0]>[0], vpcs: readonly string[]): Promise<Map<string, Channel>> {
-    const out = new Map<string, Channel>();
-    if (!this.options.channels.bus || vpcs.length === 0) return out;
-    const facts = await channelFacts(q, vpcs);
-    for (const vpc of vpcs) {
-      const f = facts.get(vpc);
-      out.set(vpc, chooseChannel(this.options.channels, f?.override, f?.ports ?? 0, this.channels.get(vpc)));
-    }
-    return out;
-  }
-
-  private defaultChannel(): Channel {
-    return chooseChannel(this.options.channels, undefined, 0, undefined);
-  }
-
   /** The effective channel of a VPC. */
   channelOf(vpc: string): Channel {
-    return this.channels.get(vpc) ?? this.defaultChannel();
+    return this.channels.of(vpc);
   }
 
   /** Phase 2: applies compiled results to the scopes and publishes the batch. Synchronous. */
   private publish(result: Awaited<ReturnType<DataPlaneManager['collect']>>): void {
     const batch = this.emptyBatch(result.revision);
-    for (const [vpc, channel] of result.channels) {
-      const before = this.channels.get(vpc);
-      if (channel === before) continue;
-      this.channels.set(vpc, channel);
-      if (before === undefined) continue;
-      this.channelChangedAt.set(vpc, result.revision);
-      if (channel === 'grpc') batch.toGrpc.add(vpc);
-    }
+    for (const vpc of this.channels.commit(result.channels, result.revision)) batch.toGrpc.add(vpc);
     this.applyNeighbors(result.neighbors, result.ports, batch, true);
     for (const [host, compiled] of result.hosts) this.applyHost(host, compiled, batch, true, result.deletedPorts);
     this.revision = result.revision;
@@ -296,12 +261,7 @@ export class DataPlaneManager {
     return scope;
   }
 
-  private applyNeighbors(
-    neighbors: ReadonlyMap<string, CompiledNeighbor>,
-    ports: ReadonlySet<string>,
-    batch: CompiledBatch,
-    live: boolean,
-  ): void {
+  private applyNeighbors(neighbors: ReadonlyMap<string, CompiledNeighbor>, ports: ReadonlySet<string>, batch: CompiledBatch, live: boolean): void {
     const records = new Map<string, Uint8Array[]>();
     const push = (scope: string, record: Uint8Array | undefined) => {
       if (record) records.set(scope, [...(records.get(scope) ?? []), record]);
@@ -330,19 +290,7 @@ export class DataPlaneManager {
   private applyHost(host: string, compiled: CompiledHost, batch: CompiledBatch, live: boolean, deletedPorts?: ReadonlySet<string>): void {
     const scope = this.scope(hostScope(host));
     const { records, upserted, removed } = scope.replaceAll(compiled.entries);
-    const old = this.facts.get(host);
-    for (const key of old?.keys ?? []) this.keyHosts.get(key)?.delete(host);
-    for (const port of old?.ports ?? []) if (this.portHost.get(port) === host) this.portHost.delete(port);
-    const keys = [...compiled.entries.keys()].filter((k) => !k.startsWith('port/') && !k.startsWith('dhcp/'));
-    for (const key of keys) {
-      let set = this.keyHosts.get(key);
-      if (!set) this.keyHosts.set(key, (set = new Set()));
-      set.add(host);
-    }
-    for (const port of compiled.ports) this.portHost.set(port, host);
-    for (const [rule, group] of compiled.rules) this.ruleGroup.set(rule, group);
-    for (const [port, router] of compiled.routerPorts) this.routerOfPort.set(port, router);
-    this.facts.set(host, { keys, vpcs: compiled.vpcs, ports: compiled.ports, rules: compiled.rules, routerPorts: compiled.routerPorts });
+    this.programmed.record(host, compiled);
 
     const before = this.hostVpcs.get(host) ?? new Set<string>();
     const joined = new Set([...compiled.vpcs].filter((v) => !before.has(v)));
@@ -409,7 +357,7 @@ export class DataPlaneManager {
     if ((this.membershipAt.get(host) ?? this.startRevision) > revision) return undefined;
     const vpcs = [...(this.hostVpcs.get(host) ?? [])];
     // Across a channel switch the agent needs the whole scope: a snapshot gives it.
-    if (mq && vpcs.some((v) => (this.channelChangedAt.get(v) ?? 0) > revision)) return undefined;
+    if (mq && vpcs.some((v) => this.channels.switchedAfter(v, revision))) return undefined;
     const byRevision = new Map<number, Uint8Array[]>();
     const scopes = [hostScope(host), ...vpcs.filter((v) => !(mq && this.onBus(host, v))).map(vpcScope)];
     for (const name of scopes) {
@@ -427,16 +375,12 @@ export class DataPlaneManager {
     for (const vpc of this.hostVpcs.get(host) ?? []) for (const e of this.scope(vpcScope(vpc)).entries.values()) states.push(e.bytes);
     const revision = this.revision;
     const size = this.options.snapshotChunkStates;
-    return {
-      revision,
-      states: states.length,
-      chunks: () => watchSnapshotChunks(revision, states, size),
-    };
+    return { revision, states: states.length, chunks: () => watchSnapshotChunks(revision, states, size) };
   }
 
   /** Hosts that currently have a port (or router) in a VPC. */
   hostsOfVpc(vpc: string): ReadonlySet<string> {
-    return this.keyHosts.get(entryKey('vpc', vpc)) ?? new Set();
+    return this.programmed.hostsHolding(entryKey('vpc', vpc));
   }
 
   /** Stops compiling; waits for a running step and pending status writes. */
