@@ -79,9 +79,13 @@ test('postgres + nats - two replicas publish every VPC delta, the stream keeps o
       const net = await createNetwork(apis[0]!);
       const sub = await createSubnet(apis[0]!, net, '10.8.0.0/24');
       // Each host holds a port of the VPC, so both are members and the other ports reach them as bus deltas.
-      await createPort(apis[0]!, { networkId: net, subnetId: sub, ip: '10.8.0.2', host: 'ra-1' });
-      await createPort(apis[1]!, { networkId: net, subnetId: sub, ip: '10.8.0.3', host: 'rb-1' });
+      const first = [
+        await createPort(apis[0]!, { networkId: net, subnetId: sub, ip: '10.8.0.2', host: 'ra-1' }),
+        await createPort(apis[1]!, { networkId: net, subnetId: sub, ip: '10.8.0.3', host: 'rb-1' }),
+      ];
       await waitFor(() => onA.agent.desired.view.vpc.get(net)?.channel === 'mq' && onB.agent.desired.view.vpc.get(net)?.channel === 'mq', 20_000, 'the VPC is on the bus');
+      // The second port reaches ra-1 as a bus delta, which may still be on its way: counting starts after it.
+      await waitFor(() => first.every((p) => onA.agent.desired.view.neighbor.has(p) && onB.agent.desired.view.neighbor.has(p)), 20_000, 'both hosts hold the first two neighbors');
       const appliedBefore = [onA, onB].map((x) => x.agent.bus?.counters.applied ?? 0);
 
       const ports: string[] = [];
