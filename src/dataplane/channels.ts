@@ -46,27 +46,27 @@ export function chooseChannel(policy: ChannelPolicy, override: ChannelMode | und
   return current ?? 'grpc';
 }
 
-/** Bound ports and the per-network override of each given network. */
-export async function channelFacts(q: Queryable, networkIds: readonly string[]): Promise<Map<string, { ports: number; override: ChannelMode | undefined }>> {
-  const rows = await allIn<{ id: string; southbound_channel: string; n: number | string }>(
+/** The per-network channel override (`alcor:southbound_channel`) of each given network that has one. */
+async function channelOverrides(q: Queryable, networkIds: readonly string[]): Promise<Map<string, ChannelMode>> {
+  const rows = await allIn<{ id: string; southbound_channel: string }>(
     q,
-    (m) => `SELECT n.id, n.southbound_channel, (SELECT COUNT(*) FROM ports p JOIN hosts h ON h.host = p.binding_host_id WHERE p.network_id = n.id) AS n
-      FROM networks n WHERE n.id IN (${m})`,
+    (m) => `SELECT id, southbound_channel FROM networks WHERE southbound_channel <> '' AND id IN (${m})`,
     networkIds,
   );
-  return new Map(
-    rows.map((r) => [r.id, { ports: Number(r.n), override: r.southbound_channel === '' ? undefined : (r.southbound_channel as ChannelMode) }]),
-  );
+  return new Map(rows.map((r) => [r.id, r.southbound_channel as ChannelMode]));
 }
 
 /**
- * The data-plane manager's record of each VPC's effective channel and of the revision at which it last
- * switched (an mq host cannot resume across a switch). A step plans channels while it compiles (reads
- * only) and commits them when it publishes.
+ * The data-plane manager's record of each VPC's effective channel, of the revision at which it last
+ * switched (an mq host cannot resume across a switch) and of its size: its ports bound to registered
+ * hosts, which are exactly its neighbor records, so the size is counted from what the manager compiles
+ * instead of by a query over the VPC's ports on every change. A step plans channels and sizes while it
+ * compiles (reads only) and commits them when it publishes.
  */
 export class VpcChannels {
   private readonly current = new Map<string, Channel>();
   private readonly switchedAt = new Map<string, number>();
+  private readonly sizes = new Map<string, number>();
 
   constructor(private readonly policy: ChannelPolicy) {}
 
@@ -75,14 +75,26 @@ export class VpcChannels {
     return this.current.get(vpc) ?? chooseChannel(this.policy, undefined, 0, undefined);
   }
 
-  /** The channels `vpcs` will have after a step, from their sizes and overrides. Changes nothing. */
-  async plan(q: Queryable, vpcs: readonly string[]): Promise<Map<string, Channel>> {
+  /** VPC sizes that change in a step whose neighbor records move `[from, to]` (undefined: no record). */
+  sizesAfter(moves: Iterable<readonly [from: string | undefined, to: string | undefined]>): Map<string, number> {
+    const sizes = new Map<string, number>();
+    const size = (vpc: string) => sizes.get(vpc) ?? this.sizes.get(vpc) ?? 0;
+    for (const [from, to] of moves) {
+      if (from === to) continue;
+      if (from !== undefined) sizes.set(from, size(from) - 1);
+      if (to !== undefined) sizes.set(to, size(to) + 1);
+    }
+    return sizes;
+  }
+
+  /** The channels `vpcs` will have after a step with these changed sizes, given their overrides. Changes nothing. */
+  async plan(q: Queryable, vpcs: readonly string[], sizes: ReadonlyMap<string, number>): Promise<Map<string, Channel>> {
     const out = new Map<string, Channel>();
     if (!this.policy.bus || vpcs.length === 0) return out;
-    const facts = await channelFacts(q, vpcs);
+    const overrides = await channelOverrides(q, vpcs);
     for (const vpc of vpcs) {
-      const f = facts.get(vpc);
-      out.set(vpc, chooseChannel(this.policy, f?.override, f?.ports ?? 0, this.current.get(vpc)));
+      const size = sizes.get(vpc) ?? this.sizes.get(vpc) ?? 0;
+      out.set(vpc, chooseChannel(this.policy, overrides.get(vpc), size, this.current.get(vpc)));
     }
     return out;
   }
@@ -93,10 +105,15 @@ export class VpcChannels {
   }
 
   /**
-   * Adopts planned channels as of `revision` and returns the VPCs that moved from mq back to grpc. A VPC
-   * seen for the first time (and every VPC at start-up, without `revision`) does not count as a switch.
+   * Adopts planned channels and sizes as of `revision` and returns the VPCs that moved from mq back to
+   * grpc. A VPC seen for the first time (and every VPC at start-up, without `revision`) does not count
+   * as a switch.
    */
-  commit(planned: ReadonlyMap<string, Channel>, revision?: number): string[] {
+  commit(planned: ReadonlyMap<string, Channel>, sizes: ReadonlyMap<string, number>, revision?: number): string[] {
+    for (const [vpc, size] of sizes) {
+      if (size > 0) this.sizes.set(vpc, size);
+      else this.sizes.delete(vpc);
+    }
     const toGrpc: string[] = [];
     for (const [vpc, channel] of planned) {
       const before = this.current.get(vpc);

@@ -123,14 +123,15 @@ export class DataPlaneManager {
       const networks = await q.all<{ id: string }>(
         'SELECT DISTINCT p.network_id AS id FROM ports p JOIN hosts h ON h.host = p.binding_host_id',
       );
-      const channels = await this.channels.plan(q, networks.map((n) => n.id));
+      const neighbors = new Map<string, CompiledNeighbor>();
+      for (const n of networks) for (const [id, c] of await compileVpcNeighbors(q, n.id)) neighbors.set(id, c);
+      const sizes = this.channels.sizesAfter([...neighbors.values()].map((n) => [undefined, n.vpcId] as const));
+      const channels = await this.channels.plan(q, networks.map((n) => n.id), sizes);
       const channelOf = (id: string) => channels.get(id) ?? this.channels.of(id);
       const hosts = (await q.all<{ host: string }>('SELECT host FROM hosts ORDER BY host')).map((h) => h.host);
       const compiledHosts = new Map<string, CompiledHost>();
       for (const host of hosts) compiledHosts.set(host, await compileHostScope(q, host, this.tables, channelOf));
-      const neighbors = new Map<string, CompiledNeighbor>();
-      for (const n of networks) for (const [id, c] of await compileVpcNeighbors(q, n.id)) neighbors.set(id, c);
-      return { revision: Number(max?.r ?? 0), compiledHosts, neighbors, channels };
+      return { revision: Number(max?.r ?? 0), compiledHosts, neighbors, channels, sizes };
     });
     await this.store.write((tx) =>
       tx.run(
@@ -138,7 +139,7 @@ export class DataPlaneManager {
       ),
     );
     this.revision = this.startRevision = loaded.revision;
-    this.channels.commit(loaded.channels);
+    this.channels.commit(loaded.channels, loaded.sizes);
     const unused: CompiledBatch = this.emptyBatch(loaded.revision);
     this.applyNeighbors(loaded.neighbors, new Set(loaded.neighbors.keys()), unused, false);
     for (const [host, compiled] of loaded.compiledHosts) this.applyHost(host, compiled, unused, false);
@@ -202,23 +203,18 @@ export class DataPlaneManager {
     if (!this.tables.routers || !this.tables.securityGroups) this.tables = await detectTables(q, this.store.engine);
     const plan = await planChanges(q, changes, this.programmed, this.tables);
     const neighbors = await compileNeighbors(q, [...plan.ports]);
-    // VPCs whose size or override may have moved: those of the changed ports (before and after) and changed networks.
-    const touched = new Set<string>();
-    for (const port of plan.ports) {
-      const before = this.neighborVpc.get(port);
-      if (before !== undefined) touched.add(before);
-      const after = neighbors.get(port)?.vpcId;
-      if (after !== undefined) touched.add(after);
-    }
+    // VPCs whose size or override may have moved: those gaining or losing neighbor records, and changed networks.
+    const sizes = this.channels.sizesAfter([...plan.ports].map((port) => [this.neighborVpc.get(port), neighbors.get(port)?.vpcId] as const));
+    const touched = new Set(sizes.keys());
     for (const c of changes) if (c.resource_type === 'network') touched.add(c.resource_id);
-    const channels = await this.channels.plan(q, [...touched]);
+    const channels = await this.channels.plan(q, [...touched], sizes);
     // A VPC changing channel changes the VpcState of every host holding it.
     for (const [vpc, channel] of channels) if (this.channels.moves(vpc, channel)) for (const h of this.hostsOfVpc(vpc)) plan.hosts.add(h);
     const channelOf = (id: string) => channels.get(id) ?? this.channels.of(id);
     const hosts = new Map<string, CompiledHost>();
     for (const host of plan.hosts) hosts.set(host, await compileHostScope(q, host, this.tables, channelOf));
     const revision = Number(changes[changes.length - 1]?.revision ?? this.revision);
-    return { revision, hosts, neighbors, channels, ports: plan.ports, deletedPorts: plan.deletedPorts, changes: changes.length };
+    return { revision, hosts, neighbors, channels, sizes, ports: plan.ports, deletedPorts: plan.deletedPorts, changes: changes.length };
   }
 
   /** The effective channel of a VPC. */
@@ -229,7 +225,7 @@ export class DataPlaneManager {
   /** Phase 2: applies compiled results to the scopes and publishes the batch. Synchronous. */
   private publish(result: Awaited<ReturnType<DataPlaneManager['collect']>>): void {
     const batch = this.emptyBatch(result.revision);
-    for (const vpc of this.channels.commit(result.channels, result.revision)) batch.toGrpc.add(vpc);
+    for (const vpc of this.channels.commit(result.channels, result.sizes, result.revision)) batch.toGrpc.add(vpc);
     this.applyNeighbors(result.neighbors, result.ports, batch, true);
     for (const [host, compiled] of result.hosts) this.applyHost(host, compiled, batch, true, result.deletedPorts);
     this.revision = result.revision;

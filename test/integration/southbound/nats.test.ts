@@ -12,6 +12,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { NeighborStateSchema, Operation, ResourceStateSchema, ResourceType } from '../../../src/proto/alcor/v1/goal_state_pb.js';
 import { goalStateDelta, scopeDeltaField } from '../../../src/dataplane/wire.js';
 import { appendChange } from '../../../src/store/outbox.js';
+import { DataPlaneManager } from '../../../src/dataplane/manager.js';
 import type { Store } from '../../../src/store/store.js';
 import type { ResourceChange } from '../../../src/agent/driver.js';
 import { deleteStream, PrivateNats, requireNats, uniqueBus } from '../../harness/nats.js';
@@ -143,10 +144,23 @@ test('southbound over NATS - auto mode moves a growing VPC to the bus above the 
         const channel = c.southbound.manager.channelOf(net);
         if (channels.at(-1) !== channel) channels.push(channel);
       };
+      // Unbound ports, and a port bound to a host that never registered, are not part of the VPC's size.
+      for (let i = 20; i < 23; i++) await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(i), host: i === 20 ? 'nowhere' : '' });
+      await note();
+      let mqAt = 0;
       for (let i = 0; i < 9; i++) {
         ports.push(await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(i), host: hosts[i % 2] as string }));
         await note();
+        if (mqAt === 0 && c.southbound.manager.channelOf(net) === 'mq') mqAt = i + 1;
+        if (i === 5) {
+          // A manager starting now counts the same 6 ports (not above 6: gRPC), not the 9 rows.
+          const fresh = new DataPlaneManager(c.api, { channels: { bus: true, mode: 'auto', upperPorts: 6, lowerPorts: 3 } });
+          await fresh.start();
+          assert.equal(fresh.channelOf(net), 'grpc', 'six bound ports at start-up');
+          await fresh.close();
+        }
       }
+      assert.equal(mqAt, 7, 'on the bus from the 7th bound port (upper threshold 6)');
       await converged(c, agents, hosts);
       assert.ok(agents.every((a) => a.agent.desired.view.vpc.get(net)?.channel === 'mq'), 'the hosts know the VPC is on the bus');
       // Down to 4 ports: inside the band, stays on the bus; down to 2: back on gRPC.
