@@ -24,11 +24,10 @@
  * Messages that do not decode, name another scope, or carry anything but neighbors of this VPC are
  * rejected (counted, logged rate-limited) and skipped; the consumer goes on.
  */
-import { create, toBinary } from '@bufbuild/protobuf';
 import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { BusAckSchema } from '../proto/alcor/v1/southbound_pb.js';
+import { encodeBusAck } from '../proto/bus-ack.js';
 import { loadCursors, saveCursors, type VpcCursor } from './bus-cursors.js';
 import { parseVpcDelta, type VpcDelta } from './bus-delta.js';
 import type { DesiredStateView } from './driver.js';
@@ -360,7 +359,7 @@ export class BusConsumer {
     this.counters.applied++;
     this.nc?.publish(
       `${this.where.prefix ?? 'alcor'}.ack.${this.host.hostId}`,
-      toBinary(BusAckSchema, create(BusAckSchema, { hostId: this.host.hostId, vpcId: vpc, revision: BigInt(delta.revision), streamSequence: BigInt(m.seq) })),
+      encodeBusAck({ hostId: this.host.hostId, vpcId: vpc, revision: delta.revision, streamSequence: m.seq }),
     );
   }
 

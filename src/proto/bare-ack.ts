@@ -8,7 +8,7 @@
  *
  *   0x12 <length> [0x08 <varint revision>]      WatchRequest.ack (field 2) { revision (field 1) }
  */
-import { varintLength, writeVarint } from './varint.js';
+import { readCanonicalVarint, varintLength, writeVarint } from './varint.js';
 
 const ACK_TAG = (2 << 3) | 2;
 const REVISION_TAG = 1 << 3;
@@ -32,16 +32,8 @@ export function encodeBareAck(revision: number): Uint8Array {
 export function decodeBareAck(bytes: Uint8Array): number | undefined {
   if (bytes.length < 2 || bytes[0] !== ACK_TAG || bytes[1] !== bytes.length - 2) return undefined;
   if (bytes.length === 2) return 0;
-  if (bytes[2] !== REVISION_TAG || bytes.length > 3 + 8) return undefined;
-  let revision = 0;
-  let scale = 1;
-  for (let pos = 3; pos < bytes.length; pos++) {
-    const b = bytes[pos] as number;
-    const last = pos === bytes.length - 1;
-    // The varint must end exactly at the end, without a redundant zero byte (not canonical).
-    if ((b < 0x80) !== last || (last && b === 0)) return undefined;
-    revision += (b & 0x7f) * scale;
-    scale *= 0x80;
-  }
-  return Number.isSafeInteger(revision) ? revision : undefined;
+  if (bytes[2] !== REVISION_TAG) return undefined;
+  const varint = readCanonicalVarint(bytes, 3);
+  // proto3 never writes a zero revision, and the varint must end exactly at the end.
+  return varint && varint[0] !== 0 && varint[1] === bytes.length ? varint[0] : undefined;
 }

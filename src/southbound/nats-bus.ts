@@ -19,6 +19,7 @@ import { jetstream, jetstreamManager, DiscardPolicy, StorageType, type JetStream
 import { nanos, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { BusAckSchema } from '../proto/alcor/v1/southbound_pb.js';
+import { decodeBusAck, type BusAckFields } from '../proto/bus-ack.js';
 import type { CompiledBatch, DataPlaneManager } from '../dataplane/manager.js';
 import { goalStateDelta } from '../dataplane/wire.js';
 import { RateLimitedLog, type SouthboundLogger } from './log.js';
@@ -232,12 +233,7 @@ export class NatsBus {
   }
 
   private onAck(subject: string, data: Uint8Array): void {
-    let ack;
-    try {
-      ack = fromBinary(BusAckSchema, data);
-    } catch {
-      ack = undefined;
-    }
+    const ack = decodeBusAck(data) ?? decodeAnyBusAck(data);
     if (!ack || ack.hostId === '' || ack.vpcId === '' || subject !== `${this.prefix}.ack.${ack.hostId}`) {
       this.counters.malformedAcks++;
       this.warn.warn(`ack:${subject}`, { subject }, 'ignored a malformed bus ack');
@@ -246,7 +242,7 @@ export class NatsBus {
     this.counters.acks++;
     let vpcs = this.applied.get(ack.hostId);
     if (!vpcs) this.applied.set(ack.hostId, (vpcs = new Map()));
-    const revision = Number(ack.revision);
+    const revision = ack.revision;
     if (revision > (vpcs.get(ack.vpcId) ?? 0)) vpcs.set(ack.vpcId, revision);
     for (const listener of this.ackListeners) listener(ack.hostId, ack.vpcId, revision);
   }
@@ -262,6 +258,16 @@ export class NatsBus {
     this.idleWaiters = [];
     const nc = this.nc;
     await nc?.drain().catch(() => nc.close());
+  }
+}
+
+/** A bus ack in any form protobuf-es reads (the canonical one is decoded by `decodeBusAck`), or undefined. */
+function decodeAnyBusAck(data: Uint8Array): BusAckFields | undefined {
+  try {
+    const ack = fromBinary(BusAckSchema, data);
+    return { hostId: ack.hostId, vpcId: ack.vpcId, revision: Number(ack.revision), streamSequence: Number(ack.streamSequence) };
+  } catch {
+    return undefined;
   }
 }
 

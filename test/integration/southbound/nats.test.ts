@@ -12,6 +12,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { NeighborStateSchema, Operation, ResourceStateSchema, ResourceType } from '../../../src/proto/alcor/v1/goal_state_pb.js';
 import { goalStateDelta, scopeDeltaField } from '../../../src/dataplane/wire.js';
 import { appendChange } from '../../../src/store/outbox.js';
+import { encodeBusAck } from '../../../src/proto/bus-ack.js';
 import { DataPlaneManager } from '../../../src/dataplane/manager.js';
 import type { Store } from '../../../src/store/store.js';
 import type { ResourceChange } from '../../../src/agent/driver.js';
@@ -229,6 +230,17 @@ test('southbound over NATS - malformed and forged messages on a VPC subject are 
         const after = await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(2), host: 'f-2' });
         await waitFor(() => h1.agent.desired.view.neighbor.has(after), 10_000, 'a real change after the forged ones');
         await converged(c, agents, ['f-1', 'f-2']);
+
+        // Acks the controller must not believe: undecodable, and one host acking for another.
+        const bus1 = c.southbound.bus;
+        assert.ok(bus1);
+        const malformedBefore = bus1.counters.malformedAcks;
+        const f2Before = bus1.applied.get('f-2')?.get(net);
+        nc.publish(`${bus.prefix}.ack.f-1`, Uint8Array.of(0x0a, 0x09, 0x66));
+        nc.publish(`${bus.prefix}.ack.f-1`, encodeBusAck({ hostId: 'f-2', vpcId: net, revision: revision + 5, streamSequence: 1 }));
+        await nc.flush();
+        await waitFor(() => bus1.counters.malformedAcks >= malformedBefore + 2, 10_000, 'forged acks counted');
+        assert.equal(bus1.applied.get('f-2')?.get(net), f2Before, 'a forged ack moved nothing');
       });
     } finally {
       await nc.close();
