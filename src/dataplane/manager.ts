@@ -314,7 +314,7 @@ export class DataPlaneManager {
    * the host holds its VpcState (VPCs reached only through a router carry no channel and stay on gRPC).
    */
   private onBus(host: string, vpc: string): boolean {
-    return this.channelOf(vpc) === 'mq' && (this.scopes.get(hostScope(host))?.entries.has(entryKey('vpc', vpc)) ?? false);
+    return this.channels.of(vpc) === 'mq' && this.programmed.holdsVpcState(host, vpc);
   }
 
   /**

@@ -6,7 +6,9 @@
  * that had it.
  */
 import type { PlanIndexes } from './change-plan.js';
-import type { CompiledHost } from './compile-helpers.js';
+import { entryKey, type CompiledHost } from './compile-helpers.js';
+
+const VPC_KEY = entryKey('vpc', '');
 
 export class ProgrammedIndex implements PlanIndexes {
   /** Host-scope entry key → hosts holding it. */
@@ -14,8 +16,8 @@ export class ProgrammedIndex implements PlanIndexes {
   readonly portHost = new Map<string, string>();
   readonly ruleGroup = new Map<string, string>();
   readonly routerOfPort = new Map<string, string>();
-  /** What each host was last recorded with, to take it back out on the next record. */
-  private readonly byHost = new Map<string, { keys: readonly string[]; ports: ReadonlySet<string> }>();
+  /** What each host was last recorded with: to take it back out on the next record, and its VpcStates. */
+  private readonly byHost = new Map<string, { keys: readonly string[]; ports: ReadonlySet<string>; vpcStates: ReadonlySet<string> }>();
 
   /** Replaces what `host` holds with its newly compiled scope. */
   record(host: string, compiled: CompiledHost): void {
@@ -32,7 +34,13 @@ export class ProgrammedIndex implements PlanIndexes {
     for (const port of compiled.ports) this.portHost.set(port, host);
     for (const [rule, group] of compiled.rules) this.ruleGroup.set(rule, group);
     for (const [port, router] of compiled.routerPorts) this.routerOfPort.set(port, router);
-    this.byHost.set(host, { keys, ports: compiled.ports });
+    const vpcStates = new Set(keys.filter((k) => k.startsWith(VPC_KEY)).map((k) => k.slice(VPC_KEY.length)));
+    this.byHost.set(host, { keys, ports: compiled.ports, vpcStates });
+  }
+
+  /** Whether `host` holds the VpcState of `vpc` (the VPC of one of its ports, not one reached through a router). */
+  holdsVpcState(host: string, vpc: string): boolean {
+    return this.byHost.get(host)?.vpcStates.has(vpc) ?? false;
   }
 
   /** Hosts holding a host-scope entry. */
