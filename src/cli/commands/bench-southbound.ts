@@ -30,7 +30,7 @@ function report(r: SouthboundBenchResult): string {
 export const registerBenchSouthbound: RegisterCommand = (program: Command) => {
   commandGroup(program, 'bench', 'scalability benchmarks')
     .command('southbound')
-    .description('simulated hosts on real gRPC streams against an embedded controller: latency, fan-out, snapshot costs')
+    .description('simulated hosts on real gRPC streams (and NATS with --transport nats) against an embedded controller: latency, fan-out, snapshot costs')
     .option('--hosts <n>', 'simulated hosts', numberOption('--hosts'), 100)
     .option('--processes <n>', 'worker processes for the hosts', numberOption('--processes'), 2)
     .option('--vpc-ports <n>', 'ports in the VPC', numberOption('--vpc-ports'), 1000)
