@@ -308,6 +308,41 @@ test('southbound over NATS - an agent restarts and resumes from its persisted re
   });
 });
 
+test('southbound over NATS - a gap the stream cannot fill (retention dropped it) is repaired with a snapshot; the bus path goes on', { timeout: 120_000 }, async (t) => {
+  await withBus(t, async (bus) => {
+    await withSouthbound(async (f) => {
+      const dir = f.dir('nats-retention');
+      // The stream keeps only the last 3 deltas of each VPC subject.
+      const c = await f.controller({ nats: { ...bus, maxPerSubject: 3 }, channels: MQ_ONLY });
+      const k1 = await f.agent(c.address, 'k-1', { nats: bus, stateDir: dir });
+      const k2 = await f.agent(c.address, 'k-2', { nats: bus });
+      await waitFor(() => c.southbound.server.sessions.size === 2, 10_000, 'agents connected');
+      const net = await createNetwork(c.api);
+      const subnet = await createSubnet(c.api, net, '10.9.0.0/16');
+      await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(0), host: 'k-1' });
+      await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(1), host: 'k-2' });
+      await converged(c, [k1, k2], ['k-1', 'k-2']);
+      await waitFor(() => (k1.agent.bus?.cursors.get(net)?.sequence ?? 0) > 0, 10_000, 'k-1 applied a delta from the bus');
+      await k1.agent.close();
+
+      // Ten deltas while k-1 is away: the seven after its stream position are gone when it comes back.
+      for (let i = 2; i < 12; i++) await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(i), host: 'k-2' });
+      await c.southbound.notify();
+      await c.southbound.bus?.idle();
+      const again = await f.agent(c.address, 'k-1', { nats: bus, stateDir: dir });
+      await converged(c, [again, k2], ['k-1', 'k-2']);
+      assert.equal(again.agent.bus?.counters.gaps, 1, 'the consumer saw the gap');
+      assert.equal(again.agent.counters.snapshots, 1, 'and the agent fetched a snapshot over gRPC');
+
+      const appliedBefore = again.agent.bus?.counters.applied ?? 0;
+      const after = await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(20), host: 'k-2' });
+      await waitFor(() => again.agent.desired.view.neighbor.has(after), 10_000, 'the next neighbor arrives');
+      assert.equal((again.agent.bus?.counters.applied ?? 0) - appliedBefore, 1, 'from the bus');
+      assert.equal(again.agent.bus?.counters.gaps, 1);
+    });
+  });
+});
+
 test('southbound over NATS - the controller restarts with agents connected; the bus path carries on', { timeout: 120_000 }, async (t) => {
   await withBus(t, async (bus) => {
     const agents: TestAgent[] = [];
