@@ -132,7 +132,8 @@ test('southbound over NATS - auto mode moves a growing VPC to the bus above the 
   await withBus(t, async (bus) => {
     const agents: TestAgent[] = [];
     await withSouthbound(async (f) => {
-      const c = await f.controller({ nats: bus, channels: { mode: 'auto', upperPorts: 6, lowerPorts: 3 } });
+      const policy = { mode: 'auto', upperPorts: 6, lowerPorts: 3 } as const;
+      const c = await f.controller({ nats: bus, channels: policy });
       const hosts = ['a-1', 'a-2'];
       for (const host of hosts) agents.push(await f.agent(c.address, host, { nats: bus }));
       await waitFor(() => c.southbound.server.sessions.size === 2, 10_000, 'agents connected');
@@ -155,7 +156,7 @@ test('southbound over NATS - auto mode moves a growing VPC to the bus above the 
         if (mqAt === 0 && c.southbound.manager.channelOf(net) === 'mq') mqAt = i + 1;
         if (i === 5) {
           // A manager starting now counts the same 6 ports (not above 6: gRPC), not the 9 rows.
-          const fresh = new DataPlaneManager(c.api, { channels: { bus: true, mode: 'auto', upperPorts: 6, lowerPorts: 3 } });
+          const fresh = new DataPlaneManager(c.api, { channels: { bus: true, ...policy } });
           await fresh.start();
           assert.equal(fresh.channelOf(net), 'grpc', 'six bound ports at start-up');
           await fresh.close();
