@@ -5,12 +5,12 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
-import type { IncomingMessage } from 'node:http';
 import type { ServerConfig } from '../config.js';
 import { BadRequest } from '../domain/errors.js';
 import type { Services } from '../services/services.js';
 import { faultBody, registerErrorHandlers } from './errors.js';
 import health from './plugins/health.js';
+import { rewriteProjectUrl } from './project-url.js';
 import requestContext from './plugins/request-context.js';
 import { ipAvailabilityRoutes } from './routes/ip-availability.js';
 import { networkRoutes } from './routes/networks.js';
@@ -26,32 +26,6 @@ import { securityGroupRuleRoutes } from './routes/security-group-rules.js';
 import { securityGroupRoutes } from './routes/security-groups.js';
 import { tagRoutes } from './routes/tags.js';
 import { versionRoutes } from './routes/versions.js';
-
-/** Alcor collection names and the Neutron collections they alias. */
-const PROJECT_ALIASES: Record<string, string> = {
-  vpcs: 'networks',
-  subnets: 'subnets',
-  ports: 'ports',
-  routers: 'routers',
-  floatingips: 'floatingips',
-  'security-groups': 'security-groups',
-  'security-group-rules': 'security-group-rules',
-};
-
-/**
- * Maps `/project/{project_id}/<alias>[/...]` onto `/v2.0/<collection>[/...]`, scoping the request to that
- * project when it carries no project header. `/ports/bulk` is Alcor's bulk create.
- */
-export function rewriteProjectUrl(req: IncomingMessage): string {
-  const url = req.url ?? '/';
-  const m = /^\/project\/([^/?]+)\/([a-z-]+)(\/[^?]*)?(\?.*)?$/.exec(url);
-  const collection = m?.[2] ? PROJECT_ALIASES[m[2]] : undefined;
-  if (!m || !collection) return url;
-  const project = decodeURIComponent(m[1] ?? '');
-  if (req.headers['x-project-id'] === undefined && req.headers['x-tenant-id'] === undefined) req.headers['x-project-id'] = project;
-  const rest = m[3] === '/bulk' && collection === 'ports' ? '' : (m[3] ?? '');
-  return `/v2.0/${collection}${rest}${m[4] ?? ''}`;
-}
 
 /** Parses any request body as JSON (Neutron does not insist on a content type). */
 function parseJsonBody(_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void): void {

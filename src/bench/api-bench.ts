@@ -332,9 +332,22 @@ export async function runApiBench(input: ApiBenchOptions): Promise<ApiBenchResul
   } finally {
     if (networkId !== undefined && options.cleanup) {
       options.log('cleanup: deleting the benchmark network and its ports');
-      await client.request('DELETE', `/v2.0/networks/${networkId}`).catch((err: unknown) => options.log(`cleanup failed: ${String(err)}`));
+      await deleteNetworkAndPorts(client, networkId, options.concurrency).catch((err: unknown) => options.log(`cleanup failed: ${String(err)}`));
       await restoreQuota?.().catch((err: unknown) => options.log(`restoring the quota failed: ${String(err)}`));
     }
     client.close();
   }
+}
+
+/** Deletes a network after its ports, a page at a time (a network with ports on it is in use, as in Neutron). */
+async function deleteNetworkAndPorts(client: NeutronClient, networkId: string, concurrency: number): Promise<void> {
+  for (;;) {
+    const page = await client.expectOk('GET', `/v2.0/ports?network_id=${networkId}&fields=id&limit=1000`);
+    const ids = ((page.body as { ports: { id: string }[] }).ports ?? []).map((p) => p.id);
+    if (ids.length === 0) break;
+    await runConcurrently(ids.length, concurrency, async (i) => {
+      await client.expectOk('DELETE', `/v2.0/ports/${ids[i] ?? ''}`);
+    });
+  }
+  await client.expectOk('DELETE', `/v2.0/networks/${networkId}`);
 }

@@ -72,7 +72,8 @@ export interface RouterUpdate {
   external_gateway_info?: ExternalGatewayRequest | null;
   distributed?: boolean;
   ha?: boolean;
-  routes?: RouterRoute[];
+  /** null clears every extra route. */
+  routes?: RouterRoute[] | null;
 }
 
 /** Body of add/remove_router_interface. */

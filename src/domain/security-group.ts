@@ -159,7 +159,7 @@ function checkPorts(protocol: string | null, min: number | null, max: number | n
     for (const [value, field] of [[min, 'type'], [max, 'code']] as const) {
       if (value !== null && value > 255) throw new SecurityGroupInvalidIcmpValue(`Invalid value for ICMP ${field} (port_range_${field === 'type' ? 'min' : 'max'}) ${value}. It must be 0 to 255.`);
     }
-    if (min === null && max !== null) throw new SecurityGroupMissingIcmpType(`ICMP code (port_range_max) ${max} is provided but ICMP type (port_range_min) is missing.`);
+    if (min === null && max !== null) throw new SecurityGroupMissingIcmpType(`ICMP code (port-range-max) ${max} is provided but ICMP type (port-range-min) is missing.`);
   } else {
     throw new SecurityGroupInvalidProtocolForPort(`Invalid protocol ${protocol} for port range; only TCP, UDP, SCTP, DCCP, UDP-Lite and ICMP rules take ports`);
   }

@@ -20,11 +20,11 @@ import type { Queryable, Store } from '../store/store.js';
 import { collectionReader, type CollectionService } from './collection-reader.js';
 import { assertOwner, owningProject, writableRow } from './access.js';
 import { NETWORK_TABLE, type NetworkRow } from './networks.js';
-import { deletePortRows } from './port-rows.js';
+import { deleteFloatingIpRow } from './port-rows.js';
 import { insertPort, PORT_TABLE, type PortRow } from './ports.js';
 import { checkQuota } from './quotas.js';
 import { ROUTER_INTERFACE_OWNER } from './router-rows.js';
-import { deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
+import { loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
 import { getVisibleRow, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
 
 /** Device owner of floating-IP ports. */
@@ -209,11 +209,8 @@ export function createFloatingIpService(store: Store, config: ServerConfig): Flo
       }),
     delete: (ctx, id, ifRevision) =>
       store.write(async (tx) => {
-        const row = await writableRow<FloatingIpRow>(tx, FLOATING_IP_TABLE, ctx, 'floatingip', id, 'delete', ifRevision);
-        await deleteTags(tx, 'floatingips', id);
-        await tx.run('DELETE FROM floatingips WHERE id = ?', [id]);
-        await deletePortRows(tx, row.floating_port_id);
-        await appendChange(tx, 'floatingip', id, 'delete');
+        await writableRow<FloatingIpRow>(tx, FLOATING_IP_TABLE, ctx, 'floatingip', id, 'delete', ifRevision);
+        await deleteFloatingIpRow(tx, id);
       }),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Host registry: every agent registers its host when it opens a southbound stream. Exposed as Neutron's
- * `GET /v2.0/agents` (admin only, like Neutron's default policy). A host row is the binding target of
+ * `GET /v2.0/agents` (admin only, like Neutron's default policy: members list none). A host row is the binding target of
  * ports (`binding:host_id` = `host`); registering a host or changing its datapath IP appends a `host`
  * outbox record so the data-plane manager reprograms that host and its ports' neighbors.
  */
@@ -66,7 +66,8 @@ const HOST_TABLE: TableSpec = {
     agent_type: (values) => ({ sql: values.includes(AGENT_TYPE) ? '1 = 1' : '1 = 0', params: [] }),
     binary: (values) => ({ sql: values.includes('alcor-agent') ? '1 = 1' : '1 = 0', params: [] }),
   },
-  visibility: () => undefined,
+  // Neutron's policy filters lists: a non-admin lists no agents (and may not show one).
+  visibility: (ctx) => (ctx.isAdmin ? undefined : { sql: '1 = 0', params: [] }),
   notFound: (id) => new AgentNotFound(`Agent ${id} could not be found.`),
 };
 
@@ -112,7 +113,7 @@ function assertAdmin(ctx: RequestContext): void {
 
 /** Host registry operations for the API and the southbound. */
 export interface HostService {
-  /** Neutron agent list (admin only). */
+  /** Neutron agent list (empty for non-admins). */
   list(ctx: RequestContext, query: ListQuery): Promise<ListPage<Agent>>;
   /** One agent by its agent id (admin only). */
   get(ctx: RequestContext, id: string): Promise<Agent>;
@@ -133,7 +134,6 @@ export function createHostService(store: Store): HostService {
   let live: LiveConfiguration | undefined;
   return {
     async list(ctx, query) {
-      assertAdmin(ctx);
       const { rows, hasMore } = await store.read((q) => listRows<HostRow>(q, HOST_TABLE, ctx, query));
       return { items: rows.map((r) => toAgent(r, live)), hasMore };
     },

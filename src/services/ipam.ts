@@ -5,8 +5,8 @@
  * row (O(1) per allocation while the pools have never wrapped); when the cursor region is full it
  * falls back to one scan of the subnet's allocations to find the lowest free address.
  */
-import { IpAddressAlreadyAllocated, IpAddressGenerationFailure, InvalidInput } from '../domain/errors.js';
-import { formatIp, parseCidr, parseIp, type Cidr, type IpRange, type IpVersion } from '../domain/ip.js';
+import { IpAddressAlreadyAllocated, IpAddressGenerationFailure, InvalidInput, InvalidIpForSubnet } from '../domain/errors.js';
+import { formatIp, lastAddress, parseCidr, parseIp, type Cidr, type IpRange, type IpVersion } from '../domain/ip.js';
 import { parsePools, type AllocationPool } from '../domain/subnet.js';
 import type { Queryable } from '../store/store.js';
 
@@ -111,6 +111,11 @@ export async function allocateSpecificAddress(
   options: SpecificAddressOptions,
 ): Promise<string> {
   const ip = formatIp({ version: subnet.ip_version as IpVersion, value });
+  const cidr = subnetCidr(subnet);
+  // An IPv4 subnet's network and broadcast addresses name the subnet itself, never a host (Neutron refuses them too).
+  if (cidr.version === 4 && cidr.prefixLength < 31 && (value === cidr.network || value === lastAddress(cidr))) {
+    throw new InvalidIpForSubnet(`IP address ${ip} is not a valid IP for the specified subnet ${subnet.id}: it is the subnet's network or broadcast address.`);
+  }
   if (!options.allowGateway && subnet.gateway_ip === ip) {
     throw new InvalidInput(`IP address ${ip} is the gateway of subnet ${subnet.id} and is reserved for its router`);
   }

@@ -1,6 +1,6 @@
 /**
  * Networks (VPCs): create with a segment, read with their subnet ids, update, and delete with Neutron's
- * rules (ports without a device go with the network; ports owned by devices block the delete).
+ * rules (DHCP ports and unassociated floating IPs go with the network; every other port blocks the delete).
  */
 import type { ServerConfig } from '../config.js';
 import type { RequestContext } from '../domain/context.js';
@@ -10,7 +10,7 @@ import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { collectionReader, type CollectionService } from './collection-reader.js';
 import { assertAdminFor, owningProject, writableRow } from './access.js';
-import { deletePortRows } from './port-rows.js';
+import { deleteFloatingIpRow, deletePortRows } from './port-rows.js';
 import { checkQuota } from './quotas.js';
 import { allocateSegment, defaultMtu } from './segments.js';
 import { chunks, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
@@ -145,7 +145,7 @@ export function createNetworkService(store: Store, config: ServerConfig): Networ
 
     update: (ctx, id, body, ifRevision) =>
       store.write(async (tx) => {
-        const row = await writableRow<NetworkRow>(tx, NETWORK_TABLE, ctx, 'network', id, 'update', ifRevision, { attributes: ADMIN_ONLY, body });
+        const row = await writableRow<NetworkRow>(tx, NETWORK_TABLE, ctx, 'network', id, 'update', ifRevision, { attributes: [...ADMIN_ONLY, 'shared'], body });
         checkMtu(config, row.network_type, body.mtu);
         await tx.run(
           `UPDATE networks SET name = ?, description = ?, admin_state_up = ?, shared = ?, router_external = ?, mtu = ?,
@@ -164,14 +164,20 @@ export function createNetworkService(store: Store, config: ServerConfig): Networ
     delete: (ctx, id, ifRevision) =>
       store.write(async (tx) => {
         await writableRow<NetworkRow>(tx, NETWORK_TABLE, ctx, 'network', id, 'delete', ifRevision);
-        // Neutron deletes the ports nobody owns (and DHCP ports) with the network, and refuses while devices hold ports.
-        const blocking = await tx.get<{ n: number }>(
-          "SELECT COUNT(*) AS n FROM ports WHERE network_id = ? AND device_owner NOT IN ('', 'network:dhcp')",
+        // Only DHCP ports and the ports of unassociated floating IPs go with the network, as in Neutron:
+        // any other port, even one no device owns, is the user's and blocks the delete.
+        const blocking = await tx.all<{ id: string }>(
+          `SELECT p.id FROM ports p WHERE p.network_id = ? AND p.device_owner <> 'network:dhcp'
+             AND NOT EXISTS (SELECT 1 FROM floatingips f WHERE f.floating_port_id = p.id AND f.port_id IS NULL) ORDER BY p.id`,
           [id],
         );
-        if (blocking && blocking.n > 0) {
-          throw new NetworkInUse(`Unable to complete operation on network ${id}. There are ${blocking.n} port(s) owned by devices on it.`);
+        if (blocking.length > 0) {
+          throw new NetworkInUse(
+            `Unable to complete operation on network ${id}. There are one or more ports still in use on the network, id for these ports is: ${blocking.map((p) => p.id).join(', ')}.`,
+          );
         }
+        const floatingIps = await tx.all<{ id: string }>('SELECT id FROM floatingips WHERE floating_network_id = ?', [id]);
+        for (const fip of floatingIps) await deleteFloatingIpRow(tx, fip.id);
         const ports = await tx.all<{ id: string }>('SELECT id FROM ports WHERE network_id = ?', [id]);
         for (const port of ports) await deletePortRows(tx, port.id);
         const subnets = await tx.all<{ id: string }>('SELECT id FROM subnets WHERE network_id = ?', [id]);
@@ -189,7 +195,8 @@ export function createNetworkService(store: Store, config: ServerConfig): Networ
 
 /** Inserts one network (segment, row, tags, outbox) in the caller's transaction; returns its id. */
 async function insertNetwork(tx: Queryable, ctx: RequestContext, body: NetworkCreate, config: ServerConfig): Promise<string> {
-  assertAdminFor(ctx, ADMIN_ONLY, body);
+  // Sharing a network with every project is admin-only; `shared: false` is the default and anyone may say it.
+  assertAdminFor(ctx, body.shared === true ? [...ADMIN_ONLY, 'shared'] : ADMIN_ONLY, body);
   const projectId = owningProject(ctx, body);
   await checkQuota(tx, config.quotaDefaults, projectId, 'network', 1);
   const segment = await allocateSegment(tx, config, {

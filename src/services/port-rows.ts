@@ -1,6 +1,7 @@
 /**
  * Removal of a port row and of what hangs off it, shared by the port, network, router and floating-IP
- * services: tags, addresses (they cascade with the row), floating-IP associations, and the outbox record.
+ * services: tags, addresses (they cascade with the row), floating-IP associations, and the outbox record;
+ * and removal of a floating IP with its port.
  * It imports no other service, so every service that deletes ports can use it without an import cycle.
  */
 import { appendChange } from '../store/outbox.js';
@@ -25,4 +26,14 @@ export async function deletePortRows(tx: Queryable, portId: string): Promise<voi
   await deleteTags(tx, 'ports', portId);
   await tx.run('DELETE FROM ports WHERE id = ?', [portId]);
   await appendChange(tx, 'port', portId, 'delete');
+}
+
+/** Deletes a floating IP, its tags and its `network:floatingip` port, with their outbox records. */
+export async function deleteFloatingIpRow(tx: Queryable, fipId: string): Promise<void> {
+  const row = await tx.get<{ floating_port_id: string }>('SELECT floating_port_id FROM floatingips WHERE id = ?', [fipId]);
+  if (!row) return;
+  await deleteTags(tx, 'floatingips', fipId);
+  await tx.run('DELETE FROM floatingips WHERE id = ?', [fipId]);
+  await deletePortRows(tx, row.floating_port_id);
+  await appendChange(tx, 'floatingip', fipId, 'delete');
 }

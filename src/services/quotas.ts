@@ -64,9 +64,10 @@ export interface QuotaService {
   reset(ctx: RequestContext, projectId: string): Promise<void>;
 }
 
-function assertMayRead(ctx: RequestContext, projectId: string): void {
+function assertMayRead(ctx: RequestContext, projectId: string | undefined): void {
   if (!ctx.isAdmin && ctx.projectId !== projectId) {
-    throw new PolicyNotAuthorized(`(rule:get_quota) is disallowed by policy: only admins may see the quotas of project ${projectId}`);
+    const whose = projectId === undefined ? 'every project' : `project ${projectId}`;
+    throw new PolicyNotAuthorized(`(rule:get_quota) is disallowed by policy: only admins may read the quotas of ${whose}`);
   }
 }
 
@@ -84,7 +85,7 @@ export function createQuotaService(store: Store, config: ServerConfig): QuotaSer
   };
   return {
     list: async (ctx) => {
-      assertMayWrite(ctx, 'get');
+      assertMayRead(ctx, undefined);
       return store.read(async (q) => {
         const projects = await q.all<{ project_id: string }>('SELECT DISTINCT project_id FROM quotas ORDER BY project_id');
         const out = [];

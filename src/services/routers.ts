@@ -93,7 +93,7 @@ export function createRouterService(store: Store, config: ServerConfig): RouterS
         const row = await writableRouter(tx, ctx, id, 'update', ifRevision);
         assertAdminFor(ctx, ADMIN_ONLY, body);
         await updateGateway(tx, ctx, row, body.external_gateway_info, config);
-        if (body.routes !== undefined) await storeRoutes(tx, id, normalizeRoutes(body.routes));
+        if (body.routes !== undefined) await storeRoutes(tx, id, normalizeRoutes(body.routes ?? []));
         await tx.run('UPDATE routers SET name = ?, description = ?, admin_state_up = ?, distributed = ? WHERE id = ?', [
           body.name ?? row.name,
           body.description ?? row.description,

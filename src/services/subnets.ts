@@ -27,6 +27,7 @@ import { collectionReader, type CollectionService } from './collection-reader.js
 import { assertOwner, owningProject, writableRow } from './access.js';
 import { NETWORK_TABLE, touchNetwork, type NetworkRow } from './networks.js';
 import { checkQuota } from './quotas.js';
+import { ROUTER_GATEWAY_OWNER, ROUTER_INTERFACE_OWNER } from './router-rows.js';
 import { deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
 import { getVisibleRow, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
 
@@ -53,7 +54,7 @@ export interface SubnetRow {
   updated_at: string;
 }
 
-/** Listing spec: non-admins see their own subnets and those of shared or external networks. */
+/** Listing spec: non-admins see their own subnets and those of shared networks (not of external ones, as Neutron). */
 export const SUBNET_TABLE: TableSpec = {
   table: 'subnets',
   tagType: 'subnets',
@@ -72,7 +73,7 @@ export const SUBNET_TABLE: TableSpec = {
     ctx.isAdmin
       ? undefined
       : {
-          sql: '(t.project_id = ? OR EXISTS (SELECT 1 FROM networks n WHERE n.id = t.network_id AND (n.shared = 1 OR n.router_external = 1)))',
+          sql: '(t.project_id = ? OR EXISTS (SELECT 1 FROM networks n WHERE n.id = t.network_id AND n.shared = 1))',
           params: [ctx.projectId],
         },
   notFound: (id) => new SubnetNotFound(`Subnet ${id} could not be found.`),
@@ -110,13 +111,12 @@ export async function hydrateSubnets(q: Queryable, rows: SubnetRow[]): Promise<S
 export type SubnetService = CollectionService<Subnet, SubnetCreate, SubnetUpdate>;
 
 async function assertNoOverlap(q: Queryable, networkId: string, cidr: Cidr): Promise<void> {
-  const others = await q.all<{ id: string; cidr: string }>('SELECT id, cidr FROM subnets WHERE network_id = ?', [networkId]);
-  for (const other of others) {
-    if (cidrsOverlap(cidr, parseCidr(other.cidr, false) as Cidr)) {
-      throw new InvalidInput(
-        `Invalid input for operation: Requested subnet with cidr: ${formatCidr(cidr)} for network: ${networkId} overlaps with subnet ${other.id} (${other.cidr}).`,
-      );
-    }
+  const others = await q.all<{ cidr: string }>('SELECT cidr FROM subnets WHERE network_id = ?', [networkId]);
+  // Clients look for a free CIDR by matching this exact text, so it names no other subnet (as Neutron's).
+  if (others.some((other) => cidrsOverlap(cidr, parseCidr(other.cidr, false) as Cidr))) {
+    throw new InvalidInput(
+      `Invalid input for operation: Requested subnet with cidr: ${formatCidr(cidr)} for network: ${networkId} overlaps with another subnet.`,
+    );
   }
 }
 
@@ -150,6 +150,24 @@ async function insertSubnet(tx: Queryable, ctx: RequestContext, body: SubnetCrea
   await touchNetwork(tx, body.network_id);
   await appendChange(tx, 'subnet', id, 'create');
   return id;
+}
+
+/**
+ * Addresses of a SLAAC or DHCPv6-stateless subnet are the hosts' own (derived from their MACs), so Neutron
+ * drops them from every port except router ports when the subnet goes; router ports still block the delete.
+ */
+async function releaseAutoAddresses(tx: Queryable, row: SubnetRow): Promise<void> {
+  if (row.ipv6_address_mode !== 'slaac' && row.ipv6_address_mode !== 'dhcpv6-stateless') return;
+  const ports = await tx.all<{ port_id: string }>(
+    `SELECT DISTINCT a.port_id FROM ip_allocations a JOIN ports p ON p.id = a.port_id
+      WHERE a.subnet_id = ? AND p.device_owner NOT IN (?, ?) ORDER BY a.port_id`,
+    [row.id, ROUTER_INTERFACE_OWNER, ROUTER_GATEWAY_OWNER],
+  );
+  for (const { port_id } of ports) {
+    await tx.run('DELETE FROM ip_allocations WHERE subnet_id = ? AND port_id = ?', [row.id, port_id]);
+    await tx.run('UPDATE ports SET revision_number = revision_number + 1, updated_at = ? WHERE id = ?', [timestamp(), port_id]);
+    await appendChange(tx, 'port', port_id, 'update');
+  }
 }
 
 /** Builds the subnet service over a store. */
@@ -198,6 +216,7 @@ export function createSubnetService(store: Store, config: ServerConfig): SubnetS
     delete: (ctx, id, ifRevision) =>
       store.write(async (tx) => {
         const row = await writableRow<SubnetRow>(tx, SUBNET_TABLE, ctx, 'subnet', id, 'delete', ifRevision);
+        await releaseAutoAddresses(tx, row);
         const used = await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM ip_allocations WHERE subnet_id = ?', [id]);
         if (used && Number(used.n) > 0) {
           throw new SubnetInUse(`Unable to complete operation on subnet ${id}: ${used.n} port(s) have an IP allocation from this subnet.`);

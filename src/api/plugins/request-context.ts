@@ -16,7 +16,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { KeystoneConfig } from '../../config.js';
 import type { RequestContext } from '../../domain/context.js';
-import { PolicyNotAuthorized, Unauthorized } from '../../domain/errors.js';
+import { PolicyNotAuthorized, RouteNotFound, Unauthorized } from '../../domain/errors.js';
+import { pathProjectOf } from '../project-url.js';
 import { KeystoneValidator } from './keystone.js';
 
 declare module 'fastify' {
@@ -63,6 +64,13 @@ export function assertMayWrite(ctx: RequestContext, method: string): void {
   throw new PolicyNotAuthorized(`Roles [${ctx.roles.join(', ')}] may only read: ${method} needs the member or admin role`);
 }
 
+/** A project-scoped path naming another project than the caller's does not exist for a non-admin. */
+function assertPathProject(ctx: RequestContext, pathProject: string | undefined): void {
+  if (pathProject !== undefined && pathProject !== ctx.projectId && !ctx.isAdmin) {
+    throw new RouteNotFound(`The resource could not be found: project ${pathProject} is not the caller's project.`);
+  }
+}
+
 /** Paths that answer without a token (version discovery, probes). */
 function isPublic(request: FastifyRequest): boolean {
   const path = request.url.split('?')[0] ?? '';
@@ -93,6 +101,7 @@ async function requestContextPlugin(app: FastifyInstance, options: RequestContex
     } else {
       request.ctx = noauthContext(request, options.noauthProject);
     }
+    assertPathProject(request.ctx, pathProjectOf(request.raw));
     assertMayWrite(request.ctx, request.method);
   });
 }

@@ -44,7 +44,8 @@ export const RouterUpdate = Type.Object(
     external_gateway_info: Type.Optional(GatewayRequest),
     distributed: Type.Optional(Type.Boolean()),
     ha: Type.Optional(Type.Literal(false)),
-    routes: Type.Optional(Routes),
+    // null means "no extra routes", as in Neutron.
+    routes: Type.Optional(Nullable(Routes)),
   },
   { additionalProperties: false },
 );

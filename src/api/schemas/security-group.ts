@@ -37,7 +37,8 @@ export const SecurityGroupRuleCreate = Type.Object(
     port_range_min: Type.Optional(PortValue),
     port_range_max: Type.Optional(PortValue),
     remote_ip_prefix: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
-    remote_group_id: Type.Optional(Nullable(Uuid)),
+    // Not format-checked: Neutron answers an unknown value of any form with 404 SecurityGroupNotFound.
+    remote_group_id: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
     remote_address_group_id: Type.Optional(Type.Null()),
     description: Type.Optional(ShortText),
     project_id: Type.Optional(ProjectId),

@@ -140,7 +140,7 @@ describe('ports', () => {
     assert.equal((await api.request('DELETE', `/v2.0/ports/${mine.id}`, { project: 'p2' })).status, 404);
     const denied = await port({ name: 'intruder' }, 'p2');
     assert.equal(denied.status, 404);
-    await api.request('PUT', `/v2.0/networks/${net}`, { body: { network: { shared: true } }, project: 'p1' });
+    await api.request('PUT', `/v2.0/networks/${net}`, { body: { network: { shared: true } }, project: 'p1', roles: 'admin' });
     const shared = await port({ name: 'guest' }, 'p2');
     assert.equal(shared.status, 201);
     assert.equal(shared.body.port.project_id, 'p2');
@@ -190,7 +190,7 @@ describe('ports', () => {
     }
   });
 
-  test('ports - deleting a network removes unowned ports and refuses while devices hold ports', async () => {
+  test('ports - deleting a network is refused while any port is on it, owned by a device or not', async () => {
     const n = (await api.request('POST', '/v2.0/networks', { body: { network: { name: 'del' } } })).body.network.id;
     await api.request('POST', '/v2.0/subnets', { body: { subnet: { network_id: n, cidr: '10.20.0.0/24', ip_version: 4 } } });
     const loose = (await api.request('POST', '/v2.0/ports', { body: { port: { network_id: n } } })).body.port;
@@ -200,7 +200,8 @@ describe('ports', () => {
     assert.equal(refused.body.NeutronError.type, 'NetworkInUse');
     assert.equal((await api.request('GET', `/v2.0/ports/${loose.id}`)).status, 200, 'nothing deleted by a refused delete');
     assert.equal((await api.request('DELETE', `/v2.0/ports/${vm.id}`)).status, 204);
+    assert.equal((await api.request('DELETE', `/v2.0/networks/${n}`)).status, 409, 'a port no device owns still blocks');
+    assert.equal((await api.request('DELETE', `/v2.0/ports/${loose.id}`)).status, 204);
     assert.equal((await api.request('DELETE', `/v2.0/networks/${n}`)).status, 204);
-    assert.equal((await api.request('GET', `/v2.0/ports/${loose.id}`)).status, 404);
   });
 });

@@ -39,7 +39,7 @@ describe('tags', () => {
   });
 
   test('tags - bad input and permissions', async () => {
-    const net = (await api.request('POST', '/v2.0/networks', { project: 'tg-p2', body: { network: { name: 'shared', shared: true } } })).body.network;
+    const net = (await api.request('POST', '/v2.0/networks', { project: 'tg-p2', roles: 'admin', body: { network: { name: 'shared', shared: true } } })).body.network;
     assert.deepEqual(fault(await api.request('PUT', `/v2.0/networks/${net.id}/tags`, { project: 'tg-p2', body: { tags: 'x' } })), [400, 'HTTPBadRequest']);
     assert.deepEqual(fault(await api.request('PUT', `/v2.0/networks/${net.id}/tags`, { project: 'tg-p2', body: { tags: ['a,b'] } })), [400, 'HTTPBadRequest']);
     assert.deepEqual(fault(await api.request('PUT', `/v2.0/networks/${net.id}/tags`, { project: 'tg-p2', body: { tag: [] } })), [400, 'HTTPBadRequest']);
