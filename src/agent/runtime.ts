@@ -31,6 +31,7 @@ export interface AgentOptions {
   controller: string;
   hostId: string;
   datapathIp: string;
+  /** The host's availability zone, reported to the controller. @default "" */ availabilityZone?: string;
   driver: Driver;
   /** Directory for persisted state. */
   stateDir: string;
@@ -103,6 +104,7 @@ export class AgentRuntime {
       backoffMaxMs: 5000,
       persistDebounceMs: 1000,
       persistState: true,
+      availabilityZone: '', // the controller's default zone
       log: () => {},
       ...options,
       capabilities: [...(options.capabilities ?? [options.driver.name]), ...(options.nats ? [MQ_CAPABILITY] : [])],
@@ -259,9 +261,7 @@ export class AgentRuntime {
         kind: {
           case: 'hello',
           value: create(HelloSchema, {
-            hostId: this.opts.hostId,
-            datapathIp: this.opts.datapathIp,
-            capabilities: this.opts.capabilities,
+            hostId: this.opts.hostId, datapathIp: this.opts.datapathIp, capabilities: this.opts.capabilities, availabilityZone: this.opts.availabilityZone,
             resumeRevision: BigInt(this.resyncing ? 0 : this.revision),
             agentVersion: AGENT_VERSION,
             protocolVersion: 1,

@@ -17,6 +17,7 @@ import { networkRoutes } from './routes/networks.js';
 import { portRoutes } from './routes/ports.js';
 import { subnetRoutes } from './routes/subnets.js';
 import { agentRoutes } from './routes/agents.js';
+import { availabilityZoneRoutes } from './routes/availability-zones.js';
 import { extensionRoutes } from './routes/extensions.js';
 import { floatingIpRoutes } from './routes/floatingips.js';
 import { noauthProjectRoutes } from './routes/noauth-projects.js';
@@ -24,6 +25,7 @@ import { quotaRoutes } from './routes/quotas.js';
 import { routerRoutes } from './routes/routers.js';
 import { securityGroupRuleRoutes } from './routes/security-group-rules.js';
 import { securityGroupRoutes } from './routes/security-groups.js';
+import { serviceProviderRoutes } from './routes/service-providers.js';
 import { tagRoutes } from './routes/tags.js';
 import { versionRoutes } from './routes/versions.js';
 
@@ -90,6 +92,8 @@ export async function buildApiServer({ config, services, logger }: ApiServerOpti
   await app.register(floatingIpRoutes, { prefix: '/v2.0', floatingIps: services.floatingIps });
   await app.register(tagRoutes, { prefix: '/v2.0', tags: services.tags });
   await app.register(agentRoutes, { prefix: '/v2.0', hosts: services.hosts });
+  await app.register(availabilityZoneRoutes, { prefix: '/v2.0', availabilityZones: services.availabilityZones });
+  await app.register(serviceProviderRoutes, { prefix: '/v2.0' });
   if (config.auth === 'noauth') await app.register(noauthProjectRoutes);
   await app.register(extensionRoutes, { prefix: '/v2.0' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

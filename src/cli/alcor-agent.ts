@@ -20,6 +20,7 @@ const program = new Command()
   .description('Alcor host agent: programs the data plane from the controller goal states')
   .requiredOption('--host-id <name>', 'this host\'s name (ports bind to it with binding:host_id)')
   .requiredOption('--datapath-ip <ip>', 'underlay (tunnel endpoint) address of this host')
+  .option('--availability-zone <name>', 'availability zone of this host, shown by the agents list (ALCOR_AVAILABILITY_ZONE)', process.env.ALCOR_AVAILABILITY_ZONE ?? 'nova')
   .option('--controller <host:port>', 'controller southbound address host:port, or several (replicas) comma separated', process.env.ALCOR_CONTROLLER ?? '127.0.0.1:9016')
   .option('--driver <name>', `data-plane driver: ${DRIVER_NAMES.join('|')}`, 'sim')
   .option('--driver-opt <key=value>', 'driver option (repeatable)', collect, [] as string[])
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   const o = program.opts<{
     hostId: string;
     datapathIp: string;
+    availabilityZone: string;
     controller: string;
     driver: string;
     driverOpt: string[];
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
     controller: o.controller,
     hostId: o.hostId,
     datapathIp: o.datapathIp,
+    availabilityZone: o.availabilityZone,
     driver,
     stateDir,
     heartbeatMs: Number(o.heartbeatMs) || 10_000,

@@ -182,6 +182,10 @@ export const FloatingIPPortAlreadyAssociated = define('FloatingIPPortAlreadyAsso
 export const AuthServiceUnavailable = define('HTTPServiceUnavailable', 503);
 /** The port's MAC cannot change while it is bound to a host. */
 export const PortBound = define('PortBound', 409);
+/** A network create gives both `segments` and provider attributes. */
+export const SegmentsSetInConjunctionWithProviders = define('SegmentsSetInConjunctionWithProviders', 400);
+/** An availability_zone_hints entry names a zone no host reports. */
+export const AvailabilityZoneNotFound = define('AvailabilityZoneNotFound', 404);
 /** No such agent (host registry, GET /v2.0/agents/{id}). */
 export const AgentNotFound = define('AgentNotFound', 404);
 /** The replica is not ready (a dependency is unreachable, or it is draining for shutdown): GET /readyz. */

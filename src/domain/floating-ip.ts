@@ -1,5 +1,16 @@
 /** Floating IPs as the API shows them, and their inputs. Pure. */
 
+/** The associated port as a floating IP shows it (Neutron's fip-port-details); null when unassociated. */
+export interface FloatingIpPortDetails {
+  name: string;
+  network_id: string;
+  mac_address: string;
+  admin_state_up: boolean;
+  status: string;
+  device_id: string;
+  device_owner: string;
+}
+
 /** A Neutron floating IP. */
 export interface FloatingIp {
   id: string;
@@ -15,6 +26,7 @@ export interface FloatingIp {
   dns_domain: string;
   dns_name: string;
   port_forwardings: never[];
+  port_details: FloatingIpPortDetails | null;
   tags: string[];
   revision_number: number;
   created_at: string;

@@ -54,7 +54,12 @@ export interface NetworkCreate {
   'provider:network_type'?: NetworkType;
   'provider:physical_network'?: string;
   'provider:segmentation_id'?: number;
+  /** multi-provider form of the provider attributes: one segment. */
+  segments?: NetworkSegment[];
 }
+
+/** One segment of the multi-provider extension. */
+export type NetworkSegment = Pick<NetworkCreate, 'provider:network_type' | 'provider:physical_network' | 'provider:segmentation_id'>;
 
 /** Body of PUT /networks/{id} after schema validation. */
 export type NetworkUpdate = Pick<

@@ -79,10 +79,16 @@ export interface PortCreate {
 }
 
 /** Body of PUT /ports/{id}. */
-export type PortUpdate = Omit<PortCreate, 'network_id' | 'project_id' | 'tenant_id' | 'tags'>;
+export type PortUpdate = Omit<PortCreate, 'network_id' | 'project_id' | 'tenant_id' | 'tags' | 'mac_address'> & {
+  /** null asks for a freshly generated MAC (port-mac-address-regenerate). */
+  mac_address?: string | null;
+};
 
 /** Device owners whose ports belong to routers and floating IPs (not deletable through the port API). */
 export const SERVICE_DEVICE_OWNERS = ['network:router_interface', 'network:router_gateway', 'network:floatingip'];
+
+/** Device owners of router ports, whose addresses change only through the router API. */
+export const ROUTER_DEVICE_OWNERS = ['network:router_interface', 'network:router_gateway'];
 
 /** Attributes only admins may set on ports (Neutron's binding policy). */
 export const ADMIN_ONLY_PORT_ATTRIBUTES = ['binding:host_id', 'binding:profile'];

@@ -43,7 +43,31 @@ const IMPLEMENTED: [alias: string, name: string, description: string][] = [
   ['standard-attr-timestamp', 'Resource timestamps', 'created_at and updated_at on every resource'],
   ['stateful-security-group', 'Stateful security group', 'The stateful attribute of security groups'],
   ['tag-ports-during-bulk-creation', 'Tag Ports During Bulk Creation', 'tags in the body of port creates'],
+  ['ip-substring-filtering', 'IP address substring filtering', 'fixed_ips=ip_address_substr=... on port lists'],
+  ['empty-string-filtering', 'Empty String Filtering', 'A filter with an empty value matches empty attributes'],
+  ['port-security-groups-filtering', 'Port filtering on security groups', 'security_groups as a filter of port lists'],
+  ['security-groups-shared-filtering', 'Security group filtering on the shared field', 'shared as a filter of security group lists'],
+  ['fip-port-details', 'Floating IP Port Details', 'port_details of the port a floating IP is associated with'],
+  ['service-type', 'Neutron Service Type Management', 'GET /v2.0/service-providers'],
+  ['availability_zone', 'Availability Zone', 'GET /v2.0/availability_zones: the zones hosts report'],
+  ['network_availability_zone', 'Network Availability Zone', 'availability_zone_hints and availability_zones of networks'],
+  ['router_availability_zone', 'Router Availability Zone', 'availability_zone_hints and availability_zones of routers'],
+  ['dvr', 'Distributed Virtual Router', 'The distributed attribute of routers: every Alcor router is distributed'],
+  ['l3-port-ip-change-not-allowed', 'Prevent L3 router ports IP address change', 'Router ports keep their fixed IPs on port updates'],
+  ['net-mtu-writable', 'Network MTU (writable)', 'The mtu of a network may be updated'],
+  ['port-mac-address-regenerate', 'Neutron Port MAC address regenerate', 'mac_address null on a port update generates a new MAC'],
+  ['multi-provider', 'Multi Provider Network', 'segments on network create (one segment per network)'],
 ];
+
+/** One service provider as Neutron's service-type extension lists it. */
+export interface ServiceProvider {
+  service_type: string;
+  name: string;
+  default: boolean;
+}
+
+/** The providers behind the services Alcor offers: its own distributed L3 (routers and floating IPs). */
+export const SERVICE_PROVIDERS: readonly ServiceProvider[] = [{ service_type: 'L3_ROUTER_NAT', name: 'alcor', default: true }];
 
 /** The implemented extensions, sorted by alias. */
 export const EXTENSIONS: readonly Extension[] = IMPLEMENTED.map(([alias, name, description]) => ({

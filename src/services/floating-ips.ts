@@ -13,7 +13,7 @@ import {
   NeutronBadRequest,
   PolicyNotAuthorized,
 } from '../domain/errors.js';
-import type { FloatingIp, FloatingIpCreate, FloatingIpUpdate } from '../domain/floating-ip.js';
+import type { FloatingIp, FloatingIpCreate, FloatingIpPortDetails, FloatingIpUpdate } from '../domain/floating-ip.js';
 import { cidrContains, parseCidr, parseIp } from '../domain/ip.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
@@ -24,7 +24,7 @@ import { deleteFloatingIpRow } from './port-rows.js';
 import { insertPort, PORT_TABLE, type PortRow } from './ports.js';
 import { checkQuota } from './quotas.js';
 import { ROUTER_INTERFACE_OWNER } from './router-rows.js';
-import { loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
+import { chunks, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
 import { getVisibleRow, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
 
 /** Device owner of floating-IP ports. */
@@ -66,8 +66,25 @@ export const FLOATING_IP_TABLE: TableSpec = {
   notFound: (id) => new FloatingIPNotFound(`Floating IP ${id} could not be found`),
 };
 
+/** The associated ports of floating IPs by port id, read in chunked queries. */
+async function associatedPorts(q: Queryable, rows: FloatingIpRow[]): Promise<Map<string, FloatingIpPortDetails>> {
+  const ids = [...new Set(rows.map((r) => r.port_id).filter((id): id is string => id !== null))];
+  const out = new Map<string, FloatingIpPortDetails>();
+  for (const chunk of chunks(ids, 500)) {
+    const ports = await q.all<PortRow>(`SELECT * FROM ports WHERE id IN (${chunk.map(() => '?').join(',')})`, chunk);
+    for (const p of ports) {
+      out.set(p.id, {
+        name: p.name, network_id: p.network_id, mac_address: p.mac_address, admin_state_up: p.admin_state_up === 1,
+        status: p.status, device_id: p.device_id, device_owner: p.device_owner,
+      });
+    }
+  }
+  return out;
+}
+
 async function hydrate(q: Queryable, rows: FloatingIpRow[]): Promise<FloatingIp[]> {
   const tags = await loadTags(q, 'floatingips', rows.map((r) => r.id));
+  const ports = await associatedPorts(q, rows);
   return rows.map((r) => ({
     id: r.id,
     project_id: r.project_id,
@@ -82,6 +99,7 @@ async function hydrate(q: Queryable, rows: FloatingIpRow[]): Promise<FloatingIp[
     dns_domain: '',
     dns_name: '',
     port_forwardings: [],
+    port_details: r.port_id === null ? null : (ports.get(r.port_id) ?? null),
     tags: tags.get(r.id) ?? [],
     revision_number: Number(r.revision_number),
     created_at: r.created_at,

@@ -19,6 +19,7 @@ export interface HostRow {
   datapath_ip: string;
   capabilities: string;
   agent_version: string;
+  availability_zone: string;
   connected: number;
   controller_id: string;
   applied_revision: number;
@@ -50,14 +51,20 @@ export interface HostRegistration {
   datapathIp: string;
   capabilities: readonly string[];
   agentVersion: string;
+  /** The zone the host is in ('' = Neutron's default zone, `nova`). */
+  availabilityZone: string;
   controllerId: string;
 }
+
+/** The zone of hosts that name none, as Neutron's default. */
+export const DEFAULT_AVAILABILITY_ZONE = 'nova';
 
 const HOST_TABLE: TableSpec = {
   table: 'hosts',
   columns: {
     id: { column: 'id', kind: 'string' },
     host: { column: 'host', kind: 'string' },
+    availability_zone: { column: 'availability_zone', kind: 'string' },
     alive: { column: 'connected', kind: 'bool' },
     heartbeat_timestamp: { column: 'heartbeat_at', kind: 'string' },
     created_at: { column: 'created_at', kind: 'string' },
@@ -91,7 +98,7 @@ function toAgent(row: HostRow, live: LiveConfiguration | undefined): Agent {
     topic: 'alcor.gs',
     alive: row.connected === 1,
     admin_state_up: true,
-    availability_zone: null,
+    availability_zone: row.availability_zone,
     description: '',
     heartbeat_timestamp: row.heartbeat_at,
     started_at: row.started_at,
@@ -146,19 +153,20 @@ export function createHostService(store: Store): HostService {
         const now = timestamp();
         const existing = await tx.get<HostRow>('SELECT * FROM hosts WHERE host = ?', [r.host]);
         const capabilities = JSON.stringify([...r.capabilities]);
+        const zone = r.availabilityZone === '' ? DEFAULT_AVAILABILITY_ZONE : r.availabilityZone;
         if (!existing) {
           await tx.run(
-            `INSERT INTO hosts (id, host, datapath_ip, capabilities, agent_version, connected, controller_id, applied_revision,
-              heartbeat_at, started_at, created_at) VALUES (?, ?, ?, ?, ?, 1, ?, 0, ?, ?, ?)`,
-            [newId(), r.host, r.datapathIp, capabilities, r.agentVersion, r.controllerId, now, now, now],
+            `INSERT INTO hosts (id, host, datapath_ip, capabilities, agent_version, availability_zone, connected, controller_id, applied_revision,
+              heartbeat_at, started_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, 0, ?, ?, ?)`,
+            [newId(), r.host, r.datapathIp, capabilities, r.agentVersion, zone, r.controllerId, now, now, now],
           );
           await appendChange(tx, 'host', r.host, 'create');
           return true;
         }
         await tx.run(
-          `UPDATE hosts SET datapath_ip = ?, capabilities = ?, agent_version = ?, connected = 1, controller_id = ?,
+          `UPDATE hosts SET datapath_ip = ?, capabilities = ?, agent_version = ?, availability_zone = ?, connected = 1, controller_id = ?,
             heartbeat_at = ?, started_at = ? WHERE host = ?`,
-          [r.datapathIp, capabilities, r.agentVersion, r.controllerId, now, now, r.host],
+          [r.datapathIp, capabilities, r.agentVersion, zone, r.controllerId, now, now, r.host],
         );
         if (existing.datapath_ip === r.datapathIp) return false;
         await appendChange(tx, 'host', r.host, 'update');

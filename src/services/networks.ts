@@ -4,12 +4,13 @@
  */
 import type { ServerConfig } from '../config.js';
 import type { RequestContext } from '../domain/context.js';
-import { InvalidInput, NetworkInUse, NetworkNotFound } from '../domain/errors.js';
-import type { Network, NetworkCreate, NetworkType, NetworkUpdate, SouthboundChannelMode } from '../domain/network.js';
+import { InvalidInput, NetworkInUse, NetworkNotFound, SegmentsSetInConjunctionWithProviders } from '../domain/errors.js';
+import type { Network, NetworkCreate, NetworkSegment, NetworkType, NetworkUpdate, SouthboundChannelMode } from '../domain/network.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { collectionReader, type CollectionService } from './collection-reader.js';
 import { assertAdminFor, owningProject, writableRow } from './access.js';
+import { assertZonesExist, networkZones } from './availability-zones.js';
 import { deleteFloatingIpRow, deletePortRows } from './port-rows.js';
 import { checkQuota } from './quotas.js';
 import { allocateSegment, defaultMtu } from './segments.js';
@@ -30,6 +31,8 @@ export interface NetworkRow {
   network_type: NetworkType;
   physical_network: string;
   segmentation_id: number | null;
+  /** JSON array of zone names. */
+  availability_zone_hints: string;
   /** '' = the controller's default channel mode. */
   southbound_channel: string;
   status: 'ACTIVE' | 'DOWN';
@@ -66,13 +69,24 @@ export const NETWORK_TABLE: TableSpec = {
   notFound: (id) => new NetworkNotFound(`Network ${id} could not be found.`),
 };
 
-const ADMIN_ONLY = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id', 'router:external', 'alcor:southbound_channel'];
+const PROVIDER_ATTRIBUTES = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'] as const;
+const ADMIN_ONLY = [...PROVIDER_ATTRIBUTES, 'segments', 'router:external', 'alcor:southbound_channel'];
+
+/** The one segment a create asks for: the provider attributes, or the multi-provider `segments` list of one. */
+function requestedSegment(body: NetworkCreate): NetworkSegment {
+  if (body.segments === undefined) return body;
+  if (PROVIDER_ATTRIBUTES.some((a) => a in body)) throw new SegmentsSetInConjunctionWithProviders('Segments and provider values cannot both be set.');
+  const [segment, ...more] = body.segments;
+  if (!segment || more.length > 0) throw new InvalidInput(`Invalid input for segments: an Alcor network has one segment, not ${body.segments.length}.`);
+  return segment;
+}
 
 /** Turns rows into API objects, loading subnet ids and tags in one query each. */
 export async function hydrateNetworks(q: Queryable, ctx: RequestContext, rows: NetworkRow[]): Promise<Network[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const tags = await loadTags(q, 'networks', ids);
+  const zones = await networkZones(q, ids);
   const subnets = new Map<string, string[]>(ids.map((id) => [id, []]));
   const subnetRows: { id: string; network_id: string }[] = [];
   for (const chunk of chunks(ids, 500)) {
@@ -97,8 +111,8 @@ export async function hydrateNetworks(q: Queryable, ctx: RequestContext, rows: N
     port_security_enabled: r.port_security_enabled === 1,
     status: r.status,
     subnets: subnets.get(r.id) ?? [],
-    availability_zone_hints: [],
-    availability_zones: [],
+    availability_zone_hints: JSON.parse(r.availability_zone_hints) as string[],
+    availability_zones: zones.get(r.id) ?? [],
     ipv4_address_scope: null,
     ipv6_address_scope: null,
     is_default: false,
@@ -199,22 +213,25 @@ async function insertNetwork(tx: Queryable, ctx: RequestContext, body: NetworkCr
   assertAdminFor(ctx, body.shared === true ? [...ADMIN_ONLY, 'shared'] : ADMIN_ONLY, body);
   const projectId = owningProject(ctx, body);
   await checkQuota(tx, config.quotaDefaults, projectId, 'network', 1);
+  const requested = requestedSegment(body);
+  const zoneHints = body.availability_zone_hints ?? [];
+  await assertZonesExist(tx, zoneHints);
   const segment = await allocateSegment(tx, config, {
-    networkType: body['provider:network_type'],
-    physicalNetwork: body['provider:physical_network'],
-    segmentationId: body['provider:segmentation_id'],
+    networkType: requested['provider:network_type'],
+    physicalNetwork: requested['provider:physical_network'],
+    segmentationId: requested['provider:segmentation_id'],
   });
   checkMtu(config, segment.networkType, body.mtu);
   const id = newId();
   const now = timestamp();
   await tx.run(
     `INSERT INTO networks (id, project_id, name, description, admin_state_up, shared, router_external, mtu,
-       port_security_enabled, network_type, physical_network, segmentation_id, status, revision_number, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ACTIVE', 0, ?, ?)`,
+       port_security_enabled, network_type, physical_network, segmentation_id, availability_zone_hints, status, revision_number, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ACTIVE', 0, ?, ?)`,
     [
       id, projectId, body.name ?? '', body.description ?? '', bit(body.admin_state_up ?? true), bit(body.shared ?? false),
       bit(body['router:external'] ?? false), body.mtu ?? defaultMtu(config, segment.networkType), bit(body.port_security_enabled ?? true),
-      segment.networkType, segment.physicalNetwork, segment.segmentationId, now, now,
+      segment.networkType, segment.physicalNetwork, segment.segmentationId, JSON.stringify([...new Set(zoneHints)]), now, now,
     ],
   );
   if (body.tags?.length) await replaceTags(tx, 'networks', id, body.tags);

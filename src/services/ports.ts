@@ -9,6 +9,7 @@ import type { RequestContext } from '../domain/context.js';
 import {
   AddressPairAndPortSecurityRequired,
   NetworkNotFound,
+  NeutronBadRequest,
   PolicyNotAuthorized,
   PortBound,
   PortNotFound,
@@ -20,10 +21,12 @@ import {
   normalizeAddressPairs,
   normalizeExtraDhcpOpts,
   normalizeMac,
+  ROUTER_DEVICE_OWNERS,
   SERVICE_DEVICE_OWNERS,
   type AddressPair,
   type ExtraDhcpOpt,
   type FixedIp,
+  type FixedIpRequest,
   type Port,
   type PortCreate,
   type PortUpdate,
@@ -38,6 +41,7 @@ import { loadPortSecurityGroups, resolvePortSecurityGroups } from './security-gr
 import { NETWORK_TABLE, type NetworkRow } from './networks.js';
 import { deletePortRows } from './port-rows.js';
 import { allocatePortAddresses, networkSubnets, portAddresses, reallocatePortAddresses, type AddressTarget } from './port-addresses.js';
+import { normalizeIp } from '../domain/ip.js';
 import { isAutoAddressSubnet } from '../domain/subnet.js';
 import { chunks, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
 import { getVisibleRow, type SqlCondition, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
@@ -303,12 +307,8 @@ export function createPortService(store: Store, config: ServerConfig): PortServi
     update: (ctx, id, body, ifRevision) =>
       store.write(async (tx) => {
         const row = await writableRow<PortRow>(tx, PORT_TABLE, ctx, 'port', id, 'update', ifRevision, { attributes: ADMIN_ONLY_PORT_ATTRIBUTES, body });
-        let mac = row.mac_address;
-        if (body.mac_address !== undefined && normalizeMac(body.mac_address) !== mac) {
-          if (row.binding_host_id !== '') throw new PortBound(`Cannot change the MAC address of port ${id}: it is bound to host ${row.binding_host_id}`);
-          mac = normalizeMac(body.mac_address);
-          await assertMacFree(tx, row.network_id, mac);
-        }
+        assertRouterPortIpsKept(row, body.fixed_ips === undefined ? undefined : await portAddresses(tx, id), body.fixed_ips);
+        const mac = await updatedMac(tx, row, body.mac_address, config);
         const portSecurity = body.port_security_enabled ?? row.port_security_enabled === 1;
         const pairs = body.allowed_address_pairs
           ? normalizeAddressPairs(body.allowed_address_pairs, mac)
@@ -357,6 +357,24 @@ export function createPortService(store: Store, config: ServerConfig): PortServi
         await deletePortRows(tx, id);
       }),
   };
+}
+
+/** The MAC a port update leaves: unchanged, the one asked for, or (null) a freshly generated one; never on a bound port. */
+async function updatedMac(tx: Queryable, row: PortRow, requested: string | null | undefined, config: ServerConfig): Promise<string> {
+  if (requested === undefined || (requested !== null && normalizeMac(requested) === row.mac_address)) return row.mac_address;
+  if (row.binding_host_id !== '') throw new PortBound(`Cannot change the MAC address of port ${row.id}: it is bound to host ${row.binding_host_id}`);
+  if (requested === null) return generateMac(tx, row.network_id, config.macPrefix);
+  const mac = normalizeMac(requested);
+  await assertMacFree(tx, row.network_id, mac);
+  return mac;
+}
+
+/** Router ports keep their addresses: they change through the router API only (l3-port-ip-change-not-allowed). */
+function assertRouterPortIpsKept(row: PortRow, current: FixedIp[] | undefined, requested: FixedIpRequest[] | undefined): void {
+  if (!current || !requested || !ROUTER_DEVICE_OWNERS.includes(row.device_owner)) return;
+  const kept = new Set(current.map((ip) => ip.ip_address));
+  const same = requested.length === current.length && requested.every((r) => r.ip_address !== undefined && kept.has(normalizeIp(r.ip_address) ?? ''));
+  if (!same) throw new NeutronBadRequest(`Bad port request: the fixed IPs of router port ${row.id} (${row.device_owner}) cannot be changed.`);
 }
 
 /** After a MAC change, SLAAC addresses (EUI-64 of the MAC) are derived again. */

@@ -6,6 +6,7 @@ import { InvalidRoutes, RouterNotFound } from '../domain/errors.js';
 import { cidrContains, parseCidr, parseIp } from '../domain/ip.js';
 import type { ExternalFixedIp, Router, RouterRoute } from '../domain/router.js';
 import type { Queryable } from '../store/store.js';
+import { zonesBy } from './availability-zones.js';
 import { chunks, loadTags } from './standard-attributes.js';
 import { STANDARD_COLUMNS, type TableSpec } from './table-list.js';
 
@@ -23,6 +24,8 @@ export interface RouterRow {
   admin_state_up: number;
   status: string;
   distributed: number;
+  /** JSON array of zone names. */
+  availability_zone_hints: string;
   ha: number;
   gw_network_id: string | null;
   gw_port_id: string | null;
@@ -84,10 +87,24 @@ export function checkRoutesReachable(routes: readonly RouterRoute[], addresses: 
   }
 }
 
+/** The zones of the hosts with ports on each router's attached networks, sorted (the router is distributed). */
+function routerZones(q: Queryable, routerIds: readonly string[]): Promise<Map<string, string[]>> {
+  return zonesBy(
+    q,
+    routerIds,
+    (ids) =>
+      `SELECT DISTINCT r.device_id AS id, h.availability_zone AS zone FROM ports r
+         JOIN ports p ON p.network_id = r.network_id JOIN hosts h ON h.host = p.binding_host_id
+        WHERE r.device_owner = ? AND r.device_id IN (${ids}) ORDER BY zone`,
+    [ROUTER_INTERFACE_OWNER],
+  );
+}
+
 /** Turns rows into API objects (gateway addresses and tags in one query each). */
 export async function hydrateRouters(q: Queryable, rows: RouterRow[]): Promise<Router[]> {
   if (rows.length === 0) return [];
   const tags = await loadTags(q, 'routers', rows.map((r) => r.id));
+  const zones = await routerZones(q, rows.map((r) => r.id));
   const gwPorts = rows.map((r) => r.gw_port_id).filter((id): id is string => id !== null);
   const gwIps = new Map<string, ExternalFixedIp[]>();
   for (const chunk of chunks(gwPorts, 500)) {
@@ -111,8 +128,8 @@ export async function hydrateRouters(q: Queryable, rows: RouterRow[]): Promise<R
     routes: JSON.parse(r.routes) as RouterRoute[],
     distributed: r.distributed === 1,
     ha: r.ha === 1,
-    availability_zone_hints: [],
-    availability_zones: [],
+    availability_zone_hints: JSON.parse(r.availability_zone_hints) as string[],
+    availability_zones: zones.get(r.id) ?? [],
     flavor_id: null,
     tags: tags.get(r.id) ?? [],
     revision_number: Number(r.revision_number),

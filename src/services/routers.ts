@@ -5,12 +5,13 @@
  */
 import type { ServerConfig } from '../config.js';
 import type { RequestContext } from '../domain/context.js';
-import { RouterInUse } from '../domain/errors.js';
+import { InvalidInput, RouterInUse } from '../domain/errors.js';
 import { normalizeRoutes, type Router, type RouterCreate, type RouterInterfaceInfo, type RouterInterfaceRequest, type RouterRoute, type RouterUpdate } from '../domain/router.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { collectionReader, type CollectionService } from './collection-reader.js';
 import { assertAdminFor, owningProject, writableRow } from './access.js';
+import { assertZonesExist } from './availability-zones.js';
 import { checkQuota } from './quotas.js';
 import { clearGateway, setGateway, updateGateway } from './router-gateway.js';
 import { addRouterInterface, removeRouterInterface } from './router-interfaces.js';
@@ -18,6 +19,11 @@ import { checkRoutesReachable, hydrateRouters, ROUTER_INTERFACE_OWNER, ROUTER_TA
 import { deleteTags, newId, replaceTags, timestamp } from './standard-attributes.js';
 
 const ADMIN_ONLY = ['distributed', 'ha'];
+
+/** Alcor routes on every host of a router's ports (DVR), so a router is always distributed. */
+function assertDistributed(body: { distributed?: boolean }): void {
+  if (body.distributed === false) throw new InvalidInput('Invalid input for distributed: Alcor routers are always distributed.');
+}
 
 /** The router service. */
 export interface RouterService extends CollectionService<Router, RouterCreate, RouterUpdate> {
@@ -43,15 +49,18 @@ async function bump(tx: Queryable, id: string): Promise<void> {
 
 async function insertRouter(tx: Queryable, ctx: RequestContext, body: RouterCreate, config: ServerConfig): Promise<string> {
   assertAdminFor(ctx, ADMIN_ONLY, body);
+  assertDistributed(body);
   const projectId = owningProject(ctx, body);
   await checkQuota(tx, config.quotaDefaults, projectId, 'router', 1);
+  const zoneHints = body.availability_zone_hints ?? [];
+  await assertZonesExist(tx, zoneHints);
   const id = newId();
   const now = timestamp();
   await tx.run(
     `INSERT INTO routers (id, project_id, name, description, admin_state_up, status, distributed, ha, gw_network_id, gw_port_id,
-       enable_snat, routes, revision_number, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, 'ACTIVE', ?, 0, NULL, NULL, 1, '[]', 0, ?, ?)`,
-    [id, projectId, body.name ?? '', body.description ?? '', body.admin_state_up === false ? 0 : 1, body.distributed ? 1 : 0, now, now],
+       enable_snat, routes, availability_zone_hints, revision_number, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, 'ACTIVE', 1, 0, NULL, NULL, 1, '[]', ?, 0, ?, ?)`,
+    [id, projectId, body.name ?? '', body.description ?? '', body.admin_state_up === false ? 0 : 1, JSON.stringify([...new Set(zoneHints)]), now, now],
   );
   if (body.external_gateway_info?.network_id) {
     const row = await tx.get<RouterRow>('SELECT * FROM routers WHERE id = ?', [id]);
@@ -92,13 +101,14 @@ export function createRouterService(store: Store, config: ServerConfig): RouterS
       store.write(async (tx) => {
         const row = await writableRouter(tx, ctx, id, 'update', ifRevision);
         assertAdminFor(ctx, ADMIN_ONLY, body);
+        assertDistributed(body);
         await updateGateway(tx, ctx, row, body.external_gateway_info, config);
         if (body.routes !== undefined) await storeRoutes(tx, id, normalizeRoutes(body.routes ?? []));
         await tx.run('UPDATE routers SET name = ?, description = ?, admin_state_up = ?, distributed = ? WHERE id = ?', [
           body.name ?? row.name,
           body.description ?? row.description,
           body.admin_state_up === undefined ? row.admin_state_up : body.admin_state_up ? 1 : 0,
-          body.distributed === undefined ? row.distributed : body.distributed ? 1 : 0,
+          body.distributed === undefined ? row.distributed : 1,
           id,
         ]);
         await bump(tx, id);

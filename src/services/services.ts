@@ -1,6 +1,7 @@
 /** Wires every service over one store: the single object the API and the CLI are given. */
 import type { ServerConfig } from '../config.js';
 import type { Store } from '../store/store.js';
+import { createAvailabilityZoneService, type AvailabilityZoneService } from './availability-zones.js';
 import { createIpAvailabilityService, type IpAvailabilityService } from './ip-availability.js';
 import { createNetworkService, type NetworkService } from './networks.js';
 import { createPortService, type PortService } from './ports.js';
@@ -29,6 +30,7 @@ export interface Services {
   floatingIps: FloatingIpService;
   health: HealthService;
   hosts: HostService;
+  availabilityZones: AvailabilityZoneService;
 }
 
 /** Builds the services over a store. */
@@ -46,5 +48,6 @@ export function createServices(store: Store, config: ServerConfig): Services {
     floatingIps: createFloatingIpService(store, config),
     health: createHealthService(store),
     hosts: createHostService(store),
+    availabilityZones: createAvailabilityZoneService(store),
   };
 }

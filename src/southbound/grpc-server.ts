@@ -50,6 +50,8 @@ export type SouthboundServerState =
   | 'closed';
 
 const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,254}$/;
+/** Zone names follow the same rule as host names (Neutron's are free text up to 255; these stay printable). */
+const ZONE_NAME = HOST_ID;
 
 /** Serves Watch streams to agents. */
 export class SouthboundServer {
@@ -189,6 +191,9 @@ export class SouthboundServer {
     };
     if (!HOST_ID.test(hello.hostId)) return fail(grpc.status.INVALID_ARGUMENT, 'host_id is empty or has invalid characters');
     if (isIP(hello.datapathIp) === 0) return fail(grpc.status.INVALID_ARGUMENT, `datapath_ip "${hello.datapathIp}" is not an IP address`);
+    if (hello.availabilityZone !== '' && !ZONE_NAME.test(hello.availabilityZone)) {
+      return fail(grpc.status.INVALID_ARGUMENT, 'availability_zone has invalid characters or is longer than 255');
+    }
     if (hello.protocolVersion > 1) return fail(grpc.status.FAILED_PRECONDITION, `protocol version ${hello.protocolVersion} is not supported (1)`);
     const holder = this.sessions.get(hello.hostId);
     if (holder && holder.state !== 'closed') return fail(grpc.status.ALREADY_EXISTS, `host ${hello.hostId} is already connected`);
@@ -200,6 +205,7 @@ export class SouthboundServer {
         datapathIp: hello.datapathIp,
         capabilities: hello.capabilities,
         agentVersion: hello.agentVersion,
+        availabilityZone: hello.availabilityZone,
         controllerId: this.controllerId,
       });
       if (changed) await this.manager.poll();

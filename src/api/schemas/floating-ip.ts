@@ -46,6 +46,17 @@ export const FloatingIp = Type.Partial(
     dns_domain: Type.String(),
     dns_name: Type.String(),
     port_forwardings: Type.Array(Type.Never()),
+    port_details: Nullable(
+      Type.Object({
+        name: Type.String(),
+        network_id: Type.String(),
+        mac_address: Type.String(),
+        admin_state_up: Type.Boolean(),
+        status: Type.String(),
+        device_id: Type.String(),
+        device_owner: Type.String(),
+      }),
+    ),
     tags: Type.Array(Type.String()),
     revision_number: Type.Integer(),
     created_at: Type.String(),

@@ -3,6 +3,11 @@ import { Type } from '@sinclair/typebox';
 import { Nullable, ProjectId, ShortText, Tags } from './common.js';
 
 const NetworkType = Type.Union([Type.Literal('vxlan'), Type.Literal('vlan'), Type.Literal('flat')]);
+const ProviderAttributes = {
+  'provider:network_type': Type.Optional(NetworkType),
+  'provider:physical_network': Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  'provider:segmentation_id': Type.Optional(Type.Integer({ minimum: 0, maximum: 16777215 })),
+};
 
 /** Attributes accepted by POST /networks. */
 export const NetworkCreate = Type.Object(
@@ -16,11 +21,11 @@ export const NetworkCreate = Type.Object(
     'router:external': Type.Optional(Type.Boolean()),
     mtu: Type.Optional(Type.Integer({ minimum: 68, maximum: 65535 })),
     port_security_enabled: Type.Optional(Type.Boolean()),
-    availability_zone_hints: Type.Optional(Type.Array(Type.String({ maxLength: 255 }), { maxItems: 0 })),
+    availability_zone_hints: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 16 })),
     tags: Type.Optional(Tags),
-    'provider:network_type': Type.Optional(NetworkType),
-    'provider:physical_network': Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    'provider:segmentation_id': Type.Optional(Type.Integer({ minimum: 0, maximum: 16777215 })),
+    ...ProviderAttributes,
+    // multi-provider: the segments of the network (Alcor networks have exactly one).
+    segments: Type.Optional(Type.Array(Type.Object(ProviderAttributes, { additionalProperties: false }), { minItems: 1, maxItems: 16 })),
   },
   { additionalProperties: false },
 );

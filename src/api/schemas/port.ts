@@ -1,6 +1,6 @@
 /** Wire schemas of ports. */
 import { Type } from '@sinclair/typebox';
-import { ProjectId, ShortText, Tags, Uuid } from './common.js';
+import { Nullable, ProjectId, ShortText, Tags, Uuid } from './common.js';
 
 const Address = Type.String({ minLength: 1, maxLength: 64 });
 const FixedIpRequest = Type.Object(
@@ -42,7 +42,11 @@ export const PortCreate = Type.Object(
 );
 
 /** Attributes accepted by PUT /ports/{id}. */
-export const PortUpdate = Type.Object(mutable, { additionalProperties: false });
+export const PortUpdate = Type.Object(
+  // mac_address null regenerates the MAC (Neutron's port-mac-address-regenerate).
+  { ...mutable, mac_address: Type.Optional(Nullable(Type.String({ maxLength: 32 }))) },
+  { additionalProperties: false },
+);
 
 /** A port as returned. */
 export const Port = Type.Partial(

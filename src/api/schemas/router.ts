@@ -29,7 +29,7 @@ export const RouterCreate = Type.Object(
     external_gateway_info: Type.Optional(GatewayRequest),
     distributed: Type.Optional(Type.Boolean()),
     ha: Type.Optional(Type.Literal(false)),
-    availability_zone_hints: Type.Optional(Type.Array(Type.String({ maxLength: 255 }), { maxItems: 0 })),
+    availability_zone_hints: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 16 })),
     tags: Type.Optional(Tags),
   },
   { additionalProperties: false },

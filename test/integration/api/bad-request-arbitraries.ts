@@ -6,6 +6,7 @@
  * unknown paths. Every request here must be answered 4xx and must leave the database unchanged.
  */
 import fc from 'fast-check';
+import { extensionBadRequests } from './bad-extension-requests.js';
 
 /** The subset of JSON Schema that the route schemas use. */
 export interface JsonSchema {
@@ -370,6 +371,9 @@ export function badRequests(world: FuzzWorld): fc.Arbitrary<BadRequest> {
       }),
     );
   }
+
+  // Content-invalid requests to the extensions' attributes and resources.
+  kinds.push(extensionBadRequests(world));
 
   // Paths that do not exist at all.
   kinds.push(

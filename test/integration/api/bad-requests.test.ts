@@ -40,6 +40,7 @@ const EXPECTED_STATUS: Record<string, number[]> = {
   'bad list query': [400, 404, 403],
   'unknown reference': [404, 400, 403, 409],
   'unknown path': [404, 400, 405],
+  'invalid extension input': [400, 403, 404],
 };
 
 function isKnownGap(req: BadRequest): boolean {

@@ -61,7 +61,7 @@ export interface TestAgent {
 export async function startAgent(
   address: string,
   hostId: string,
-  options: { stateDir?: string; datapathIp?: string; driverOptions?: Record<string, string>; nats?: BusLocation } = {},
+  options: { stateDir?: string; datapathIp?: string; availabilityZone?: string; driverOptions?: Record<string, string>; nats?: BusLocation } = {},
 ): Promise<TestAgent> {
   const stateDir = options.stateDir ?? tempDir(`agent-${hostId}`);
   const datapathIp = options.datapathIp ?? '192.0.2.1';
@@ -76,6 +76,7 @@ export async function startAgent(
     backoffInitialMs: 50,
     backoffMaxMs: 500,
     persistDebounceMs: 20,
+    ...(options.availabilityZone ? { availabilityZone: options.availabilityZone } : {}),
     ...(options.nats ? { nats: options.nats } : {}),
   });
   agent.start();
