@@ -1,15 +1,11 @@
 /** Floating IPs as the API shows them, and their inputs. Pure. */
+import type { Port } from './port.js';
 
-/** The associated port as a floating IP shows it (Neutron's fip-port-details); null when unassociated. */
-export interface FloatingIpPortDetails {
-  name: string;
-  network_id: string;
-  mac_address: string;
-  admin_state_up: boolean;
-  status: string;
-  device_id: string;
-  device_owner: string;
-}
+/** The attributes of the associated port a floating IP shows (Neutron's fip-port-details). */
+export const PORT_DETAILS = ['name', 'network_id', 'mac_address', 'admin_state_up', 'status', 'device_id', 'device_owner'] as const;
+
+/** The associated port as a floating IP shows it; null when unassociated. */
+export type FloatingIpPortDetails = Pick<Port, (typeof PORT_DETAILS)[number]>;
 
 /** A Neutron floating IP. */
 export interface FloatingIp {

@@ -44,3 +44,18 @@ export function collectionReader<R, T>(store: Store, spec: TableSpec, hydrate: H
       }),
   };
 }
+
+/** Inserts one resource in the caller's transaction; returns its id. */
+export type InsertOne<C> = (tx: Queryable, ctx: RequestContext, body: C) => Promise<string>;
+
+/** A collection's createMany: every body inserted in one transaction (all or nothing), then each read back as ctx sees it. */
+export function bulkCreate<C, T>(store: Store, reader: CollectionReader<T>, insert: InsertOne<C>): CollectionService<T, C, unknown>['createMany'] {
+  return (ctx, bodies) =>
+    store.write(async (tx) => {
+      const ids: string[] = [];
+      for (const body of bodies) ids.push(await insert(tx, ctx, body));
+      const created: T[] = [];
+      for (const id of ids) created.push(await reader.readOne(tx, ctx, id));
+      return created;
+    });
+}

@@ -17,7 +17,7 @@ import type { FloatingIp, FloatingIpCreate, FloatingIpPortDetails, FloatingIpUpd
 import { cidrContains, parseCidr, parseIp } from '../domain/ip.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
-import { collectionReader, type CollectionService } from './collection-reader.js';
+import { bulkCreate, collectionReader, type CollectionService } from './collection-reader.js';
 import { assertOwner, owningProject, writableRow } from './access.js';
 import { NETWORK_TABLE, type NetworkRow } from './networks.js';
 import { deleteFloatingIpRow } from './port-rows.js';
@@ -25,7 +25,7 @@ import { insertPort, PORT_TABLE, type PortRow } from './ports.js';
 import { checkQuota } from './quotas.js';
 import { ROUTER_INTERFACE_OWNER } from './router-rows.js';
 import { chunks, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
-import { getVisibleRow, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
+import { getVisibleRow, nullableColumns, OWN_PROJECT_ONLY, sameNameColumns, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
 
 /** Device owner of floating-IP ports. */
 export const FLOATING_IP_OWNER = 'network:floatingip';
@@ -47,22 +47,16 @@ export interface FloatingIpRow {
   updated_at: string;
 }
 
-const text = (column: string, nullable = false) => ({ column, kind: 'string' as const, nullable });
-
 /** Listing spec: non-admins see their project's floating IPs. */
 export const FLOATING_IP_TABLE: TableSpec = {
   table: 'floatingips',
   tagType: 'floatingips',
   columns: {
     ...STANDARD_COLUMNS,
-    floating_network_id: text('floating_network_id'),
-    floating_ip_address: text('floating_ip_address'),
-    port_id: text('port_id', true),
-    fixed_ip_address: text('fixed_ip_address', true),
-    router_id: text('router_id', true),
-    status: text('status'),
+    ...sameNameColumns('string', 'floating_network_id', 'floating_ip_address', 'status'),
+    ...nullableColumns('string', 'port_id', 'fixed_ip_address', 'router_id'),
   },
-  visibility: (ctx) => (ctx.isAdmin ? undefined : { sql: 't.project_id = ?', params: [ctx.projectId] }),
+  visibility: OWN_PROJECT_ONLY,
   notFound: (id) => new FloatingIPNotFound(`Floating IP ${id} could not be found`),
 };
 
@@ -73,10 +67,8 @@ async function associatedPorts(q: Queryable, rows: FloatingIpRow[]): Promise<Map
   for (const chunk of chunks(ids, 500)) {
     const ports = await q.all<PortRow>(`SELECT * FROM ports WHERE id IN (${chunk.map(() => '?').join(',')})`, chunk);
     for (const p of ports) {
-      out.set(p.id, {
-        name: p.name, network_id: p.network_id, mac_address: p.mac_address, admin_state_up: p.admin_state_up === 1,
-        status: p.status, device_id: p.device_id, device_owner: p.device_owner,
-      });
+      const { name, network_id, mac_address, status, device_id, device_owner } = p;
+      out.set(p.id, { name, network_id, mac_address, admin_state_up: p.admin_state_up === 1, status, device_id, device_owner });
     }
   }
   return out;
@@ -201,14 +193,7 @@ async function insertFloatingIp(tx: Queryable, ctx: RequestContext, body: Floati
 export function createFloatingIpService(store: Store, config: ServerConfig): FloatingIpService {
   const reader = collectionReader<FloatingIpRow, FloatingIp>(store, FLOATING_IP_TABLE, (q, _ctx, rows) => hydrate(q, rows));
   return {
-    createMany: (ctx, bodies) =>
-      store.write(async (tx) => {
-        const ids: string[] = [];
-        for (const body of bodies) ids.push(await insertFloatingIp(tx, ctx, body, config));
-        const out: FloatingIp[] = [];
-        for (const id of ids) out.push(await reader.readOne(tx, ctx, id));
-        return out;
-      }),
+    createMany: bulkCreate(store, reader, (tx, ctx, body: FloatingIpCreate) => insertFloatingIp(tx, ctx, body, config)),
     get: reader.get,
     list: reader.list,
     update: (ctx, id, body, ifRevision) =>

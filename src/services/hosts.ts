@@ -10,7 +10,7 @@ import type { ListPage, ListQuery } from '../domain/list-query.js';
 import { appendChange } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
 import { newId, timestamp } from './standard-attributes.js';
-import { getVisibleRow, listRows, type TableSpec } from './table-list.js';
+import { getVisibleRow, listRows, sameNameColumns, type TableSpec } from './table-list.js';
 
 /** A row of the hosts table. */
 export interface HostRow {
@@ -62,12 +62,9 @@ export const DEFAULT_AVAILABILITY_ZONE = 'nova';
 const HOST_TABLE: TableSpec = {
   table: 'hosts',
   columns: {
-    id: { column: 'id', kind: 'string' },
-    host: { column: 'host', kind: 'string' },
-    availability_zone: { column: 'availability_zone', kind: 'string' },
+    ...sameNameColumns('string', 'id', 'host', 'availability_zone', 'created_at'),
     alive: { column: 'connected', kind: 'bool' },
     heartbeat_timestamp: { column: 'heartbeat_at', kind: 'string' },
-    created_at: { column: 'created_at', kind: 'string' },
   },
   virtualFilters: {
     agent_type: (values) => ({ sql: values.includes(AGENT_TYPE) ? '1 = 1' : '1 = 0', params: [] }),

@@ -8,14 +8,14 @@ import { InvalidInput, NetworkInUse, NetworkNotFound, SegmentsSetInConjunctionWi
 import type { Network, NetworkCreate, NetworkSegment, NetworkType, NetworkUpdate, SouthboundChannelMode } from '../domain/network.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
-import { collectionReader, type CollectionService } from './collection-reader.js';
+import { bulkCreate, collectionReader, type CollectionService } from './collection-reader.js';
 import { assertAdminFor, owningProject, writableRow } from './access.js';
 import { assertZonesExist, networkZones } from './availability-zones.js';
 import { deleteFloatingIpRow, deletePortRows } from './port-rows.js';
 import { checkQuota } from './quotas.js';
 import { allocateSegment, defaultMtu } from './segments.js';
 import { chunks, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
-import { type TableSpec, STANDARD_COLUMNS } from './table-list.js';
+import { sameNameColumns, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
 
 /** A row of the networks table. */
 export interface NetworkRow {
@@ -47,13 +47,10 @@ export const NETWORK_TABLE: TableSpec = {
   tagType: 'networks',
   columns: {
     ...STANDARD_COLUMNS,
-    name: { column: 'name', kind: 'string' },
-    admin_state_up: { column: 'admin_state_up', kind: 'bool' },
-    shared: { column: 'shared', kind: 'bool' },
+    ...sameNameColumns('string', 'name', 'status'),
+    ...sameNameColumns('bool', 'admin_state_up', 'shared', 'port_security_enabled'),
+    ...sameNameColumns('int', 'mtu'),
     'router:external': { column: 'router_external', kind: 'bool' },
-    mtu: { column: 'mtu', kind: 'int' },
-    port_security_enabled: { column: 'port_security_enabled', kind: 'bool' },
-    status: { column: 'status', kind: 'string' },
     'provider:network_type': { column: 'network_type', kind: 'string' },
     'provider:physical_network': { column: 'physical_network', kind: 'string' },
     'provider:segmentation_id': { column: 'segmentation_id', kind: 'int', nullable: true },
@@ -146,12 +143,7 @@ export function createNetworkService(store: Store, config: ServerConfig): Networ
   const reader = collectionReader(store, NETWORK_TABLE, hydrateNetworks);
 
   return {
-    createMany: (ctx, bodies) =>
-      store.write(async (tx) => {
-        const created: Network[] = [];
-        for (const body of bodies) created.push(await reader.readOne(tx, ctx, await insertNetwork(tx, ctx, body, config)));
-        return created;
-      }),
+    createMany: bulkCreate(store, reader, (tx, ctx, body: NetworkCreate) => insertNetwork(tx, ctx, body, config)),
 
     get: reader.get,
 

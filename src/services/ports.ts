@@ -44,7 +44,7 @@ import { allocatePortAddresses, networkSubnets, portAddresses, reallocatePortAdd
 import { normalizeIp } from '../domain/ip.js';
 import { isAutoAddressSubnet } from '../domain/subnet.js';
 import { chunks, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
-import { getVisibleRow, type SqlCondition, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
+import { getVisibleRow, ownOrParentVisibility, sameNameColumns, type SqlCondition, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
 
 /** A row of the ports table. */
 export interface PortRow {
@@ -100,14 +100,8 @@ export const PORT_TABLE: TableSpec = {
   tagType: 'ports',
   columns: {
     ...STANDARD_COLUMNS,
-    name: { column: 'name', kind: 'string' },
-    network_id: { column: 'network_id', kind: 'string' },
-    mac_address: { column: 'mac_address', kind: 'string' },
-    admin_state_up: { column: 'admin_state_up', kind: 'bool' },
-    status: { column: 'status', kind: 'string' },
-    device_id: { column: 'device_id', kind: 'string' },
-    device_owner: { column: 'device_owner', kind: 'string' },
-    port_security_enabled: { column: 'port_security_enabled', kind: 'bool' },
+    ...sameNameColumns('string', 'name', 'network_id', 'mac_address', 'status', 'device_id', 'device_owner'),
+    ...sameNameColumns('bool', 'admin_state_up', 'port_security_enabled'),
     'binding:host_id': { column: 'binding_host_id', kind: 'string' },
     'binding:vnic_type': { column: 'binding_vnic_type', kind: 'string' },
     'binding:vif_type': { column: 'binding_vif_type', kind: 'string' },
@@ -119,13 +113,7 @@ export const PORT_TABLE: TableSpec = {
       params: values,
     }),
   },
-  visibility: (ctx) =>
-    ctx.isAdmin
-      ? undefined
-      : {
-          sql: '(t.project_id = ? OR EXISTS (SELECT 1 FROM networks n WHERE n.id = t.network_id AND n.project_id = ?))',
-          params: [ctx.projectId, ctx.projectId],
-        },
+  visibility: ownOrParentVisibility('networks', 'network_id', (ctx) => ({ sql: 'x.project_id = ?', params: [ctx.projectId] })),
   notFound: (id) => new PortNotFound(`Port ${id} could not be found.`),
 };
 

@@ -8,7 +8,7 @@ import type { ExternalFixedIp, Router, RouterRoute } from '../domain/router.js';
 import type { Queryable } from '../store/store.js';
 import { zonesBy } from './availability-zones.js';
 import { chunks, loadTags } from './standard-attributes.js';
-import { STANDARD_COLUMNS, type TableSpec } from './table-list.js';
+import { OWN_PROJECT_ONLY, sameNameColumns, STANDARD_COLUMNS, type TableSpec } from './table-list.js';
 
 /** Device owner of router interface ports. */
 export const ROUTER_INTERFACE_OWNER = 'network:router_interface';
@@ -42,13 +42,10 @@ export const ROUTER_TABLE: TableSpec = {
   tagType: 'routers',
   columns: {
     ...STANDARD_COLUMNS,
-    name: { column: 'name', kind: 'string' },
-    admin_state_up: { column: 'admin_state_up', kind: 'bool' },
-    status: { column: 'status', kind: 'string' },
-    distributed: { column: 'distributed', kind: 'bool' },
-    ha: { column: 'ha', kind: 'bool' },
+    ...sameNameColumns('string', 'name', 'status'),
+    ...sameNameColumns('bool', 'admin_state_up', 'distributed', 'ha'),
   },
-  visibility: (ctx) => (ctx.isAdmin ? undefined : { sql: 't.project_id = ?', params: [ctx.projectId] }),
+  visibility: OWN_PROJECT_ONLY,
   notFound: (id) => new RouterNotFound(`Router ${id} could not be found`),
 };
 

@@ -9,7 +9,7 @@ import { InvalidInput, RouterInUse } from '../domain/errors.js';
 import { normalizeRoutes, type Router, type RouterCreate, type RouterInterfaceInfo, type RouterInterfaceRequest, type RouterRoute, type RouterUpdate } from '../domain/router.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
-import { collectionReader, type CollectionService } from './collection-reader.js';
+import { bulkCreate, collectionReader, type CollectionService } from './collection-reader.js';
 import { assertAdminFor, owningProject, writableRow } from './access.js';
 import { assertZonesExist } from './availability-zones.js';
 import { checkQuota } from './quotas.js';
@@ -84,14 +84,7 @@ export function createRouterService(store: Store, config: ServerConfig): RouterS
   const key = (r: RouterRoute) => `${r.destination}|${r.nexthop}`;
 
   return {
-    createMany: (ctx, bodies) =>
-      store.write(async (tx) => {
-        const ids: string[] = [];
-        for (const body of bodies) ids.push(await insertRouter(tx, ctx, body, config));
-        const out: Router[] = [];
-        for (const id of ids) out.push(await reader.readOne(tx, ctx, id));
-        return out;
-      }),
+    createMany: bulkCreate(store, reader, (tx, ctx, body: RouterCreate) => insertRouter(tx, ctx, body, config)),
 
     get: reader.get,
 

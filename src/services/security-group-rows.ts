@@ -8,7 +8,7 @@ import type { NormalizedRule, SecurityGroup, SecurityGroupRule } from '../domain
 import { appendChange } from '../store/outbox.js';
 import type { Queryable } from '../store/store.js';
 import { chunks, loadTags, newId, timestamp } from './standard-attributes.js';
-import { STANDARD_COLUMNS, type TableSpec } from './table-list.js';
+import { nullableColumns, OWN_PROJECT_ONLY, ownOrParentVisibility, sameNameColumns, STANDARD_COLUMNS, type TableSpec } from './table-list.js';
 
 /** A row of security_groups. */
 export interface SecurityGroupRow {
@@ -45,7 +45,7 @@ export interface SecurityGroupRuleRow {
 export const SECURITY_GROUP_TABLE: TableSpec = {
   table: 'security_groups',
   tagType: 'security_groups',
-  columns: { ...STANDARD_COLUMNS, name: { column: 'name', kind: 'string' }, stateful: { column: 'stateful', kind: 'bool' } },
+  columns: { ...STANDARD_COLUMNS, ...sameNameColumns('string', 'name'), ...sameNameColumns('bool', 'stateful') },
   // Groups are never shared (no RBAC): shared=false matches every group, shared=true none.
   virtualFilters: {
     shared: (values) => {
@@ -57,7 +57,7 @@ export const SECURITY_GROUP_TABLE: TableSpec = {
       return { sql: wanted.includes(false) ? '1=1' : '1=0', params: [] };
     },
   },
-  visibility: (ctx) => (ctx.isAdmin ? undefined : { sql: 't.project_id = ?', params: [ctx.projectId] }),
+  visibility: OWN_PROJECT_ONLY,
   notFound: (id) => new SecurityGroupNotFound(`Security group ${id} does not exist`),
 };
 
@@ -66,22 +66,11 @@ export const SECURITY_GROUP_RULE_TABLE: TableSpec = {
   table: 'security_group_rules',
   columns: {
     ...STANDARD_COLUMNS,
-    security_group_id: { column: 'security_group_id', kind: 'string' },
-    direction: { column: 'direction', kind: 'string' },
-    ethertype: { column: 'ethertype', kind: 'string' },
-    protocol: { column: 'protocol', kind: 'string', nullable: true },
-    port_range_min: { column: 'port_range_min', kind: 'int', nullable: true },
-    port_range_max: { column: 'port_range_max', kind: 'int', nullable: true },
-    remote_ip_prefix: { column: 'remote_ip_prefix', kind: 'string', nullable: true },
-    remote_group_id: { column: 'remote_group_id', kind: 'string', nullable: true },
+    ...sameNameColumns('string', 'security_group_id', 'direction', 'ethertype'),
+    ...nullableColumns('string', 'protocol', 'remote_ip_prefix', 'remote_group_id'),
+    ...nullableColumns('int', 'port_range_min', 'port_range_max'),
   },
-  visibility: (ctx) =>
-    ctx.isAdmin
-      ? undefined
-      : {
-          sql: '(t.project_id = ? OR EXISTS (SELECT 1 FROM security_groups g WHERE g.id = t.security_group_id AND g.project_id = ?))',
-          params: [ctx.projectId, ctx.projectId],
-        },
+  visibility: ownOrParentVisibility('security_groups', 'security_group_id', (ctx) => ({ sql: 'x.project_id = ?', params: [ctx.projectId] })),
   notFound: (id) => new SecurityGroupRuleNotFound(`Security group rule ${id} does not exist`),
 };
 

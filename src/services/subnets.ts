@@ -23,13 +23,13 @@ import {
 } from '../domain/subnet.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
-import { collectionReader, type CollectionService } from './collection-reader.js';
+import { bulkCreate, collectionReader, type CollectionService } from './collection-reader.js';
 import { assertOwner, owningProject, writableRow } from './access.js';
 import { NETWORK_TABLE, touchNetwork, type NetworkRow } from './networks.js';
 import { checkQuota } from './quotas.js';
 import { ROUTER_GATEWAY_OWNER, ROUTER_INTERFACE_OWNER } from './router-rows.js';
 import { deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
-import { getVisibleRow, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
+import { getVisibleRow, nullableColumns, ownOrParentVisibility, sameNameColumns, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
 
 /** A row of the subnets table. */
 export interface SubnetRow {
@@ -60,22 +60,12 @@ export const SUBNET_TABLE: TableSpec = {
   tagType: 'subnets',
   columns: {
     ...STANDARD_COLUMNS,
-    name: { column: 'name', kind: 'string' },
-    network_id: { column: 'network_id', kind: 'string' },
-    ip_version: { column: 'ip_version', kind: 'int' },
-    cidr: { column: 'cidr', kind: 'string' },
-    gateway_ip: { column: 'gateway_ip', kind: 'string', nullable: true },
-    enable_dhcp: { column: 'enable_dhcp', kind: 'bool' },
-    ipv6_ra_mode: { column: 'ipv6_ra_mode', kind: 'string', nullable: true },
-    ipv6_address_mode: { column: 'ipv6_address_mode', kind: 'string', nullable: true },
+    ...sameNameColumns('string', 'name', 'network_id', 'cidr'),
+    ...sameNameColumns('int', 'ip_version'),
+    ...sameNameColumns('bool', 'enable_dhcp'),
+    ...nullableColumns('string', 'gateway_ip', 'ipv6_ra_mode', 'ipv6_address_mode'),
   },
-  visibility: (ctx) =>
-    ctx.isAdmin
-      ? undefined
-      : {
-          sql: '(t.project_id = ? OR EXISTS (SELECT 1 FROM networks n WHERE n.id = t.network_id AND n.shared = 1))',
-          params: [ctx.projectId],
-        },
+  visibility: ownOrParentVisibility('networks', 'network_id', () => ({ sql: 'x.shared = 1', params: [] })),
   notFound: (id) => new SubnetNotFound(`Subnet ${id} could not be found.`),
 };
 
@@ -175,12 +165,7 @@ export function createSubnetService(store: Store, config: ServerConfig): SubnetS
   const reader = collectionReader<SubnetRow, Subnet>(store, SUBNET_TABLE, (q, _ctx, rows) => hydrateSubnets(q, rows));
 
   return {
-    createMany: (ctx, bodies) =>
-      store.write(async (tx) => {
-        const created: Subnet[] = [];
-        for (const body of bodies) created.push(await reader.readOne(tx, ctx, await insertSubnet(tx, ctx, body, config)));
-        return created;
-      }),
+    createMany: bulkCreate(store, reader, (tx, ctx, body: SubnetCreate) => insertSubnet(tx, ctx, body, config)),
 
     get: reader.get,
 

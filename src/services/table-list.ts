@@ -48,6 +48,34 @@ export const STANDARD_COLUMNS: Record<string, ColumnAttribute> = {
   updated_at: { column: 'updated_at', kind: 'string' },
 };
 
+/** Attributes stored in columns of the same name and kind: `sameNameColumns('bool', 'admin_state_up', 'shared')`. */
+export function sameNameColumns(kind: ColumnAttribute['kind'], ...names: string[]): Record<string, ColumnAttribute> {
+  return Object.fromEntries(names.map((name) => [name, { column: name, kind }]));
+}
+
+/** The same for columns that may be NULL. */
+export function nullableColumns(kind: ColumnAttribute['kind'], ...names: string[]): Record<string, ColumnAttribute> {
+  return Object.fromEntries(names.map((name) => [name, { column: name, kind, nullable: true }]));
+}
+
+/** Visibility of resources only their project sees (routers, floating IPs, security groups). */
+export const OWN_PROJECT_ONLY: TableSpec['visibility'] = (ctx) => (ctx.isAdmin ? undefined : { sql: 't.project_id = ?', params: [ctx.projectId] });
+
+/**
+ * Visibility of rows their project sees and so does whoever may see their parent row through `parent`
+ * (a condition on the parent aliased `x`): subnets of shared networks, ports on a project's networks.
+ */
+export function ownOrParentVisibility(table: string, key: string, parent: (ctx: RequestContext) => SqlCondition): TableSpec['visibility'] {
+  return (ctx) => {
+    if (ctx.isAdmin) return undefined;
+    const condition = parent(ctx);
+    return {
+      sql: `(t.project_id = ? OR EXISTS (SELECT 1 FROM ${table} x WHERE x.id = t.${key} AND ${condition.sql}))`,
+      params: [ctx.projectId, ...condition.params],
+    };
+  };
+}
+
 const TAG_FILTERS = ['tags', 'tags-any', 'not-tags', 'not-tags-any'] as const;
 type TagFilter = (typeof TAG_FILTERS)[number];
 

@@ -1,6 +1,8 @@
 /** Wire schemas of floating IPs. */
 import { Type } from '@sinclair/typebox';
+import { PORT_DETAILS } from '../../domain/floating-ip.js';
 import { Nullable, ProjectId, ShortText, Tags, Uuid } from './common.js';
+import { Port } from './port.js';
 
 const Address = Type.String({ maxLength: 64 });
 
@@ -46,17 +48,7 @@ export const FloatingIp = Type.Partial(
     dns_domain: Type.String(),
     dns_name: Type.String(),
     port_forwardings: Type.Array(Type.Never()),
-    port_details: Nullable(
-      Type.Object({
-        name: Type.String(),
-        network_id: Type.String(),
-        mac_address: Type.String(),
-        admin_state_up: Type.Boolean(),
-        status: Type.String(),
-        device_id: Type.String(),
-        device_owner: Type.String(),
-      }),
-    ),
+    port_details: Nullable(Type.Required(Type.Pick(Port, [...PORT_DETAILS]))),
     tags: Type.Array(Type.String()),
     revision_number: Type.Integer(),
     created_at: Type.String(),
