@@ -1,8 +1,9 @@
 /**
- * Host registry: every agent registers its host when it opens a southbound stream. Exposed as Neutron's
- * `GET /v2.0/agents` (admin only, like Neutron's default policy: members list none). A host row is the binding target of
- * ports (`binding:host_id` = `host`); registering a host or changing its datapath IP appends a `host`
- * outbox record so the data-plane manager reprograms that host and its ports' neighbors.
+ * Host registry: every agent registers its host (and its availability zone) when it opens a southbound
+ * stream. Exposed as Neutron's `GET /v2.0/agents` to admins, as Neutron's default policy does: members list
+ * none and may not show one. A host row is the binding target of ports (`binding:host_id` = `host`);
+ * registering a host or changing its datapath IP appends a `host` outbox record so the data-plane manager
+ * reprograms that host and its ports' neighbors.
  */
 import type { RequestContext } from '../domain/context.js';
 import { AgentNotFound, PolicyNotAuthorized } from '../domain/errors.js';
