@@ -11,6 +11,7 @@ import { BadRequest } from '../domain/errors.js';
 import type { Services } from '../services/services.js';
 import { faultBody, registerErrorHandlers } from './errors.js';
 import health from './plugins/health.js';
+import { recordRequestDurations } from './metrics.js';
 import requestContext from './plugins/request-context.js';
 import { ipAvailabilityRoutes } from './routes/ip-availability.js';
 import { networkRoutes } from './routes/networks.js';
@@ -95,6 +96,7 @@ export async function buildApiServer({ config, services, logger }: ApiServerOpti
     void reply.header('x-openstack-request-id', request.id);
   });
   registerErrorHandlers(app);
+  recordRequestDurations(app);
 
   await app.register(swagger, {
     openapi: {

@@ -115,6 +115,7 @@ export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedS
       ALCOR_LOG_LEVEL: 'warn',
       // The southbound must not take the default port from a controller that may already run here.
       ALCOR_SOUTHBOUND_LISTEN: '127.0.0.1:0',
+      ALCOR_METRICS_LISTEN: '127.0.0.1:0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
