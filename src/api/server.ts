@@ -27,6 +27,8 @@ import { securityGroupRuleRoutes } from './routes/security-group-rules.js';
 import { securityGroupRoutes } from './routes/security-groups.js';
 import { tagRoutes } from './routes/tags.js';
 import { versionRoutes } from './routes/versions.js';
+import { operatorRoutes } from './routes/operator.js';
+import type { OperatorView } from '../domain/operator.js';
 
 /** Alcor collection names and the Neutron collections they alias. */
 const PROJECT_ALIASES: Record<string, string> = {
@@ -71,12 +73,14 @@ function parseJsonBody(_req: unknown, body: string, done: (err: Error | null, va
 export interface ApiServerOptions {
   config: ServerConfig;
   services: Services;
+  /** The operator view served under /alcor/v1 (admin only); absent without a southbound. */
+  operator?: OperatorView;
   /** fastify logger setting; defaults to pino at the configured level. */
   logger?: FastifyServerOptions['logger'];
 }
 
 /** Builds (but does not start) the API server. */
-export async function buildApiServer({ config, services, logger }: ApiServerOptions): Promise<FastifyInstance> {
+export async function buildApiServer({ config, services, logger, operator }: ApiServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? { level: config.logLevel },
     bodyLimit: config.maxBodyBytes,
@@ -120,6 +124,7 @@ export async function buildApiServer({ config, services, logger }: ApiServerOpti
   await app.register(agentRoutes, { prefix: '/v2.0', hosts: services.hosts });
   if (config.auth === 'noauth') await app.register(noauthProjectRoutes);
   await app.register(extensionRoutes, { prefix: '/v2.0' });
+  if (operator) await app.register(operatorRoutes, { prefix: '/alcor/v1', operator });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

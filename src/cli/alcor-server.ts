@@ -10,6 +10,8 @@ import { PostgresStore } from '../store/postgres.js';
 import { exposeBus, notifyingStore, startSouthbound } from '../southbound/southbound.js';
 import type { SouthboundLogger } from '../southbound/log.js';
 import { startMetricsListener } from '../metrics/listener.js';
+import { createOperatorView } from '../southbound/operator-view.js';
+import { createRequire } from 'node:module';
 
 const program = new Command()
   .name('alcor-server')
@@ -48,7 +50,8 @@ async function main(): Promise<void> {
   exposeBus(southbound, services);
   // Other replicas' commits reach this replica's data-plane manager at once (LISTEN/NOTIFY), not at its next poll.
   if (store instanceof PostgresStore) await store.onChanges(() => void southbound.notify());
-  const app = await buildApiServer({ config, services });
+  const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+  const app = await buildApiServer({ config, services, operator: createOperatorView(store, southbound, version) });
   sbLog = app.log;
   app.log.info({ port: southbound.port }, 'southbound gRPC listening');
   const metrics = config.metrics ? await startMetricsListener(config.metrics.host, config.metrics.port) : undefined;
