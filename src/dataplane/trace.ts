@@ -58,21 +58,22 @@ type RoutingOutcome =
 
 function route(state: HostGoalState, source: SubnetState, packet: TracePacket): RoutingOutcome {
   const to = formatIp(packet.destination);
-  if (contains(source.cidr, packet.destination)) {
-    return { kind: 'deliver', subnet: source, lookup: packet.destination, step: { stage: 'routing', detail: `${to} is in the port's subnet ${source.cidr}: switched within network ${source.vpcId}`, ids: { subnet: source.id } } };
-  }
   const routers = [...state.routers.values()].filter((r) => r.interfaces.some((i) => i.subnetId === source.id));
-  if (routers.length === 0) {
-    const reason = `${to} is outside subnet ${source.cidr} and no router is attached to that subnet`;
-    return { kind: 'drop', reason, step: { stage: 'routing', detail: reason, ids: { subnet: source.id } } };
-  }
+  // The router answers echo requests to its own address on the source subnet (the same segment) only.
   for (const router of routers) {
-    const own = router.interfaces.find((i) => sameIp(i.ipAddress, packet.destination));
+    const own = router.interfaces.find((i) => i.subnetId === source.id && sameIp(i.ipAddress, packet.destination));
     if (own) {
       const detail = `${to} is router ${router.id}'s own interface address`;
       if (packet.proto !== 'icmp') return { kind: 'drop', reason: `${detail}: routers answer only ICMP echo`, step: { stage: 'routing', detail, ids: { router: router.id } } };
       return { kind: 'router-answers', router, step: { stage: 'routing', detail: `${detail}: the router answers the echo request`, ids: { router: router.id } } };
     }
+  }
+  if (contains(source.cidr, packet.destination)) {
+    return { kind: 'deliver', subnet: source, lookup: packet.destination, step: { stage: 'routing', detail: `${to} is in the port's subnet ${source.cidr}: switched within network ${source.vpcId}`, ids: { subnet: source.id } } };
+  }
+  if (routers.length === 0) {
+    const reason = `${to} is outside subnet ${source.cidr} and no router is attached to that subnet`;
+    return { kind: 'drop', reason, step: { stage: 'routing', detail: reason, ids: { subnet: source.id } } };
   }
   let best: { prefix: number; connected: boolean; outcome: RoutingOutcome } | undefined;
   const consider = (prefix: number, connected: boolean, outcome: RoutingOutcome) => {
