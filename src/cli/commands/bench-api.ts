@@ -70,21 +70,25 @@ async function benchApi(flags: BenchApiFlags): Promise<void> {
  * scraping costs the API); returns the function that stops it and logs how many scrapes were made.
  */
 function scrapeMetrics(base: string, everyMs: number, log: (line: string) => void): () => void {
-  let scrapes = 0;
+  const durations: number[] = [];
+  let bytes = 0;
   let failures = 0;
   const timer = setInterval(() => {
+    const started = performance.now();
     fetch(`${base}/metrics`).then(
       async (res) => {
-        await res.text();
-        if (res.ok) scrapes++;
-        else failures++;
+        const text = await res.text();
+        if (!res.ok) return void failures++;
+        durations.push(performance.now() - started);
+        bytes = text.length;
       },
       () => failures++,
     );
   }, everyMs);
   return () => {
     clearInterval(timer);
-    log(`metrics: ${scrapes} scrapes of ${base}/metrics, ${failures} failed`);
+    const p50 = [...durations].sort((a, b) => a - b)[Math.floor(durations.length / 2)] ?? 0;
+    log(`metrics: ${durations.length} scrapes of ${base}/metrics (p50 ${p50.toFixed(1)} ms, ${(bytes / 1024).toFixed(1)} KB), ${failures} failed`);
   };
 }
 
