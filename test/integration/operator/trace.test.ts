@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../../harness/wait-for.js';
 import { withSouthbound, type TestStack } from '../southbound/harness.js';
@@ -104,6 +105,16 @@ test('alcor trace - allow and deny through security groups, routing and delivery
       assert.equal(res.status, 400, `${JSON.stringify(bad)}: ${JSON.stringify(res.body)}`);
       assert.ok(res.body.NeutronError.message.length > 0);
     }
+
+    // Whatever the query, the answer is a trace or a 4xx NeutronError, never a 5xx.
+    const text = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom(p1.id, unbound.id, ip(p2), '10.43.0.1', '::1', '0.0.0.0', '255.255.255.255', '10.43.0.2/24', ''));
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(fc.constantFrom('from_port', 'to', 'proto', 'dport', 'extra'), fc.oneof(text, fc.constantFrom('icmp', 'tcp', 'udp', '22', '0', '65536'))), async (query) => {
+        const res = await trace(s, query);
+        assert.ok(res.status === 200 || (res.status >= 400 && res.status < 500 && typeof res.body.NeutronError?.message === 'string'), `${JSON.stringify(query)} → ${res.status} ${JSON.stringify(res.body)}`);
+      }),
+      { numRuns: 150 },
+    );
 
     // The CLI prints the steps and exits like ping: 0 delivered, 1 dropped, 2 cannot trace.
     const ok = await alcor(['trace', '--url', s.url, '--from-port', p1.id, '--to', ip(p2), '--proto', 'icmp']);
