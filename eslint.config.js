@@ -11,8 +11,10 @@ const FORBIDDEN = {
   domain: { except: ['./domain'] },
   // Generated protocol code.
   proto: { except: ['./proto'] },
-  // The host agent runs on every host with only the protocol and its drivers.
-  agent: { except: ['./agent', './proto'] },
+  // The metrics registry and listener: a leaf every layer (the agent too) registers its instruments on.
+  metrics: { except: ['./metrics'] },
+  // The host agent runs on every host with only the protocol, its drivers and the metrics registry.
+  agent: { except: ['./agent', './proto', './metrics'] },
   // Routes call services; they never touch the database or the processes below.
   api: { from: ['store', 'agent', 'cli', 'bench', 'dataplane', 'southbound', 'migrate', 'testbed'] },
   // Business logic sits on the store; nothing above it or beside it in the pipeline.

@@ -99,6 +99,7 @@ async function startServer(server: string, databaseUrl: string): Promise<Replica
       ...process.env,
       ALCOR_LISTEN: `127.0.0.1:${port}`,
       ALCOR_SOUTHBOUND_LISTEN: southbound,
+      ALCOR_METRICS_LISTEN: '127.0.0.1:0',
       ALCOR_DATABASE_URL: databaseUrl,
       ALCOR_LOG_LEVEL: 'warn',
       ALCOR_QUOTA_DEFAULTS: 'network=-1,subnet=-1,port=-1',

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d)
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-(cd "$dir" && ALCOR_LISTEN="127.0.0.1:$port" ALCOR_SOUTHBOUND_LISTEN=127.0.0.1:0 ALCOR_LOG_LEVEL=warn \
+(cd "$dir" && ALCOR_LISTEN="127.0.0.1:$port" ALCOR_SOUTHBOUND_LISTEN=127.0.0.1:0 ALCOR_METRICS_LISTEN=127.0.0.1:0 ALCOR_LOG_LEVEL=warn \
   exec node "$OLDPWD/dist/src/cli/alcor-server.js") > "$dir/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$dir"' EXIT

@@ -9,6 +9,8 @@ import { isQuotaResource, NEUTRON_DEFAULT_QUOTAS, QUOTA_RESOURCES, type QuotaLim
 export interface ServerOptions {
   /** `host:port` of the Neutron API. @default "127.0.0.1:9696" (env ALCOR_LISTEN) */
   listen?: string;
+  /** `host:port` of the Prometheus metrics listener (`GET /metrics`, unauthenticated; keep it on a private address); `off` turns it off. @default "127.0.0.1:9697" (env ALCOR_METRICS_LISTEN) */
+  metricsListen?: string;
   /** `sqlite:<path>`, `sqlite::memory:` or `postgres://...`. @default "sqlite:./data/alcor.db" (env ALCOR_DATABASE_URL) */
   databaseUrl?: string;
   /** `noauth` or `keystone`. @default "noauth" (env ALCOR_AUTH) */
@@ -67,6 +69,8 @@ export interface IdRange {
 export interface ServerConfig {
   listenHost: string;
   listenPort: number;
+  /** Metrics listener; undefined when turned off. */
+  metrics: { host: string; port: number } | undefined;
   database: { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
   auth: 'noauth' | 'keystone';
   noauthProject: string;
@@ -113,6 +117,7 @@ export class ConfigError extends Error {
 
 const ENV: Record<keyof ServerOptions, string> = {
   listen: 'ALCOR_LISTEN',
+  metricsListen: 'ALCOR_METRICS_LISTEN',
   databaseUrl: 'ALCOR_DATABASE_URL',
   auth: 'ALCOR_AUTH',
   noauthProject: 'ALCOR_NOAUTH_PROJECT',
@@ -164,10 +169,10 @@ function parseInteger(value: string | number, setting: string, min: number, max:
   return n;
 }
 
-function parseListen(text: string): { host: string; port: number } {
+function parseListen(text: string, setting = 'ALCOR_LISTEN'): { host: string; port: number } {
   const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(text.trim());
-  if (!m || m[1] === undefined || m[2] === undefined) throw new ConfigError(`ALCOR_LISTEN: "${text}" is not host:port`);
-  return { host: m[1].replace(/^\[|\]$/g, ''), port: parseInteger(m[2], 'ALCOR_LISTEN port', 0, 65535) };
+  if (!m || m[1] === undefined || m[2] === undefined) throw new ConfigError(`${setting}: "${text}" is not host:port`);
+  return { host: m[1].replace(/^\[|\]$/g, ''), port: parseInteger(m[2], `${setting} port`, 0, 65535) };
 }
 
 function parseDatabaseUrl(text: string): ServerConfig['database'] {
@@ -204,6 +209,7 @@ export function compileServerOptions(options: ServerOptions): ServerConfig {
   return {
     listenHost: listen.host,
     listenPort: listen.port,
+    metrics: options.metricsListen === 'off' ? undefined : parseListen(options.metricsListen ?? '127.0.0.1:9697', 'ALCOR_METRICS_LISTEN'),
     database: parseDatabaseUrl(options.databaseUrl ?? 'sqlite:./data/alcor.db'),
     auth,
     noauthProject: options.noauthProject ?? 'admin',

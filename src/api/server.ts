@@ -10,6 +10,7 @@ import { BadRequest } from '../domain/errors.js';
 import type { Services } from '../services/services.js';
 import { faultBody, registerErrorHandlers } from './errors.js';
 import health from './plugins/health.js';
+import { recordRequestDurations } from './metrics.js';
 import { rewriteProjectUrl } from './project-url.js';
 import requestContext from './plugins/request-context.js';
 import { ipAvailabilityRoutes } from './routes/ip-availability.js';
@@ -28,6 +29,8 @@ import { securityGroupRoutes } from './routes/security-groups.js';
 import { serviceProviderRoutes } from './routes/service-providers.js';
 import { tagRoutes } from './routes/tags.js';
 import { versionRoutes } from './routes/versions.js';
+import { operatorRoutes } from './routes/operator.js';
+import type { OperatorView } from '../domain/operator.js';
 
 /** Parses any request body as JSON (Neutron does not insist on a content type). */
 function parseJsonBody(_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void): void {
@@ -46,12 +49,14 @@ function parseJsonBody(_req: unknown, body: string, done: (err: Error | null, va
 export interface ApiServerOptions {
   config: ServerConfig;
   services: Services;
+  /** The operator view served under /alcor/v1 (admin only); absent without a southbound. */
+  operator?: OperatorView;
   /** fastify logger setting; defaults to pino at the configured level. */
   logger?: FastifyServerOptions['logger'];
 }
 
 /** Builds (but does not start) the API server. */
-export async function buildApiServer({ config, services, logger }: ApiServerOptions): Promise<FastifyInstance> {
+export async function buildApiServer({ config, services, logger, operator }: ApiServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? { level: config.logLevel },
     bodyLimit: config.maxBodyBytes,
@@ -71,6 +76,7 @@ export async function buildApiServer({ config, services, logger }: ApiServerOpti
     void reply.header('x-openstack-request-id', request.id);
   });
   registerErrorHandlers(app);
+  recordRequestDurations(app);
 
   await app.register(swagger, {
     openapi: {
@@ -96,6 +102,7 @@ export async function buildApiServer({ config, services, logger }: ApiServerOpti
   await app.register(serviceProviderRoutes, { prefix: '/v2.0' });
   if (config.auth === 'noauth') await app.register(noauthProjectRoutes);
   await app.register(extensionRoutes, { prefix: '/v2.0' });
+  if (operator) await app.register(operatorRoutes, { prefix: '/alcor/v1', operator });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -61,6 +61,8 @@ export interface SpawnServerOptions {
 /** A controller process started by the benchmark. */
 export interface SpawnedServer {
   url: string;
+  /** `http://127.0.0.1:<port>` of its metrics listener (`/metrics`). */
+  metricsUrl: string;
   pid: number;
   databasePath: string;
   /** Stops the process (SIGTERM, then SIGKILL) and removes its temporary directory. */
@@ -105,6 +107,7 @@ export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedS
   const databasePath = join(dir, 'alcor.db');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const metricsPort = await freePort();
   const entry = fileURLToPath(new URL('../cli/alcor-server.js', import.meta.url));
   const child = spawn(process.execPath, [...options.nodeArgs, entry], {
     cwd: dir,
@@ -115,6 +118,7 @@ export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedS
       ALCOR_LOG_LEVEL: 'warn',
       // The southbound must not take the default port from a controller that may already run here.
       ALCOR_SOUTHBOUND_LISTEN: '127.0.0.1:0',
+      ALCOR_METRICS_LISTEN: `127.0.0.1:${metricsPort}`,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -138,5 +142,5 @@ export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedS
     await stop();
     throw err;
   }
-  return { url, pid: child.pid ?? 0, databasePath, stop };
+  return { url, metricsUrl: `http://127.0.0.1:${metricsPort}`, pid: child.pid ?? 0, databasePath, stop };
 }

@@ -7,6 +7,8 @@ import { Command } from 'commander';
 import { isIP } from 'node:net';
 import { DRIVER_NAMES, loadDriver } from '../agent/drivers/registry.js';
 import { AgentRuntime } from '../agent/runtime.js';
+import { timeDriver, watchAgent } from '../agent/metrics.js';
+import { parseHostPort, startMetricsListener } from '../metrics/listener.js';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 type Level = keyof typeof LEVELS;
@@ -27,6 +29,7 @@ const program = new Command()
   .option('--state-dir <dir>', 'directory for persisted state (default ./data/agent-<host-id>)')
   .option('--heartbeat-ms <ms>', 'heartbeat interval', '10000')
   .option('--nats <url>', 'NATS URL of the southbound bus: VPC scopes on the mq channel are consumed there (ALCOR_NATS_URL)', process.env.ALCOR_NATS_URL)
+  .option('--metrics-listen <host:port>', 'serve Prometheus metrics at http://host:port/metrics (unauthenticated; off by default) (ALCOR_AGENT_METRICS_LISTEN)', process.env.ALCOR_AGENT_METRICS_LISTEN)
   .option('--log-level <level>', 'debug|info|warn|error', process.env.ALCOR_LOG_LEVEL ?? 'info')
   .showHelpAfterError();
 
@@ -43,8 +46,11 @@ async function main(): Promise<void> {
     heartbeatMs: string;
     logLevel: string;
     nats?: string;
+    metricsListen?: string;
   }>();
   if (isIP(o.datapathIp) === 0) program.error(`--datapath-ip "${o.datapathIp}" is not an IP address`);
+  const metricsAt = o.metricsListen ? parseHostPort(o.metricsListen) : undefined;
+  if (o.metricsListen && !metricsAt) program.error(`--metrics-listen "${o.metricsListen}" is not host:port`);
   const threshold = LEVELS[(o.logLevel as Level) in LEVELS ? (o.logLevel as Level) : 'info'];
   const log = (level: Level, message: string, fields: Record<string, unknown> = {}) => {
     if (LEVELS[level] >= threshold) process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, host: o.hostId, msg: message, ...fields })}\n`);
@@ -56,7 +62,7 @@ async function main(): Promise<void> {
     }),
   );
   const stateDir = o.stateDir ?? `./data/agent-${o.hostId}`;
-  const driver = await loadDriver(o.driver, { hostId: o.hostId, datapathIp: o.datapathIp, stateDir, options, log });
+  const driver = timeDriver(await loadDriver(o.driver, { hostId: o.hostId, datapathIp: o.datapathIp, stateDir, options, log }));
   const agent = await AgentRuntime.create({
     controller: o.controller,
     hostId: o.hostId,
@@ -68,8 +74,12 @@ async function main(): Promise<void> {
     ...(o.nats ? { nats: { url: o.nats } } : {}),
     log,
   });
+  watchAgent(agent, driver);
+  const metrics = metricsAt ? await startMetricsListener(metricsAt.host, metricsAt.port) : undefined;
+  if (metrics) log('info', `metrics listening at ${metrics.url}/metrics`, { url: metrics.url });
   const shutdown = async (signal: string) => {
     log('info', 'shutting down', { signal });
+    await metrics?.close();
     await agent.close();
     process.exit(0);
   };

@@ -9,11 +9,15 @@ import { openStore } from '../store/open-store.js';
 import { PostgresStore } from '../store/postgres.js';
 import { exposeBus, notifyingStore, startSouthbound } from '../southbound/southbound.js';
 import type { SouthboundLogger } from '../southbound/log.js';
+import { startMetricsListener } from '../metrics/listener.js';
+import { createOperatorView } from '../southbound/operator-view.js';
+import { createRequire } from 'node:module';
 
 const program = new Command()
   .name('alcor-server')
   .description('Alcor controller: Neutron v2.0 API, allocation and goal-state manager')
   .option('--listen <host:port>', 'API listen address (ALCOR_LISTEN)')
+  .option('--metrics-listen <host:port>', 'Prometheus metrics listen address, or off (ALCOR_METRICS_LISTEN)')
   .option('--database-url <url>', 'sqlite:<path> or postgres://... (ALCOR_DATABASE_URL)')
   .option('--auth <mode>', 'noauth or keystone (ALCOR_AUTH)')
   .option('--log-level <level>', 'pino log level (ALCOR_LOG_LEVEL)')
@@ -46,9 +50,12 @@ async function main(): Promise<void> {
   exposeBus(southbound, services);
   // Other replicas' commits reach this replica's data-plane manager at once (LISTEN/NOTIFY), not at its next poll.
   if (store instanceof PostgresStore) await store.onChanges(() => void southbound.notify());
-  const app = await buildApiServer({ config, services });
+  const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+  const app = await buildApiServer({ config, services, operator: createOperatorView(store, southbound, version) });
   sbLog = app.log;
   app.log.info({ port: southbound.port }, 'southbound gRPC listening');
+  const metrics = config.metrics ? await startMetricsListener(config.metrics.host, config.metrics.port) : undefined;
+  if (metrics) app.log.info({ url: metrics.url }, `metrics listening at ${metrics.url}/metrics`);
   // Graceful shutdown: report not ready (so load balancers stop routing here), stop accepting, let
   // in-flight requests and their transactions finish, close the southbound, then the store. A second
   // signal, or a drain longer than ALCOR_SHUTDOWN_TIMEOUT_MS (default 25 s, under Kubernetes' 30 s
@@ -69,6 +76,7 @@ async function main(): Promise<void> {
     }, timeoutMs).unref();
     try {
       await app.close();
+      await metrics?.close();
       await southbound.close();
       await store.close();
       app.log.info('drained; exiting');

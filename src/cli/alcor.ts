@@ -10,9 +10,17 @@ import { registerMigrate } from './commands/migrate.js';
 import { registerTestbed } from './commands/testbed.js';
 import { registerBenchOvs } from './commands/bench-ovs.js';
 import { registerBenchSouthbound } from './commands/bench-southbound.js';
+import { registerStatus } from './commands/status.js';
+import { registerHosts } from './commands/hosts.js';
+import { registerPort } from './commands/port.js';
+import { registerTrace } from './commands/trace.js';
 
 /** Every subcommand of `alcor`, in help order. */
 const COMMANDS: RegisterCommand[] = [
+  registerStatus, // alcor status
+  registerHosts, // alcor hosts list|show
+  registerPort, // alcor port show
+  registerTrace, // alcor trace
   registerBenchApi, // alcor bench api
   registerTestbed, // alcor testbed up|down|vm
   registerBenchOvs, // alcor bench ovs
@@ -22,7 +30,7 @@ const COMMANDS: RegisterCommand[] = [
 
 const program = new Command()
   .name('alcor')
-  .description('Alcor command-line tool: benchmarks, testbeds and migration')
+  .description('Alcor command-line tool: operator view (status, hosts, ports, trace), benchmarks, testbeds and migration')
   .showHelpAfterError();
 for (const register of COMMANDS) register(program);
 

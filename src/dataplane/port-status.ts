@@ -9,11 +9,35 @@
  * outbox records (status is observed state, not desired state).
  */
 import type { Store } from '../store/store.js';
+import { portProgrammingSeconds } from './metrics.js';
 
 const NONE: ReadonlySet<string> = new Set();
 
 /** A port status as Neutron reports it. */
 export type PortStatus = 'ACTIVE' | 'DOWN' | 'ERROR';
+
+/** When a port's current state was sent and when it became ACTIVE (epoch ms). */
+interface PortTiming {
+  sentAt: number;
+  activeAt?: number;
+}
+
+/** What this controller knows of where and how far a port is programmed (operator view). */
+export interface PortProgramming {
+  host: string;
+  /** Revision whose delta carried the port's current state. */
+  programmedRevision: number;
+  /** Newest revision the host acked over its stream to this controller; undefined while it is not connected here. */
+  hostAckedRevision: number | undefined;
+  /** The host's last ack listed the port as waiting (its VM interface is not plugged). */
+  waiting: boolean;
+  /** The host reported that it could not apply the port's current state. */
+  failed: boolean;
+  /** When the current state was sent (epoch ms). */
+  sentAt: number | undefined;
+  /** When the ack that made it ACTIVE arrived (epoch ms). */
+  activeAt: number | undefined;
+}
 
 /** Tracks programmed ports and writes their status. */
 export class PortStatusTracker {
@@ -27,6 +51,7 @@ export class PortStatusTracker {
   /** host → ports its last ack listed as waiting (replaced by every ack). */
   private readonly waiting = new Map<string, ReadonlySet<string>>();
   private readonly failedAt = new Map<string, number>();
+  private readonly timing = new Map<string, PortTiming>();
   /**
    * host → its ports whose programmed state it may not have acked yet. An ack that reports nothing
    * failed or waiting, after one that reported nothing waiting, can change only these: with 1,000
@@ -48,6 +73,7 @@ export class PortStatusTracker {
     let ports = this.byHost.get(host);
     if (!ports) this.byHost.set(host, (ports = new Map()));
     ports.set(port, revision);
+    this.timing.set(port, { sentAt: Date.now() });
     this.unackedOf(host).add(port);
     const acked = this.acked.get(host);
     if (acked !== undefined && acked >= revision && !this.waiting.get(host)?.has(port)) this.set(port, 'ACTIVE');
@@ -59,6 +85,7 @@ export class PortStatusTracker {
     this.hostOf.delete(port);
     this.byHost.get(host)?.delete(port);
     this.failedAt.delete(port);
+    this.timing.delete(port);
     if (deleted) {
       this.written.delete(port);
       this.pending.delete(port);
@@ -117,7 +144,29 @@ export class PortStatusTracker {
     this.written.set(port, status);
   }
 
+  /** Where `port` is programmed as this controller sees it; undefined when it is not programmed anywhere. */
+  describe(port: string): PortProgramming | undefined {
+    const host = this.hostOf.get(port);
+    const programmedRevision = host === undefined ? undefined : this.byHost.get(host)?.get(port);
+    if (host === undefined || programmedRevision === undefined) return undefined;
+    const timing = this.timing.get(port);
+    return {
+      host,
+      programmedRevision,
+      hostAckedRevision: this.acked.get(host),
+      waiting: this.waiting.get(host)?.has(port) ?? false,
+      failed: this.failedAt.get(port) === programmedRevision,
+      sentAt: timing?.sentAt,
+      activeAt: timing?.activeAt,
+    };
+  }
+
   private set(port: string, status: PortStatus): void {
+    const timing = this.timing.get(port);
+    if (status === 'ACTIVE' && timing && timing.activeAt === undefined) {
+      timing.activeAt = Date.now();
+      portProgrammingSeconds.observe((timing.activeAt - timing.sentAt) / 1000);
+    }
     if (this.written.get(port) === status && !this.pending.has(port)) return;
     this.pending.set(port, status);
     this.written.set(port, status);

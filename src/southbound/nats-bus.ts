@@ -23,6 +23,7 @@ import { decodeBusAck, type BusAckFields } from '../proto/bus-ack.js';
 import type { CompiledBatch, DataPlaneManager } from '../dataplane/manager.js';
 import { goalStateDelta } from '../dataplane/wire.js';
 import { RateLimitedLog, type SouthboundLogger } from './log.js';
+import { natsPublishFailures, sentOnBus } from './metrics.js';
 
 /** Options of the bus. */
 export interface NatsBusOptions {
@@ -192,10 +193,12 @@ export class NatsBus {
         () => {
           this.counters.published++;
           this.counters.publishedBytes += m.payload.length;
+          sentOnBus(m.payload.length);
           this.settled();
         },
         (err: unknown) => {
           this.counters.failed++;
+          natsPublishFailures.inc();
           this.warn.warn('publish', { err: String(err), subject: m.subject }, 'bus publish failed; retrying');
           // Retried ahead of what is still queued, in their original order (agents wait a moment for a
           // delta stored out of order); the message id makes a stored duplicate harmless.

@@ -15,6 +15,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { WatchResponseSchema, WelcomeSchema } from '../proto/alcor/v1/southbound_pb.js';
 import type { CompiledBatch, DataPlaneManager } from '../dataplane/manager.js';
 import type { BatchFanOut, BatchReceiver } from './fanout.js';
+import { sentOnStream } from './metrics.js';
 
 /** States of a session. */
 export type SessionState =
@@ -143,6 +144,7 @@ export class AgentSession implements BatchReceiver {
     this.pendingBytes += bytes.length;
     this.counters.messages++;
     this.counters.bytes += bytes.length;
+    sentOnStream(bytes.length);
     if (revision > this.sentRevision) this.sentRevision = revision;
     this.call.write(bytes, () => {
       this.pendingBytes -= bytes.length;

@@ -14,6 +14,8 @@ import type { ChannelPolicy } from '../dataplane/channels.js';
 import { NatsBus, type NatsBusOptions } from './nats-bus.js';
 import { SouthboundServer, type SouthboundServerOptions } from './grpc-server.js';
 import { silentLogger, type SouthboundLogger } from './log.js';
+import { runningManagers } from '../dataplane/metrics.js';
+import { watchSouthbound } from './metrics.js';
 
 /** Options of the whole southbound. */
 export interface SouthboundOptions extends SouthboundServerOptions, Omit<DataPlaneManagerOptions, 'store' | 'onError' | 'channels'> {
@@ -111,6 +113,7 @@ export async function startSouthbound(store: Store, options: SouthboundOptions =
   }
   const timer = setInterval(() => void manager.poll(), options.pollIntervalMs ?? 500);
   timer.unref();
+  const unwatch = [runningManagers.add(manager), watchSouthbound(server, bus !== undefined)];
   return {
     manager,
     server,
@@ -120,6 +123,7 @@ export async function startSouthbound(store: Store, options: SouthboundOptions =
     notify: () => manager.poll(),
     async close() {
       clearInterval(timer);
+      for (const stop of unwatch) stop();
       stopListening?.();
       await server.close();
       await bus?.close();

@@ -34,6 +34,7 @@ import { migrate } from './migrations.js';
 import { ChangeListener, changesChannel } from './postgres-changes.js';
 import { PlaceholderCache } from './sql-placeholders.js';
 import type { Queryable, SqlValue, Store } from './store.js';
+import { transactionRetries } from './metrics.js';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, isRetryableConflict, sqlState, type RetryPolicy } from './transaction-retry.js';
 
 /** Advisory-lock class id of migrations (first key of the two-key form); the second key is hashtext(schema). */
@@ -301,6 +302,7 @@ export class PostgresStore implements Store {
           // Out of attempts likewise: the caller gets what fn threw (a service may have mapped it to a 409).
           if (attempt >= this.retry.maxAttempts || (mode === 'serialized' && sqlState(err.conflict) === '23505')) throw err.thrown;
           this.retries++;
+          transactionRetries.inc();
           // The first retry queues on the clock lock and needs no backoff; later ones (writers outside
           // this store's discipline got in the way) spread out.
           if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, backoffDelayMs(this.retry, attempt - 1)));

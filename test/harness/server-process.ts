@@ -10,6 +10,8 @@ export interface ServerProcess {
   url: string;
   /** `127.0.0.1:<port>` of the southbound gRPC server, from the server's log. */
   southbound: string | undefined;
+  /** `http://127.0.0.1:<port>` of the metrics listener, from the server's log. */
+  metrics: string | undefined;
   child: ChildProcess;
   /** SIGKILL, no cleanup: a crash. */
   kill: () => Promise<void>;
@@ -22,7 +24,7 @@ const SERVER = fileURLToPath(new URL('../../src/cli/alcor-server.js', import.met
 /** Starts `alcor-server` with the given environment; resolves once it listens. */
 export async function startServerProcess(env: Record<string, string>, timeoutMs = 15000): Promise<ServerProcess> {
   const child = spawn(process.execPath, [SERVER], {
-    env: { ...process.env, ALCOR_LISTEN: '127.0.0.1:0', ALCOR_LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, ALCOR_LISTEN: '127.0.0.1:0', ALCOR_METRICS_LISTEN: '127.0.0.1:0', ALCOR_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -48,6 +50,7 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   return {
     url,
     southbound: southboundPort ? `127.0.0.1:${southboundPort}` : undefined,
+    metrics: /metrics listening at (http:\/\/[\d.:]+)\/metrics/.exec(output)?.[1],
     child,
     kill: async () => {
       child.kill('SIGKILL');

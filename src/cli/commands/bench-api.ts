@@ -21,6 +21,7 @@ interface BenchApiFlags {
   serverNodeArg: string[];
   cleanup: boolean;
   json: boolean;
+  scrapeEvery?: number;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -31,10 +32,15 @@ async function benchApi(flags: BenchApiFlags): Promise<void> {
   const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
   let server: SpawnedServer | undefined;
   let result: ApiBenchResult;
+  let scraper: (() => void) | undefined;
   try {
     if (flags.spawn) {
       server = await spawnServer({ nodeArgs: flags.serverNodeArg, startTimeoutMs: 30_000, log });
       log(`spawned alcor-server pid ${server.pid} at ${server.url} (database ${server.databasePath})`);
+    }
+    if (flags.scrapeEvery !== undefined) {
+      if (!server) throw new Error('--scrape-every needs --spawn (it scrapes the spawned server\'s metrics listener)');
+      scraper = scrapeMetrics(server.metricsUrl, flags.scrapeEvery, log);
     }
     result = await runApiBench({
       url: server?.url ?? flags.url,
@@ -53,9 +59,37 @@ async function benchApi(flags: BenchApiFlags): Promise<void> {
       log,
     });
   } finally {
+    scraper?.();
     await server?.stop();
   }
   process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatApiBenchReport(result));
+}
+
+/**
+ * Scrapes `<base>/metrics` every `everyMs` during the run, as a Prometheus server would (to measure what
+ * scraping costs the API); returns the function that stops it and logs how many scrapes were made.
+ */
+function scrapeMetrics(base: string, everyMs: number, log: (line: string) => void): () => void {
+  const durations: number[] = [];
+  let bytes = 0;
+  let failures = 0;
+  const timer = setInterval(() => {
+    const started = performance.now();
+    fetch(`${base}/metrics`).then(
+      async (res) => {
+        const text = await res.text();
+        if (!res.ok) return void failures++;
+        durations.push(performance.now() - started);
+        bytes = text.length;
+      },
+      () => failures++,
+    );
+  }, everyMs);
+  return () => {
+    clearInterval(timer);
+    const p50 = [...durations].sort((a, b) => a - b)[Math.floor(durations.length / 2)] ?? 0;
+    log(`metrics: ${durations.length} scrapes of ${base}/metrics (p50 ${p50.toFixed(1)} ms, ${(bytes / 1024).toFixed(1)} KB), ${failures} failed`);
+  };
 }
 
 /** Registers `alcor bench api`. */
@@ -77,6 +111,7 @@ export const registerBenchApi: RegisterCommand = (program: Command) => {
     .option('--spawn', 'start alcor-server from this build on a free port with a temporary SQLite database', false)
     .option('--server-node-arg <arg>', 'extra node flag for the spawned server, e.g. --cpu-prof (repeatable)', collect, [])
     .option('--no-cleanup', 'keep the benchmark network and its ports')
+    .option('--scrape-every <ms>', 'with --spawn: scrape the server\'s metrics listener every <ms> during the run', numberOption('--scrape-every'))
     .option('--json', 'print the result as JSON instead of a table', false)
     .action(benchApi);
 };

@@ -3,40 +3,19 @@ import type { Command } from 'commander';
 import { runMigrateBench } from '../../bench/migrate-bench.js';
 import { compileServerOptions, optionsFromEnv } from '../../config.js';
 import { importFromNeutron } from '../../migrate/importer.js';
-import type { NeutronAuth } from '../../migrate/neutron-auth.js';
 import { NeutronClient } from '../../migrate/neutron-client.js';
 import { progressBar } from '../../migrate/progress.js';
 import { formatImportSummary } from '../../migrate/summary-format.js';
 import { formatVerifyReport, verifyAgainstNeutron } from '../../migrate/verify.js';
 import { openStore } from '../../store/open-store.js';
 import { commandGroup, numberOption, type RegisterCommand } from '../command-group.js';
+import { addOsAuthOptions, authOf, type OsAuthFlags } from '../os-auth.js';
 
-interface MigrateFlags {
+interface MigrateFlags extends OsAuthFlags {
   url?: string;
-  token?: string;
-  osAuthUrl?: string;
-  osUsername?: string;
-  osPassword?: string;
-  osProjectName?: string;
-  osUserDomainName: string;
-  osProjectDomainName: string;
   databaseUrl?: string;
   dryRun?: boolean;
   json: boolean;
-}
-
-function authOf(flags: MigrateFlags): NeutronAuth {
-  if (flags.token) return { kind: 'token', token: flags.token };
-  if (!flags.osAuthUrl) return { kind: 'none' };
-  const missing = (['osUsername', 'osPassword', 'osProjectName'] as const).filter((k) => !flags[k]);
-  if (missing.length > 0) throw new Error(`--os-auth-url needs ${missing.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
-  return {
-    kind: 'keystone',
-    credentials: {
-      authUrl: flags.osAuthUrl, username: flags.osUsername ?? '', password: flags.osPassword ?? '', projectName: flags.osProjectName ?? '',
-      userDomainName: flags.osUserDomainName, projectDomainName: flags.osProjectDomainName,
-    },
-  };
 }
 
 async function prepare(flags: MigrateFlags) {
@@ -73,16 +52,10 @@ async function verify(flags: MigrateFlags): Promise<void> {
 }
 
 function common(cmd: Command): Command {
-  const env = process.env;
-  return cmd
-    .option('--url <url>', "Neutron endpoint, e.g. http://controller:9696 (default: the network endpoint of Keystone's catalog)", env.OS_NETWORK_URL)
-    .option('--token <token>', 'X-Auth-Token to send (instead of Keystone credentials)', env.OS_TOKEN)
-    .option('--os-auth-url <url>', 'Keystone URL (v3), as for the openstack CLI', env.OS_AUTH_URL)
-    .option('--os-username <name>', 'Keystone user', env.OS_USERNAME)
-    .option('--os-password <password>', 'Keystone password', env.OS_PASSWORD)
-    .option('--os-project-name <name>', 'project to scope the token to (an admin project)', env.OS_PROJECT_NAME)
-    .option('--os-user-domain-name <name>', 'domain of the user', env.OS_USER_DOMAIN_NAME ?? 'Default')
-    .option('--os-project-domain-name <name>', 'domain of the project', env.OS_PROJECT_DOMAIN_NAME ?? 'Default')
+  return addOsAuthOptions(
+    cmd.option('--url <url>', "Neutron endpoint, e.g. http://controller:9696 (default: the network endpoint of Keystone's catalog)", process.env.OS_NETWORK_URL),
+    'project to scope the token to (an admin project)',
+  )
     .option('--database-url <url>', "Alcor's store (default ALCOR_DATABASE_URL, else sqlite:./data/alcor.db)")
     .option('--json', 'print the result as JSON', false);
 }

@@ -71,7 +71,7 @@ describe('deploy manifests', () => {
     const [container] = spec.template.spec.containers;
     assertCliExists(container.command.join(' '));
     const ports = Object.fromEntries(container.ports.map((p: Doc) => [p.name, p.containerPort]));
-    assert.deepEqual(ports, { 'neutron-api': 9696, southbound: 9016 });
+    assert.deepEqual(ports, { 'neutron-api': 9696, southbound: 9016, metrics: 9697 });
     assert.equal(container.readinessProbe.httpGet.path, '/readyz');
     assert.equal(container.livenessProbe.httpGet.path, '/healthz');
     for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe]) assert.ok(probe.httpGet.port in ports);

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { metricsRegistry } from '../../../src/metrics/registry.js';
 import type { PostgresStore } from '../../../src/store/postgres.js';
 import { startTestApi, type ApiResponse, type TestApi } from '../../harness/api-server.js';
 import { createTestSchema, postgresUnavailable, type TestSchema } from '../../harness/postgres.js';
@@ -113,6 +114,8 @@ test('postgres - 3 replicas hammering one /27 never duplicate, leak or lose an a
     assert.equal(fill.filter((r) => r.status === 201).length, POOL_SIZE - live.size, 'every freed address came back');
     const stores = replicas.map((r) => r.store as PostgresStore);
     t.diagnostic(`transaction retries per replica: ${stores.map((s) => s.retries).join(', ')}; most attempts one write needed: ${Math.max(...stores.map((s) => s.maxAttemptsUsed))}`);
+    const counted = (await metricsRegistry.getSingleMetric('alcor_store_transaction_retries_total')?.get())?.values[0]?.value;
+    assert.equal(counted, stores.reduce((sum, s) => sum + s.retries, 0), 'the retries metric counts every retry of every replica in this process');
   });
 });
 

@@ -260,7 +260,8 @@ export async function startStack(options: SouthboundOptions = {}): Promise<TestS
   const { exposeBus } = await import('../../../src/southbound/southbound.js');
   const services = createServices(controller.api, config);
   exposeBus(controller.southbound, services);
-  const app = await buildApiServer({ config, services, logger: false });
+  const { createOperatorView } = await import('../../../src/southbound/operator-view.js');
+  const app = await buildApiServer({ config, services, logger: false, operator: createOperatorView(controller.store, controller.southbound, 'test') });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
