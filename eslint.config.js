@@ -11,8 +11,8 @@ const FORBIDDEN = {
   domain: { except: ['./domain'] },
   // Generated protocol code.
   proto: { except: ['./proto'] },
-  // The host agent runs on every host with only the protocol and its drivers.
-  agent: { except: ['./agent', './proto'] },
+  // The host agent runs on every host with only the protocol, its drivers and the build's version.
+  agent: { except: ['./agent', './proto', './version.ts'] },
   // Routes call services; they never touch the database or the processes below.
   api: { from: ['store', 'agent', 'cli', 'bench', 'dataplane', 'southbound', 'migrate', 'testbed'] },
   // Business logic sits on the store; nothing above it or beside it in the pipeline.

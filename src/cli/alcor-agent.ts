@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { isIP } from 'node:net';
 import { DRIVER_NAMES, loadDriver } from '../agent/drivers/registry.js';
 import { AgentRuntime } from '../agent/runtime.js';
+import { ALCOR_VERSION } from '../version.js';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 type Level = keyof typeof LEVELS;
@@ -27,6 +28,7 @@ const program = new Command()
   .option('--heartbeat-ms <ms>', 'heartbeat interval', '10000')
   .option('--nats <url>', 'NATS URL of the southbound bus: VPC scopes on the mq channel are consumed there (ALCOR_NATS_URL)', process.env.ALCOR_NATS_URL)
   .option('--log-level <level>', 'debug|info|warn|error', process.env.ALCOR_LOG_LEVEL ?? 'info')
+  .version(ALCOR_VERSION)
   .showHelpAfterError();
 
 async function main(): Promise<void> {

@@ -9,6 +9,7 @@ import { openStore } from '../store/open-store.js';
 import { PostgresStore } from '../store/postgres.js';
 import { exposeBus, notifyingStore, startSouthbound } from '../southbound/southbound.js';
 import type { SouthboundLogger } from '../southbound/log.js';
+import { ALCOR_VERSION } from '../version.js';
 
 const program = new Command()
   .name('alcor-server')
@@ -17,6 +18,7 @@ const program = new Command()
   .option('--database-url <url>', 'sqlite:<path> or postgres://... (ALCOR_DATABASE_URL)')
   .option('--auth <mode>', 'noauth or keystone (ALCOR_AUTH)')
   .option('--log-level <level>', 'pino log level (ALCOR_LOG_LEVEL)')
+  .version(ALCOR_VERSION)
   .showHelpAfterError();
 
 async function main(): Promise<void> {

@@ -10,6 +10,7 @@ import { registerMigrate } from './commands/migrate.js';
 import { registerTestbed } from './commands/testbed.js';
 import { registerBenchOvs } from './commands/bench-ovs.js';
 import { registerBenchSouthbound } from './commands/bench-southbound.js';
+import { ALCOR_VERSION } from '../version.js';
 
 /** Every subcommand of `alcor`, in help order. */
 const COMMANDS: RegisterCommand[] = [
@@ -23,6 +24,7 @@ const COMMANDS: RegisterCommand[] = [
 const program = new Command()
   .name('alcor')
   .description('Alcor command-line tool: benchmarks, testbeds and migration')
+  .version(ALCOR_VERSION)
   .showHelpAfterError();
 for (const register of COMMANDS) register(program);
 
