@@ -10,6 +10,8 @@ import { registerMigrate } from './commands/migrate.js';
 import { registerTestbed } from './commands/testbed.js';
 import { registerBenchOvs } from './commands/bench-ovs.js';
 import { registerBenchSouthbound } from './commands/bench-southbound.js';
+import { registerDb } from './commands/db.js';
+import { DatabaseRefused } from '../store/schema-state.js';
 import { ALCOR_VERSION } from '../version.js';
 
 /** Every subcommand of `alcor`, in help order. */
@@ -19,16 +21,19 @@ const COMMANDS: RegisterCommand[] = [
   registerBenchOvs, // alcor bench ovs
   registerBenchSouthbound, // alcor bench southbound
   registerMigrate, // alcor migrate from-neutron|verify
+  registerDb, // alcor db status|upgrade
 ];
 
 const program = new Command()
   .name('alcor')
-  .description('Alcor command-line tool: benchmarks, testbeds and migration')
+  .description('Alcor command-line tool: benchmarks, testbeds, migration and the database schema')
   .version(ALCOR_VERSION)
   .showHelpAfterError();
 for (const register of COMMANDS) register(program);
 
 program.parseAsync().catch((err: unknown) => {
-  process.stderr.write(`alcor: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // A refused database is an operator's situation, not a bug: its message says what to do.
+  const text = err instanceof DatabaseRefused ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`alcor: ${text}\n`);
   process.exit(1);
 });
