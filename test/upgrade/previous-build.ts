@@ -85,7 +85,8 @@ export function buildRelease(release: Release): BuiltRelease {
     execFileSync('tar', ['-xf', `${staging}.tar`, '-C', staging]);
     let modules = join(staging, 'node_modules');
     if (sameDependencies(join(staging, 'package.json'), join(REPO_ROOT, 'package.json'))) {
-      symlinkSync(realpathSync(join(REPO_ROOT, 'node_modules')), modules);
+      // This checkout's node_modules as a path, not its target: the build then follows a reinstall (another Node.js).
+      symlinkSync(join(REPO_ROOT, 'node_modules'), modules);
     } else {
       execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: staging, stdio: 'ignore' });
     }
