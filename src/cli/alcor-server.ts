@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     throw err;
   }
   if (checkMigrations) {
-    const status = await schemaStatusOf(flags.databaseUrl, 'inspect');
+    const status = await schemaStatusOf(config.database, 'inspect');
     process.stdout.write(formatSchemaStatus(status));
     process.exit(status.pending.length > 0 ? 1 : 0);
   }

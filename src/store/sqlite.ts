@@ -20,9 +20,11 @@ type Statement = Database.Statement<unknown[], unknown>;
  * (even the journal mode) is written to it; under `inspect` nothing is written at all.
  */
 export async function openSqliteStore(path: string, mode: MigrationMode = 'apply'): Promise<Store> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  // Inspecting never creates a database that is not there.
-  if (mode === 'inspect' && path !== ':memory:' && !existsSync(path)) throw new DatabaseRefused(`SQLite database ${path} does not exist.`);
+  if (path !== ':memory:') {
+    // Inspecting never creates a database that is not there.
+    if (mode === 'inspect' && !existsSync(path)) throw new DatabaseRefused(`SQLite database ${path} does not exist.`);
+    mkdirSync(dirname(path), { recursive: true });
+  }
   const db = new Database(path);
   db.pragma('busy_timeout = 5000');
   const store = new SqliteStore(db);

@@ -4,7 +4,7 @@
  * under the same advisory lock the controller takes, so it is safe while replicas start).
  */
 import type { Command } from 'commander';
-import { compileServerOptions, optionsFromEnv } from '../../config.js';
+import { compileServerOptions, optionsFromEnv, type ServerConfig } from '../../config.js';
 import { KNOWN_MIGRATIONS, openSchema } from '../../store/migrations.js';
 import { openStore } from '../../store/open-store.js';
 import type { MigrationMode, SchemaStatus } from '../../store/schema-state.js';
@@ -27,15 +27,19 @@ export function formatSchemaStatus(status: SchemaStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Opens the configured database in `mode` and returns its schema status (the store is closed again). */
-export async function schemaStatusOf(databaseUrl: string | undefined, mode: MigrationMode): Promise<SchemaStatus> {
-  const config = compileServerOptions({ ...optionsFromEnv(process.env), ...(databaseUrl ? { databaseUrl } : {}) });
-  const store = await openStore(config.database, mode);
+/** Opens `database` in `mode` and returns its schema status (the store is closed again). */
+export async function schemaStatusOf(database: ServerConfig['database'], mode: MigrationMode): Promise<SchemaStatus> {
+  const store = await openStore(database, mode);
   try {
     return await openSchema(store, { label: 'the database', mode: 'inspect' });
   } finally {
     await store.close();
   }
+}
+
+/** The database of ALCOR_DATABASE_URL, or of the flag when given. */
+function databaseOf(flags: DbFlags): ServerConfig['database'] {
+  return compileServerOptions({ ...optionsFromEnv(process.env), ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}) }).database;
 }
 
 function print(status: SchemaStatus, flags: DbFlags): void {
@@ -51,7 +55,7 @@ export const registerDb: RegisterCommand = (program: Command) => {
     .option('--database-url <url>', 'sqlite:<path> or postgres://... (ALCOR_DATABASE_URL)')
     .option('--json', 'machine-readable output', false)
     .action(async (flags: DbFlags) => {
-      const status = await schemaStatusOf(flags.databaseUrl, 'inspect');
+      const status = await schemaStatusOf(databaseOf(flags), 'inspect');
       print(status, flags);
       if (status.pending.length > 0) process.exitCode = 1;
     });
@@ -59,5 +63,5 @@ export const registerDb: RegisterCommand = (program: Command) => {
     .description('apply pending schema migrations, each in one transaction (safe while replicas start)')
     .option('--database-url <url>', 'sqlite:<path> or postgres://... (ALCOR_DATABASE_URL)')
     .option('--json', 'machine-readable output', false)
-    .action(async (flags: DbFlags) => print(await schemaStatusOf(flags.databaseUrl, 'apply'), flags));
+    .action(async (flags: DbFlags) => print(await schemaStatusOf(databaseOf(flags), 'apply'), flags));
 };
