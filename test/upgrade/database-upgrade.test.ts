@@ -114,7 +114,7 @@ for (const release of releasesToUpgradeFrom()) {
       }
     });
 
-    test(`upgrade - ${release.version} -> ${ALCOR_VERSION} on PostgreSQL: resources kept, and replicas of both versions serve a port-create workload through a rolling swap without a failed request`, { timeout: 180_000 }, async (t: TestContext) => {
+    test(`upgrade - ${release.version} -> ${ALCOR_VERSION} on PostgreSQL: resources kept, and replicas of both versions serve a port-create workload through a rolling swap without a failed request, and an earlier agent programs every port`, { timeout: 180_000 }, async (t: TestContext) => {
       const base = process.env.ALCOR_TEST_PG_URL;
       if (!base) {
         missingPrerequisite(t, 'the PostgreSQL upgrade test needs ALCOR_TEST_PG_URL=postgres://...', 'ALCOR_TEST_PG_URL');
@@ -127,6 +127,7 @@ for (const release of releasesToUpgradeFrom()) {
       }
       const schema = await createTestSchema(base);
       const replicas: ServerProcess[] = [];
+      let stopAgent: () => Promise<void> = async () => {};
       try {
         const old = await startController(schema.url, built.server);
         replicas.push(old);
@@ -136,6 +137,16 @@ for (const release of releasesToUpgradeFrom()) {
         const first = await startController(schema.url);
         replicas.push(first);
         assert.deepEqual(differences(before, await readDeployment(apiAt(first.url))), []);
+
+        // An agent of the earlier release hosts the workload's ports, connected to the new replica that
+        // stays through the roll: what either version's replica commits must reach it.
+        assert.ok(first.southbound, 'the new replica logged its southbound port');
+        const agentDir = mkdtempSync(join(tmpdir(), 'alcor-upgrade-agent-'));
+        const agent = startAgent(built.agent, 'roll-host', first.southbound, agentDir);
+        stopAgent = async () => {
+          await agent.stop();
+          rmSync(agentDir, { recursive: true, force: true });
+        };
 
         // A load balancer's rotation: requests go round-robin to the replicas in it.
         const rotation = [old, first];
@@ -148,7 +159,8 @@ for (const release of releasesToUpgradeFrom()) {
           while (running) {
             const replica = rotation[turn++ % rotation.length];
             if (!replica) continue;
-            const answer = await apiAt(replica.url)('POST', '/v2.0/ports', { project: 'upgrade-load', body: { port: { network_id: network } } }).catch((err: Error) => ({ status: 0, body: err.message }));
+            const port = { project_id: 'upgrade-load', network_id: network, 'binding:host_id': 'roll-host', device_owner: 'compute:nova', device_id: `vm-${turn}` };
+            const answer = await apiAt(replica.url)('POST', '/v2.0/ports', { body: { port } }).catch((err: Error) => ({ status: 0, body: err.message }));
             if (answer.status === 201) created.push(answer.body.port.id);
             else failures.push(`${answer.status} ${JSON.stringify(answer.body)}`);
           }
@@ -174,9 +186,18 @@ for (const release of releasesToUpgradeFrom()) {
         const after = await readDeployment(apiAt(second.url));
         assert.deepEqual(differences(before, after, true), []);
         for (const id of created) assert.ok(after.ports?.has(id), `port ${id} acknowledged during the roll is there`);
+        let down = created.length;
+        await waitFor(async () => {
+          const ports = (await apiAt(second.url)('GET', '/v2.0/ports?binding:host_id=roll-host&fields=id&fields=status')).body.ports as { id: string; status: string }[];
+          down = created.length - ports.filter((p) => p.status === 'ACTIVE').length;
+          return down === 0;
+        }, 30_000, 'every port created during the roll ACTIVE on the agent').catch((err: Error) => {
+          throw new Error(`${err.message}: ${down} of ${created.length} are not`);
+        });
         await allocateMore(apiAt(second.url), extId, before);
         assert.deepEqual(collisions(await readDeployment(apiAt(second.url))), []);
       } finally {
+        await stopAgent();
         for (const replica of replicas) if (replica.child.exitCode === null) await replica.stop();
         await schema.drop();
       }
