@@ -13,8 +13,8 @@ const FORBIDDEN = {
   proto: { except: ['./proto'] },
   // The metrics registry and listener: a leaf every layer (the agent too) registers its instruments on.
   metrics: { except: ['./metrics'] },
-  // The host agent runs on every host with only the protocol, its drivers and the metrics registry.
-  agent: { except: ['./agent', './proto', './metrics'] },
+  // The host agent runs on every host with only the protocol, its drivers, the metrics registry and the build's version.
+  agent: { except: ['./agent', './proto', './metrics', './version.ts'] },
   // Routes call services; they never touch the database or the processes below.
   api: { from: ['store', 'agent', 'cli', 'bench', 'dataplane', 'southbound', 'migrate', 'testbed'] },
   // Business logic sits on the store; nothing above it or beside it in the pipeline.

@@ -13,6 +13,8 @@ export interface ServerOptions {
   metricsListen?: string;
   /** `sqlite:<path>`, `sqlite::memory:` or `postgres://...`. @default "sqlite:./data/alcor.db" (env ALCOR_DATABASE_URL) */
   databaseUrl?: string;
+  /** Apply pending schema migrations at start; `false` refuses to start until `alcor db upgrade` applied them. @default true (env ALCOR_AUTO_MIGRATE) */
+  autoMigrate?: string | boolean;
   /** `noauth` or `keystone`. @default "noauth" (env ALCOR_AUTH) */
   auth?: string;
   /** Project of noauth requests that carry no X-Project-Id (they run as admin, like Neutron's noauth). @default "admin" (env ALCOR_NOAUTH_PROJECT) */
@@ -72,6 +74,7 @@ export interface ServerConfig {
   /** Metrics listener; undefined when turned off. */
   metrics: { host: string; port: number } | undefined;
   database: { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
+  autoMigrate: boolean;
   auth: 'noauth' | 'keystone';
   noauthProject: string;
   vxlanRange: IdRange;
@@ -119,6 +122,7 @@ const ENV: Record<keyof ServerOptions, string> = {
   listen: 'ALCOR_LISTEN',
   metricsListen: 'ALCOR_METRICS_LISTEN',
   databaseUrl: 'ALCOR_DATABASE_URL',
+  autoMigrate: 'ALCOR_AUTO_MIGRATE',
   auth: 'ALCOR_AUTH',
   noauthProject: 'ALCOR_NOAUTH_PROJECT',
   vxlanRange: 'ALCOR_VXLAN_RANGE',
@@ -185,6 +189,14 @@ function parseDatabaseUrl(text: string): ServerConfig['database'] {
   throw new ConfigError(`ALCOR_DATABASE_URL: "${text}" must start with sqlite: or postgres://`);
 }
 
+function parseBoolean(value: string | boolean, setting: string): boolean {
+  if (typeof value === 'boolean') return value;
+  const text = value.trim().toLowerCase();
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  throw new ConfigError(`${setting}: "${value}" must be true or false`);
+}
+
 function parseMacBase(text: string): [number, number, number] {
   if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(text)) throw new ConfigError(`ALCOR_MAC_BASE: "${text}" is not a MAC address`);
   const octets = text.split(':').map((o) => parseInt(o, 16));
@@ -211,6 +223,7 @@ export function compileServerOptions(options: ServerOptions): ServerConfig {
     listenPort: listen.port,
     metrics: options.metricsListen === 'off' ? undefined : parseListen(options.metricsListen ?? '127.0.0.1:9697', 'ALCOR_METRICS_LISTEN'),
     database: parseDatabaseUrl(options.databaseUrl ?? 'sqlite:./data/alcor.db'),
+    autoMigrate: parseBoolean(options.autoMigrate ?? true, 'ALCOR_AUTO_MIGRATE'),
     auth,
     noauthProject: options.noauthProject ?? 'admin',
     vxlanRange: parseRange(options.vxlanRange ?? '1:16777215', 'ALCOR_VXLAN_RANGE', { min: 1, max: 16777215 }),

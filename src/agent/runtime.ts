@@ -21,6 +21,7 @@ import type { Driver, ResourceChange, ResourceOutcome } from './driver.js';
 import { loadState, saveState } from './state-file.js';
 import { controllerAddresses, WatchClient, type WatchCall } from './watch-client.js';
 import { chunkStates, FieldCursor, readFields } from './wire-reader.js';
+import { ALCOR_VERSION } from '../version.js';
 
 /** Options of the runtime. */
 export interface AgentOptions {
@@ -69,8 +70,6 @@ export type AgentState =
   | 'backoff'
   /** Closed. */
   | 'closed';
-
-const AGENT_VERSION = '0.1.0';
 
 /** One host's agent. */
 export class AgentRuntime {
@@ -263,7 +262,7 @@ export class AgentRuntime {
           value: create(HelloSchema, {
             hostId: this.opts.hostId, datapathIp: this.opts.datapathIp, capabilities: this.opts.capabilities, availabilityZone: this.opts.availabilityZone,
             resumeRevision: BigInt(this.resyncing ? 0 : this.revision),
-            agentVersion: AGENT_VERSION,
+            agentVersion: ALCOR_VERSION,
             protocolVersion: 1,
           }),
         },

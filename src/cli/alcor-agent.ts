@@ -9,6 +9,7 @@ import { DRIVER_NAMES, loadDriver } from '../agent/drivers/registry.js';
 import { AgentRuntime } from '../agent/runtime.js';
 import { timeDriver, watchAgent } from '../agent/metrics.js';
 import { parseHostPort, startMetricsListener } from '../metrics/listener.js';
+import { ALCOR_VERSION } from '../version.js';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 type Level = keyof typeof LEVELS;
@@ -31,6 +32,7 @@ const program = new Command()
   .option('--nats <url>', 'NATS URL of the southbound bus: VPC scopes on the mq channel are consumed there (ALCOR_NATS_URL)', process.env.ALCOR_NATS_URL)
   .option('--metrics-listen <host:port>', 'serve Prometheus metrics at http://host:port/metrics (unauthenticated; off by default) (ALCOR_AGENT_METRICS_LISTEN)', process.env.ALCOR_AGENT_METRICS_LISTEN)
   .option('--log-level <level>', 'debug|info|warn|error', process.env.ALCOR_LOG_LEVEL ?? 'info')
+  .version(ALCOR_VERSION)
   .showHelpAfterError();
 
 async function main(): Promise<void> {

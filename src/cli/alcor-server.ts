@@ -11,7 +11,9 @@ import { exposeBus, notifyingStore, startSouthbound } from '../southbound/southb
 import type { SouthboundLogger } from '../southbound/log.js';
 import { startMetricsListener } from '../metrics/listener.js';
 import { createOperatorView } from '../southbound/operator-view.js';
-import { createRequire } from 'node:module';
+import { DatabaseRefused } from '../store/schema-state.js';
+import { ALCOR_VERSION } from '../version.js';
+import { formatSchemaStatus, schemaStatusOf } from './commands/db.js';
 
 const program = new Command()
   .name('alcor-server')
@@ -21,11 +23,13 @@ const program = new Command()
   .option('--database-url <url>', 'sqlite:<path> or postgres://... (ALCOR_DATABASE_URL)')
   .option('--auth <mode>', 'noauth or keystone (ALCOR_AUTH)')
   .option('--log-level <level>', 'pino log level (ALCOR_LOG_LEVEL)')
+  .option('--check-migrations', 'print applied and pending schema migrations and exit (1 when any is pending); writes nothing')
+  .version(ALCOR_VERSION)
   .showHelpAfterError();
 
 async function main(): Promise<void> {
   program.parse();
-  const flags = program.opts<ServerOptions>();
+  const { checkMigrations, ...flags } = program.opts<ServerOptions & { checkMigrations?: boolean }>();
   let config: ServerConfig;
   try {
     config = compileServerOptions({ ...optionsFromEnv(process.env), ...stripUndefined(flags) });
@@ -36,7 +40,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const store = await openStore(config.database);
+  if (checkMigrations) {
+    const status = await schemaStatusOf(config.database, 'inspect');
+    process.stdout.write(formatSchemaStatus(status));
+    process.exit(status.pending.length > 0 ? 1 : 0);
+  }
+  // With ALCOR_AUTO_MIGRATE=false a database behind this build is refused until `alcor db upgrade` ran.
+  const store = await openStore(config.database, config.autoMigrate ? 'apply' : 'require-current');
   // The southbound logs through the API server's logger once it exists.
   let sbLog: SouthboundLogger | undefined;
   const sb = config.southbound;
@@ -50,8 +60,7 @@ async function main(): Promise<void> {
   exposeBus(southbound, services);
   // Other replicas' commits reach this replica's data-plane manager at once (LISTEN/NOTIFY), not at its next poll.
   if (store instanceof PostgresStore) await store.onChanges(() => void southbound.notify());
-  const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
-  const app = await buildApiServer({ config, services, operator: createOperatorView(store, southbound, version) });
+  const app = await buildApiServer({ config, services, operator: createOperatorView(store, southbound, ALCOR_VERSION) });
   sbLog = app.log;
   app.log.info({ port: southbound.port }, 'southbound gRPC listening');
   const metrics = config.metrics ? await startMetricsListener(config.metrics.host, config.metrics.port) : undefined;
@@ -96,6 +105,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`alcor-server: ${(err as Error).stack ?? String(err)}\n`);
+  // A refused database is an operator's situation, not a bug: its message says what to do.
+  process.stderr.write(`alcor-server: ${err instanceof DatabaseRefused ? err.message : ((err as Error).stack ?? String(err))}\n`);
   process.exit(1);
 });

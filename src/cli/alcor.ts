@@ -14,6 +14,9 @@ import { registerStatus } from './commands/status.js';
 import { registerHosts } from './commands/hosts.js';
 import { registerPort } from './commands/port.js';
 import { registerTrace } from './commands/trace.js';
+import { registerDb } from './commands/db.js';
+import { DatabaseRefused } from '../store/schema-state.js';
+import { ALCOR_VERSION } from '../version.js';
 
 /** Every subcommand of `alcor`, in help order. */
 const COMMANDS: RegisterCommand[] = [
@@ -26,15 +29,19 @@ const COMMANDS: RegisterCommand[] = [
   registerBenchOvs, // alcor bench ovs
   registerBenchSouthbound, // alcor bench southbound
   registerMigrate, // alcor migrate from-neutron|verify
+  registerDb, // alcor db status|upgrade
 ];
 
 const program = new Command()
   .name('alcor')
-  .description('Alcor command-line tool: operator view (status, hosts, ports, trace), benchmarks, testbeds and migration')
+  .description('Alcor command-line tool: operator view (status, hosts, ports, trace), benchmarks, testbeds, migration and the database schema')
+  .version(ALCOR_VERSION)
   .showHelpAfterError();
 for (const register of COMMANDS) register(program);
 
 program.parseAsync().catch((err: unknown) => {
-  process.stderr.write(`alcor: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // A refused database is an operator's situation, not a bug: its message says what to do.
+  const text = err instanceof DatabaseRefused ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`alcor: ${text}\n`);
   process.exit(1);
 });

@@ -23,15 +23,17 @@
  * - Commit notifications: a transaction that appended change records sends `NOTIFY` with its COMMIT;
  *   `onChanges(listener)` hears every replica's commits (postgres-changes.ts).
  * - `read(fn)`: `REPEATABLE READ READ ONLY`, one snapshot for every statement of `fn`; never blocked.
- * - Migrations run under a session advisory lock per schema, so replicas starting together migrate once.
+ * - Migrations run under a session advisory lock per schema, so replicas starting together migrate once;
+ *   the schema is checked (Alcor's, not newer than this build) before anything is written to it.
  *
  * URL: `postgres://user[:pass]@host[:port]/db[?schema=name][&pool_max=n]`; `schema` sets the search_path
  * of every pooled connection (created if missing), `pool_max` the pool size (default 10).
  */
 import pg from 'pg';
 import { InvalidInput } from '../domain/errors.js';
-import { migrate } from './migrations.js';
+import { openSchema } from './migrations.js';
 import { ChangeListener, changesChannel } from './postgres-changes.js';
+import type { MigrationMode } from './schema-state.js';
 import { PlaceholderCache } from './sql-placeholders.js';
 import type { Queryable, SqlValue, Store } from './store.js';
 import { transactionRetries } from './metrics.js';
@@ -103,9 +105,15 @@ export interface PostgresStoreOptions {
   retry?: Partial<RetryPolicy>;
   /** `application_name` of the connections. @default "alcor-server" */
   applicationName?: string;
+  /** What to do with pending schema migrations. @default "apply" */
+  migrations?: MigrationMode;
 }
 
-/** Connects to PostgreSQL, creates the URL's schema if needed and migrates it (once across replicas). */
+/**
+ * Connects to PostgreSQL and, once the schema is known to be Alcor's (or empty) and not newer than this
+ * build, creates the URL's schema if needed and migrates it (once across replicas: the others wait on
+ * the advisory lock, then find nothing pending).
+ */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
   const target = parsePostgresUrl(url);
   const clientConfig: pg.ClientConfig = {
@@ -123,10 +131,12 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       const schema = target.schema ?? ((await lockClient.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]?.s ?? 'public');
       await lockClient.query('SELECT pg_advisory_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
       try {
-        if (target.schema) await lockClient.query(`CREATE SCHEMA IF NOT EXISTS ${target.schema}`);
-        for (const statement of CLOCK_DDL) await lockClient.query(statement);
         const store = new PostgresStore(pool, { ...DEFAULT_RETRY_POLICY, ...options.retry }, clientConfig, changesChannel(schema));
-        await migrate(store);
+        const prepare = async () => {
+          if (target.schema) await lockClient.query(`CREATE SCHEMA IF NOT EXISTS ${target.schema}`);
+          for (const statement of CLOCK_DDL) await lockClient.query(statement);
+        };
+        await openSchema(store, { label: `PostgreSQL schema "${schema}"`, mode: options.migrations ?? 'apply', prepare });
         return store;
       } finally {
         await lockClient.query('SELECT pg_advisory_unlock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);

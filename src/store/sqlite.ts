@@ -5,25 +5,43 @@
  * connection. Each statement is microseconds, so the serialisation costs little.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AsyncMutex } from './async-mutex.js';
-import { migrate } from './migrations.js';
+import { openSchema } from './migrations.js';
+import { DatabaseRefused, type MigrationMode } from './schema-state.js';
 import type { Queryable, SqlValue, Store } from './store.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
-/** Opens (creating if needed) the SQLite file at `path` (or `:memory:`) and brings its schema up to date. */
-export async function openSqliteStore(path: string): Promise<Store> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+/**
+ * Opens (creating if needed) the SQLite file at `path` (or `:memory:`) and, under the default `apply`
+ * mode, brings its schema up to date. A file that is not an Alcor database is refused before anything
+ * (even the journal mode) is written to it; under `inspect` nothing is written at all.
+ */
+export async function openSqliteStore(path: string, mode: MigrationMode = 'apply'): Promise<Store> {
+  if (path !== ':memory:') {
+    // Inspecting never creates a database that is not there.
+    if (mode === 'inspect' && !existsSync(path)) throw new DatabaseRefused(`SQLite database ${path} does not exist.`);
+    mkdirSync(dirname(path), { recursive: true });
+  }
   const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode survives process crashes (the ones our tests inject); only power loss can lose the last commit.
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   const store = new SqliteStore(db);
-  await migrate(store);
+  const prepare = async () => {
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode survives process crashes (the ones our tests inject); only power loss can lose the last commit.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+  };
+  try {
+    await openSchema(store, { label: `SQLite database ${path}`, mode, prepare });
+  } catch (err) {
+    db.close();
+    // SQLITE_NOTADB: the file's header is not SQLite's (garbage bytes, another format, an encrypted file).
+    if ((err as { code?: unknown }).code === 'SQLITE_NOTADB') throw new DatabaseRefused(`${path} is not an SQLite database (${(err as Error).message}). Nothing was written to it.`);
+    throw err;
+  }
   return store;
 }
 

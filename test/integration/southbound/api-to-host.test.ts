@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../../harness/wait-for.js';
+import { ALCOR_VERSION } from '../../../src/version.js';
 import { withSouthbound } from './harness.js';
 
 test('southbound - a port created through the API with binding:host_id becomes ACTIVE; SG rule changes reach its host', { timeout: 120_000 }, () =>
@@ -38,6 +39,7 @@ test('southbound - a port created through the API with binding:host_id becomes A
     await waitFor(async () => (await s.request('GET', `/v2.0/ports/${port.id}`)).body.port.status === 'ACTIVE', 10_000, 'ACTIVE on compute-2');
     const agentsList = await s.request('GET', '/v2.0/agents');
     assert.deepEqual(agentsList.body.agents.map((a: { host: string }) => a.host).sort(), ['compute-1', 'compute-2']);
+    for (const a of agentsList.body.agents) assert.equal(a.configurations.agent_version, ALCOR_VERSION, 'each agent reports the version it sent in its Hello');
   }),
 );
 
