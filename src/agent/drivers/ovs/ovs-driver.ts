@@ -15,12 +15,12 @@
 import type { ApplyRequest, DesiredStateView, Driver, DriverContext, DriverStats, ResourceOutcome } from '../../driver.js';
 import { ensureBridge, resolveDatapathType } from './bridge.js';
 import type { HostFacts } from './context.js';
-import { handleDhcpPacketIn, type DhcpCounters } from './dhcp-responder.js';
+import { DhcpResponder } from './dhcp-responder.js';
 import type { FlowMod } from './flow.js';
 import { applyFlowMods, FlowRejectedError } from './flow-bundle.js';
 import { FlowEngine, type FlowInputs } from './flow-engine.js';
 import { diffInstalled } from './flow-ledger.js';
-import { InterfaceWatcher } from './interface-watcher.js';
+import { InterfaceWatcher, readBridgeInterfaces } from './interface-watcher.js';
 import { OfConnection } from './of-connection.js';
 import { compileOvsDriverOptions, type CompiledOvsDriverOptions } from './options.js';
 import { OvsCli } from './ovs-cli.js';
@@ -36,11 +36,11 @@ const FLOW_OWNER_KINDS = new Set(['port', 'neighbor', 'subnet', 'router']);
 export class OvsDriver implements Driver {
   readonly name = 'ovs';
   readonly options: CompiledOvsDriverOptions;
-  readonly dhcpCounters: DhcpCounters = { requests: 0, replies: 0, ignored: 0 };
   private readonly cli: OvsCli;
   private readonly engine = new FlowEngine();
   private watcher: InterfaceWatcher | undefined;
   private connection: OfConnection | undefined;
+  private readonly dhcp: DhcpResponder;
   private view: DesiredStateView = EMPTY_VIEW;
   private host: HostFacts;
   private needsResync = true;
@@ -55,6 +55,14 @@ export class OvsDriver implements Driver {
     this.options = compileOvsDriverOptions(context.options);
     this.cli = new OvsCli({ db: this.options.db, rundir: this.options.rundir });
     this.host = { hostId: context.hostId, datapathIp: context.datapathIp, tunnelOfport: this.options.tunnelOfport };
+    this.dhcp = new DhcpResponder({
+      view: () => this.view,
+      portAt: (ofport) => this.portAt(ofport),
+      bridgeInterfaces: () => readBridgeInterfaces(this.cli, this.options.bridge),
+      packetOut: (ofport, frame) => this.connection?.packetOut(ofport, frame) ?? false,
+      leaseSeconds: this.options.leaseSeconds,
+      log: context.log,
+    });
   }
 
   async start(): Promise<void> {
@@ -69,15 +77,7 @@ export class OvsDriver implements Driver {
     this.watcher = new InterfaceWatcher(this.cli, (ids) => void this.onInterfacesChanged(ids), (level, message, fields) => this.context.log(level, message, fields));
     await this.watcher.start();
     this.connection = new OfConnection(this.options.bridgeTarget.replace(/^unix:/, ''), {
-      packetIn: (packetIn) =>
-        handleDhcpPacketIn(packetIn, {
-          view: () => this.view,
-          portAt: (ofport) => this.portAt(ofport),
-          plugged: (portId) => this.watcher?.ofports.has(portId) ?? false,
-          packetOut: (ofport, frame) => this.connection?.packetOut(ofport, frame) ?? false,
-          leaseSeconds: this.options.leaseSeconds,
-          log: this.context.log,
-        }, this.dhcpCounters),
+      packetIn: (packetIn) => void this.dhcp.handle(packetIn).catch((err: unknown) => this.context.log('error', 'dhcp packet-in failed', { error: String(err) })),
       ready: () => this.onConnectionReady(),
       log: this.context.log,
     });
@@ -120,7 +120,7 @@ export class OvsDriver implements Driver {
 
   /** Driver-specific counters (flow mods, bundle failures, DHCP). */
   details(): Record<string, number> {
-    return { ...this.counters, ...this.dhcpCounters, flows: this.engine.flowCount, interfaces: this.watcher?.ofports.size ?? 0 };
+    return { ...this.counters, ...this.dhcp.counters, flows: this.engine.flowCount, interfaces: this.watcher?.ofports.size ?? 0 };
   }
 
   async close(): Promise<void> {
