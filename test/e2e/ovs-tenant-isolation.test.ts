@@ -64,3 +64,31 @@ test('ovs isolation - DHCP answers an interface the agent has not mapped yet wit
   assert.equal(again.ip, '10.0.0.10', 'and the mapped interface gets the same lease');
   await testbed.removeVm('vm-a');
 });
+
+test('ovs isolation - a port without port security is reached on an address the API does not know; secured ports still cannot spoof', async (t) => {
+  if (!requireE2e(t)) return;
+  const [h1, h2] = [testbed.host('h1'), testbed.host('h2')];
+  net.addVpc('net-f', 2003);
+  net.addSubnet('sub-f', 'net-f', '10.0.3.0/24', '10.0.3.1');
+  net.addSecurityGroup('sg-open', [{ direction: 'egress' }, { direction: 'ingress', protocol: 'icmp', remoteIpPrefix: '0.0.0.0/0' }]);
+  const secured = { portSecurityEnabled: true, securityGroupIds: ['sg-open'] };
+  const p = net.addPort('port-p', 'sub-f', '10.0.3.10', h2, { portSecurityEnabled: false });
+  const q = net.addPort('port-q', 'sub-f', '10.0.3.20', h1, secured);
+  const r = net.addPort('port-r', 'sub-f', '10.0.3.30', h2, secured);
+  await hosts.applyAll();
+  const vp = await testbed.addVm({ name: 'vp', host: 'h2', portId: 'port-p', mac: p.state.macAddress });
+  const vq = await testbed.addVm({ name: 'vq', host: 'h1', portId: 'port-q', mac: q.state.macAddress });
+  const vr = await testbed.addVm({ name: 'vr', host: 'h2', portId: 'port-r', mac: r.state.macAddress });
+  for (const vm of [vp, vq, vr]) await waitFor(() => vm.dhcp().catch(() => undefined), 30_000, `DHCP lease of ${vm.name}`);
+  // A virtual IP (keepalived style) that only the VM knows.
+  await vp.exec('ip', ['addr', 'add', '10.0.3.100/24', 'dev', 'eth0']);
+  assert.ok(await waitFor(() => vq.ping('10.0.3.100'), 15_000, 'a peer on another host reaches the virtual IP'), 'remote peer');
+  assert.ok(await vr.ping('10.0.3.100'), 'a peer on the same host reaches the virtual IP');
+  // The same trick from a port that keeps port security gets nowhere.
+  await vr.exec('ip', ['addr', 'add', '10.0.3.101/24', 'dev', 'eth0']);
+  assert.equal(await vq.ping('10.0.3.101', { count: 2 }), false, 'an unknown address of a secured port is not reachable');
+  assert.equal(await vp.ping('10.0.3.101', { count: 2 }), false, 'not even from a port without port security');
+  const spoofed = await vr.exec('ping', ['-n', '-c', '2', '-W', '1', '-I', '10.0.3.101', '10.0.3.20'], { allowFailure: true });
+  assert.notEqual(spoofed.code, 0, 'a secured port cannot send from an address it does not own');
+  assert.ok(await vr.ping('10.0.3.20'), 'while its own address works');
+});

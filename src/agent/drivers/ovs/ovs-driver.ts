@@ -30,7 +30,7 @@ const EMPTY_VIEW: DesiredStateView = {
 };
 
 /** Owner keys of the resource kinds that own flows. */
-const FLOW_OWNER_KINDS = new Set(['port', 'neighbor', 'subnet', 'router']);
+const FLOW_OWNER_KINDS = new Set(['port', 'neighbor', 'subnet', 'router', 'vpc']);
 
 /** The OVS data-plane driver. */
 export class OvsDriver implements Driver {
