@@ -90,5 +90,57 @@ test('ovs isolation - a port without port security is reached on an address the 
   assert.equal(await vp.ping('10.0.3.101', { count: 2 }), false, 'not even from a port without port security');
   const spoofed = await vr.exec('ping', ['-n', '-c', '2', '-W', '1', '-I', '10.0.3.101', '10.0.3.20'], { allowFailure: true });
   assert.notEqual(spoofed.code, 0, 'a secured port cannot send from an address it does not own');
-  assert.ok(await vr.ping('10.0.3.20'), 'while its own address works');
+  assert.ok(await waitFor(() => vr.ping('10.0.3.20'), 10_000, 'its own address works'), 'while its own address works');
+});
+
+test('ovs isolation - deleting a security-group rule ends the sessions it allowed within a bound; sessions of other rules go on', async (t) => {
+  if (!requireE2e(t)) return;
+  const [h1, h2] = [testbed.host('h1'), testbed.host('h2')];
+  net.addVpc('net-s', 2004);
+  net.addSubnet('sub-s', 'net-s', '10.0.4.0/24', '10.0.4.1');
+  net.addSecurityGroup('sg-client', [{ direction: 'egress' }]);
+  const serverRules = [{ direction: 'egress' }, { direction: 'ingress', protocol: 'tcp', portRangeMin: 5001, portRangeMax: 5001 }];
+  net.addSecurityGroup('sg-server', [...serverRules, { direction: 'ingress', protocol: 'icmp' }]);
+  const c = net.addPort('port-client', 'sub-s', '10.0.4.10', h1, { portSecurityEnabled: true, securityGroupIds: ['sg-client'] });
+  const s = net.addPort('port-server', 'sub-s', '10.0.4.20', h2, { portSecurityEnabled: true, securityGroupIds: ['sg-server'] });
+  await hosts.applyAll();
+  const vc = await testbed.addVm({ name: 'vclient', host: 'h1', portId: 'port-client', mac: c.state.macAddress });
+  const vs = await testbed.addVm({ name: 'vserver', host: 'h2', portId: 'port-server', mac: s.state.macAddress });
+  for (const vm of [vc, vs]) await waitFor(() => vm.dhcp().catch(() => undefined), 30_000, `DHCP lease of ${vm.name}`);
+  assert.ok(await waitFor(() => vc.ping('10.0.4.20'), 15_000, 'ICMP allowed by its rule'));
+  // A TCP session allowed by the other rule.
+  const listener = vs.spawn('nc', ['-lk', '5001']);
+  const received: string[] = [];
+  listener.stdout!.on('data', (chunk: Buffer) => received.push(chunk.toString()));
+  const client = vc.spawn('nc', ['10.0.4.20', '5001'], { stdin: true });
+  try {
+    await waitFor(async () => {
+      client.stdin!.write('hello\n');
+      return received.join('').includes('hello');
+    }, 10_000, 'TCP session established');
+    // A running ping (-D: each reply line carries the time it arrived); the rule goes while it runs.
+    const pinger = vc.spawn('ping', ['-n', '-D', '-i', '0.1', '-c', '40', '-W', '1', '10.0.4.20']);
+    let output = '';
+    pinger.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const finished = new Promise<void>((resolve) => pinger.on('close', () => resolve()));
+    await waitFor(() => (output.match(/bytes from/g)?.length ?? 0) >= 5, 10_000, 'pings answered before the delete');
+    const deletedAt = Date.now();
+    net.addSecurityGroup('sg-server', serverRules);
+    await hosts.applyDelta([['securityGroup', 'sg-server']]);
+    const appliedMs = Date.now() - deletedAt;
+    await finished;
+    const replies = [...output.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)].map((m) => Number(m[1]) * 1000);
+    const lastReplyMs = Math.round(Math.max(...replies) - deletedAt);
+    const sent = Number(/(\d+) packets transmitted/.exec(output)?.[1] ?? 0);
+    t.diagnostic(`rule delete applied in ${appliedMs} ms; last echo reply ${lastReplyMs} ms after the delete; ${replies.length}/${sent} answered`);
+    assert.ok(sent - replies.length >= 15, `pings kept going unanswered after the delete (${replies.length}/${sent} answered)`);
+    assert.ok(lastReplyMs <= 1000, `no echo reply later than 1 s after the delete (last: ${lastReplyMs} ms)`);
+    assert.equal(await vc.ping('10.0.4.20', { count: 2 }), false, 'new ICMP is denied too');
+    client.stdin!.write('after-delete\n');
+    await waitFor(() => received.join('').includes('after-delete'), 10_000, 'the TCP session allowed by the other rule goes on');
+    assert.ok((hosts.get('h2').details().ctFlushed ?? 0) >= 1, 'the agent flushed the ICMP connection');
+  } finally {
+    client.kill();
+    listener.kill();
+  }
 });

@@ -14,6 +14,7 @@
  */
 import type { ApplyRequest, DesiredStateView, Driver, DriverContext, DriverStats, ResourceOutcome } from '../../driver.js';
 import { ensureBridge, resolveDatapathType } from './bridge.js';
+import { ConntrackSweeper } from './conntrack-sweeper.js';
 import type { HostFacts } from './context.js';
 import { DhcpResponder } from './dhcp-responder.js';
 import type { FlowMod } from './flow.js';
@@ -32,6 +33,14 @@ const EMPTY_VIEW: DesiredStateView = {
 /** Owner keys of the resource kinds that own flows. */
 const FLOW_OWNER_KINDS = new Set(['port', 'neighbor', 'subnet', 'router', 'vpc']);
 
+/**
+ * Changes after which established connections may no longer be allowed: rules or ports changed, or a
+ * port left a remote group (a neighbor changed or went away). Neighbors that only appear revoke nothing.
+ */
+function revokesConnections(change: ApplyRequest['changes'][number]): boolean {
+  return change.kind === 'securityGroup' || change.kind === 'port' || (change.kind === 'neighbor' && change.previous !== undefined);
+}
+
 /** The OVS data-plane driver. */
 export class OvsDriver implements Driver {
   readonly name = 'ovs';
@@ -41,6 +50,7 @@ export class OvsDriver implements Driver {
   private watcher: InterfaceWatcher | undefined;
   private connection: OfConnection | undefined;
   private readonly dhcp: DhcpResponder;
+  private readonly sweeper: ConntrackSweeper;
   private view: DesiredStateView = EMPTY_VIEW;
   private host: HostFacts;
   private needsResync = true;
@@ -61,6 +71,12 @@ export class OvsDriver implements Driver {
       bridgeInterfaces: () => readBridgeInterfaces(this.cli, this.options.bridge),
       packetOut: (ofport, frame) => this.connection?.packetOut(ofport, frame) ?? false,
       leaseSeconds: this.options.leaseSeconds,
+      log: context.log,
+    });
+    this.sweeper = new ConntrackSweeper({
+      rundir: this.options.rundir,
+      datapathType: resolveDatapathType(this.options.datapathType),
+      inputs: () => ({ view: this.view, ofports: this.watcher?.ofports ?? new Map() }),
       log: context.log,
     });
   }
@@ -97,6 +113,7 @@ export class OvsDriver implements Driver {
         const mods = this.engine.update(this.inputs(), request.changes.map((c) => `${c.kind}/${c.id}`));
         failedOwners = await this.program(mods);
       }
+      if (request.mode === 'full' || request.changes.some(revokesConnections)) void this.sweeper.request();
       const micros = Number((process.hrtime.bigint() - started) / 1000n) / Math.max(1, request.changes.length);
       return request.changes.map((change): ResourceOutcome => {
         const owner = `${change.kind}/${change.id}`;
@@ -120,7 +137,7 @@ export class OvsDriver implements Driver {
 
   /** Driver-specific counters (flow mods, bundle failures, DHCP). */
   details(): Record<string, number> {
-    return { ...this.counters, ...this.dhcp.counters, flows: this.engine.flowCount, interfaces: this.watcher?.ofports.size ?? 0 };
+    return { ...this.counters, ...this.dhcp.counters, ...this.sweeper.counters, flows: this.engine.flowCount, interfaces: this.watcher?.ofports.size ?? 0 };
   }
 
   async close(): Promise<void> {
