@@ -112,12 +112,12 @@ test('ovs isolation - deleting a security-group rule ends the sessions it allowe
   const listener = vs.spawn('nc', ['-lk', '5001']);
   const received: string[] = [];
   listener.stdout!.on('data', (chunk: Buffer) => received.push(chunk.toString()));
+  const listening = async () => (await vc.exec('nc', ['-z', '-w', '2', '10.0.4.20', '5001'], { allowFailure: true })).code === 0;
+  await waitFor(listening, 10_000, 'the server listens');
   const client = vc.spawn('nc', ['10.0.4.20', '5001'], { stdin: true });
   try {
-    await waitFor(async () => {
-      client.stdin!.write('hello\n');
-      return received.join('').includes('hello');
-    }, 10_000, 'TCP session established');
+    client.stdin!.write('hello\n');
+    await waitFor(() => received.join('').includes('hello'), 10_000, 'TCP session established');
     // A running ping (-D: each reply line carries the time it arrived); the rule goes while it runs.
     const pinger = vc.spawn('ping', ['-n', '-D', '-i', '0.1', '-c', '40', '-W', '1', '10.0.4.20']);
     let output = '';

@@ -1,7 +1,7 @@
 /**
  * Flushes the conntrack entries that the security-group rules no longer allow (conntrack.ts decides),
  * once the flows of a change are installed: `ovs-appctl dpctl/dump-conntrack <dp> zone=<zone>` for each
- * zone with governed local ports, then `dpctl/flush-conntrack <dp> zone=<zone> <exact tuple>` per stale
+ * zone with governed local ports, then `dpctl/flush-conntrack zone=<zone> <exact tuple>` per stale
  * entry (works for the userspace and the kernel datapath alike). One sweep runs at a time; requests
  * that arrive meanwhile cause one more sweep after it, so a burst of changes costs at most two.
  */
@@ -73,6 +73,8 @@ export class ConntrackSweeper {
       try {
         const dump = await appctl(['dpctl/dump-conntrack', datapath, `zone=${zone}`]);
         const stale = staleEntries(parseConntrackDump(dump).filter((e) => e.zone === zone), ports, isMember);
+        // No datapath argument here: OVS 3.1 reads a datapath name followed by a zone and a tuple as a
+        // second tuple and fails; without one, ovs-vswitchd uses its only datapath.
         for (const entry of stale) {
           await appctl(['dpctl/flush-conntrack', `zone=${zone}`, flushTuple(entry)]);
           this.counters.ctFlushed++;
