@@ -25,6 +25,7 @@ export class ConntrackSweeper {
   readonly counters = { ctSweeps: 0, ctFlushed: 0, ctFailures: 0 };
   private running: Promise<void> | undefined;
   private again = false;
+  private lastWarning = -Infinity;
 
   constructor(private readonly deps: ConntrackSweeperDeps) {}
 
@@ -42,10 +43,7 @@ export class ConntrackSweeper {
     try {
       do {
         this.again = false;
-        await this.sweep().catch((err: unknown) => {
-          this.counters.ctFailures++;
-          this.deps.log('error', 'conntrack sweep failed', { error: String(err) });
-        });
+        await this.sweep().catch((err: unknown) => this.failed(String(err)));
       } while (this.again);
     } finally {
       this.running = undefined;
@@ -59,6 +57,14 @@ export class ConntrackSweeper {
   private target(): string[] {
     const fixed = join(this.deps.rundir, 'ovs-vswitchd.ctl');
     return existsSync(fixed) ? ['-t', fixed] : [];
+  }
+
+  /** Counts a failure; warns at most once a minute (a host without ovs-appctl access would fail every sweep). */
+  private failed(error: string, zone?: number): void {
+    this.counters.ctFailures++;
+    if (Date.now() - this.lastWarning < 60_000) return;
+    this.lastWarning = Date.now();
+    this.deps.log('warn', 'conntrack sweep failed', { zone, error, failures: this.counters.ctFailures });
   }
 
   private async sweep(): Promise<void> {
@@ -81,8 +87,7 @@ export class ConntrackSweeper {
         }
         if (stale.length > 0) this.deps.log('info', 'flushed connections no rule allows any more', { zone, flushed: stale.length });
       } catch (err) {
-        this.counters.ctFailures++;
-        this.deps.log('warn', 'conntrack sweep failed', { zone, error: String(err) });
+        this.failed(String(err), zone);
       }
     }
   }
