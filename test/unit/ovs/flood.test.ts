@@ -59,3 +59,20 @@ test('ovs flood - incremental updates of flood targets equal a recompute, and a 
   assert.deepEqual(texts(engine), texts(fresh));
   assert.deepEqual([...installed.values()].sort(), texts(fresh));
 });
+
+test('ovs flood - a host stays a target while any of its ports without port security remains', () => {
+  const view = sampleView();
+  view.port.delete('p2');
+  view.neighbor.set('n61', remote('n61', 'net-b', '10.0.2.61', '192.168.250.13', true));
+  view.neighbor.set('n62', remote('n62', 'net-b', '10.0.2.62', '192.168.250.13', true));
+  const engine = new FlowEngine();
+  engine.recompute(sampleInputs(view));
+  const tunnelOnly = 'table=50,priority=1,reg6=200 actions=set_field:200->tun_id,set_field:192.168.250.13->tun_dst,output:4000';
+  assert.ok(floodFlows(engine).includes(tunnelOnly));
+  view.neighbor.delete('n61');
+  const isFlood = (m: FlowMod) => m.owner === 'vpc/net-b';
+  assert.ok(!engine.update(sampleInputs(view), ['neighbor/n61']).some(isFlood), 'n62 still needs the host: flood flows untouched');
+  view.neighbor.delete('n62');
+  assert.ok(engine.update(sampleInputs(view), ['neighbor/n62']).some(isFlood));
+  assert.deepEqual(floodFlows(engine), []);
+});

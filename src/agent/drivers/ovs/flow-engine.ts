@@ -1,12 +1,13 @@
 /**
  * Incremental flow computation. Each flow owner (`base`, `port/<id>`, `neighbor/<id>`, `subnet/<id>`,
  * `router/<id>`, `vpc/<id>` for flooding) is compiled from the desired state through a recording
- * context; the lookups it made become its dependencies. `update(changedKeys)` recompiles only the owners that are changed themselves
- * or read a changed key, so the work of one change does not depend on how many resources exist, and
- * `recompute()` rebuilds everything. Both leave the ledger in the same state (tested).
+ * context; the lookups it made become its dependencies. `update(changedKeys)` recompiles only the
+ * owners that are changed themselves or read a changed key, so the work of one change does not depend
+ * on how many resources exist, and `recompute()` rebuilds everything. Both leave the ledger in the same
+ * state (tested).
  */
 import type { DesiredStateView } from '../../driver.js';
-import { compileFlood, floodIndex, floodSignature } from './compile-flood.js';
+import { compileFlood, FloodIndex } from './compile-flood.js';
 import { compileBase, compileNeighbor, compileRouter, compileSubnet } from './compile-network.js';
 import { compilePort } from './compile-port.js';
 import { nexthopReferences, remoteGroupReferences, type CompileContext, type DependencyKey, type FloodTargets, type HostFacts } from './context.js';
@@ -22,8 +23,6 @@ export interface FlowInputs {
 }
 
 const OWNER_KINDS = new Set(['port', 'neighbor', 'subnet', 'router', 'vpc']);
-/** Changes that may change a network's flood targets. */
-const FLOOD_INPUT_KINDS = new Set(['port', 'neighbor', 'iface', 'vpc']);
 
 function compileOwner(owner: string, ctx: CompileContext): FlowSpec[] {
   if (owner === 'base') return compileBase(ctx);
@@ -53,11 +52,11 @@ class RecordingContext implements CompileContext {
     private readonly inputs: FlowInputs,
     private readonly refs: ReadonlySet<string>,
     private readonly nexthops: ReadonlySet<string>,
-    private readonly flood: ReadonlyMap<string, FloodTargets>,
+    private readonly flood: FloodIndex,
   ) {}
   floodTargets(vpcId: string): FloodTargets | undefined {
     this.deps.add(`flood/${vpcId}`);
-    return this.flood.get(vpcId);
+    return this.flood.targets(vpcId);
   }
   remoteGroupReferenced(groupId: string, direction: 'ingress' | 'egress'): boolean {
     const key = `${groupId}|${direction}`;
@@ -115,7 +114,7 @@ export class FlowEngine {
   /** Next hops of the local routers' extra routes. */
   private nexthops = new Set<string>();
   /** Flood targets of the networks with ports without port security. */
-  private flood = new Map<string, FloodTargets>();
+  private flood = new FloodIndex();
   /** Owners compiled by the last `update`/`recompute` (for tests and stats). */
   lastCompiled = 0;
 
@@ -137,14 +136,8 @@ export class FlowEngine {
       for (const ip of this.nexthops) if (!nexthops.has(ip)) keys.push(`nexthop/${ip}`);
       this.nexthops = nexthops;
     }
-    if (keys.some((k) => FLOOD_INPUT_KINDS.has(k.slice(0, k.indexOf('/'))))) {
-      // A port without port security that appears, goes or moves changes its network's flood flows.
-      const flood = floodIndex(inputs.view, inputs.ofports, inputs.host);
-      for (const vpcId of new Set([...flood.keys(), ...this.flood.keys()])) {
-        if (floodSignature(flood.get(vpcId)) !== floodSignature(this.flood.get(vpcId))) keys.push(`flood/${vpcId}`);
-      }
-      this.flood = flood;
-    }
+    // A port without port security that appears, goes or moves changes its network's flood flows.
+    for (const vpcId of this.flood.update(inputs.view, inputs.ofports, inputs.host, [...keys])) keys.push(`flood/${vpcId}`);
     for (const key of keys) {
       if (OWNER_KINDS.has(key.slice(0, key.indexOf('/')))) owners.add(key);
       for (const owner of this.readers.get(key) ?? []) owners.add(owner);
@@ -163,7 +156,7 @@ export class FlowEngine {
     for (const owner of this.reads.keys()) owners.add(owner);
     this.refs = remoteGroupReferences(inputs.view.securityGroup.values());
     this.nexthops = nexthopReferences(inputs.view.router.values());
-    this.flood = floodIndex(inputs.view, inputs.ofports, inputs.host);
+    this.flood.rebuild(inputs.view, inputs.ofports, inputs.host);
     this.lastCompiled = owners.size;
     return this.compileAll(inputs, owners);
   }
@@ -183,7 +176,7 @@ export class FlowEngine {
     this.ledger = new FlowLedger();
     this.refs = new Set();
     this.nexthops = new Set();
-    this.flood = new Map();
+    this.flood = new FloodIndex();
     this.readers = new Map();
     this.reads = new Map();
   }
