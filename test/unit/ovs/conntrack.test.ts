@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { create } from '@bufbuild/protobuf';
-import { flushTuple, governedPorts, groupMembership, parseConntrackDump, staleEntries, type CtEntry } from '../../../src/agent/drivers/ovs/conntrack.js';
+import type { ResourceChange } from '../../../src/agent/driver.js';
+import { flushTuple, governedPorts, groupMembership, mayRevokeConnections, parseConntrackDump, staleEntries, type CtEntry } from '../../../src/agent/drivers/ovs/conntrack.js';
 import { SecurityGroupRuleSchema, SecurityGroupStateSchema } from '../../../src/proto/alcor/v1/goal_state_pb.js';
 import { sampleView, type MutableView } from './fixtures.js';
 
@@ -53,4 +54,26 @@ test('ovs conntrack - a remote-group member that leaves the group loses its conn
   view.securityGroup.set('sg-sl', create(SecurityGroupStateSchema, { id: 'sg-sl', stateful: false, rules: [create(SecurityGroupRuleSchema, { id: 'x', direction: 'egress', ethertype: 'IPv4' })] }));
   assert.equal(stale(view, [icmp]).length, 0, 'stateless groups do not use conntrack');
   assert.equal(stale(view, [icmp], new Map()).length, 0, 'an unplugged port is not governed');
+});
+
+test('ovs conntrack - only changes that can take an allowance away cost a sweep', () => {
+  const view = sampleView();
+  const sg = view.securityGroup.get('sg-1')!;
+  const fewer = create(SecurityGroupStateSchema, { ...sg, rules: sg.rules.slice(1) });
+  const more = create(SecurityGroupStateSchema, { ...sg, rules: [...sg.rules, create(SecurityGroupRuleSchema, { id: 'new', direction: 'ingress', ethertype: 'IPv4' })] });
+  const n3 = view.neighbor.get('n3')!;
+  const port = view.port.get('p1')!;
+  const cases: Array<[string, ResourceChange, boolean]> = [
+    ['rule deleted', { kind: 'securityGroup', id: 'sg-1', previous: sg, desired: fewer }, true],
+    ['rule added', { kind: 'securityGroup', id: 'sg-1', previous: sg, desired: more }, false],
+    ['group state unknown', { kind: 'securityGroup', id: 'sg-1', previous: undefined, desired: sg }, true],
+    ['group deleted', { kind: 'securityGroup', id: 'sg-1', previous: sg, desired: undefined }, true],
+    ['new local port', { kind: 'port', id: 'p9', previous: undefined, desired: port }, false],
+    ['local port changed', { kind: 'port', id: 'p1', previous: port, desired: port }, true],
+    ['new neighbor', { kind: 'neighbor', id: 'n9', previous: undefined, desired: n3 }, false],
+    ['neighbor moved host only', { kind: 'neighbor', id: 'n3', previous: n3, desired: { ...n3, hostIp: '192.168.250.99' } }, false],
+    ['neighbor left a group', { kind: 'neighbor', id: 'n3', previous: n3, desired: { ...n3, securityGroupIds: [] } }, true],
+    ['neighbor deleted', { kind: 'neighbor', id: 'n3', previous: n3, desired: undefined }, true],
+  ];
+  for (const [name, change, expected] of cases) assert.equal(mayRevokeConnections(change), expected, name);
 });

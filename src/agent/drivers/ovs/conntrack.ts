@@ -6,8 +6,8 @@
  * against the port's rules exactly as the flows would check its first packet, and the entries nothing
  * allows any more are flushed. Pure: parsing `ovs-appctl dpctl/dump-conntrack` output and deciding.
  */
-import type { DesiredStateView } from '../../driver.js';
-import type { SecurityGroupRule } from '../../../proto/alcor/v1/goal_state_pb.js';
+import type { DesiredStateView, ResourceChange } from '../../driver.js';
+import type { NeighborState, SecurityGroupRule } from '../../../proto/alcor/v1/goal_state_pb.js';
 import { ipv4Addresses } from './compile-addresses.js';
 import { ipv4InCidr, isIpv4 } from './flow.js';
 
@@ -140,4 +140,34 @@ export function staleEntries(entries: readonly CtEntry[], ports: readonly Govern
       return (ingress && !allowed('ingress', e.src)) || (egress && !allowed('egress', e.dst));
     }),
   );
+}
+
+/** What a neighbor contributes to remote-group membership: its groups and addresses. */
+function membershipKey(n: NeighborState): string {
+  return `${n.securityGroupIds.join(',')}|${n.fixedIps.map((f) => f.ipAddress).join(',')}|${n.allowedAddressPairs.map((p) => p.ipAddress).join(',')}`;
+}
+
+/**
+ * True when a change may take away what allowed an established connection: a security group that lost
+ * a rule or went (or whose previous state is unknown), a local port that changed or went, a neighbor
+ * that left a group or lost an address. Additions revoke nothing, so a new neighbor (the common change
+ * in a large VPC) never costs a sweep.
+ */
+export function mayRevokeConnections(change: ResourceChange): boolean {
+  switch (change.kind) {
+    case 'securityGroup': {
+      const { previous, desired } = change;
+      if (!previous || !desired) return true;
+      return previous.rules.some((r) => !desired.rules.some((d) => d.id === r.id));
+    }
+    case 'port':
+      return change.previous !== undefined || change.desired === undefined;
+    case 'neighbor': {
+      const previous = change.previous;
+      if (!previous) return false;
+      return !change.desired || membershipKey(previous) !== membershipKey(change.desired);
+    }
+    default:
+      return false;
+  }
 }

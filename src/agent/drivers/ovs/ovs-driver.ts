@@ -14,6 +14,7 @@
  */
 import type { ApplyRequest, DesiredStateView, Driver, DriverContext, DriverStats, ResourceOutcome } from '../../driver.js';
 import { ensureBridge, resolveDatapathType } from './bridge.js';
+import { mayRevokeConnections } from './conntrack.js';
 import { ConntrackSweeper } from './conntrack-sweeper.js';
 import type { HostFacts } from './context.js';
 import { DhcpResponder } from './dhcp-responder.js';
@@ -32,14 +33,6 @@ const EMPTY_VIEW: DesiredStateView = {
 
 /** Owner keys of the resource kinds that own flows. */
 const FLOW_OWNER_KINDS = new Set(['port', 'neighbor', 'subnet', 'router', 'vpc']);
-
-/**
- * Changes after which established connections may no longer be allowed: rules or ports changed, or a
- * port left a remote group (a neighbor changed or went away). Neighbors that only appear revoke nothing.
- */
-function revokesConnections(change: ApplyRequest['changes'][number]): boolean {
-  return change.kind === 'securityGroup' || change.kind === 'port' || (change.kind === 'neighbor' && change.previous !== undefined);
-}
 
 /** The OVS data-plane driver. */
 export class OvsDriver implements Driver {
@@ -113,7 +106,7 @@ export class OvsDriver implements Driver {
         const mods = this.engine.update(this.inputs(), request.changes.map((c) => `${c.kind}/${c.id}`));
         failedOwners = await this.program(mods);
       }
-      if (request.mode === 'full' || request.changes.some(revokesConnections)) void this.sweeper.request();
+      if (request.mode === 'full' || request.changes.some(mayRevokeConnections)) void this.sweeper.request();
       const micros = Number((process.hrtime.bigint() - started) / 1000n) / Math.max(1, request.changes.length);
       return request.changes.map((change): ResourceOutcome => {
         const owner = `${change.kind}/${change.id}`;
