@@ -8,6 +8,8 @@
  *   recompute every desired flow, read installed cookies back, change only the difference (so an agent
  *   restart on an unchanged goal state changes nothing and never interrupts traffic).
  * - apply(delta): recompute the owners the changes affect and program the ledger's modifications.
+ * - After a full apply, or a delta that may take an allowance away, the conntrack sweeper flushes the
+ *   connections no rule allows any more (conntrack-sweeper.ts); the ack does not wait for it.
  * Every batch is one atomic OpenFlow 1.4 bundle of binary flow-mods on the driver's own connection to
  * the bridge (flow-bundle.ts), which also reads installed cookies and carries DHCP. Interface changes
  * and (re)connections are handled under the same lock as apply().
