@@ -228,6 +228,7 @@ async function neighborsFrom(q: Queryable, rows: NeighborRow[]): Promise<Map<str
       hostIp: p.datapath_ip,
       securityGroupIds: groups.get(p.id) ?? [],
       allowedAddressPairs: addressPairs(p.allowed_address_pairs),
+      portSecurityDisabled: p.port_security_enabled !== 1,
     });
     out.set(p.id, { vpcId: p.network_id, entry: { kind: 'neighbor', id: p.id, bytes: encodeUpsert('neighbor', p.id, { case: 'neighbor', value: state }) } });
   }

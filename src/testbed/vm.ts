@@ -90,16 +90,20 @@ export class Vm {
     return spawn('ip', ['netns', 'exec', this.spec.netns, file, ...args], { stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   }
 
-  /** Gets an address by DHCP (DISCOVER/OFFER/REQUEST/ACK) and configures eth0 with it. */
-  async dhcp(options: { tries?: number; timeoutSeconds?: number } = {}): Promise<DhcpLease> {
+  /**
+   * Gets an address by DHCP (DISCOVER/OFFER/REQUEST/ACK) and configures eth0 with it. `offered` lists the
+   * address of every offer udhcpc selected during the run, from its log.
+   */
+  async dhcp(options: { tries?: number; timeoutSeconds?: number } = {}): Promise<DhcpLease & { offered: string[] }> {
     const tries = options.tries ?? 5;
     const timeout = options.timeoutSeconds ?? 1;
-    await this.exec(
+    const result = await this.exec(
       'busybox',
       ['udhcpc', '-i', 'eth0', '-n', '-q', '-f', '-t', String(tries), '-T', String(timeout), '-s', this.scriptPath],
       { env: { LEASE_FILE: this.leasePath }, timeoutMs: (tries * timeout + 10) * 1000 },
     );
-    return this.lease();
+    const offered = [...(result.stdout + result.stderr).matchAll(/select for (\d+\.\d+\.\d+\.\d+)/gi)].map((m) => m[1]!);
+    return { ...this.lease(), offered };
   }
 
   /** The lease udhcpc last recorded. */

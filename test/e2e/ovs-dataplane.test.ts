@@ -4,54 +4,29 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { DriverContext } from '../../src/agent/driver.js';
-import { OvsDriver } from '../../src/agent/drivers/ovs/ovs-driver.js';
 import { cleanupStale, Testbed } from '../../src/testbed/testbed.js';
 import type { Vm } from '../../src/testbed/vm.js';
 import { waitFor } from '../harness/wait-for.js';
 import { HandBuiltNetwork } from './support/goal-state.js';
+import { OvsDrivers } from './support/ovs-drivers.js';
 import { e2eUnavailable, requireE2e } from './support/prerequisites.js';
 
 const available = e2eUnavailable() === undefined;
 let testbed: Testbed;
-const drivers = new Map<string, OvsDriver>();
+let hosts: OvsDrivers;
 const net = new HandBuiltNetwork();
-const logs: string[] = [];
-
-function driverFor(hostName: string): OvsDriver {
-  const host = testbed.host(hostName);
-  const context: DriverContext = {
-    hostId: host.name,
-    datapathIp: host.underlayIp,
-    stateDir: host.rundir,
-    options: { rundir: host.rundir, 'datapath-type': 'netdev' },
-    log: (level, message, fields) => logs.push(`${hostName} ${level} ${message} ${JSON.stringify(fields ?? {})}`),
-  };
-  return new OvsDriver(context);
-}
-
-async function applyAll(): Promise<void> {
-  for (const [hostId, driver] of drivers) {
-    const outcomes = await driver.apply(net.fullRequest(hostId));
-    assert.ok(outcomes.every((o) => o.ok), JSON.stringify(outcomes));
-  }
-}
 
 before(async () => {
   if (!available) return;
   await cleanupStale();
   testbed = await Testbed.create({ hosts: 2 });
-  for (const name of ['h1', 'h2']) {
-    const driver = driverFor(name);
-    await driver.start();
-    drivers.set(name, driver);
-  }
+  hosts = new OvsDrivers(testbed, net);
+  await hosts.start(['h1', 'h2']);
 });
 
 after(async () => {
-  for (const driver of drivers.values()) await driver.close();
+  await hosts?.close();
   if (testbed) await testbed.destroy();
-  if (process.exitCode) process.stderr.write(logs.slice(-40).join('\n') + '\n');
 });
 
 let va: Vm;
@@ -67,7 +42,7 @@ test('ovs dataplane - VMs on two hosts get addresses by DHCP and ping each other
   const secured = { portSecurityEnabled: true, securityGroupIds: ['sg-default'] };
   const pa = net.addPort('port-a', 'sub-a', '10.0.1.10', h1, secured);
   const pb = net.addPort('port-b', 'sub-a', '10.0.1.20', h2, secured);
-  await applyAll();
+  await hosts.applyAll();
   // The VM interface appears after the binding: the driver must pick it up by iface-id.
   va = await testbed.addVm({ name: 'va', host: 'h1', portId: 'port-a', mac: pa.state.macAddress });
   vb = await testbed.addVm({ name: 'vb', host: 'h2', portId: 'port-b', mac: pb.state.macAddress });
@@ -85,18 +60,18 @@ test('ovs dataplane - VMs on two hosts get addresses by DHCP and ping each other
 
 test('ovs dataplane - a second reconcile and a driver restart change no flows and lose no pings', async (t) => {
   if (!requireE2e(t)) return;
-  const before = drivers.get('h1')!.details().flowModsTotal;
-  await applyAll();
-  assert.equal(drivers.get('h1')!.details().flowModsTotal, before, 'second full reconcile is a no-op');
+  const before = hosts.get('h1').details().flowModsTotal;
+  await hosts.applyAll();
+  assert.equal(hosts.get('h1').details().flowModsTotal, before, 'second full reconcile is a no-op');
   const pinger = va.spawn('ping', ['-n', '-i', '0.05', '-c', '80', '-W', '1', '10.0.1.20']);
   let output = '';
   pinger.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   const done = new Promise<number>((resolve) => pinger.on('close', (code) => resolve(code ?? 1)));
   for (const name of ['h1', 'h2']) {
-    await drivers.get(name)!.close();
-    const fresh = driverFor(name);
+    await hosts.get(name).close();
+    const fresh = hosts.create(name);
     await fresh.start();
-    drivers.set(name, fresh);
+    hosts.drivers.set(name, fresh);
     await fresh.apply(net.fullRequest(name));
     assert.equal(fresh.details().flowModsTotal, 0, `restarted driver on ${name} changed flows`);
   }
@@ -126,7 +101,7 @@ test('ovs dataplane - a router joins two subnets across hosts and decrements the
     { subnetId: 'sub-a', ip: '10.0.1.1', mac: 'fa:16:3e:aa:00:01' },
     { subnetId: 'sub-b', ip: '10.0.2.1', mac: 'fa:16:3e:bb:00:01' },
   ]);
-  await applyAll();
+  await hosts.applyAll();
   const vc = await testbed.addVm({ name: 'vc', host: 'h2', portId: 'port-c', mac: pc.state.macAddress });
   const lease = await waitFor(() => vc.dhcp().catch(() => undefined), 30_000, 'DHCP lease of vc');
   assert.equal(lease.ip, '10.0.2.30');
@@ -134,13 +109,6 @@ test('ovs dataplane - a router joins two subnets across hosts and decrements the
   assert.equal(await va.pingTtl('10.0.2.30'), 63, 'one routing hop decrements the TTL once');
   assert.equal(await va.pingTtl('10.0.1.1'), 255, 'the router address answers pings');
 });
-
-async function applyDelta(changed: Array<['securityGroup' | 'port' | 'neighbor' | 'dhcp', string]>): Promise<void> {
-  for (const [hostId, driver] of drivers) {
-    const outcomes = await driver.apply(net.deltaRequest(hostId, changed));
-    assert.ok(outcomes.every((o) => o.ok), JSON.stringify(outcomes));
-  }
-}
 
 async function tcpOpen(from: Vm, ip: string, port: number): Promise<boolean> {
   const result = await from.exec('nc', ['-z', '-w', '2', ip, String(port)], { allowFailure: true });
@@ -151,7 +119,7 @@ test('ovs dataplane - security groups: allowed vs denied TCP port, live rule cha
   if (!requireE2e(t)) return;
   net.addSecurityGroup('sg-web', [{ direction: 'egress' }, { direction: 'ingress', protocol: 'tcp', portRangeMin: 5001, portRangeMax: 5001, remoteIpPrefix: '0.0.0.0/0' }]);
   net.ports.get('port-b')!.state.securityGroupIds = ['sg-web'];
-  await applyDelta([['port', 'port-b'], ['neighbor', 'port-b']]);
+  await hosts.applyDelta([['port', 'port-b'], ['neighbor', 'port-b']]);
   const listeners = [5001, 5002, 5003].map((port) => vb.spawn('nc', ['-lk', String(port)]));
   try {
     assert.ok(await waitFor(() => tcpOpen(va, '10.0.1.20', 5001), 15_000, 'tcp 5001 allowed'));
@@ -166,21 +134,21 @@ test('ovs dataplane - security groups: allowed vs denied TCP port, live rule cha
     const sg = net.securityGroups.get('sg-web')!;
     const rule5002 = { direction: 'ingress', protocol: 'tcp', portRangeMin: 5002, portRangeMax: 5002 };
     net.addSecurityGroup('sg-web', [{ direction: 'egress' }, { direction: 'ingress', protocol: 'tcp', portRangeMin: 5001, portRangeMax: 5001, remoteIpPrefix: '0.0.0.0/0' }, rule5002]);
-    const flowsBefore = drivers.get('h2')!.stats().installedEntries;
-    await applyDelta([['securityGroup', 'sg-web']]);
-    assert.equal(drivers.get('h2')!.stats().installedEntries, flowsBefore + 1, 'one rule added = one flow');
+    const flowsBefore = hosts.get('h2').stats().installedEntries;
+    await hosts.applyDelta([['securityGroup', 'sg-web']]);
+    assert.equal(hosts.get('h2').stats().installedEntries, flowsBefore + 1, 'one rule added = one flow');
     client.stdin!.write('after-change\n');
     await waitFor(() => received.join('').includes('after-change'), 10_000, 'established connection survives a rule change');
     assert.ok(await waitFor(() => tcpOpen(va, '10.0.1.20', 5002), 10_000, 'tcp 5002 allowed after the rule was added'));
     net.securityGroups.set('sg-web', sg);
-    await applyDelta([['securityGroup', 'sg-web']]);
+    await hosts.applyDelta([['securityGroup', 'sg-web']]);
     assert.equal(await tcpOpen(va, '10.0.1.20', 5002), false, 'tcp 5002 denied again after the rule was removed');
     client.kill();
   } finally {
     for (const l of listeners) l.kill();
   }
   net.ports.get('port-b')!.state.securityGroupIds = ['sg-default'];
-  await applyDelta([['port', 'port-b'], ['neighbor', 'port-b']]);
+  await hosts.applyDelta([['port', 'port-b'], ['neighbor', 'port-b']]);
   assert.ok(await waitFor(() => va.ping('10.0.1.20'), 10_000, 'back to the default group'));
 });
 
@@ -188,12 +156,12 @@ test('ovs dataplane - deleting a port stops its traffic; rebinding it on another
   if (!requireE2e(t)) return;
   const port = net.ports.get('port-b')!;
   net.ports.delete('port-b');
-  await applyDelta([['port', 'port-b'], ['neighbor', 'port-b'], ['dhcp', 'port-b']]);
+  await hosts.applyDelta([['port', 'port-b'], ['neighbor', 'port-b'], ['dhcp', 'port-b']]);
   assert.equal(await va.ping('10.0.1.20', { count: 2 }), false, 'deleted port must be unreachable');
   await testbed.removeVm('vb');
   const h1 = testbed.host('h1');
   net.ports.set('port-b', { ...port, hostId: h1.name, hostIp: h1.underlayIp });
-  await applyDelta([['port', 'port-b'], ['neighbor', 'port-b'], ['dhcp', 'port-b']]);
+  await hosts.applyDelta([['port', 'port-b'], ['neighbor', 'port-b'], ['dhcp', 'port-b']]);
   vb = await testbed.addVm({ name: 'vb2', host: 'h1', portId: 'port-b', mac: port.state.macAddress });
   const lease = await waitFor(() => vb.dhcp().catch(() => undefined), 30_000, 'DHCP lease after the move');
   assert.equal(lease.ip, '10.0.1.20');
@@ -206,7 +174,7 @@ test('ovs dataplane - after ovs-vswitchd restarts with an empty flow table, the 
   if (!requireE2e(t)) return;
   const vc = testbed.vms.get('vc')!;
   assert.ok(await vc.ping('10.0.1.10'), 'routed ping before the restart');
-  const driver = drivers.get('h2')!;
+  const driver = hosts.get('h2');
   const recomputes = driver.stats().recomputeTotal;
   await testbed.host('h2').restartVswitchd();
   await waitFor(() => driver.stats().recomputeTotal > recomputes, 30_000, 'full reconcile after reconnecting');

@@ -75,7 +75,7 @@ export class HandBuiltNetwork {
       const s = p.state;
       view.neighbor.set(id, create(NeighborStateSchema, {
         id, vpcId: s.vpcId, macAddress: s.macAddress, fixedIps: s.fixedIps, hostId: p.hostId, hostIp: p.hostIp,
-        securityGroupIds: s.securityGroupIds, allowedAddressPairs: s.allowedAddressPairs,
+        securityGroupIds: s.securityGroupIds, allowedAddressPairs: s.allowedAddressPairs, portSecurityDisabled: !s.portSecurityEnabled,
       }));
       if (p.hostId !== hostId) continue;
       view.port.set(id, s);

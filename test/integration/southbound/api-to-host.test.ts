@@ -64,6 +64,10 @@ test('southbound - a router joins hosts to the networks behind it (L3 neighbors)
     await waitFor(() => h1.agent.desired.view.router.get(router.id)?.interfaces.length === 2, 10_000, 'router on r-1');
     await waitFor(() => h1.agent.desired.view.neighbor.has(pb.id) && h2.agent.desired.view.neighbor.has(pa.id), 10_000, 'L3 neighbors');
     assert.ok(h1.agent.desired.view.subnet.has(subB.id), 'r-1 knows the subnet behind the router');
+    assert.equal(h1.agent.desired.view.neighbor.get(pb.id)?.portSecurityDisabled, false, 'a secured port is a secured neighbor');
+    const unsecured = await s.request('PUT', `/v2.0/ports/${pb.id}`, { port: { port_security_enabled: false, security_groups: [] } });
+    assert.equal(unsecured.status, 200, JSON.stringify(unsecured.body));
+    await waitFor(() => h1.agent.desired.view.neighbor.get(pb.id)?.portSecurityDisabled === true, 10_000, 'port security off reaches the other hosts');
     assert.ok(!h3.agent.desired.view.router.has(router.id), 'r-3 has no port behind the router');
 
     const routes = [{ destination: '172.20.0.0/16', nexthop: '10.30.0.100' }];

@@ -69,7 +69,7 @@ test('agent - the fast neighbor decoder agrees with protobuf-es', async () => {
     value: create(NeighborStateSchema, {
       id: 'n9', vpcId: 'v', macAddress: 'fa:16:3e:aa:bb:cc', hostId: 'h7', hostIp: '2001:db8::7', securityGroupIds: ['g1', 'g2'],
       fixedIps: [{ subnetId: 's1', ipAddress: '10.0.0.9' }, { subnetId: 's2', ipAddress: 'fd00::9' }],
-      allowedAddressPairs: [{ ipAddress: '10.0.0.0/24', macAddress: '' }],
+      allowedAddressPairs: [{ ipAddress: '10.0.0.0/24', macAddress: '' }], portSecurityDisabled: true,
     }),
   });
   const generic = fromBinary(ResourceStateSchema, raw).state.value;

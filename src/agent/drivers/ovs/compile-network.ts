@@ -117,8 +117,9 @@ export function compileBase(ctx: CompileContext): FlowSpec[] {
   const goto = (table: number) => `goto_table:${table}`;
   return [
     { table: t.CLASSIFY, priority: 0, match: '', actions: 'drop' },
-    // DHCP from an interface the agent has not classified yet (plugged a moment ago): answered by MAC,
-    // so a booting VM does not lose its first DISCOVER to the interface-discovery race.
+    // DHCP from an interface the agent has not classified yet (plugged a moment ago): the agent reads the
+    // interface's iface-id from OVSDB, so a booting VM does not lose its first DISCOVER to the
+    // interface-discovery race.
     { table: t.CLASSIFY, priority: 10, match: 'udp,tp_src=68,tp_dst=67', actions: `controller(userdata=${DHCP_USERDATA},max_len=65535)` },
     {
       table: t.CLASSIFY,

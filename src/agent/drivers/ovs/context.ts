@@ -13,6 +13,12 @@ export interface HostFacts {
   tunnelOfport: number;
 }
 
+/** Where a network's flooded frames go: local OpenFlow ports and remote hosts' tunnel endpoints. */
+export interface FloodTargets {
+  ofports: number[];
+  hostIps: string[];
+}
+
 /** Recorded lookups into the desired state. Every call records a dependency of the resource being compiled. */
 export interface CompileContext {
   readonly host: HostFacts;
@@ -29,6 +35,8 @@ export interface CompileContext {
   remoteGroupReferenced(groupId: string, direction: 'ingress' | 'egress'): boolean;
   /** True when an extra route of some local router has `ip` as its next hop. */
   nexthopReferenced(ip: string): boolean;
+  /** Where the network's flooded frames go; undefined when it has no port without port security. */
+  floodTargets(vpcId: string): FloodTargets | undefined;
 }
 
 /** Remote-group references of a set of security groups: `<groupId>|<direction>` keys. */

@@ -1,14 +1,16 @@
 /**
  * Incremental flow computation. Each flow owner (`base`, `port/<id>`, `neighbor/<id>`, `subnet/<id>`,
- * `router/<id>`) is compiled from the desired state through a recording context; the lookups it made
- * become its dependencies. `update(changedKeys)` recompiles only the owners that are changed themselves
- * or read a changed key, so the work of one change does not depend on how many resources exist, and
- * `recompute()` rebuilds everything. Both leave the ledger in the same state (tested).
+ * `router/<id>`, `vpc/<id>` for flooding) is compiled from the desired state through a recording
+ * context; the lookups it made become its dependencies. `update(changedKeys)` recompiles only the
+ * owners that are changed themselves or read a changed key, so the work of one change does not depend
+ * on how many resources exist, and `recompute()` rebuilds everything. Both leave the ledger in the same
+ * state (tested).
  */
 import type { DesiredStateView } from '../../driver.js';
+import { compileFlood, FloodIndex } from './compile-flood.js';
 import { compileBase, compileNeighbor, compileRouter, compileSubnet } from './compile-network.js';
 import { compilePort } from './compile-port.js';
-import { nexthopReferences, remoteGroupReferences, type CompileContext, type DependencyKey, type HostFacts } from './context.js';
+import { nexthopReferences, remoteGroupReferences, type CompileContext, type DependencyKey, type FloodTargets, type HostFacts } from './context.js';
 import type { FlowMod, FlowSpec } from './flow.js';
 import { FlowLedger } from './flow-ledger.js';
 
@@ -20,7 +22,7 @@ export interface FlowInputs {
   readonly host: HostFacts;
 }
 
-const OWNER_KINDS = new Set(['port', 'neighbor', 'subnet', 'router']);
+const OWNER_KINDS = new Set(['port', 'neighbor', 'subnet', 'router', 'vpc']);
 
 function compileOwner(owner: string, ctx: CompileContext): FlowSpec[] {
   if (owner === 'base') return compileBase(ctx);
@@ -36,6 +38,8 @@ function compileOwner(owner: string, ctx: CompileContext): FlowSpec[] {
       return compileSubnet(ctx, id);
     case 'router':
       return compileRouter(ctx, id);
+    case 'vpc':
+      return compileFlood(ctx, id);
     default:
       return [];
   }
@@ -48,7 +52,12 @@ class RecordingContext implements CompileContext {
     private readonly inputs: FlowInputs,
     private readonly refs: ReadonlySet<string>,
     private readonly nexthops: ReadonlySet<string>,
+    private readonly flood: FloodIndex,
   ) {}
+  floodTargets(vpcId: string): FloodTargets | undefined {
+    this.deps.add(`flood/${vpcId}`);
+    return this.flood.targets(vpcId);
+  }
   remoteGroupReferenced(groupId: string, direction: 'ingress' | 'egress'): boolean {
     const key = `${groupId}|${direction}`;
     this.deps.add(`sgref/${key}`);
@@ -104,6 +113,8 @@ export class FlowEngine {
   private refs = new Set<string>();
   /** Next hops of the local routers' extra routes. */
   private nexthops = new Set<string>();
+  /** Flood targets of the networks with ports without port security. */
+  private flood = new FloodIndex();
   /** Owners compiled by the last `update`/`recompute` (for tests and stats). */
   lastCompiled = 0;
 
@@ -125,6 +136,8 @@ export class FlowEngine {
       for (const ip of this.nexthops) if (!nexthops.has(ip)) keys.push(`nexthop/${ip}`);
       this.nexthops = nexthops;
     }
+    // A port without port security that appears, goes or moves changes its network's flood flows.
+    for (const vpcId of this.flood.update(inputs.view, inputs.ofports, inputs.host, [...keys])) keys.push(`flood/${vpcId}`);
     for (const key of keys) {
       if (OWNER_KINDS.has(key.slice(0, key.indexOf('/')))) owners.add(key);
       for (const owner of this.readers.get(key) ?? []) owners.add(owner);
@@ -137,18 +150,19 @@ export class FlowEngine {
   /** Rebuilds every owner from the desired state; returns the modifications from the previous table. */
   recompute(inputs: FlowInputs): FlowMod[] {
     const owners = new Set<string>(['base']);
-    for (const kind of ['port', 'neighbor', 'subnet', 'router'] as const) {
+    for (const kind of ['port', 'neighbor', 'subnet', 'router', 'vpc'] as const) {
       for (const id of inputs.view[kind].keys()) owners.add(`${kind}/${id}`);
     }
     for (const owner of this.reads.keys()) owners.add(owner);
     this.refs = remoteGroupReferences(inputs.view.securityGroup.values());
     this.nexthops = nexthopReferences(inputs.view.router.values());
+    this.flood.rebuild(inputs.view, inputs.ofports, inputs.host);
     this.lastCompiled = owners.size;
     return this.compileAll(inputs, owners);
   }
 
   private compileAll(inputs: FlowInputs, owners: Iterable<string>): FlowMod[] {
-    const ctx = new RecordingContext(inputs, this.refs, this.nexthops);
+    const ctx = new RecordingContext(inputs, this.refs, this.nexthops, this.flood);
     const deletes: FlowMod[] = [];
     const adds: FlowMod[] = [];
     for (const owner of owners) {
@@ -162,6 +176,7 @@ export class FlowEngine {
     this.ledger = new FlowLedger();
     this.refs = new Set();
     this.nexthops = new Set();
+    this.flood = new FloodIndex();
     this.readers = new Map();
     this.reads = new Map();
   }
@@ -185,7 +200,7 @@ export class FlowEngine {
 
   private ownerDesired(inputs: FlowInputs, owner: string): boolean {
     const slash = owner.indexOf('/');
-    const kind = owner.slice(0, slash) as 'port' | 'neighbor' | 'subnet' | 'router';
+    const kind = owner.slice(0, slash) as 'port' | 'neighbor' | 'subnet' | 'router' | 'vpc';
     return inputs.view[kind]?.has(owner.slice(slash + 1)) ?? false;
   }
 

@@ -7,19 +7,49 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { OvsCli } from './ovs-cli.js';
 
-/** Parses `ovs-vsctl --format=json list Interface` output into iface-id → ofport. */
-export function parseInterfaces(json: string): Map<string, number> {
+/** One row of the Interface table, as the driver reads it. */
+export interface InterfaceRow {
+  name: string;
+  /** OpenFlow port; undefined until ovs-vswitchd has numbered it (or when it failed). */
+  ofport: number | undefined;
+  /** `external_ids:iface-id`: the port the interface is. */
+  ifaceId: string | undefined;
+}
+
+/** Parses `ovs-vsctl --format=json --columns=name,ofport,external_ids list Interface` output. */
+export function parseInterfaceRows(json: string): InterfaceRow[] {
   const table = JSON.parse(json) as { headings: string[]; data: unknown[][] };
+  const nameColumn = table.headings.indexOf('name');
   const ofportColumn = table.headings.indexOf('ofport');
   const idsColumn = table.headings.indexOf('external_ids');
-  const out = new Map<string, number>();
-  for (const row of table.data) {
+  return table.data.map((row) => {
     const ofport = row[ofportColumn];
     const ids = row[idsColumn] as [string, Array<[string, string]>] | undefined;
-    const ifaceId = ids?.[1]?.find(([k]) => k === 'iface-id')?.[1];
-    if (ifaceId && typeof ofport === 'number' && ofport > 0) out.set(ifaceId, ofport);
-  }
+    return {
+      name: String(row[nameColumn]),
+      ofport: typeof ofport === 'number' && ofport > 0 ? ofport : undefined,
+      ifaceId: ids?.[1]?.find(([k]) => k === 'iface-id')?.[1],
+    };
+  });
+}
+
+/** Parses `ovs-vsctl --format=json list Interface` output into iface-id → ofport. */
+export function parseInterfaces(json: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const row of parseInterfaceRows(json)) if (row.ifaceId && row.ofport) out.set(row.ifaceId, row.ofport);
   return out;
+}
+
+const INTERFACE_COLUMNS = ['--format=json', '--columns=name,ofport,external_ids', 'list', 'Interface'];
+
+/**
+ * The interfaces of one bridge as OVSDB has them right now (OpenFlow port numbers are per bridge, so
+ * interfaces of other bridges are left out).
+ */
+export async function readBridgeInterfaces(cli: OvsCli, bridge: string): Promise<InterfaceRow[]> {
+  const [rows, names] = await Promise.all([cli.vsctl(INTERFACE_COLUMNS), cli.vsctl(['list-ifaces', bridge])]);
+  const onBridge = new Set(names.split('\n').map((n) => n.trim()).filter(Boolean));
+  return parseInterfaceRows(rows).filter((row) => onBridge.has(row.name));
 }
 
 /** Watches the Interface table of one OVSDB. */
@@ -56,7 +86,7 @@ export class InterfaceWatcher {
   }
 
   private async read(): Promise<Map<string, number>> {
-    return parseInterfaces(await this.cli.vsctl(['--format=json', '--columns=name,ofport,external_ids', 'list', 'Interface']));
+    return parseInterfaces(await this.cli.vsctl(INTERFACE_COLUMNS));
   }
 
   private startMonitor(): void {

@@ -8,19 +8,23 @@
  *   recompute every desired flow, read installed cookies back, change only the difference (so an agent
  *   restart on an unchanged goal state changes nothing and never interrupts traffic).
  * - apply(delta): recompute the owners the changes affect and program the ledger's modifications.
+ * - After a full apply, or a delta that may take an allowance away, the conntrack sweeper flushes the
+ *   connections no rule allows any more (conntrack-sweeper.ts); the ack does not wait for it.
  * Every batch is one atomic OpenFlow 1.4 bundle of binary flow-mods on the driver's own connection to
  * the bridge (flow-bundle.ts), which also reads installed cookies and carries DHCP. Interface changes
  * and (re)connections are handled under the same lock as apply().
  */
 import type { ApplyRequest, DesiredStateView, Driver, DriverContext, DriverStats, ResourceOutcome } from '../../driver.js';
 import { ensureBridge, resolveDatapathType } from './bridge.js';
+import { mayRevokeConnections } from './conntrack.js';
+import { ConntrackSweeper } from './conntrack-sweeper.js';
 import type { HostFacts } from './context.js';
-import { handleDhcpPacketIn, type DhcpCounters } from './dhcp-responder.js';
+import { DhcpResponder } from './dhcp-responder.js';
 import type { FlowMod } from './flow.js';
 import { applyFlowMods, FlowRejectedError } from './flow-bundle.js';
 import { FlowEngine, type FlowInputs } from './flow-engine.js';
 import { diffInstalled } from './flow-ledger.js';
-import { InterfaceWatcher } from './interface-watcher.js';
+import { InterfaceWatcher, readBridgeInterfaces } from './interface-watcher.js';
 import { OfConnection } from './of-connection.js';
 import { compileOvsDriverOptions, type CompiledOvsDriverOptions } from './options.js';
 import { OvsCli } from './ovs-cli.js';
@@ -30,17 +34,18 @@ const EMPTY_VIEW: DesiredStateView = {
 };
 
 /** Owner keys of the resource kinds that own flows. */
-const FLOW_OWNER_KINDS = new Set(['port', 'neighbor', 'subnet', 'router']);
+const FLOW_OWNER_KINDS = new Set(['port', 'neighbor', 'subnet', 'router', 'vpc']);
 
 /** The OVS data-plane driver. */
 export class OvsDriver implements Driver {
   readonly name = 'ovs';
   readonly options: CompiledOvsDriverOptions;
-  readonly dhcpCounters: DhcpCounters = { requests: 0, replies: 0, ignored: 0 };
   private readonly cli: OvsCli;
   private readonly engine = new FlowEngine();
   private watcher: InterfaceWatcher | undefined;
   private connection: OfConnection | undefined;
+  private readonly dhcp: DhcpResponder;
+  private readonly sweeper: ConntrackSweeper;
   private view: DesiredStateView = EMPTY_VIEW;
   private host: HostFacts;
   private needsResync = true;
@@ -55,6 +60,20 @@ export class OvsDriver implements Driver {
     this.options = compileOvsDriverOptions(context.options);
     this.cli = new OvsCli({ db: this.options.db, rundir: this.options.rundir });
     this.host = { hostId: context.hostId, datapathIp: context.datapathIp, tunnelOfport: this.options.tunnelOfport };
+    this.dhcp = new DhcpResponder({
+      view: () => this.view,
+      portAt: (ofport) => this.portAt(ofport),
+      bridgeInterfaces: () => readBridgeInterfaces(this.cli, this.options.bridge),
+      packetOut: (ofport, frame) => this.connection?.packetOut(ofport, frame) ?? false,
+      leaseSeconds: this.options.leaseSeconds,
+      log: context.log,
+    });
+    this.sweeper = new ConntrackSweeper({
+      rundir: this.options.rundir,
+      datapathType: resolveDatapathType(this.options.datapathType),
+      inputs: () => ({ view: this.view, ofports: this.watcher?.ofports ?? new Map() }),
+      log: context.log,
+    });
   }
 
   async start(): Promise<void> {
@@ -69,15 +88,7 @@ export class OvsDriver implements Driver {
     this.watcher = new InterfaceWatcher(this.cli, (ids) => void this.onInterfacesChanged(ids), (level, message, fields) => this.context.log(level, message, fields));
     await this.watcher.start();
     this.connection = new OfConnection(this.options.bridgeTarget.replace(/^unix:/, ''), {
-      packetIn: (packetIn) =>
-        handleDhcpPacketIn(packetIn, {
-          view: () => this.view,
-          portAt: (ofport) => this.portAt(ofport),
-          plugged: (portId) => this.watcher?.ofports.has(portId) ?? false,
-          packetOut: (ofport, frame) => this.connection?.packetOut(ofport, frame) ?? false,
-          leaseSeconds: this.options.leaseSeconds,
-          log: this.context.log,
-        }, this.dhcpCounters),
+      packetIn: (packetIn) => void this.dhcp.handle(packetIn).catch((err: unknown) => this.context.log('error', 'dhcp packet-in failed', { error: String(err) })),
       ready: () => this.onConnectionReady(),
       log: this.context.log,
     });
@@ -97,6 +108,7 @@ export class OvsDriver implements Driver {
         const mods = this.engine.update(this.inputs(), request.changes.map((c) => `${c.kind}/${c.id}`));
         failedOwners = await this.program(mods);
       }
+      if (request.mode === 'full' || request.changes.some(mayRevokeConnections)) void this.sweeper.request();
       const micros = Number((process.hrtime.bigint() - started) / 1000n) / Math.max(1, request.changes.length);
       return request.changes.map((change): ResourceOutcome => {
         const owner = `${change.kind}/${change.id}`;
@@ -120,7 +132,7 @@ export class OvsDriver implements Driver {
 
   /** Driver-specific counters (flow mods, bundle failures, DHCP). */
   details(): Record<string, number> {
-    return { ...this.counters, ...this.dhcpCounters, flows: this.engine.flowCount, interfaces: this.watcher?.ofports.size ?? 0 };
+    return { ...this.counters, ...this.dhcp.counters, ...this.sweeper.counters, flows: this.engine.flowCount, interfaces: this.watcher?.ofports.size ?? 0 };
   }
 
   async close(): Promise<void> {
