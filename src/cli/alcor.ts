@@ -10,6 +10,7 @@ import { registerMigrate } from './commands/migrate.js';
 import { registerTestbed } from './commands/testbed.js';
 import { registerBenchOvs } from './commands/bench-ovs.js';
 import { registerBenchSouthbound } from './commands/bench-southbound.js';
+import { registerPki } from './commands/pki.js';
 
 /** Every subcommand of `alcor`, in help order. */
 const COMMANDS: RegisterCommand[] = [
@@ -18,11 +19,12 @@ const COMMANDS: RegisterCommand[] = [
   registerBenchOvs, // alcor bench ovs
   registerBenchSouthbound, // alcor bench southbound
   registerMigrate, // alcor migrate from-neutron|verify
+  registerPki, // alcor pki ca|cert
 ];
 
 const program = new Command()
   .name('alcor')
-  .description('Alcor command-line tool: benchmarks, testbeds and migration')
+  .description('Alcor command-line tool: benchmarks, testbeds, migration and certificates')
   .showHelpAfterError();
 for (const register of COMMANDS) register(program);
 

@@ -22,6 +22,7 @@ import { BusAckSchema } from '../proto/alcor/v1/southbound_pb.js';
 import { decodeBusAck, type BusAckFields } from '../proto/bus-ack.js';
 import type { CompiledBatch, DataPlaneManager } from '../dataplane/manager.js';
 import { goalStateDelta } from '../dataplane/wire.js';
+import { natsTlsOptions, type TlsFilePaths } from '../proto/tls-files.js';
 import { RateLimitedLog, type SouthboundLogger } from './log.js';
 
 /** Options of the bus. */
@@ -42,6 +43,8 @@ export interface NatsBusOptions {
   window?: number;
   /** Messages waiting to be published before the oldest are dropped. @default 100000 */
   maxQueued?: number;
+  /** Mutual TLS to the bus with the controller's certificate (a tls:// URL). @default none */
+  tls?: TlsFilePaths;
 }
 
 interface Outgoing {
@@ -110,6 +113,7 @@ export class NatsBus {
         const nc = await connect({
           servers: this.options.url.split(',').map((s) => s.trim()),
           name: 'alcor-controller',
+          ...natsTlsOptions(this.options.tls),
           maxReconnectAttempts: -1,
           reconnectTimeWait: 500,
           pingInterval: 10_000,

@@ -94,6 +94,9 @@ describe('deploy manifests', () => {
     const env = { ...config.data, ...secret.stringData } as Record<string, string>;
     const compiled = compileServerOptions(optionsFromEnv(env));
     assert.equal(compiled.listenPort, 9696);
+    assert.ok(compiled.southbound.tls, 'the southbound is mutual TLS');
+    const mounts = deployment.spec.template.spec.containers[0].volumeMounts.map((m: Doc) => m.mountPath as string);
+    for (const file of Object.values(compiled.southbound.tls)) assert.ok(mounts.some((m: string) => file.startsWith(`${m}/`)), `${file} is mounted`);
     assert.equal(compiled.database.engine, 'postgres');
     const documented = readFileSync(join(ROOT, 'docs', 'configuration.md'), 'utf8');
     for (const key of Object.keys(env)) {
@@ -110,6 +113,7 @@ describe('deploy manifests', () => {
     assertCliExists(container.command.join(' '));
     const envNames = new Set(container.env.map((e: Doc) => e.name));
     const agentSource = readFileSync(join(ROOT, 'src', 'cli', 'alcor-agent.ts'), 'utf8');
+    for (const flag of ['--tls-ca', '--tls-cert', '--tls-key']) assert.ok((container.args as string[]).some((a) => a.startsWith(`${flag}=/etc/alcor/tls/`)), `agent ${flag}`);
     for (const arg of container.args as string[]) {
       const flag = /^(--[a-z-]+)/.exec(arg)?.[1];
       assert.ok(flag && agentSource.includes(`'${flag} `), `alcor-agent has ${flag}`);
@@ -126,6 +130,9 @@ describe('deploy manifests', () => {
   test('deploy - container image and systemd units run entry points of this build', () => {
     const containerfile = readFileSync(join(ROOT, 'deploy', 'container', 'Containerfile'), 'utf8');
     assert.match(containerfile, /^EXPOSE 9696 9016$/m);
+    assert.match(containerfile, /ALCOR_SOUTHBOUND_TLS_CERT=/);
+    assert.match(readFileSync(join(ROOT, 'deploy', 'systemd', 'alcor-agent.service'), 'utf8'), /--tls-cert=\$\{ALCOR_TLS_CERT\}/);
+    assert.match(readFileSync(join(ROOT, 'deploy', 'systemd', 'server.env.example'), 'utf8'), /^ALCOR_SOUTHBOUND_TLS_CERT=/m);
     assert.match(containerfile, /^FROM .*node:20/m);
     assertCliExists(containerfile);
     for (const unit of ['alcor-server.service', 'alcor-agent.service']) {
@@ -134,6 +141,7 @@ describe('deploy manifests', () => {
       const exec = /^ExecStart=(.*)$/m.exec(text)?.[1];
       assert.ok(exec, `${unit} ExecStart`);
       assertCliExists(exec);
+      assert.match(text, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m, `${unit} reloads its certificates on SIGHUP`);
       const envFile = /^EnvironmentFile=\/etc\/alcor\/(\S+)$/m.exec(text)?.[1];
       assert.ok(envFile && existsSync(join(ROOT, 'deploy', 'systemd', `${envFile}.example`)), `${unit} has an example env file`);
     }
