@@ -58,7 +58,7 @@ interface Outgoing {
 
 /** The controller's connection to the bus. */
 export class NatsBus {
-  readonly counters = { published: 0, publishedBytes: 0, failed: 0, dropped: 0, inFlight: 0, acks: 0, malformedAcks: 0 };
+  readonly counters = { published: 0, publishedBytes: 0, failed: 0, dropped: 0, inFlight: 0, acks: 0, malformedAcks: 0, refusedAcks: 0 };
   /** Host → VPC → highest revision the host acked on the bus. */
   readonly applied = new Map<string, Map<string, number>>();
   /** Called for every accepted bus ack (benchmarks, tests). */
@@ -241,6 +241,13 @@ export class NatsBus {
     if (!ack || ack.hostId === '' || ack.vpcId === '' || subject !== `${this.prefix}.ack.${ack.hostId}`) {
       this.counters.malformedAcks++;
       this.warn.warn(`ack:${subject}`, { subject }, 'ignored a malformed bus ack');
+      return;
+    }
+    // The subject proves the sender (each host may publish only its own, see nats-permissions.ts); what it
+    // claims is checked against what was sent to it.
+    if (!this.manager.hostVpcs.get(ack.hostId)?.has(ack.vpcId) || ack.revision > this.manager.revision) {
+      this.counters.refusedAcks++;
+      this.warn.warn(`ack:${subject}`, { host: ack.hostId, vpc: ack.vpcId, revision: ack.revision }, 'refused a bus ack for a VPC the host does not hold or a revision never published');
       return;
     }
     this.counters.acks++;

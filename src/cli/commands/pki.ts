@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { natsAuthorization } from '../../southbound/nats-permissions.js';
 import { makeCa, makeCertificate } from '../../southbound/pki.js';
 import { commandGroup, numberOption, type RegisterCommand } from '../command-group.js';
 
@@ -33,5 +34,15 @@ export const registerPki: RegisterCommand = (program: Command) => {
       const ca = { cert: join(o.dir, 'ca.crt'), key: join(o.dir, 'ca.key') };
       const files = makeCertificate(o.out ?? o.dir, ca, { name, dns: o.dns, ips: o.ip, days: o.days });
       process.stdout.write(`${files.cert}\n${files.key}\n`);
+    });
+  pki
+    .command('nats-config')
+    .description('print the nats-server authorization block: the controller and each host as a TLS-mapped user with its subject permissions')
+    .requiredOption('--hosts <ids>', 'host ids, comma separated (one user per host certificate)', list)
+    .option('--controller <name>', 'a DNS name of the controller certificate', 'alcor-controller')
+    .option('--prefix <token>', 'first subject token of the bus', 'alcor')
+    .option('--stream <name>', 'JetStream stream of the goal states', 'ALCOR_GS')
+    .action((o: { hosts: string[]; controller: string; prefix: string; stream: string }) => {
+      process.stdout.write(natsAuthorization({ hosts: o.hosts, controller: o.controller, prefix: o.prefix, stream: o.stream }));
     });
 };
