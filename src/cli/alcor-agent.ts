@@ -74,7 +74,8 @@ async function main(): Promise<void> {
     driver,
     stateDir,
     heartbeatMs: Number(o.heartbeatMs) || 10_000,
-    ...(o.nats ? { nats: { url: o.nats, ...(tls ? { tls: tls.paths } : {}) } } : {}),
+    // A tls:// bus gets the host's certificate as its NATS identity (docs/southbound.md).
+    ...(o.nats ? { nats: { url: o.nats, ...(tls && /(^|,)\s*tls:\/\//.test(o.nats) ? { tls: tls.paths } : {}) } } : {}),
     ...(tls ? { tls } : {}),
     log,
   });
