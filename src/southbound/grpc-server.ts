@@ -311,6 +311,7 @@ export class SouthboundServer {
     const wasListening = this.state === 'listening';
     this.state = 'closed';
     if (this.timer) clearInterval(this.timer);
+    this.tls?.close();
     this.fanOut.close();
     for (const session of [...this.sessions.values()]) session.close({ code: grpc.status.UNAVAILABLE, details: 'controller shutting down' });
     if (!wasListening) return;
