@@ -126,6 +126,8 @@ export class SouthboundServer {
     if (!this.tls && !this.options.insecure && !isLoopbackListen(this.options.listen)) {
       throw new TypeError(`southbound: refusing to listen on ${this.options.listen} without TLS (set the TLS files, or the insecure flag to accept any client that can reach it)`);
     }
+    // One provider serves both the CA and the identity (grpc-js 1.14 passes these two arguments to its
+    // constructor in swapped order, which is harmless only because they are the same object).
     const credentials = this.tls
       ? grpc.experimental.createCertificateProviderServerCredentials(this.tls.watch(this.options.tlsWatchMs), this.tls, true)
       : grpc.ServerCredentials.createInsecure();
