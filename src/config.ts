@@ -49,6 +49,18 @@ export interface ServerOptions {
   keystoneCacheSeconds?: string | number;
   /** NATS JetStream URL(s) of the southbound bus, e.g. nats://127.0.0.1:4222; unset = gRPC only, no external service. (env ALCOR_NATS_URL) */
   natsUrl?: string;
+  /** `host:port` of the southbound gRPC server; an address other than loopback needs TLS or ALCOR_SOUTHBOUND_INSECURE. @default "127.0.0.1:9016" (env ALCOR_SOUTHBOUND_LISTEN) */
+  southboundListen?: string;
+  /** CA certificate that signs agent certificates: with the two below, the southbound is mutual TLS and each agent's host id is its certificate's CN or DNS name. (env ALCOR_SOUTHBOUND_TLS_CA) */
+  southboundTlsCa?: string;
+  /** The controller's certificate (also its NATS client certificate with a tls:// ALCOR_NATS_URL); re-read when it changes or on SIGHUP. (env ALCOR_SOUTHBOUND_TLS_CERT) */
+  southboundTlsCert?: string;
+  /** The key of ALCOR_SOUTHBOUND_TLS_CERT. (env ALCOR_SOUTHBOUND_TLS_KEY) */
+  southboundTlsKey?: string;
+  /** `true` lets the southbound listen without TLS on an address other than loopback (anyone reaching it can act as any host). @default "false" (env ALCOR_SOUTHBOUND_INSECURE) */
+  southboundInsecure?: string;
+  /** Southbound streams open at once; more are refused. @default 20000 (env ALCOR_SOUTHBOUND_MAX_SESSIONS) */
+  southboundMaxSessions?: string | number;
   /** Channel of VPC scopes without a per-network override: grpc, mq or auto (by VPC size). Needs ALCOR_NATS_URL for mq. @default "auto" (env ALCOR_SOUTHBOUND_CHANNEL) */
   southboundChannel?: string;
   /** auto: a VPC with more bound ports than this moves to the bus. @default 1000 (env ALCOR_MQ_UPPER_PORTS) */
@@ -92,8 +104,15 @@ export interface ServerConfig {
   southbound: SouthboundConfig;
 }
 
-/** Compiled southbound bus settings. */
+/** Compiled southbound settings. */
 export interface SouthboundConfig {
+  /** gRPC listen address. */
+  listen: string;
+  /** Mutual TLS files (gRPC, and NATS with a tls:// URL); undefined = plaintext. */
+  tls: { ca: string; cert: string; key: string } | undefined;
+  /** Plaintext allowed on an address other than loopback. */
+  insecure: boolean;
+  maxSessions: number;
   /** Empty: no bus, every VPC scope on gRPC. */
   natsUrl: string;
   channel: 'grpc' | 'mq' | 'auto';
@@ -145,6 +164,12 @@ const ENV: Record<keyof ServerOptions, string> = {
   mqLowerPorts: 'ALCOR_MQ_LOWER_PORTS',
   natsMaxPerSubject: 'ALCOR_NATS_MAX_PER_SUBJECT',
   natsMaxAgeSeconds: 'ALCOR_NATS_MAX_AGE_SECONDS',
+  southboundListen: 'ALCOR_SOUTHBOUND_LISTEN',
+  southboundTlsCa: 'ALCOR_SOUTHBOUND_TLS_CA',
+  southboundTlsCert: 'ALCOR_SOUTHBOUND_TLS_CERT',
+  southboundTlsKey: 'ALCOR_SOUTHBOUND_TLS_KEY',
+  southboundInsecure: 'ALCOR_SOUTHBOUND_INSECURE',
+  southboundMaxSessions: 'ALCOR_SOUTHBOUND_MAX_SESSIONS',
 };
 
 /** Options from the environment; flags given on the command line override them. */
@@ -249,7 +274,24 @@ function compileSouthbound(options: ServerOptions): SouthboundConfig {
   const upperPorts = parseInteger(options.mqUpperPorts ?? 1000, 'ALCOR_MQ_UPPER_PORTS', 0, 1e9);
   const lowerPorts = parseInteger(options.mqLowerPorts ?? 100, 'ALCOR_MQ_LOWER_PORTS', 0, 1e9);
   if (lowerPorts > upperPorts) throw new ConfigError(`ALCOR_MQ_LOWER_PORTS: ${lowerPorts} is above ALCOR_MQ_UPPER_PORTS ${upperPorts}`);
+  const listen = options.southboundListen ?? '127.0.0.1:9016';
+  if (!/^(\[[^\]]+\]|[^:]+):\d+$/.test(listen.trim())) throw new ConfigError(`ALCOR_SOUTHBOUND_LISTEN: "${listen}" is not host:port`);
+  const files = [options.southboundTlsCa, options.southboundTlsCert, options.southboundTlsKey].filter((f) => f !== undefined && f !== '');
+  if (files.length !== 0 && files.length !== 3) throw new ConfigError('ALCOR_SOUTHBOUND_TLS_CA, ALCOR_SOUTHBOUND_TLS_CERT and ALCOR_SOUTHBOUND_TLS_KEY go together');
+  const tls = options.southboundTlsCa && options.southboundTlsCert && options.southboundTlsKey
+    ? { ca: options.southboundTlsCa, cert: options.southboundTlsCert, key: options.southboundTlsKey }
+    : undefined;
+  const insecure = options.southboundInsecure ?? 'false';
+  if (insecure !== 'true' && insecure !== 'false') throw new ConfigError(`ALCOR_SOUTHBOUND_INSECURE: "${insecure}" must be true or false`);
+  if (!tls && insecure === 'false' && !isLoopbackListen(listen)) {
+    throw new ConfigError(`ALCOR_SOUTHBOUND_LISTEN: ${listen} is reachable from other machines; set ALCOR_SOUTHBOUND_TLS_CA/CERT/KEY (or ALCOR_SOUTHBOUND_INSECURE=true to let any client act as any host)`);
+  }
+  if (/(^|,)\s*tls:\/\//.test(natsUrl) && !tls) throw new ConfigError('ALCOR_NATS_URL: a tls:// bus needs ALCOR_SOUTHBOUND_TLS_CA/CERT/KEY (the controller\'s client certificate)');
   return {
+    listen,
+    tls,
+    insecure: insecure === 'true',
+    maxSessions: parseInteger(options.southboundMaxSessions ?? 20_000, 'ALCOR_SOUTHBOUND_MAX_SESSIONS', 1, 1e7),
     natsUrl,
     channel,
     upperPorts,
@@ -257,6 +299,12 @@ function compileSouthbound(options: ServerOptions): SouthboundConfig {
     maxPerSubject: parseInteger(options.natsMaxPerSubject ?? 10_000, 'ALCOR_NATS_MAX_PER_SUBJECT', 1, 1e9),
     maxAgeSeconds: parseInteger(options.natsMaxAgeSeconds ?? 86_400, 'ALCOR_NATS_MAX_AGE_SECONDS', 1, 1e9),
   };
+}
+
+/** True for a listen address only this machine can reach (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackListen(listen: string): boolean {
+  const host = /^(\[[^\]]+\]|[^:]+):\d+$/.exec(listen.trim())?.[1]?.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || (host !== undefined && /^127\.\d+\.\d+\.\d+$/.test(host));
 }
 
 function parseQuotaDefaults(text: string): QuotaLimits {

@@ -27,6 +27,7 @@
 import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
+import { natsTlsOptions, type TlsFilePaths } from '../proto/tls-files.js';
 import { encodeBusAck } from '../proto/bus-ack.js';
 import { loadCursors, saveCursors, type VpcCursor } from './bus-cursors.js';
 import { parseVpcDelta, type VpcDelta } from './bus-delta.js';
@@ -55,6 +56,8 @@ export interface BusLocation {
   stream?: string;
   /** First subject token. @default "alcor" */
   prefix?: string;
+  /** Mutual TLS to the bus: the host's certificate is its NATS identity (see docs/southbound.md). */
+  tls?: TlsFilePaths;
   /**
    * An open connection to use instead of dialling one; the consumer leaves it open when it closes. The
    * simulated hosts of a benchmark process share one, each with its own subscriptions.
@@ -128,6 +131,9 @@ export class BusConsumer {
         const nc = await connect({
           servers: this.where.url.split(',').map((s) => s.trim()),
           name: `alcor-agent-${this.host.hostId}`,
+          // Replies to this host's JetStream requests come to subjects only it may subscribe to.
+          inboxPrefix: `_INBOX_${this.host.hostId}`,
+          ...natsTlsOptions(this.where.tls),
           maxReconnectAttempts: -1,
           reconnectTimeWait: 500,
         });

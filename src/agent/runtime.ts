@@ -19,6 +19,7 @@ import { BusConsumer, MQ_CAPABILITY, type BusLocation } from './nats-consumer.js
 import { readDelta } from './whole-scope.js';
 import type { Driver, ResourceChange, ResourceOutcome } from './driver.js';
 import { loadState, saveState } from './state-file.js';
+import type { TlsFiles } from '../proto/tls-files.js';
 import { controllerAddresses, WatchClient, type WatchCall } from './watch-client.js';
 import { chunkStates, FieldCursor, readFields } from './wire-reader.js';
 import { ALCOR_VERSION } from '../version.js';
@@ -50,6 +51,8 @@ export interface AgentOptions {
   capabilities?: string[];
   /** The bus: VPC scopes on the `mq` channel are consumed there (adds the `mq` capability). */
   nats?: BusLocation;
+  /** Mutual TLS to the controller: the agent's certificate, key and the CA (the caller watches the files). */
+  tls?: TlsFiles;
   /** Dial a gRPC connection of its own (grpc-js shares one per address and process): simulated hosts. @default false */
   privateGrpcConnection?: boolean;
   /** @default no logging */
@@ -88,7 +91,7 @@ export class AgentRuntime {
   private persisting: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
-  private readonly opts: Required<Omit<AgentOptions, 'nats' | 'privateGrpcConnection'>>;
+  private readonly opts: Required<Omit<AgentOptions, 'nats' | 'privateGrpcConnection' | 'tls'>>;
   /** The bus consumer, with `--nats`. */
   bus: BusConsumer | undefined;
   /** Applies of the stream and of the bus run one at a time, in arrival order. */
@@ -108,7 +111,7 @@ export class AgentRuntime {
       ...options,
       capabilities: [...(options.capabilities ?? [options.driver.name]), ...(options.nats ? [MQ_CAPABILITY] : [])],
     };
-    this.clients = controllerAddresses(options.controller).map((address) => new WatchClient(address, { privateConnection: options.privateGrpcConnection === true }));
+    this.clients = controllerAddresses(options.controller).map((address) => new WatchClient(address, { privateConnection: options.privateGrpcConnection === true, tls: options.tls }));
   }
 
   /** Loads persisted state, starts the driver and reconciles it with that state (no flush). */

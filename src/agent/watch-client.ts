@@ -4,6 +4,7 @@
  * The method path is the one in proto/alcor/v1/southbound.proto.
  */
 import * as grpc from '@grpc/grpc-js';
+import type { TlsFiles } from '../proto/tls-files.js';
 
 const WATCH_PATH = '/alcor.v1.SouthboundService/Watch';
 
@@ -20,10 +21,13 @@ export class WatchClient {
   constructor(
     /** The controller's `host:port`. */
     readonly address: string,
-    options: { maxMessageBytes?: number; privateConnection?: boolean } = {},
+    options: { maxMessageBytes?: number; privateConnection?: boolean; tls?: TlsFiles | undefined } = {},
   ) {
     const maxMessageBytes = options.maxMessageBytes ?? 256 << 20;
-    this.client = new grpc.Client(address, grpc.credentials.createInsecure(), {
+    // With TLS the agent presents its certificate and checks the controller's against the CA and the
+    // address it dials; each new connection uses the newest files.
+    const credentials = options.tls ? grpc.experimental.createCertificateProviderChannelCredentials(options.tls, options.tls) : grpc.credentials.createInsecure();
+    this.client = new grpc.Client(address, credentials, {
       // HTTP/2's default 64 KiB receive window makes the controller wait for a WINDOW_UPDATE round trip
       // every 64 KiB: a snapshot crawls, and simulated hosts sharing one connection stall each other.
       // The runtime pauses the stream itself when it falls behind (see runtime.ts).

@@ -18,6 +18,8 @@ import { AgentRuntime } from '../agent/runtime.js';
 import { SimDriver } from '../agent/drivers/sim.js';
 import { connect } from '@nats-io/transport-node';
 import type { BusLocation } from '../agent/nats-consumer.js';
+import { TlsFiles } from '../proto/tls-files.js';
+import { hostTlsFiles, type BenchPki } from './southbound-tls.js';
 
 /** What one worker runs. */
 export interface WorkerOptions {
@@ -31,6 +33,8 @@ export interface WorkerOptions {
   bus?: BusLocation;
   /** Each host dials its own gRPC and NATS connections. @default false */
   connectionPerHost?: boolean;
+  /** Mutual TLS: each host presents `<dir>/<host>.crt`. @default plaintext */
+  tls?: BenchPki['hosts'];
   /** Keep when each host applied each revision (for `appliedAt`). @default false */
   recordApplied?: boolean;
 }
@@ -60,7 +64,7 @@ async function appliedAt(agent: AgentRuntime, log: AppliedLog, revision: number)
 }
 
 async function main(): Promise<void> {
-  const { controller, prefix, first, count, stateRoot, bus, connectionPerHost = false, recordApplied: record = false } = JSON.parse(process.argv[2] ?? '{}') as WorkerOptions;
+  const { controller, prefix, first, count, stateRoot, bus, tls, connectionPerHost = false, recordApplied: record = false } = JSON.parse(process.argv[2] ?? '{}') as WorkerOptions;
   const agents: AgentRuntime[] = [];
   const logs = new Map<string, { agent: AgentRuntime; log: AppliedLog }>();
   const sharedBus = bus && !connectionPerHost
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
     const driver = new SimDriver({ hostId, datapathIp, stateDir, options: {}, log: () => {} });
     const agent = await AgentRuntime.create({
       controller, hostId, datapathIp, driver, stateDir, heartbeatMs: 10_000, persistState: false, privateGrpcConnection: connectionPerHost,
+      ...(tls ? { tls: new TlsFiles(hostTlsFiles(tls, hostId)) } : {}),
       ...(bus ? { nats: { ...bus, ...(sharedBus ? { connection: sharedBus } : {}) } } : {}),
     });
     agent.start();

@@ -29,6 +29,7 @@ import { deleteStream } from '../southbound/nats-bus.js';
 import { measureAgentCosts, type AgentCosts } from './southbound-agent-costs.js';
 import { readProcessCpuMs } from './server-process.js';
 import { round, summarize, type LatencySummary } from './stats.js';
+import { makeBenchPki } from './southbound-tls.js';
 
 /** What a run does. */
 export interface SouthboundBenchOptions {
@@ -60,6 +61,8 @@ export interface SouthboundBenchOptions {
    * of delaying the controller's fan-out and ack handling by contending for the same two cores. @default 10
    */
   hostsNice: number;
+  /** Mutual TLS between the controller and every simulated host (certificates made with openssl first). @default false */
+  tls: boolean;
   /** NATS server of the `nats` transport. @default ALCOR_NATS_URL or nats://127.0.0.1:4222 */
   natsUrl: string;
   log: (line: string) => void;
@@ -77,6 +80,9 @@ export interface SouthboundBenchResult {
   fanOutSlice: number;
   connectionPerHost: boolean;
   hostsNice: number;
+  tls: boolean;
+  /** Hosts dialling, handshaking and syncing their (empty) state: wall time for all, controller CPU per host. */
+  connect: { seconds: number; controllerCpuMsPerHost: number };
   populate: { seconds: number; portsPerSecond: number };
   newPort: LatencySummary & { hostsPerChange: number; samplesMs: number[] };
   /** Of which the API call itself (commit included), before delivery starts. */
@@ -219,8 +225,10 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
   const store = await openStore({ engine: 'sqlite', path: join(dir, 'alcor.db') });
   const tag = randomBytes(4).toString('hex');
   const bus: BusLocation | undefined = options.transport === 'nats' ? { url: options.natsUrl, stream: `ALCOR_BENCH_${tag}`, prefix: `bench${tag}` } : undefined;
+  const pki = options.tls ? makeBenchPki(join(dir, 'pki'), 'sim', options.hosts + 1) : undefined;
   const southbound = await startSouthbound(store, {
     listen: '127.0.0.1:0',
+    ...(pki ? { tls: pki.controller } : {}),
     fanOutSlice: options.fanOutSlice,
     ...(bus ? { nats: { ...bus, url: bus.url }, channels: { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } } : {}),
   });
@@ -235,12 +243,16 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
     Number((await store.read((q) => q.get<{ r: number | null }>('SELECT MAX(revision) AS r FROM changes')))?.r ?? 0);
   try {
     const perWorker = Math.ceil(options.hosts / options.processes);
-    const hostsOn = { controller: `127.0.0.1:${southbound.port}`, prefix: 'sim', stateRoot: join(dir, 'agents'), connectionPerHost: options.connectionPerHost, ...(bus ? { bus } : {}) };
+    const hostsOn = { controller: `127.0.0.1:${southbound.port}`, prefix: 'sim', stateRoot: join(dir, 'agents'), connectionPerHost: options.connectionPerHost, ...(bus ? { bus } : {}), ...(pki ? { tls: pki.hosts } : {}) };
+    const connectCpu = process.cpuUsage();
+    const connectStart = Date.now();
     for (let first = 0; first < options.hosts; first += perWorker) {
       workers.push(spawnAgentWorker({ ...hostsOn, first, count: Math.min(perWorker, options.hosts - first) }, options.hostsNice));
     }
     options.log(`spawned ${workers.length} worker processes with ${options.hosts} simulated hosts`);
     await Promise.all(workers.map((w) => w.ready));
+    const connectCpuMs = (process.cpuUsage(connectCpu).user + process.cpuUsage(connectCpu).system) / 1000;
+    const connect = { seconds: round((Date.now() - connectStart) / 1000), controllerCpuMsPerHost: round(connectCpuMs / options.hosts) };
     const hosts = Array.from({ length: options.hosts }, (_, i) => `sim-${i}`);
     options.log('all hosts connected');
 
@@ -331,6 +343,8 @@ export async function runSouthboundBench(options: SouthboundBenchOptions): Promi
       fanOutSlice: options.fanOutSlice,
       connectionPerHost: options.connectionPerHost,
       hostsNice: options.hostsNice,
+      tls: options.tls,
+      connect,
       populate: { seconds: round(populateS), portsPerSecond: round(options.vpcPorts / Math.max(populateS, 0.001)) },
       newPort,
       apiCall: summarize(apiCalls),

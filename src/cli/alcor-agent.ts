@@ -10,6 +10,7 @@ import { AgentRuntime } from '../agent/runtime.js';
 import { timeDriver, watchAgent } from '../agent/metrics.js';
 import { parseHostPort, startMetricsListener } from '../metrics/listener.js';
 import { ALCOR_VERSION } from '../version.js';
+import { TlsFiles } from '../proto/tls-files.js';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 type Level = keyof typeof LEVELS;
@@ -31,6 +32,9 @@ const program = new Command()
   .option('--heartbeat-ms <ms>', 'heartbeat interval', '10000')
   .option('--nats <url>', 'NATS URL of the southbound bus: VPC scopes on the mq channel are consumed there (ALCOR_NATS_URL)', process.env.ALCOR_NATS_URL)
   .option('--metrics-listen <host:port>', 'serve Prometheus metrics at http://host:port/metrics (unauthenticated; off by default) (ALCOR_AGENT_METRICS_LISTEN)', process.env.ALCOR_AGENT_METRICS_LISTEN)
+  .option('--tls-ca <file>', 'CA certificate that signed the controller\'s certificate: mutual TLS (ALCOR_TLS_CA)', process.env.ALCOR_TLS_CA)
+  .option('--tls-cert <file>', 'this host\'s certificate; its CN or a DNS name must be the host id (ALCOR_TLS_CERT)', process.env.ALCOR_TLS_CERT)
+  .option('--tls-key <file>', 'the key of --tls-cert (ALCOR_TLS_KEY); the three files are re-read when they change or on SIGHUP', process.env.ALCOR_TLS_KEY)
   .option('--log-level <level>', 'debug|info|warn|error', process.env.ALCOR_LOG_LEVEL ?? 'info')
   .version(ALCOR_VERSION)
   .showHelpAfterError();
@@ -49,7 +53,12 @@ async function main(): Promise<void> {
     logLevel: string;
     nats?: string;
     metricsListen?: string;
+    tlsCa?: string;
+    tlsCert?: string;
+    tlsKey?: string;
   }>();
+  const tlsFlags = [o.tlsCa, o.tlsCert, o.tlsKey].filter((f) => f !== undefined && f !== '').length;
+  if (tlsFlags !== 0 && tlsFlags !== 3) program.error('--tls-ca, --tls-cert and --tls-key go together');
   if (isIP(o.datapathIp) === 0) program.error(`--datapath-ip "${o.datapathIp}" is not an IP address`);
   const metricsAt = o.metricsListen ? parseHostPort(o.metricsListen) : undefined;
   if (o.metricsListen && !metricsAt) program.error(`--metrics-listen "${o.metricsListen}" is not host:port`);
@@ -63,6 +72,9 @@ async function main(): Promise<void> {
       return i < 0 ? [kv, 'true'] : [kv.slice(0, i), kv.slice(i + 1)];
     }),
   );
+  const tls = o.tlsCa && o.tlsCert && o.tlsKey
+    ? new TlsFiles({ ca: o.tlsCa, cert: o.tlsCert, key: o.tlsKey }, (err) => log('error', 'TLS files invalid; keeping the previous ones', { err: err.message })).watch()
+    : undefined;
   const stateDir = o.stateDir ?? `./data/agent-${o.hostId}`;
   const driver = timeDriver(await loadDriver(o.driver, { hostId: o.hostId, datapathIp: o.datapathIp, stateDir, options, log }));
   const agent = await AgentRuntime.create({
@@ -73,7 +85,9 @@ async function main(): Promise<void> {
     driver,
     stateDir,
     heartbeatMs: Number(o.heartbeatMs) || 10_000,
-    ...(o.nats ? { nats: { url: o.nats } } : {}),
+    // A tls:// bus gets the host's certificate as its NATS identity (docs/southbound.md).
+    ...(o.nats ? { nats: { url: o.nats, ...(tls && /(^|,)\s*tls:\/\//.test(o.nats) ? { tls: tls.paths } : {}) } } : {}),
+    ...(tls ? { tls } : {}),
     log,
   });
   watchAgent(agent, driver);
@@ -87,6 +101,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', (s) => void shutdown(s));
   process.once('SIGTERM', (s) => void shutdown(s));
+  process.on('SIGHUP', () => log('info', tls?.reload() ? 'TLS files reloaded' : 'SIGHUP: no valid TLS files to reload'));
   log('info', 'agent starting', { controller: o.controller, driver: o.driver, revision: agent.revision });
   agent.start();
 }

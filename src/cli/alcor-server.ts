@@ -51,8 +51,11 @@ async function main(): Promise<void> {
   let sbLog: SouthboundLogger | undefined;
   const sb = config.southbound;
   const southbound = await startSouthbound(store, {
-    listen: process.env.ALCOR_SOUTHBOUND_LISTEN || '127.0.0.1:9016',
-    ...(sb.natsUrl ? { nats: { url: sb.natsUrl, maxPerSubject: sb.maxPerSubject, maxAgeMs: sb.maxAgeSeconds * 1000 } } : {}),
+    listen: sb.listen,
+    insecure: sb.insecure,
+    maxSessions: sb.maxSessions,
+    ...(sb.tls ? { tls: sb.tls } : {}),
+    ...(sb.natsUrl ? { nats: { url: sb.natsUrl, maxPerSubject: sb.maxPerSubject, maxAgeMs: sb.maxAgeSeconds * 1000, ...(/tls:\/\//.test(sb.natsUrl) && sb.tls ? { tls: sb.tls } : {}) } } : {}),
     channels: { mode: sb.channel, upperPorts: sb.upperPorts, lowerPorts: sb.lowerPorts },
     log: { debug: (o, m) => sbLog?.debug(o, m), info: (o, m) => sbLog?.info(o, m), warn: (o, m) => sbLog?.warn(o, m), error: (o, m) => sbLog?.error(o, m) },
   });
@@ -97,6 +100,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', (s) => void shutdown(s));
   process.on('SIGTERM', (s) => void shutdown(s));
+  // Certificate rotation without a restart: the files are also polled, SIGHUP re-reads them at once.
+  process.on('SIGHUP', () => app.log.info({ reloaded: southbound.server.reloadTls() }, 'SIGHUP: southbound TLS files re-read'));
   await app.listen({ host: config.listenHost, port: config.listenPort });
 }
 

@@ -17,6 +17,7 @@ import { registerTrace } from './commands/trace.js';
 import { registerDb } from './commands/db.js';
 import { DatabaseRefused } from '../store/schema-state.js';
 import { ALCOR_VERSION } from '../version.js';
+import { registerPki } from './commands/pki.js';
 
 /** Every subcommand of `alcor`, in help order. */
 const COMMANDS: RegisterCommand[] = [
@@ -30,11 +31,12 @@ const COMMANDS: RegisterCommand[] = [
   registerBenchSouthbound, // alcor bench southbound
   registerMigrate, // alcor migrate from-neutron|verify
   registerDb, // alcor db status|upgrade
+  registerPki, // alcor pki ca|cert
 ];
 
 const program = new Command()
   .name('alcor')
-  .description('Alcor command-line tool: operator view (status, hosts, ports, trace), benchmarks, testbeds, migration and the database schema')
+  .description('Alcor command-line tool: operator view (status, hosts, ports, trace), benchmarks, testbeds, migration, the database schema and certificates')
   .version(ALCOR_VERSION)
   .showHelpAfterError();
 for (const register of COMMANDS) register(program);

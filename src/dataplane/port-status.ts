@@ -79,6 +79,16 @@ export class PortStatusTracker {
     if (acked !== undefined && acked >= revision && !this.waiting.get(host)?.has(port)) this.set(port, 'ACTIVE');
   }
 
+  /** Ports the host's last ack listed as waiting (metrics, tests). */
+  waitingPorts(host: string): number {
+    return this.waiting.get(host)?.size ?? 0;
+  }
+
+  /** The port's state is programmed on `host` (it is bound there). */
+  isOn(host: string, port: string): boolean {
+    return this.hostOf.get(port) === host;
+  }
+
   /** The port is no longer programmed on `host` (unbound, moved away or deleted). */
   unprogrammed(host: string, port: string, deleted: boolean): void {
     if (this.hostOf.get(port) !== host) return;

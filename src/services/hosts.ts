@@ -124,6 +124,8 @@ export interface HostService {
   get(ctx: RequestContext, id: string): Promise<Agent>;
   /** Records a connecting agent; returns true when the data plane must reprogram the host. */
   register(registration: HostRegistration): Promise<boolean>;
+  /** Another host registered with this datapath address, if any (a host may not take over another's tunnel endpoint). */
+  datapathHolder(datapathIp: string, host: string): Promise<string | undefined>;
   /** Marks a host's stream closed (only if this controller still holds it). */
   disconnect(host: string, controllerId: string): Promise<void>;
   /** Stores heartbeats and applied revisions of connected hosts in one transaction. */
@@ -170,6 +172,10 @@ export function createHostService(store: Store): HostService {
         await appendChange(tx, 'host', r.host, 'update');
         return true;
       });
+    },
+    async datapathHolder(datapathIp, host) {
+      const row = await store.read((q) => q.get<{ host: string }>('SELECT host FROM hosts WHERE datapath_ip = ? AND host <> ?', [datapathIp, host]));
+      return row?.host;
     },
     async disconnect(host, controllerId) {
       await store.write((tx) =>

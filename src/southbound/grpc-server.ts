@@ -1,15 +1,17 @@
 /**
  * The gRPC fast path: the controller's Watch endpoint. Agents dial it, say Hello (host id, datapath
  * IP, resume revision), and receive deltas or a snapshot; they send acks (driving port status) and
- * heartbeats. A host id already held by a live stream is refused with ALREADY_EXISTS; undecodable
- * input closes the stream with INVALID_ARGUMENT; semantically invalid messages (an ack of a revision
- * never sent, a second Hello) are logged rate-limited and ignored.
+ * heartbeats. With `tls` the connection is mutual TLS and the Hello must match the client certificate
+ * (agent-identity.ts). A host id already held by a live stream is refused with ALREADY_EXISTS, a Hello
+ * the certificate does not vouch for with PERMISSION_DENIED, streams beyond `maxSessions` with
+ * RESOURCE_EXHAUSTED; undecodable input closes the stream with INVALID_ARGUMENT; semantically invalid
+ * messages (an ack of a revision never sent, a second Hello, results for ports bound elsewhere) are
+ * logged rate-limited with the host and the reason, and ignored.
  *
  *   idle ──start()──▶ listening ──drain()/close()──▶ closed
  */
 import * as grpc from '@grpc/grpc-js';
 import { fromBinary } from '@bufbuild/protobuf';
-import { isIP } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ResourceType } from '../proto/alcor/v1/goal_state_pb.js';
 import { ResultStatus, WatchRequestSchema, type Hello, type ResourceResult } from '../proto/alcor/v1/southbound_pb.js';
@@ -17,6 +19,9 @@ import { decodeBareAck } from '../proto/bare-ack.js';
 import { MQ_CAPABILITY } from '../dataplane/channels.js';
 import type { DataPlaneManager } from '../dataplane/manager.js';
 import type { HostService } from '../services/hosts.js';
+import { TlsFiles, type TlsFilePaths } from '../proto/tls-files.js';
+import { isLoopbackListen } from '../config.js';
+import { certifiedIdentity, helloProblem, identityProblem } from './agent-identity.js';
 import { SOUTHBOUND_SERVICE } from './grpc-definition.js';
 import { RateLimitedLog, type SouthboundLogger } from './log.js';
 import { AgentSession } from './session.js';
@@ -32,8 +37,18 @@ export interface SouthboundServerOptions {
   idleTimeoutMs?: number;
   /** How often heartbeats are written to the host registry. @default 5000 */
   heartbeatFlushMs?: number;
-  /** Largest message accepted or sent. @default 256 MiB */
+  /** Largest message sent (a snapshot chunk). @default 256 MiB */
   maxMessageBytes?: number;
+  /** Largest message accepted: agents send only a Hello, acks and heartbeats. @default 8 MiB */
+  maxReceiveBytes?: number;
+  /** Streams open at once, Hello or not; more are refused with RESOURCE_EXHAUSTED. @default 20000 (env ALCOR_SOUTHBOUND_MAX_SESSIONS) */
+  maxSessions?: number;
+  /** Mutual TLS: the controller's certificate and key, and the CA that signs agent certificates. @default none (plaintext) */
+  tls?: TlsFilePaths;
+  /** How often the TLS files are checked for changes, ms (they are also re-read by `reloadTls()`). @default 2000 */
+  tlsWatchMs?: number;
+  /** Listen without TLS on an address other than loopback. @default false (env ALCOR_SOUTHBOUND_INSECURE) */
+  insecure?: boolean;
   /** Identifies this controller process in the host registry. @default random UUID */
   controllerId?: string;
   /** Agent streams written per event-loop turn when a batch fans out (see fanout.ts). @default 64 */
@@ -49,10 +64,6 @@ export type SouthboundServerState =
   /** Shut down. */
   | 'closed';
 
-const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,254}$/;
-/** Zone names follow the same rule as host names (Neutron's are free text up to 255; these stay printable). */
-const ZONE_NAME = HOST_ID;
-
 /** Serves Watch streams to agents. */
 export class SouthboundServer {
   state: SouthboundServerState = 'idle';
@@ -61,7 +72,13 @@ export class SouthboundServer {
   readonly controllerId: string;
   readonly sessions = new Map<string, AgentSession>();
   private readonly server: grpc.Server;
-  private readonly options: Required<SouthboundServerOptions>;
+  private readonly options: Required<Omit<SouthboundServerOptions, 'tls'>>;
+  /** The TLS files, with `tls`. */
+  readonly tls: TlsFiles | undefined;
+  /** Sessions whose Hello arrived (it is checked asynchronously before the session leaves hello-wait). */
+  private readonly greeted = new WeakSet<AgentSession>();
+  /** Streams open now (with or without a Hello). */
+  private calls = 0;
   private readonly warn: RateLimitedLog;
   private readonly heartbeats = new Map<string, number>();
   /** Delivers compiled batches to the sessions. */
@@ -83,14 +100,19 @@ export class SouthboundServer {
       idleTimeoutMs: options.idleTimeoutMs ?? 45_000,
       heartbeatFlushMs: options.heartbeatFlushMs ?? 5000,
       maxMessageBytes: options.maxMessageBytes ?? 256 << 20,
+      maxReceiveBytes: options.maxReceiveBytes ?? 8 << 20,
+      maxSessions: options.maxSessions ?? 20_000,
+      tlsWatchMs: options.tlsWatchMs ?? 2000,
+      insecure: options.insecure ?? false,
       controllerId: options.controllerId ?? randomUUID(),
       fanOutSlice: options.fanOutSlice ?? 64,
     };
     this.controllerId = this.options.controllerId;
     this.warn = new RateLimitedLog(log);
+    this.tls = options.tls ? new TlsFiles(options.tls, (err) => log.error({ err: err.message }, 'southbound TLS files invalid; keeping the previous ones')) : undefined;
     this.fanOut = new BatchFanOut(manager, this.options.fanOutSlice, (err) => log.error({ err }, 'delivering a batch to an agent failed'));
     this.server = new grpc.Server({
-      'grpc.max_receive_message_length': this.options.maxMessageBytes,
+      'grpc.max_receive_message_length': this.options.maxReceiveBytes,
       'grpc.max_send_message_length': this.options.maxMessageBytes,
       'grpc.keepalive_time_ms': 20_000,
       'grpc.keepalive_permit_without_calls': 1,
@@ -101,8 +123,16 @@ export class SouthboundServer {
   /** Binds the listen address. */
   async start(): Promise<void> {
     if (this.state !== 'idle') return;
+    if (!this.tls && !this.options.insecure && !isLoopbackListen(this.options.listen)) {
+      throw new TypeError(`southbound: refusing to listen on ${this.options.listen} without TLS (set the TLS files, or the insecure flag to accept any client that can reach it)`);
+    }
+    // One provider serves both the CA and the identity (grpc-js 1.14 passes these two arguments to its
+    // constructor in swapped order, which is harmless only because they are the same object).
+    const credentials = this.tls
+      ? grpc.experimental.createCertificateProviderServerCredentials(this.tls.watch(this.options.tlsWatchMs), this.tls, true)
+      : grpc.ServerCredentials.createInsecure();
     this.port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(this.options.listen, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+      this.server.bindAsync(this.options.listen, credentials, (err, port) => (err ? reject(err) : resolve(port))),
     );
     this.state = 'listening';
     this.timer = setInterval(() => void this.tick(), Math.min(this.options.heartbeatFlushMs, this.options.idleTimeoutMs / 3));
@@ -128,8 +158,20 @@ export class SouthboundServer {
     }
   }
 
+  /** Re-reads the TLS files now (SIGHUP); new connections use them. False when they are invalid or TLS is off. */
+  reloadTls(): boolean {
+    return this.tls?.reload() ?? false;
+  }
+
   private onCall(call: grpc.ServerDuplexStream<Buffer, Uint8Array>): void {
     const session = new AgentSession(call, this.manager, this.fanOut, this.options.maxPendingBytes);
+    if (this.calls >= this.options.maxSessions) {
+      this.counters.refused++;
+      this.warn.warn('sessions', { peer: call.getPeer(), limit: this.options.maxSessions }, 'agent refused: too many southbound streams');
+      session.close({ code: grpc.status.RESOURCE_EXHAUSTED, details: `more than ${this.options.maxSessions} southbound streams` });
+      return;
+    }
+    this.calls++;
     const helloTimer = setTimeout(() => {
       if (session.state === 'hello-wait') session.close({ code: grpc.status.DEADLINE_EXCEEDED, details: 'no Hello within 10 s' });
     }, 10_000);
@@ -150,10 +192,11 @@ export class SouthboundServer {
       }
       switch (request.kind.case) {
         case 'hello':
-          if (session.state !== 'hello-wait') {
+          if (session.state !== 'hello-wait' || this.greeted.has(session)) {
             this.ignore(session, 'second Hello on one stream');
             return;
           }
+          this.greeted.add(session);
           clearTimeout(helloTimer);
           void this.onHello(session, request.kind.value);
           return;
@@ -167,7 +210,10 @@ export class SouthboundServer {
           this.ignore(session, 'empty WatchRequest');
       }
     });
+    let ended = false;
     const end = () => {
+      if (!ended) this.calls--;
+      ended = true;
       clearTimeout(helloTimer);
       session.close();
       this.ended(session);
@@ -189,10 +235,15 @@ export class SouthboundServer {
       this.warn.warn(`hello:${hello.hostId}`, { host: hello.hostId, peer: session.call.getPeer(), details }, 'agent refused');
       session.close({ code, details });
     };
-    if (!HOST_ID.test(hello.hostId)) return fail(grpc.status.INVALID_ARGUMENT, 'host_id is empty or has invalid characters');
-    if (isIP(hello.datapathIp) === 0) return fail(grpc.status.INVALID_ARGUMENT, `datapath_ip "${hello.datapathIp}" is not an IP address`);
-    if (hello.availabilityZone !== '' && !ZONE_NAME.test(hello.availabilityZone)) {
-      return fail(grpc.status.INVALID_ARGUMENT, 'availability_zone has invalid characters or is longer than 255');
+    const invalid = helloProblem(hello);
+    if (invalid) return fail(grpc.status.INVALID_ARGUMENT, invalid);
+    if (this.tls) {
+      const identity = certifiedIdentity(session.call.getAuthContext());
+      const forbidden = identity ? identityProblem(hello, identity) : 'no client certificate';
+      if (forbidden) return fail(grpc.status.PERMISSION_DENIED, forbidden);
+      const other = await this.hosts.datapathHolder(hello.datapathIp, hello.hostId).catch(() => undefined);
+      if (other !== undefined) return fail(grpc.status.PERMISSION_DENIED, `datapath_ip ${hello.datapathIp} is registered by host ${other}`);
+      if (session.state === 'closed') return;
     }
     if (hello.protocolVersion > 1) return fail(grpc.status.FAILED_PRECONDITION, `protocol version ${hello.protocolVersion} is not supported (1)`);
     const holder = this.sessions.get(hello.hostId);
@@ -230,11 +281,17 @@ export class SouthboundServer {
     session.ackedRevision = Math.max(session.ackedRevision, revision);
     const failed = new Set<string>();
     const waiting = new Set<string>();
+    let foreign = 0;
     for (const r of results) {
       if (r.type !== ResourceType.PORT && r.type !== ResourceType.DHCP) continue;
-      if (r.status === ResultStatus.FAILED) failed.add(r.id);
-      else if (r.status === ResultStatus.PENDING) waiting.add(r.id);
+      if (r.status !== ResultStatus.FAILED && r.status !== ResultStatus.PENDING) continue;
+      // Only results for ports bound to this host are kept: a host cannot set another host's port status,
+      // and what is kept per host is bounded by its own ports.
+      if (!this.manager.portStatus.isOn(session.host, r.id)) foreign++;
+      else if (r.status === ResultStatus.FAILED) failed.add(r.id);
+      else waiting.add(r.id);
     }
+    if (foreign > 0) this.ignore(session, `${foreign} ack results for ports not bound to this host`);
     this.manager.portStatus.ack(session.host, revision, failed, waiting);
     this.heartbeats.set(session.host, session.ackedRevision);
     for (const listener of this.ackListeners) listener(session.host, revision);
@@ -255,6 +312,7 @@ export class SouthboundServer {
     const wasListening = this.state === 'listening';
     this.state = 'closed';
     if (this.timer) clearInterval(this.timer);
+    this.tls?.close();
     this.fanOut.close();
     for (const session of [...this.sessions.values()]) session.close({ code: grpc.status.UNAVAILABLE, details: 'controller shutting down' });
     if (!wasListening) return;
@@ -270,3 +328,4 @@ export class SouthboundServer {
     });
   }
 }
+

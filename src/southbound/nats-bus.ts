@@ -22,6 +22,7 @@ import { BusAckSchema } from '../proto/alcor/v1/southbound_pb.js';
 import { decodeBusAck, type BusAckFields } from '../proto/bus-ack.js';
 import type { CompiledBatch, DataPlaneManager } from '../dataplane/manager.js';
 import { goalStateDelta } from '../dataplane/wire.js';
+import { natsTlsOptions, type TlsFilePaths } from '../proto/tls-files.js';
 import { RateLimitedLog, type SouthboundLogger } from './log.js';
 import { natsPublishFailures, sentOnBus } from './metrics.js';
 
@@ -43,6 +44,8 @@ export interface NatsBusOptions {
   window?: number;
   /** Messages waiting to be published before the oldest are dropped. @default 100000 */
   maxQueued?: number;
+  /** Mutual TLS to the bus with the controller's certificate (a tls:// URL). @default none */
+  tls?: TlsFilePaths;
 }
 
 interface Outgoing {
@@ -56,7 +59,7 @@ interface Outgoing {
 
 /** The controller's connection to the bus. */
 export class NatsBus {
-  readonly counters = { published: 0, publishedBytes: 0, failed: 0, dropped: 0, inFlight: 0, acks: 0, malformedAcks: 0 };
+  readonly counters = { published: 0, publishedBytes: 0, failed: 0, dropped: 0, inFlight: 0, acks: 0, malformedAcks: 0, refusedAcks: 0 };
   /** Host → VPC → highest revision the host acked on the bus. */
   readonly applied = new Map<string, Map<string, number>>();
   /** Called for every accepted bus ack (benchmarks, tests). */
@@ -111,6 +114,7 @@ export class NatsBus {
         const nc = await connect({
           servers: this.options.url.split(',').map((s) => s.trim()),
           name: 'alcor-controller',
+          ...natsTlsOptions(this.options.tls),
           maxReconnectAttempts: -1,
           reconnectTimeWait: 500,
           pingInterval: 10_000,
@@ -240,6 +244,13 @@ export class NatsBus {
     if (!ack || ack.hostId === '' || ack.vpcId === '' || subject !== `${this.prefix}.ack.${ack.hostId}`) {
       this.counters.malformedAcks++;
       this.warn.warn(`ack:${subject}`, { subject }, 'ignored a malformed bus ack');
+      return;
+    }
+    // The subject proves the sender (each host may publish only its own, see nats-permissions.ts); what it
+    // claims is checked against what was sent to it.
+    if (!this.manager.hostVpcs.get(ack.hostId)?.has(ack.vpcId) || ack.revision > this.manager.revision) {
+      this.counters.refusedAcks++;
+      this.warn.warn(`ack:${subject}`, { host: ack.hostId, vpc: ack.vpcId, revision: ack.revision }, 'refused a bus ack for a VPC the host does not hold or a revision never published');
       return;
     }
     this.counters.acks++;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { connect, type NodeConnectionOptions as ConnectionOptions } from '@nats-io/transport-node';
 import { deleteStream as deleteBusStream } from '../../src/southbound/nats-bus.js';
 import { missingPrerequisite } from './services.js';
 import { waitFor } from './wait-for.js';
@@ -20,9 +20,9 @@ import { waitFor } from './wait-for.js';
 export const TEST_NATS_URL = process.env.ALCOR_TEST_NATS_URL || 'nats://127.0.0.1:4222';
 
 /** True when a JetStream-enabled server answers at `url`. */
-export async function jetStreamAt(url: string): Promise<boolean> {
+export async function jetStreamAt(url: string, options: Partial<ConnectionOptions> = {}): Promise<boolean> {
   try {
-    const nc = await connect({ servers: url, timeout: 2000, reconnect: false });
+    const nc = await connect({ servers: url, timeout: 2000, reconnect: false, ...options });
     try {
       await (await jetstreamManager(nc)).getAccountInfo();
       return true;
@@ -64,6 +64,14 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** How a private server runs: a configuration file (TLS, users) and how the harness connects to it. */
+export interface PrivateNatsOptions {
+  /** nats-server configuration file; with one the server is reached at tls:// (the file sets TLS up). */
+  config?: string;
+  /** Connection options of the readiness check (e.g. the controller's TLS files). */
+  connect?: Partial<ConnectionOptions>;
+}
+
 /** A nats-server process of this test alone, restartable on the same port and store directory. */
 export class PrivateNats {
   private child: ChildProcess | undefined;
@@ -72,25 +80,27 @@ export class PrivateNats {
   private constructor(
     readonly port: number,
     private readonly binary: string,
+    private readonly options: PrivateNatsOptions,
   ) {}
 
   get url(): string {
-    return `nats://127.0.0.1:${this.port}`;
+    return `${this.options.config ? 'tls' : 'nats'}://127.0.0.1:${this.port}`;
   }
 
   /** Starts one on a free port, with JetStream storing in a temporary directory (`nats-server` from PATH, or NATS_SERVER_BIN). */
-  static async start(binary = process.env.NATS_SERVER_BIN || 'nats-server'): Promise<PrivateNats> {
-    const server = new PrivateNats(await freePort(), binary);
+  static async start(binary = process.env.NATS_SERVER_BIN || 'nats-server', options: PrivateNatsOptions = {}): Promise<PrivateNats> {
+    const server = new PrivateNats(await freePort(), binary, options);
     await server.resume();
     return server;
   }
 
   /** (Re)starts the process and waits until JetStream answers. */
   async resume(): Promise<void> {
-    const child = spawn(this.binary, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: 'ignore' });
+    const config = this.options.config ? ['-c', this.options.config] : [];
+    const child = spawn(this.binary, [...config, '-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: 'ignore' });
     this.child = child;
     const failed = new Promise<never>((_, reject) => child.once('error', (err) => reject(new Error(`cannot run ${this.binary}: ${err.message}`))));
-    await Promise.race([waitFor(() => jetStreamAt(this.url), 15_000, `nats-server on ${this.port}`), failed]);
+    await Promise.race([waitFor(() => jetStreamAt(this.url, this.options.connect), 15_000, `nats-server on ${this.port}`), failed]);
   }
 
   /** Kills the process (an outage) and waits for it to exit. */

@@ -33,3 +33,22 @@ test('config - invalid values name the setting', () => {
     assert.throws(() => compileServerOptions(options), (err: unknown) => err instanceof ConfigError && err.message.startsWith(setting));
   }
 });
+
+test('config - the southbound refuses a non-loopback address without TLS unless the insecure flag is set', () => {
+  assert.equal(compileServerOptions({}).southbound.listen, '127.0.0.1:9016');
+  assert.equal(compileServerOptions({}).southbound.tls, undefined, 'the loopback default needs nothing');
+  for (const listen of ['0.0.0.0:9016', '[::]:9016', '192.0.2.1:9016']) {
+    assert.throws(() => compileServerOptions({ southboundListen: listen }), (err: unknown) => err instanceof ConfigError && err.message.startsWith('ALCOR_SOUTHBOUND_LISTEN'));
+    assert.equal(compileServerOptions({ southboundListen: listen, southboundInsecure: 'true' }).southbound.insecure, true);
+  }
+  const tls = { southboundTlsCa: 'ca.crt', southboundTlsCert: 'c.crt', southboundTlsKey: 'c.key' };
+  assert.deepEqual(compileServerOptions({ southboundListen: '0.0.0.0:9016', ...tls }).southbound.tls, { ca: 'ca.crt', cert: 'c.crt', key: 'c.key' });
+  for (const [options, setting] of [
+    [{ southboundTlsCa: 'ca.crt' }, 'ALCOR_SOUTHBOUND_TLS_CA'],
+    [{ southboundInsecure: 'yes' }, 'ALCOR_SOUTHBOUND_INSECURE'],
+    [{ natsUrl: 'tls://nats:4222' }, 'ALCOR_NATS_URL'],
+    [{ southboundMaxSessions: '0' }, 'ALCOR_SOUTHBOUND_MAX_SESSIONS'],
+  ] as const) {
+    assert.throws(() => compileServerOptions(options), (err: unknown) => err instanceof ConfigError && err.message.startsWith(setting));
+  }
+});

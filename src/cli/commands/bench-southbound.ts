@@ -5,8 +5,9 @@ import { commandGroup, numberOption, type RegisterCommand } from '../command-gro
 
 function report(r: SouthboundBenchResult): string {
   const lines = [
-    `alcor bench southbound  ${r.transport}  ${r.hosts} hosts in ${r.processes} processes  VPC of ${r.vpcPorts} ports  ${r.startedAt} (${r.durationS} s)`,
+    `alcor bench southbound  ${r.transport}${r.tls ? ' + mutual TLS' : ' plaintext'}  ${r.hosts} hosts in ${r.processes} processes  VPC of ${r.vpcPorts} ports  ${r.startedAt} (${r.durationS} s)`,
     '',
+    `connect             ${r.connect.seconds} s for all hosts (handshake, Hello, empty snapshot); controller CPU ${r.connect.controllerCpuMsPerHost} ms per host`,
     `populate            ${r.populate.seconds} s (${r.populate.portsPerSecond} ports/s, all hosts acked)`,
     `new port → all ${r.newPort.hostsPerChange} hosts acked: p50 ${r.newPort.p50Ms} ms  p90 ${r.newPort.p90Ms} ms  p99 ${r.newPort.p99Ms} ms  max ${r.newPort.maxMs} ms  (n=${r.newPort.count})`,
     `  of which API call p50 ${r.apiCall.p50Ms} ms  p99 ${r.apiCall.p99Ms} ms   (load average ${r.loadAverage[0]} → ${r.loadAverage[1]})`,
@@ -42,8 +43,9 @@ export const registerBenchSouthbound: RegisterCommand = (program: Command) => {
     .option('--fan-out-slice <n>', 'agent streams the controller writes per event-loop turn (a number >= hosts writes them all in one turn)', numberOption('--fan-out-slice'), 64)
     .option('--connection-per-host', 'each simulated host dials its own gRPC and NATS connections (default: one of each per worker process)', false)
     .option('--hosts-nice <n>', 'scheduling priority (nice, 0-19) of the simulated hosts\' processes, so that they take the CPU the controller leaves', numberOption('--hosts-nice'), 10)
+    .option('--tls <mode>', 'off, on (mutual TLS: a certificate per host, made with openssl first), or both: two runs, plaintext then TLS, and their ratio', 'off')
     .option('--json', 'print the result as JSON', false)
-    .action(async (flags: { hosts: number; processes: number; vpcPorts: number; samples: number; bigNeighbors: number; snapshotStates: number; fanOutSlice: number; connectionPerHost: boolean; hostsNice: number; json: boolean; transport: string; nats: string }) => {
+    .action(async (flags: { tls: string; hosts: number; processes: number; vpcPorts: number; samples: number; bigNeighbors: number; snapshotStates: number; fanOutSlice: number; connectionPerHost: boolean; hostsNice: number; json: boolean; transport: string; nats: string }) => {
       if (flags.transport !== 'grpc' && flags.transport !== 'nats') throw new TypeError(`--transport "${flags.transport}" must be grpc or nats`);
       if (!Number.isInteger(flags.hostsNice) || flags.hostsNice < 0 || flags.hostsNice > 19) throw new TypeError(`--hosts-nice ${flags.hostsNice} must be an integer from 0 to 19`);
       const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
@@ -56,7 +58,13 @@ export const registerBenchSouthbound: RegisterCommand = (program: Command) => {
         const filled = Math.round((width * done) / Math.max(total, 1));
         process.stderr.write(`\r${label.padEnd(9)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
       };
-      const result = await runSouthboundBench({ ...flags, transport: flags.transport, natsUrl: flags.nats, log, progress });
-      process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : report(result));
+      if (flags.tls !== 'off' && flags.tls !== 'on' && flags.tls !== 'both') throw new TypeError(`--tls "${flags.tls}" must be off, on or both`);
+      const modes = flags.tls === 'both' ? [false, true] : [flags.tls === 'on'];
+      const results: SouthboundBenchResult[] = [];
+      for (const tls of modes) results.push(await runSouthboundBench({ ...flags, tls, transport: flags.transport, natsUrl: flags.nats, log, progress }));
+      const [plain, secure] = results;
+      const ratio = plain && secure ? Math.round((100 * secure.newPort.p50Ms) / plain.newPort.p50Ms) / 100 : undefined;
+      if (flags.json) process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : { plaintext: plain, tls: secure, tlsOverPlaintextP50: ratio }, null, 2)}\n`);
+      else process.stdout.write(`${results.map(report).join('\n')}${ratio === undefined ? '' : `\nnew port → all acked p50, TLS / plaintext: ${ratio}×\n`}`);
     });
 };

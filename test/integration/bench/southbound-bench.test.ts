@@ -10,7 +10,7 @@ const HOSTS = 6;
 function run(overrides: Partial<SouthboundBenchOptions>): Promise<SouthboundBenchResult> {
   return runSouthboundBench({
     hosts: HOSTS, processes: 2, vpcPorts: 12, samples: 4, bigNeighbors: 100, snapshotStates: 200, transport: 'grpc',
-    natsUrl: TEST_NATS_URL, fanOutSlice: 64, connectionPerHost: false, hostsNice: 10, log: () => {}, progress: () => {}, ...overrides,
+    natsUrl: TEST_NATS_URL, fanOutSlice: 64, connectionPerHost: false, hostsNice: 10, tls: false, log: () => {}, progress: () => {}, ...overrides,
   });
 }
 
@@ -54,4 +54,11 @@ test('bench southbound - NATS: one publish per new port, applied by every host o
     assert.equal(result.hostTotals.rejected ?? 0, 0);
     assert.ok((result.hostTotals.applied ?? 0) >= 4 * HOSTS, `bus deltas applied ${result.hostTotals.applied}`);
   }
+});
+
+test('bench southbound - mutual TLS: every host connects with its own certificate and the report says so', { timeout: 180_000 }, async () => {
+  const result = await run({ tls: true, connectionPerHost: true });
+  checkCommon(result);
+  assert.equal(result.tls, true);
+  assert.ok(result.connect.seconds > 0 && result.connect.controllerCpuMsPerHost > 0, 'connection set-up measured');
 });

@@ -94,6 +94,9 @@ describe('deploy manifests', () => {
     const env = { ...config.data, ...secret.stringData } as Record<string, string>;
     const compiled = compileServerOptions(optionsFromEnv(env));
     assert.equal(compiled.listenPort, 9696);
+    assert.ok(compiled.southbound.tls, 'the southbound is mutual TLS');
+    const mounts = deployment.spec.template.spec.containers[0].volumeMounts.map((m: Doc) => m.mountPath as string);
+    for (const file of Object.values(compiled.southbound.tls)) assert.ok(mounts.some((m: string) => file.startsWith(`${m}/`)), `${file} is mounted`);
     assert.equal(compiled.database.engine, 'postgres');
     const documented = readFileSync(join(ROOT, 'docs', 'configuration.md'), 'utf8');
     for (const key of Object.keys(env)) {
@@ -110,6 +113,7 @@ describe('deploy manifests', () => {
     assertCliExists(container.command.join(' '));
     const envNames = new Set(container.env.map((e: Doc) => e.name));
     const agentSource = readFileSync(join(ROOT, 'src', 'cli', 'alcor-agent.ts'), 'utf8');
+    for (const flag of ['--tls-ca', '--tls-cert', '--tls-key']) assert.ok((container.args as string[]).some((a) => a.startsWith(`${flag}=/etc/alcor/tls/`)), `agent ${flag}`);
     for (const arg of container.args as string[]) {
       const flag = /^(--[a-z-]+)/.exec(arg)?.[1];
       assert.ok(flag && agentSource.includes(`'${flag} `), `alcor-agent has ${flag}`);
@@ -132,6 +136,9 @@ describe('deploy manifests', () => {
     // Its tag in the manifests is this build's version.
     const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     assert.match(readFileSync(join(K8S, 'kustomization.yaml'), 'utf8'), new RegExp(`newTag: ${version.replace(/\./g, '\\.')}$`, 'm'));
+    assert.match(containerfile, /ALCOR_SOUTHBOUND_TLS_CERT=/);
+    assert.match(readFileSync(join(ROOT, 'deploy', 'systemd', 'alcor-agent.service'), 'utf8'), /--tls-cert=\$\{ALCOR_TLS_CERT\}/);
+    assert.match(readFileSync(join(ROOT, 'deploy', 'systemd', 'server.env.example'), 'utf8'), /^ALCOR_SOUTHBOUND_TLS_CERT=/m);
     assertCliExists(containerfile);
     for (const unit of ['alcor-server.service', 'alcor-agent.service']) {
       const text = readFileSync(join(ROOT, 'deploy', 'systemd', unit), 'utf8');
@@ -139,6 +146,7 @@ describe('deploy manifests', () => {
       const exec = /^ExecStart=(.*)$/m.exec(text)?.[1];
       assert.ok(exec, `${unit} ExecStart`);
       assertCliExists(exec);
+      assert.match(text, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m, `${unit} reloads its certificates on SIGHUP`);
       const envFile = /^EnvironmentFile=\/etc\/alcor\/(\S+)$/m.exec(text)?.[1];
       assert.ok(envFile && existsSync(join(ROOT, 'deploy', 'systemd', `${envFile}.example`)), `${unit} has an example env file`);
     }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { AgentRuntime } from '../../../src/agent/runtime.js';
 import type { BusLocation } from '../../../src/agent/nats-consumer.js';
+import type { TlsFiles } from '../../../src/proto/tls-files.js';
 import { SimDriver } from '../../../src/agent/drivers/sim.js';
 import { openStore } from '../../../src/store/open-store.js';
 import { appendChange } from '../../../src/store/outbox.js';
@@ -61,7 +62,7 @@ export interface TestAgent {
 export async function startAgent(
   address: string,
   hostId: string,
-  options: { stateDir?: string; datapathIp?: string; availabilityZone?: string; driverOptions?: Record<string, string>; nats?: BusLocation } = {},
+  options: { stateDir?: string; datapathIp?: string; availabilityZone?: string; driverOptions?: Record<string, string>; nats?: BusLocation; tls?: TlsFiles } = {},
 ): Promise<TestAgent> {
   const stateDir = options.stateDir ?? tempDir(`agent-${hostId}`);
   const datapathIp = options.datapathIp ?? '192.0.2.1';
@@ -78,6 +79,7 @@ export async function startAgent(
     persistDebounceMs: 20,
     ...(options.availabilityZone ? { availabilityZone: options.availabilityZone } : {}),
     ...(options.nats ? { nats: options.nats } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
   });
   agent.start();
   return { agent, driver, stateDir };
