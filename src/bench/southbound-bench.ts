@@ -129,21 +129,32 @@ export function spawnAgentWorker(options: WorkerOptions, nice = 0): AgentWorker 
   return worker;
 }
 
+/** Sends `question` to the worker and resolves with its first answer that `matches`. */
+function ask<T extends { type?: string }>(worker: AgentWorker, question: Record<string, unknown>, matches: (m: T) => boolean): Promise<T> {
+  return new Promise((resolve) => {
+    const listener = (m: T) => {
+      if (m?.type === question.type && matches(m)) {
+        worker.child.off('message', listener);
+        resolve(m);
+      }
+    };
+    worker.child.on('message', listener);
+    worker.child.send(question);
+  });
+}
+
 /**
  * When (ms since the epoch, comparable across this machine's processes) `host` on `worker` first had
  * applied at least `revision`; waits for it if it has not yet. The worker must record applies.
  */
-export function agentAppliedAt(worker: AgentWorker, host: string, revision: number): Promise<number> {
-  return new Promise((resolve) => {
-    const listener = (m: { type?: string; host?: string; revision?: number; at?: number }) => {
-      if (m?.type === 'appliedAt' && m.host === host && m.revision === revision) {
-        worker.child.off('message', listener);
-        resolve(m.at ?? NaN);
-      }
-    };
-    worker.child.on('message', listener);
-    worker.child.send({ type: 'appliedAt', host, revision });
-  });
+export async function agentAppliedAt(worker: AgentWorker, host: string, revision: number): Promise<number> {
+  const m = await ask<{ type?: string; host?: string; revision?: number; at?: number }>(worker, { type: 'appliedAt', host, revision }, (a) => a.host === host && a.revision === revision);
+  return m.at ?? NaN;
+}
+
+/** Digest and count of the states `host` on `worker` holds (see southbound-agents.ts). */
+export function agentStates(worker: AgentWorker, host: string): Promise<{ digest: string; count: number }> {
+  return ask<{ type?: string; host?: string; digest: string; count: number }>(worker, { type: 'states', host }, (a) => a.host === host);
 }
 
 /** Stops the workers and waits for them to exit. */

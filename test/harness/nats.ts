@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,20 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Limits of a private nats-server (its defaults when absent). */
+export interface PrivateNatsLimits {
+  /** Bytes the server buffers for one client connection before it cuts it as a slow consumer (`max_pending`). */
+  maxPendingBytes?: number;
+  /** How long a write to a client may block before the server cuts it as a slow consumer (`write_deadline`). */
+  writeDeadline?: string;
+}
+
+/** A connection the server closed, as its monitoring endpoint reports it. */
+export interface ClosedConnection {
+  name?: string;
+  reason?: string;
+}
+
 /** A nats-server process of this test alone, restartable on the same port and store directory. */
 export class PrivateNats {
   private child: ChildProcess | undefined;
@@ -71,23 +85,43 @@ export class PrivateNats {
 
   private constructor(
     readonly port: number,
+    /** HTTP monitoring port (`/connz`). */
+    readonly monitorPort: number,
     private readonly binary: string,
+    private readonly limits: PrivateNatsLimits,
   ) {}
 
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
   }
 
-  /** Starts one on a free port, with JetStream storing in a temporary directory (`nats-server` from PATH, or NATS_SERVER_BIN). */
-  static async start(binary = process.env.NATS_SERVER_BIN || 'nats-server'): Promise<PrivateNats> {
-    const server = new PrivateNats(await freePort(), binary);
+  /**
+   * Starts one on a free port, with JetStream storing in a temporary directory (`nats-server` from PATH,
+   * or NATS_SERVER_BIN), and `limits` set in its configuration file.
+   */
+  static async start(limits: PrivateNatsLimits = {}, binary = process.env.NATS_SERVER_BIN || 'nats-server'): Promise<PrivateNats> {
+    const server = new PrivateNats(await freePort(), await freePort(), binary, limits);
     await server.resume();
     return server;
   }
 
+  /** Connections the server closed, with the reason (e.g. "Slow Consumer (Pending Bytes)"). */
+  async closedConnections(): Promise<ClosedConnection[]> {
+    const res = await fetch(`http://127.0.0.1:${this.monitorPort}/connz?state=closed&limit=1024`);
+    return ((await res.json()) as { connections?: ClosedConnection[] }).connections ?? [];
+  }
+
   /** (Re)starts the process and waits until JetStream answers. */
   async resume(): Promise<void> {
-    const child = spawn(this.binary, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: 'ignore' });
+    const config = join(this.storeDir, 'server.conf');
+    const lines = [
+      // The server refuses a message size limit (1 MiB by default) above the pending limit.
+      ...(this.limits.maxPendingBytes !== undefined ? [`max_pending: ${this.limits.maxPendingBytes}`, `max_payload: ${Math.min(this.limits.maxPendingBytes, 1 << 20)}`] : []),
+      ...(this.limits.writeDeadline !== undefined ? [`write_deadline: "${this.limits.writeDeadline}"`] : []),
+    ];
+    writeFileSync(config, `${lines.join('\n')}\n`);
+    const args = ['-c', config, '-a', '127.0.0.1', '-p', String(this.port), '-m', String(this.monitorPort), '-js', '-sd', this.storeDir];
+    const child = spawn(this.binary, args, { stdio: 'ignore' });
     this.child = child;
     const failed = new Promise<never>((_, reject) => child.once('error', (err) => reject(new Error(`cannot run ${this.binary}: ${err.message}`))));
     await Promise.race([waitFor(() => jetStreamAt(this.url), 15_000, `nats-server on ${this.port}`), failed]);
