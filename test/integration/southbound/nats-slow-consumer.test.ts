@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { agentStates, spawnAgentWorker, stopAgentWorkers, type AgentWorker } from '../../../src/bench/southbound-bench.js';
+import { agentStates, spawnAgentWorker, stopAgentWorkers, type AgentWorker } from '../../../src/bench/agent-workers.js';
 import { PrivateNats, requireNats, uniqueBus } from '../../harness/nats.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { createNetwork, createPort, createSubnet, expectedStates, withSouthbound, type TestController } from './harness.js';
