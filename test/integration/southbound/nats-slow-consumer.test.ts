@@ -6,12 +6,11 @@
  * arriving to reveal the gap.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { agentStates, spawnAgentWorker, stopAgentWorkers, type AgentWorker } from '../../../src/bench/agent-workers.js';
+import { spawnAgentWorker, stopAgentWorkers } from '../../../src/bench/agent-workers.js';
 import { PrivateNats, requireNats, uniqueBus } from '../../harness/nats.js';
 import { waitFor } from '../../harness/wait-for.js';
-import { createNetwork, createPort, createSubnet, expectedStates, withSouthbound, type TestController } from './harness.js';
+import { createNetwork, createPort, createSubnet, withSouthbound, workerHostsBehind } from './harness.js';
 
 const HOSTS = 20;
 /** Channel policy putting every VPC on the bus. */
@@ -19,16 +18,6 @@ const MQ_ONLY = { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } as const;
 
 function ip(i: number): string {
   return `10.9.${Math.floor(i / 250)}.${(i % 250) + 2}`;
-}
-
-/** Hosts whose state differs from what the controller would send them in a snapshot. */
-async function lagging(c: TestController, worker: AgentWorker, hosts: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const host of hosts) {
-    const want = createHash('sha256').update(expectedStates(c, host).join()).digest('hex');
-    if ((await agentStates(worker, host)).digest !== want) out.push(host);
-  }
-  return out;
 }
 
 test('southbound over NATS - hosts sharing a connection the server cut as a slow consumer notice it, catch up and converge with no further change', { timeout: 240_000 }, async (t) => {
@@ -48,7 +37,7 @@ test('southbound over NATS - hosts sharing a connection the server cut as a slow
       let made = 0;
       for (; made < HOSTS; made++) await createPort(c.api, { networkId: net, subnetId: subnet, ip: ip(made), host: hosts[made] as string });
       await c.southbound.notify();
-      await waitFor(async () => (await lagging(c, worker, hosts)).length === 0, 30_000, 'hosts hold the VPC');
+      await waitFor(async () => (await workerHostsBehind(c, worker, hosts)).length === 0, 30_000, 'hosts hold the VPC');
 
       // The hosts' process stops reading; VPC deltas pile up in the server until it cuts the connection.
       worker.child.kill('SIGSTOP');
@@ -64,7 +53,7 @@ test('southbound over NATS - hosts sharing a connection the server cut as a slow
       // Nothing changes any more: the hosts must find out by themselves what they missed.
       await c.southbound.notify();
       await c.southbound.bus?.idle();
-      await waitFor(async () => (await lagging(c, worker, hosts)).length === 0, 60_000, 'every host converged after the cut');
+      await waitFor(async () => (await workerHostsBehind(c, worker, hosts)).length === 0, 60_000, 'every host converged after the cut');
       await stopAgentWorkers([worker]);
       assert.ok((worker.totals.disconnects ?? 0) >= 1, 'the hosts saw their connection cut');
     });
