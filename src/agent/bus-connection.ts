@@ -120,10 +120,14 @@ export interface ReplayRange {
   until: number;
 }
 
+/** A replay that receives nothing for this long gives up (and is retried): the message it waits for may be gone. */
+const REPLAY_IDLE_MS = 10_000;
+
 /**
  * Delivers the stored messages in `range` in order through an ordered consumer, one `each` at a time
  * until it returns false. `started` gets the consumer's messages (stopping them ends the replay early)
- * and undefined when the replay is over.
+ * and undefined when the replay is over. Throws when nothing arrives for a while (the newest message
+ * expired meanwhile, the server is gone): a replay must never hold its catch-up slot for good.
  */
 export async function replayStream(
   bus: Bus,
@@ -137,10 +141,26 @@ export async function replayStream(
   });
   const messages = await consumer.consume();
   started(messages);
+  let idle: NodeJS.Timeout | undefined;
+  let stalled = false;
+  const watch = () => {
+    idle = setTimeout(() => {
+      stalled = true;
+      messages.stop();
+    }, REPLAY_IDLE_MS);
+    idle.unref();
+  };
+  watch();
   try {
-    for await (const m of messages) if (!(await each({ data: m.data, seq: m.seq })) || m.seq >= range.until) break;
+    for await (const m of messages) {
+      clearTimeout(idle);
+      if (!(await each({ data: m.data, seq: m.seq })) || m.seq >= range.until) break;
+      watch();
+    }
   } finally {
+    clearTimeout(idle);
     messages.stop();
     started(undefined);
   }
+  if (stalled) throw new Error(`nothing stored arrived for ${REPLAY_IDLE_MS} ms while replaying ${range.subject} up to ${range.until}`);
 }
