@@ -100,7 +100,10 @@ export class PrivateNats {
    * or NATS_SERVER_BIN), and `limits` set in its configuration file.
    */
   static async start(limits: PrivateNatsLimits = {}, binary = process.env.NATS_SERVER_BIN || 'nats-server'): Promise<PrivateNats> {
-    const server = new PrivateNats(await freePort(), await freePort(), binary, limits);
+    const port = await freePort();
+    let monitorPort = await freePort();
+    while (monitorPort === port) monitorPort = await freePort();
+    const server = new PrivateNats(port, monitorPort, binary, limits);
     await server.resume();
     return server;
   }
