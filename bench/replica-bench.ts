@@ -29,7 +29,7 @@ import pg from 'pg';
 import { runConcurrently } from '../src/bench/concurrency.js';
 import { NeutronClient } from '../src/bench/neutron-client.js';
 import { readProcessCpuMs } from '../src/bench/server-process.js';
-import { agentAppliedAt, spawnAgentWorker, stopAgentWorkers, type AgentWorker } from '../src/bench/southbound-bench.js';
+import { agentAppliedAt, spawnAgentWorker, stopAgentWorkers, type AgentWorker } from '../src/bench/agent-workers.js';
 import { round, summarize, type LatencySummary } from '../src/bench/stats.js';
 import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';

@@ -19,17 +19,20 @@
  * publishes retried after a bus outage can be stored out of order, so the missing one usually comes
  * next; if it does not within a second (lost in an outage or a slow-consumer cut), a catch-up replays the
  * stream, and only a gap the stream cannot fill (retention dropped it) fetches a snapshot. After a
- * snapshot every VPC starts over that way.
+ * snapshot every VPC starts over that way. When the connection drops (the server cut it as a slow
+ * consumer, a restart), live messages are held from then on and, once it is back, every VPC catches up
+ * from its cursor the same way and acks its revision again (acks sent meanwhile may be lost too), a few
+ * catch-ups at a time per connection (see bus-connection.ts).
  *
  * Messages that do not decode, name another scope, or carry anything but neighbors of this VPC are
  * rejected (counted, logged rate-limited) and skipped; the consumer goes on.
  */
-import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { ConsumerMessages } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
-import { natsTlsOptions, type TlsFilePaths } from '../proto/tls-files.js';
+import type { TlsFilePaths } from '../proto/tls-files.js';
 import { encodeBusAck } from '../proto/bus-ack.js';
-import { loadCursors, saveCursors, type VpcCursor } from './bus-cursors.js';
+import { catchUpSlot, dialBus, hostBusOptions, newestStored, openBus, replayStream, watchConnection, type Bus } from './bus-connection.js';
+import { loadCursors, type VpcCursor } from './bus-cursors.js';
 import { parseVpcDelta, type VpcDelta } from './bus-delta.js';
 import type { DesiredStateView } from './driver.js';
 
@@ -70,6 +73,10 @@ interface RunningConsumer {
   live: Subscription | undefined;
   /** The catch-up consumer's messages while one runs. */
   catchUp: ConsumerMessages | undefined;
+  /** A catch-up is running (or waiting for its slot). */
+  catchingUp: boolean;
+  /** Another catch-up was asked for while one ran (the connection dropped meanwhile): it runs again. */
+  again: boolean;
   /** Live messages held during a catch-up; undefined while live messages are applied as they come. */
   held: BusMessage[] | undefined;
   /** Applies of live messages, one at a time in arrival order. */
@@ -89,16 +96,10 @@ interface BusMessage {
   seq: number;
 }
 
-interface Bus {
-  nc: NatsConnection;
-  js: JetStreamClient;
-  jsm: JetStreamManager;
-}
-
 
 /** One agent's bus connection and VPC consumers. */
 export class BusConsumer {
-  readonly counters = { applied: 0, duplicates: 0, gaps: 0, rejected: 0, foreign: 0, restarts: 0, catchUps: 0 };
+  readonly counters = { applied: 0, duplicates: 0, gaps: 0, rejected: 0, foreign: 0, restarts: 0, catchUps: 0, disconnects: 0 };
   /** VPC → cursor; kept for every VPC the host holds (gRPC ones too, so a switch to mq starts right). */
   readonly cursors = new Map<string, VpcCursor>();
   private readonly consumers = new Map<string, RunningConsumer>();
@@ -107,6 +108,7 @@ export class BusConsumer {
   private readonly connection: Promise<Bus | undefined>;
   private lastWarn = 0;
   private closed = false;
+  private unwatch: (() => void) | undefined;
 
   /**
    * Starts connecting to the bus in the background: an agent whose bus is down still starts and serves
@@ -121,32 +123,32 @@ export class BusConsumer {
 
   private async dial(): Promise<Bus | undefined> {
     const shared = this.where.connection;
-    if (shared) {
-      this.nc = shared;
-      return { nc: shared, js: jetstream(shared), jsm: await jetstreamManager(shared, { checkAPI: false }) };
-    }
-    let delay = 200;
-    while (!this.closed) {
-      try {
-        const nc = await connect({
-          servers: this.where.url.split(',').map((s) => s.trim()),
-          name: `alcor-agent-${this.host.hostId}`,
-          // Replies to this host's JetStream requests come to subjects only it may subscribe to.
-          inboxPrefix: `_INBOX_${this.host.hostId}`,
-          ...natsTlsOptions(this.where.tls),
-          maxReconnectAttempts: -1,
-          reconnectTimeWait: 500,
-        });
-        this.nc = nc;
-        if (this.closed) await nc.close();
-        return this.closed ? undefined : { nc, js: jetstream(nc), jsm: await jetstreamManager(nc, { checkAPI: false }) };
-      } catch (err) {
-        this.warn('bus unreachable; retrying', { err: String(err) });
-        await new Promise((resolve) => setTimeout(resolve, delay).unref());
-        delay = Math.min(delay * 2, 5000);
+    const bus = shared
+      ? await openBus(shared)
+      : await dialBus(this.where.url, hostBusOptions(this.host.hostId, this.where.tls), () => this.closed, (err) => this.warn('bus unreachable; retrying', { err: String(err) }));
+    if (!bus || this.closed) return undefined;
+    this.nc = bus.nc;
+    this.unwatch = watchConnection(bus.nc, { disconnected: () => this.onDisconnected(), reconnected: () => this.onReconnected() });
+    return bus;
+  }
+
+  /**
+   * Live messages may be lost from now on: they are held until a catch-up has replayed what was. A
+   * replay under way is cut short and runs again once the connection is back.
+   */
+  private onDisconnected(): void {
+    this.counters.disconnects++;
+    for (const running of this.consumers.values()) {
+      running.held ??= [];
+      if (running.catchingUp) {
+        running.again = true;
+        running.catchUp?.stop();
       }
     }
-    return undefined;
+  }
+
+  private onReconnected(): void {
+    for (const [vpc, running] of this.consumers) this.requestCatchUp(vpc, running);
   }
 
   /** A snapshot at `revision` replaced the whole state: every cursor restarts there, every consumer from the oldest message. */
@@ -189,7 +191,7 @@ export class BusConsumer {
 
   private start(vpc: string): void {
     const running: RunningConsumer = {
-      stopped: false, live: undefined, catchUp: undefined, held: [], queue: Promise.resolve(), ahead: new Map(), repairTimer: undefined,
+      stopped: false, live: undefined, catchUp: undefined, catchingUp: false, again: false, held: [], queue: Promise.resolve(), ahead: new Map(), repairTimer: undefined,
     };
     this.consumers.set(vpc, running);
     void this.subscribe(vpc, running);
@@ -219,7 +221,7 @@ export class BusConsumer {
         this.enqueue(vpc, running, { data: msg.data, seq: Number(msg.headers?.get('Nats-Sequence') ?? 0) || 0 });
       },
     });
-    await this.catchUp(vpc, running);
+    this.requestCatchUp(vpc, running);
   }
 
   private enqueue(vpc: string, running: RunningConsumer, m: BusMessage): void {
@@ -234,41 +236,42 @@ export class BusConsumer {
     });
   }
 
+  /** Holds live messages and starts a catch-up, or has the running one go again when it is done. */
+  private requestCatchUp(vpc: string, running: RunningConsumer): void {
+    running.held ??= [];
+    if (running.catchingUp) {
+      running.again = true;
+      return;
+    }
+    running.catchingUp = true;
+    void this.catchUp(vpc, running).finally(() => (running.catchingUp = false));
+  }
+
   /**
    * Replays the stream from the VPC's cursor up to its newest stored delta, then applies the live
-   * messages held meanwhile and goes live. Retried with backoff while the bus is unreachable.
+   * messages held meanwhile, goes live and acks the cursor. Retried with backoff while the bus is
+   * unreachable; replayed again when the connection dropped meanwhile.
    */
   private async catchUp(vpc: string, running: RunningConsumer): Promise<void> {
-    running.held ??= [];
     let backoff = 100;
     while (!running.stopped && !this.closed) {
+      running.again = false;
       try {
         const bus = await this.connection;
         if (!bus) return;
-        const newest = await this.newestStored(bus, vpc);
-        const cursor = this.cursors.get(vpc) ?? { revision: 0, sequence: 0 };
-        if (newest && newest.seq > cursor.sequence && (newest.revision > cursor.revision || running.ahead.size > 0)) {
-          this.counters.catchUps++;
-          const consumer = await bus.js.consumers.getPushConsumer(this.where.stream ?? 'ALCOR_GS', {
-            filter_subjects: this.subject('gs', vpc),
-            ...(cursor.sequence > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: cursor.sequence + 1 } : { deliver_policy: DeliverPolicy.All }),
-          });
-          const messages = await consumer.consume();
-          running.catchUp = messages;
-          for await (const m of messages) {
-            if (running.stopped) break;
-            await this.onMessage(vpc, running, { data: m.data, seq: m.seq }, 'stream');
-            if (m.seq >= newest.seq) break;
-          }
-          messages.stop();
-          running.catchUp = undefined;
+        const release = await catchUpSlot(bus.nc);
+        try {
+          await this.replay(bus, vpc, running);
+        } finally {
+          release();
         }
         // What arrived live meanwhile, then live as it comes.
-        while (running.held && running.held.length > 0 && !running.stopped) {
+        while (running.held && running.held.length > 0 && !running.stopped && !running.again) {
           const held = running.held;
           running.held = [];
           for (const m of held) await this.onMessage(vpc, running, m, 'stream');
         }
+        if (running.again) continue;
         running.held = undefined;
         if (running.ahead.size > 0 && !running.stopped) {
           // The stream does not have what is missing either (retention, a dropped publish).
@@ -276,7 +279,10 @@ export class BusConsumer {
           const cursor = this.cursors.get(vpc)?.revision ?? 0;
           running.ahead.clear();
           this.host.resync(`bus gap on ${vpc}: have ${cursor}, the stream cannot fill it`);
+          return;
         }
+        const cursor = this.cursors.get(vpc);
+        if (cursor && cursor.revision > 0 && !running.stopped) this.ack(vpc, cursor.revision, cursor.sequence);
         return;
       } catch (err) {
         running.catchUp?.stop();
@@ -290,18 +296,17 @@ export class BusConsumer {
     }
   }
 
-  /** Sequence and revision of the newest delta the stream holds for a VPC. */
-  private async newestStored(bus: Bus, vpc: string): Promise<{ seq: number; revision: number } | undefined> {
-    let stored;
-    try {
-      stored = await bus.jsm.streams.getMessage(this.where.stream ?? 'ALCOR_GS', { last_by_subj: this.subject('gs', vpc) });
-    } catch (err) {
-      if (/no message found|not found/i.test(String(err))) return undefined;
-      throw err;
-    }
-    if (!stored) return undefined;
-    const parsed = parseVpcDelta(vpc, stored.data);
-    return { seq: stored.seq, revision: typeof parsed === 'string' ? Number.MAX_SAFE_INTEGER : parsed.revision };
+  /** Applies the deltas the stream holds after the VPC's cursor, up to the newest one stored now. */
+  private async replay(bus: Bus, vpc: string, running: RunningConsumer): Promise<void> {
+    const stream = this.where.stream ?? 'ALCOR_GS';
+    const newest = await newestStored(bus, stream, this.subject('gs', vpc), vpc);
+    const cursor = this.cursors.get(vpc) ?? { revision: 0, sequence: 0 };
+    if (!newest || newest.seq <= cursor.sequence || (newest.revision <= cursor.revision && running.ahead.size === 0)) return;
+    this.counters.catchUps++;
+    await replayStream(bus, { stream, subject: this.subject('gs', vpc), after: cursor.sequence, until: newest.seq }, (messages) => (running.catchUp = messages), async (m) => {
+      if (!running.stopped) await this.onMessage(vpc, running, m, 'stream');
+      return !running.stopped;
+    });
   }
 
   /**
@@ -351,7 +356,7 @@ export class BusConsumer {
     if (running.repairTimer || running.held) return;
     running.repairTimer = setTimeout(() => {
       running.repairTimer = undefined;
-      if (running.ahead.size > 0 && !running.stopped && !running.held) void this.catchUp(vpc, running);
+      if (running.ahead.size > 0 && !running.stopped && !running.held) this.requestCatchUp(vpc, running);
     }, REPAIR_DELAY_MS);
     running.repairTimer.unref();
   }
@@ -363,9 +368,14 @@ export class BusConsumer {
     if (now && now.revision >= delta.revision) return;
     this.cursors.set(vpc, { revision: delta.revision, sequence: Math.max(m.seq, now?.sequence ?? 0) });
     this.counters.applied++;
+    this.ack(vpc, delta.revision, m.seq);
+  }
+
+  /** Tells the controller this host has `vpc` at `revision` (a core NATS publish: lost if the connection drops). */
+  private ack(vpc: string, revision: number, sequence: number): void {
     this.nc?.publish(
       `${this.where.prefix ?? 'alcor'}.ack.${this.host.hostId}`,
-      encodeBusAck({ hostId: this.host.hostId, vpcId: vpc, revision: delta.revision, streamSequence: m.seq }),
+      encodeBusAck({ hostId: this.host.hostId, vpcId: vpc, revision, streamSequence: sequence }),
     );
   }
 
@@ -374,11 +384,6 @@ export class BusConsumer {
     if (now - this.lastWarn < 200) return;
     this.lastWarn = now;
     this.host.log('warn', message, fields);
-  }
-
-  /** Persists the cursors (after the desired state they describe). */
-  save(stateDir: string, cursors: ReadonlyMap<string, VpcCursor>): Promise<void> {
-    return saveCursors(stateDir, cursors);
   }
 
   /** Loads persisted cursors of the VPCs the restored state holds. */
@@ -390,6 +395,7 @@ export class BusConsumer {
   /** Stops every consumer and closes the connection. */
   async close(): Promise<void> {
     this.closed = true;
+    this.unwatch?.();
     for (const vpc of [...this.consumers.keys()]) this.stop(vpc);
     if (!this.where.connection) await this.nc?.close();
   }

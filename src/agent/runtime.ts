@@ -15,6 +15,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { HeartbeatSchema, HelloSchema, WatchRequestSchema, WelcomeSchema, type Ack } from '../proto/alcor/v1/southbound_pb.js';
 import { AckBuilder, ackRequest } from './acks.js';
 import { DesiredState } from './desired-state.js';
+import { saveCursors } from './bus-cursors.js';
 import { BusConsumer, MQ_CAPABILITY, type BusLocation } from './nats-consumer.js';
 import { readDelta } from './whole-scope.js';
 import type { Driver, ResourceChange, ResourceOutcome } from './driver.js';
@@ -376,11 +377,10 @@ export class AgentRuntime {
   persist(): Promise<void> {
     const revision = this.desired.revision;
     const states = [...this.desired.rawStates()];
-    const bus = this.bus;
-    const cursors = new Map(bus?.cursors);
+    const cursors = this.bus ? new Map(this.bus.cursors) : undefined;
     this.persisting = this.persisting
       .then(() => saveState(this.opts.stateDir, revision, states))
-      .then(() => bus?.save(this.opts.stateDir, cursors))
+      .then(() => cursors && saveCursors(this.opts.stateDir, cursors))
       .catch((err: unknown) => this.opts.log('error', 'persisting agent state failed', { err: String(err) }));
     return this.persisting;
   }

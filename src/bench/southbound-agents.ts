@@ -8,10 +8,13 @@
  * exits when told to (or when its parent goes away). With `recordApplied`, asked
  * `{ type: 'appliedAt', host, revision }`, it answers with the time (ms since the epoch, sub-ms,
  * comparable across processes of this machine) at which that host's agent first had applied at least
- * `revision`.
+ * `revision`. Asked `{ type: 'states', host }`, it answers with `digest`, a SHA-256 of the host's desired
+ * state (its raw resource states as sorted hex, comma-joined) and `count`, how many states that is, so
+ * a test can compare what each host holds with what the controller would send it in a snapshot.
  *
  *   node southbound-agents.js '<WorkerOptions as JSON>'
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentRuntime } from '../agent/runtime.js';
@@ -63,6 +66,12 @@ async function appliedAt(agent: AgentRuntime, log: AppliedLog, revision: number)
   return log.find(([r]) => r >= revision)?.[1] ?? now();
 }
 
+/** Digest of what the agent holds (see the file comment). */
+function statesDigest(states: Iterable<Uint8Array>): { digest: string; count: number } {
+  const hex = [...states].map((b) => Buffer.from(b).toString('hex')).sort();
+  return { digest: createHash('sha256').update(hex.join()).digest('hex'), count: hex.length };
+}
+
 async function main(): Promise<void> {
   const { controller, prefix, first, count, stateRoot, bus, tls, connectionPerHost = false, recordApplied: record = false } = JSON.parse(process.argv[2] ?? '{}') as WorkerOptions;
   const agents: AgentRuntime[] = [];
@@ -109,6 +118,10 @@ async function main(): Promise<void> {
   };
   process.on('message', (m: { type?: string; host?: string; revision?: number }) => {
     if (m?.type === 'stop') void stop();
+    if (m?.type === 'states') {
+      const agent = logs.get(m.host ?? '')?.agent;
+      process.send?.({ type: 'states', host: m.host, ...(agent ? statesDigest(agent.desired.rawStates()) : { digest: '', count: 0 }) });
+    }
     const entry = m?.type === 'appliedAt' ? logs.get(m.host ?? '') : undefined;
     if (entry) {
       const revision = m.revision ?? 0;

@@ -116,6 +116,10 @@ export class AgentSession implements BatchReceiver {
   }
 
   private async sendSnapshot(): Promise<void> {
+    // One snapshot per event-loop turn: hosts reconnecting together (a worker's shared connection, a
+    // controller restart) send their Hellos in one read, and building all their snapshots in that turn
+    // held the event loop for seconds. Batches arriving meanwhile are queued and then covered by it.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     do {
       this.overflow = false;
       this.queue = [];

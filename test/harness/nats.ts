@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,12 +64,22 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** How a private server runs: a configuration file (TLS, users) and how the harness connects to it. */
+/** How a private server runs: its limits, a configuration file (TLS, users), and how the harness connects to it. */
 export interface PrivateNatsOptions {
   /** nats-server configuration file; with one the server is reached at tls:// (the file sets TLS up). */
   config?: string;
   /** Connection options of the readiness check (e.g. the controller's TLS files). */
   connect?: Partial<ConnectionOptions>;
+  /** Bytes the server buffers for one client connection before it cuts it as a slow consumer (`max_pending`). */
+  maxPendingBytes?: number;
+  /** How long a write to a client may block before the server cuts it as a slow consumer (`write_deadline`). */
+  writeDeadline?: string;
+}
+
+/** A connection the server closed, as its monitoring endpoint reports it. */
+export interface ClosedConnection {
+  name?: string;
+  reason?: string;
 }
 
 /** A nats-server process of this test alone, restartable on the same port and store directory. */
@@ -79,6 +89,8 @@ export class PrivateNats {
 
   private constructor(
     readonly port: number,
+    /** HTTP monitoring port (`/connz`). */
+    readonly monitorPort: number,
     private readonly binary: string,
     private readonly options: PrivateNatsOptions,
   ) {}
@@ -87,17 +99,38 @@ export class PrivateNats {
     return `${this.options.config ? 'tls' : 'nats'}://127.0.0.1:${this.port}`;
   }
 
-  /** Starts one on a free port, with JetStream storing in a temporary directory (`nats-server` from PATH, or NATS_SERVER_BIN). */
-  static async start(binary = process.env.NATS_SERVER_BIN || 'nats-server', options: PrivateNatsOptions = {}): Promise<PrivateNats> {
-    const server = new PrivateNats(await freePort(), binary, options);
+  /**
+   * Starts one on a free port, with JetStream storing in a temporary directory (`nats-server` from PATH,
+   * or NATS_SERVER_BIN), and `options` in its configuration file.
+   */
+  static async start(options: PrivateNatsOptions = {}, binary = process.env.NATS_SERVER_BIN || 'nats-server'): Promise<PrivateNats> {
+    const port = await freePort();
+    let monitorPort = await freePort();
+    while (monitorPort === port) monitorPort = await freePort();
+    const server = new PrivateNats(port, monitorPort, binary, options);
     await server.resume();
     return server;
   }
 
+  /** Connections the server closed, with the reason (e.g. "Slow Consumer (Pending Bytes)"). */
+  async closedConnections(): Promise<ClosedConnection[]> {
+    const res = await fetch(`http://127.0.0.1:${this.monitorPort}/connz?state=closed&limit=1024`);
+    return ((await res.json()) as { connections?: ClosedConnection[] }).connections ?? [];
+  }
+
   /** (Re)starts the process and waits until JetStream answers. */
   async resume(): Promise<void> {
-    const config = this.options.config ? ['-c', this.options.config] : [];
-    const child = spawn(this.binary, [...config, '-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: 'ignore' });
+    const config = join(this.storeDir, 'server.conf');
+    const { maxPendingBytes, writeDeadline } = this.options;
+    const lines = [
+      // The server refuses a message size limit (1 MiB by default) above the pending limit.
+      ...(maxPendingBytes !== undefined ? [`max_pending: ${maxPendingBytes}`, `max_payload: ${Math.min(maxPendingBytes, 1 << 20)}`] : []),
+      ...(writeDeadline !== undefined ? [`write_deadline: "${writeDeadline}"`] : []),
+      ...(this.options.config ? [readFileSync(this.options.config, 'utf8')] : []),
+    ];
+    writeFileSync(config, `${lines.join('\n')}\n`);
+    const args = ['-c', config, '-a', '127.0.0.1', '-p', String(this.port), '-m', String(this.monitorPort), '-js', '-sd', this.storeDir];
+    const child = spawn(this.binary, args, { stdio: 'ignore' });
     this.child = child;
     const failed = new Promise<never>((_, reject) => child.once('error', (err) => reject(new Error(`cannot run ${this.binary}: ${err.message}`))));
     await Promise.race([waitFor(() => jetStreamAt(this.url, this.options.connect), 15_000, `nats-server on ${this.port}`), failed]);

@@ -28,7 +28,9 @@ function checkCommon(result: SouthboundBenchResult): void {
   assert.equal(result.perChange.neighborCompiles, 1, 'one neighbor compile per new port');
   assert.equal(result.join.neighbors, 12 + 4 + 1);
   assert.equal(result.agent.snapshotStates, 200);
-  assert.equal(result.targets.length, result.transport === 'nats' ? 6 : 5);
+  assert.equal(result.targets.length, result.transport === 'nats' ? 7 : 6);
+  assert.ok(result.controller.eventLoopDelay.maxMs > 0 && result.controller.eventLoopDelay.p99Ms <= result.controller.eventLoopDelay.maxMs, 'event-loop delay measured');
+  assert.equal(result.populate.bulksWithHostsBehind, 0);
 }
 
 test('bench southbound - gRPC, hosts sharing their worker\'s connection and with one each', { timeout: 180_000 }, async () => {

@@ -8,8 +8,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { AgentRuntime } from '../../../src/agent/runtime.js';
+import { agentStates, type AgentWorker } from '../../../src/bench/agent-workers.js';
 import type { BusLocation } from '../../../src/agent/nats-consumer.js';
 import type { TlsFiles } from '../../../src/proto/tls-files.js';
 import { SimDriver } from '../../../src/agent/drivers/sim.js';
@@ -304,4 +305,14 @@ export async function converged(c: TestController, agents: readonly TestAgent[],
     const host = hosts[i] as string;
     await waitFor(() => heldStates(a).join() === expectedStates(c, host).join(), ms, `${host} holds its snapshot`);
   }
+}
+
+/** Hosts of a worker process whose state differs from what the controller would send them in a snapshot. */
+export async function workerHostsBehind(c: TestController, worker: AgentWorker, hosts: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const host of hosts) {
+    const want = createHash('sha256').update(expectedStates(c, host).join()).digest('hex');
+    if ((await agentStates(worker, host)).digest !== want) out.push(host);
+  }
+  return out;
 }

@@ -33,7 +33,7 @@ test('nats tls - a host certificate consumes its VPCs on the bus and cannot read
       `tls { cert_file: ${JSON.stringify(controller.cert)}, key_file: ${JSON.stringify(controller.key)}, ca_file: ${JSON.stringify(ca.cert)}, verify_and_map: true }`,
       natsAuthorization({ ...bus, hosts: ['host-a', 'host-b'] }),
     ].join('\n'));
-    const nats = await PrivateNats.start(undefined, { config, connect: natsTlsOptions(controllerFiles) });
+    const nats = await PrivateNats.start({ config, connect: natsTlsOptions(controllerFiles) });
     f.defer(() => void nats.stop());
 
     const c = await f.controller({ tls: controllerFiles, channels: MQ_ONLY, nats: { url: nats.url, ...bus, tls: controllerFiles } });
