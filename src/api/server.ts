@@ -25,6 +25,9 @@ import { routerRoutes } from './routes/routers.js';
 import { securityGroupRuleRoutes } from './routes/security-group-rules.js';
 import { securityGroupRoutes } from './routes/security-groups.js';
 import { tagRoutes } from './routes/tags.js';
+import { addressScopeRoutes } from './routes/address-scopes.js';
+import { rbacPolicyRoutes } from './routes/rbac-policies.js';
+import { subnetPoolRoutes } from './routes/subnetpools.js';
 import { versionRoutes } from './routes/versions.js';
 
 /** Alcor collection names and the Neutron collections they alias. */
@@ -36,6 +39,9 @@ const PROJECT_ALIASES: Record<string, string> = {
   floatingips: 'floatingips',
   'security-groups': 'security-groups',
   'security-group-rules': 'security-group-rules',
+  subnetpools: 'subnetpools',
+  'address-scopes': 'address-scopes',
+  'rbac-policies': 'rbac-policies',
 };
 
 /**
@@ -114,6 +120,9 @@ export async function buildApiServer({ config, services, logger }: ApiServerOpti
   await app.register(quotaRoutes, { prefix: '/v2.0', quotas: services.quotas });
   await app.register(routerRoutes, { prefix: '/v2.0', routers: services.routers });
   await app.register(floatingIpRoutes, { prefix: '/v2.0', floatingIps: services.floatingIps });
+  await app.register(subnetPoolRoutes, { prefix: '/v2.0', subnetPools: services.subnetPools });
+  await app.register(addressScopeRoutes, { prefix: '/v2.0', addressScopes: services.addressScopes });
+  await app.register(rbacPolicyRoutes, { prefix: '/v2.0', rbacPolicies: services.rbacPolicies });
   await app.register(tagRoutes, { prefix: '/v2.0', tags: services.tags });
   await app.register(agentRoutes, { prefix: '/v2.0', hosts: services.hosts });
   if (config.auth === 'noauth') await app.register(noauthProjectRoutes);

@@ -7,6 +7,7 @@ import { BadRequest, SecurityGroupNotFound, SecurityGroupRuleNotFound } from '..
 import type { NormalizedRule, SecurityGroup, SecurityGroupRule } from '../domain/security-group.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable } from '../store/store.js';
+import { ownedOrGranted } from './rbac-sharing.js';
 import { chunks, loadTags, newId, timestamp } from './standard-attributes.js';
 import { STANDARD_COLUMNS, type TableSpec } from './table-list.js';
 
@@ -41,7 +42,7 @@ export interface SecurityGroupRuleRow {
 }
 
 
-/** Listing spec of security groups: non-admins see their project's groups. */
+/** Listing spec of security groups: non-admins see their project's groups and those RBAC entries share with them. */
 export const SECURITY_GROUP_TABLE: TableSpec = {
   table: 'security_groups',
   tagType: 'security_groups',
@@ -57,7 +58,7 @@ export const SECURITY_GROUP_TABLE: TableSpec = {
       return { sql: wanted.includes(false) ? '1=1' : '1=0', params: [] };
     },
   },
-  visibility: (ctx) => (ctx.isAdmin ? undefined : { sql: 't.project_id = ?', params: [ctx.projectId] }),
+  visibility: (ctx) => ownedOrGranted('security_group', ctx),
   notFound: (id) => new SecurityGroupNotFound(`Security group ${id} does not exist`),
 };
 

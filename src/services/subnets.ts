@@ -27,6 +27,8 @@ import { collectionReader, type CollectionService } from './collection-reader.js
 import { assertOwner, owningProject, writableRow } from './access.js';
 import { NETWORK_TABLE, touchNetwork, type NetworkRow } from './networks.js';
 import { checkQuota } from './quotas.js';
+import { grantedTo } from './rbac-sharing.js';
+import { subnetSource } from './subnet-allocation.js';
 import { deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
 import { getVisibleRow, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
 
@@ -47,13 +49,14 @@ export interface SubnetRow {
   dns_nameservers: string;
   host_routes: string;
   ipam_cursor: string | null;
+  subnetpool_id: string | null;
   network_position: number;
   revision_number: number;
   created_at: string;
   updated_at: string;
 }
 
-/** Listing spec: non-admins see their own subnets and those of shared or external networks. */
+/** Listing spec: non-admins see their own subnets and those of networks shared with them (or external). */
 export const SUBNET_TABLE: TableSpec = {
   table: 'subnets',
   tagType: 'subnets',
@@ -67,13 +70,14 @@ export const SUBNET_TABLE: TableSpec = {
     enable_dhcp: { column: 'enable_dhcp', kind: 'bool' },
     ipv6_ra_mode: { column: 'ipv6_ra_mode', kind: 'string', nullable: true },
     ipv6_address_mode: { column: 'ipv6_address_mode', kind: 'string', nullable: true },
+    subnetpool_id: { column: 'subnetpool_id', kind: 'string', nullable: true },
   },
   visibility: (ctx) =>
     ctx.isAdmin
       ? undefined
       : {
-          sql: '(t.project_id = ? OR EXISTS (SELECT 1 FROM networks n WHERE n.id = t.network_id AND (n.shared = 1 OR n.router_external = 1)))',
-          params: [ctx.projectId],
+          sql: `(t.project_id = ? OR ${grantedTo('network', 't.network_id', ctx.projectId).sql} OR EXISTS (SELECT 1 FROM networks n WHERE n.id = t.network_id AND n.router_external = 1))`,
+          params: [ctx.projectId, ...grantedTo('network', 't.network_id', ctx.projectId).params],
         },
   notFound: (id) => new SubnetNotFound(`Subnet ${id} could not be found.`),
 };
@@ -97,7 +101,7 @@ export async function hydrateSubnets(q: Queryable, rows: SubnetRow[]): Promise<S
     allocation_pools: JSON.parse(r.allocation_pools) as AllocationPool[],
     dns_nameservers: JSON.parse(r.dns_nameservers) as string[],
     host_routes: JSON.parse(r.host_routes) as Subnet['host_routes'],
-    subnetpool_id: null,
+    subnetpool_id: r.subnetpool_id,
     service_types: [],
     tags: tags.get(r.id) ?? [],
     revision_number: r.revision_number,
@@ -129,21 +133,22 @@ async function insertSubnet(tx: Queryable, ctx: RequestContext, body: SubnetCrea
   const projectId = owningProject(ctx, body);
   await checkQuota(tx, config.quotaDefaults, projectId, 'subnet', 1);
   validateIpv6Modes(body.ip_version as IpVersion, body.ipv6_ra_mode, body.ipv6_address_mode);
-  const layout = subnetLayout(body);
+  const source = await subnetSource(tx, ctx, body, body.network_id, projectId);
+  const layout = subnetLayout({ ...body, cidr: source.cidr });
   await assertNoOverlap(tx, body.network_id, layout.cidr);
   const id = newId();
   const now = timestamp();
   await tx.run(
     `INSERT INTO subnets (id, project_id, network_id, name, description, ip_version, cidr, gateway_ip, enable_dhcp,
-       ipv6_ra_mode, ipv6_address_mode, allocation_pools, dns_nameservers, host_routes, ipam_cursor, network_position,
+       ipv6_ra_mode, ipv6_address_mode, allocation_pools, dns_nameservers, host_routes, ipam_cursor, subnetpool_id, network_position,
        revision_number, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?,
        (SELECT COALESCE(MAX(network_position), 0) + 1 FROM subnets WHERE network_id = ?), 0, ?, ?)`,
     [
       id, projectId, body.network_id, body.name ?? '', body.description ?? '', layout.cidr.version, formatCidr(layout.cidr),
       layout.gatewayIp, body.enable_dhcp === false ? 0 : 1, body.ipv6_ra_mode ?? null, body.ipv6_address_mode ?? null,
       JSON.stringify(formatPools(layout.cidr.version, layout.pools)), JSON.stringify(layout.dnsNameservers),
-      JSON.stringify(layout.hostRoutes), body.network_id, now, now,
+      JSON.stringify(layout.hostRoutes), source.subnetpoolId, body.network_id, now, now,
     ],
   );
   if (body.tags?.length) await replaceTags(tx, 'subnets', id, body.tags);
