@@ -56,7 +56,10 @@ export interface SubnetRow {
   updated_at: string;
 }
 
-/** Listing spec: non-admins see their own subnets and those of networks shared with them (or external). */
+/** RBAC actions on a network that show its subnets to the target. */
+const NETWORK_GRANTS = ['access_as_shared', 'access_as_external'] as const;
+
+/** Listing spec: non-admins see their own subnets and those of networks shared with them (or external for them). */
 export const SUBNET_TABLE: TableSpec = {
   table: 'subnets',
   tagType: 'subnets',
@@ -72,13 +75,11 @@ export const SUBNET_TABLE: TableSpec = {
     ipv6_address_mode: { column: 'ipv6_address_mode', kind: 'string', nullable: true },
     subnetpool_id: { column: 'subnetpool_id', kind: 'string', nullable: true },
   },
-  visibility: (ctx) =>
-    ctx.isAdmin
-      ? undefined
-      : {
-          sql: `(t.project_id = ? OR ${grantedTo('network', 't.network_id', ctx.projectId).sql} OR EXISTS (SELECT 1 FROM networks n WHERE n.id = t.network_id AND n.router_external = 1))`,
-          params: [ctx.projectId, ...grantedTo('network', 't.network_id', ctx.projectId).params],
-        },
+  visibility: (ctx) => {
+    if (ctx.isAdmin) return undefined;
+    const granted = grantedTo('network', 't.network_id', ctx.projectId, NETWORK_GRANTS);
+    return { sql: `(t.project_id = ? OR ${granted.sql})`, params: [ctx.projectId, ...granted.params] };
+  },
   notFound: (id) => new SubnetNotFound(`Subnet ${id} could not be found.`),
 };
 
