@@ -5,7 +5,7 @@
  * RbacPolicyInUse). The entries themselves are managed by rbac-policies.ts.
  */
 import type { RequestContext } from '../domain/context.js';
-import { RbacPolicyInUse } from '../domain/errors.js';
+import { BadRequest, RbacPolicyInUse } from '../domain/errors.js';
 import { EVERY_PROJECT, type RbacAction, type RbacObjectType } from '../domain/rbac-policy.js';
 import type { Queryable, SqlValue } from '../store/store.js';
 import { chunks, newId } from './standard-attributes.js';
@@ -30,7 +30,13 @@ export function ownedOrGranted(objectType: RbacObjectType, ctx: RequestContext, 
 /** Filter `shared=true|false`: whether the object is shared with every project. */
 export function sharedFilter(objectType: RbacObjectType): (values: string[]) => SqlCondition {
   return (values) => {
-    const wanted = new Set(values.map((v) => ['true', '1'].includes(v.toLowerCase())));
+    const wanted = new Set(
+      values.map((v) => {
+        const b = v.toLowerCase();
+        if (!['true', 'false', '1', '0'].includes(b)) throw new BadRequest(`Invalid value '${v}' for filter shared: expected true or false`);
+        return b === 'true' || b === '1';
+      }),
+    );
     const shared = `EXISTS (SELECT 1 FROM rbac_policies r WHERE r.object_type = ? AND r.object_id = t.id AND r.action = 'access_as_shared' AND r.target_tenant = '*')`;
     if (wanted.size === 2) return { sql: '1=1', params: [] };
     return { sql: wanted.has(true) ? shared : `NOT ${shared}`, params: [objectType] };

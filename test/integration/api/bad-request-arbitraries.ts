@@ -215,7 +215,7 @@ export function singleKey(body: JsonSchema): string | undefined {
 const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/xml', ''];
 const MALFORMED_JSON = ['{', '{"a":1,}', "{'network': {}}", '[1, 2', 'nul', 'NaN', '{"network": {"name": "x"}} trailing', '\u0000', '{"network": {"name": "\\u12"}}', '{"a": 01}', '<xml/>'];
 const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
-const ALIASES: Record<string, string> = { networks: 'vpcs', subnets: 'subnets', ports: 'ports' };
+const ALIASES: Record<string, string> = { networks: 'vpcs', subnets: 'subnets', ports: 'ports', subnetpools: 'subnetpools', 'address-scopes': 'address-scopes', 'rbac-policies': 'rbac-policies' };
 
 /** Fills `{param}` placeholders. */
 function fillPath(path: string, values: Record<string, string>): string {
@@ -380,7 +380,7 @@ export function badRequests(world: FuzzWorld): fc.Arbitrary<BadRequest> {
   return fc.oneof(...kinds);
 }
 
-const UNKNOWN_PATHS = ['/v2.0/no-such-things', '/v2.0/networks/{id}/no-such', '/v3/networks', '/v2.0/ports/{id}/bindings/x', '/v2.0/%ZZ', '/v2.0/networks%2F..%2F..', '/project/p1/no-such', '/project/p1/vpcs/{id}/x', '/v2.0/networks/{id}/tags/x/y', '/v2.0./networks', '/' + 'a'.repeat(3000)];
+const UNKNOWN_PATHS = ['/v2.0/no-such-things', '/v2.0/networks/{id}/no-such', '/v3/networks', '/v2.0/ports/{id}/bindings/x', '/v2.0/%ZZ', '/v2.0/networks%2F..%2F..', '/project/p1/no-such', '/project/p1/vpcs/{id}/x', '/v2.0/networks/{id}/tags/x/y', '/v2.0/subnetpools/{id}/add_prefixes/x', '/v2.0/rbac-policies/{id}/tags', '/v2.0./networks', '/' + 'a'.repeat(3000)];
 
 function notJson(text: string): boolean {
   try {
