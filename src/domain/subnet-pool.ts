@@ -117,7 +117,7 @@ export function prefixBounds(version: IpVersion, given: Partial<PrefixBounds>, c
   const bits = addressBits(version);
   const min = given.min ?? current?.min ?? FAMILY[version].defaultMin;
   const max = given.max ?? current?.max ?? bits;
-  const defaultLength = given.default ?? (given.min !== undefined ? undefined : current?.default) ?? min;
+  const defaultLength = given.default ?? current?.default ?? min;
   for (const [name, value] of [['min_prefixlen', min], ['max_prefixlen', max], ['default_prefixlen', defaultLength]] as const) {
     if (value < 0 || value > bits) throw new IllegalSubnetPoolPrefixBounds(`Illegal prefix bounds: ${name}=${value} is outside 0..${bits} for IPv${version}`);
   }
