@@ -35,10 +35,11 @@ export interface SubnetPoolCreate {
   description?: string;
   project_id?: string;
   tenant_id?: string;
-  default_prefixlen?: number;
-  min_prefixlen?: number;
-  max_prefixlen?: number;
-  default_quota?: number | null;
+  /** Prefix lengths and the quota are numbers or their decimal text (as the openstack CLI sends them). */
+  default_prefixlen?: number | string;
+  min_prefixlen?: number | string;
+  max_prefixlen?: number | string;
+  default_quota?: number | string | null;
   address_scope_id?: string | null;
   shared?: boolean;
   is_default?: boolean;
@@ -126,6 +127,12 @@ export function prefixBounds(version: IpVersion, given: Partial<PrefixBounds>, c
     throw new IllegalSubnetPoolPrefixBounds(`Illegal prefix bounds: default_prefixlen=${defaultLength} is outside min_prefixlen=${min}..max_prefixlen=${max}`);
   }
   return { min, max, default: defaultLength };
+}
+
+/** The bounds a create or update asks for, as numbers. */
+export function requestedBounds(body: Pick<SubnetPoolCreate, 'min_prefixlen' | 'max_prefixlen' | 'default_prefixlen'>): Partial<PrefixBounds> {
+  const int = (value: number | string | undefined) => (value === undefined ? undefined : Number(value));
+  return { min: int(body.min_prefixlen), max: int(body.max_prefixlen), default: int(body.default_prefixlen) };
 }
 
 /** How much of a project's `default_quota` one subnet of this prefix length uses (IPv4: addresses, IPv6: /64s). */

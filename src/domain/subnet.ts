@@ -63,7 +63,8 @@ export interface SubnetCreate {
   cidr?: string;
   ip_version: number;
   subnetpool_id?: string | null;
-  prefixlen?: number;
+  /** A number, or its decimal text as some clients send it. */
+  prefixlen?: number | string;
   use_default_subnetpool?: boolean;
   name?: string;
   description?: string;

@@ -106,7 +106,7 @@ export async function subnetSource(tx: Queryable, ctx: RequestContext, body: Sub
       throw new SubnetAllocationError(`Failed to allocate subnet: cannot allocate ${formatCidr(cidr)} from the available prefixes of subnet pool ${pool.id}.`);
     }
   } else {
-    const prefixLength = body.prefixlen ?? Number(pool.default_prefixlen);
+    const prefixLength = Number(body.prefixlen ?? pool.default_prefixlen);
     checkPrefixLength(pool, prefixLength);
     const free = findFreePrefix(poolPrefixes(pool), used, prefixLength);
     if (!free) throw new SubnetAllocationError(`Failed to allocate subnet: insufficient prefix space to allocate subnet size /${prefixLength} from subnet pool ${pool.id}.`);

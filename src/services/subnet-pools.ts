@@ -17,7 +17,7 @@ import {
   SubnetPoolNotFound,
 } from '../domain/errors.js';
 import { cidrsOverlap, formatCidr, parseCidr, type Cidr, type IpVersion } from '../domain/ip.js';
-import { cidrWithin, mergeCidrs, parsePoolPrefixes, prefixBounds, subtractCidr, type SubnetPool, type SubnetPoolCreate, type SubnetPoolUpdate } from '../domain/subnet-pool.js';
+import { cidrWithin, mergeCidrs, parsePoolPrefixes, prefixBounds, requestedBounds, subtractCidr, type SubnetPool, type SubnetPoolCreate, type SubnetPoolUpdate } from '../domain/subnet-pool.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { assertAdminFor, owningProject, writableRow } from './access.js';
@@ -71,6 +71,11 @@ export const SUBNET_POOL_TABLE: TableSpec = {
 };
 
 const ADMIN_ONLY = ['shared', 'is_default'];
+
+/** A requested default_quota as a number (null: no limit). */
+function quotaOf(value: number | string | null | undefined): number | null | undefined {
+  return value === undefined || value === null ? value : Number(value);
+}
 
 /** The stored prefixes of a pool. */
 export function poolPrefixes(row: SubnetPoolRow): Cidr[] {
@@ -157,7 +162,7 @@ export function createSubnetPoolService(store: Store, config: ServerConfig): Sub
     const projectId = owningProject(ctx, body);
     await checkQuota(tx, config.quotaDefaults, projectId, 'subnetpool', 1);
     const { version, cidrs } = parsePoolPrefixes(body.prefixes);
-    const bounds = prefixBounds(version, { min: body.min_prefixlen, max: body.max_prefixlen, default: body.default_prefixlen });
+    const bounds = prefixBounds(version, requestedBounds(body));
     const id = newId();
     const addressScopeId = body.address_scope_id ?? null;
     await checkPoolState(tx, ctx, { id, projectId, version, prefixes: cidrs, addressScopeId, isDefault: body.is_default === true });
@@ -168,7 +173,7 @@ export function createSubnetPoolService(store: Store, config: ServerConfig): Sub
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
       [
         id, projectId, body.name, body.description ?? '', version, JSON.stringify(cidrs.map(formatCidr)), bounds.default, bounds.min, bounds.max,
-        body.default_quota ?? null, addressScopeId, body.is_default ? 1 : 0, now, now,
+        quotaOf(body.default_quota) ?? null, addressScopeId, body.is_default ? 1 : 0, now, now,
       ],
     );
     if (body.tags?.length) await replaceTags(tx, 'subnetpools', id, body.tags);
@@ -204,7 +209,7 @@ export function createSubnetPoolService(store: Store, config: ServerConfig): Sub
         const prefixes = body.prefixes ? parsePoolPrefixes(body.prefixes, version).cidrs : current;
         const dropped = current.find((c) => !cidrWithin(c, prefixes));
         if (dropped) throw new IllegalSubnetPoolPrefixUpdate(`Illegal update to prefixes: ${formatCidr(dropped)} is missing; an update may only add prefixes (use remove_prefixes to drop unused ones).`);
-        const bounds = prefixBounds(version, { min: body.min_prefixlen, max: body.max_prefixlen, default: body.default_prefixlen }, {
+        const bounds = prefixBounds(version, requestedBounds(body), {
           min: Number(row.min_prefixlen), max: Number(row.max_prefixlen), default: Number(row.default_prefixlen),
         });
         const addressScopeId = body.address_scope_id === undefined ? row.address_scope_id : body.address_scope_id;
@@ -215,7 +220,7 @@ export function createSubnetPoolService(store: Store, config: ServerConfig): Sub
              address_scope_id = ?, is_default = ?, revision_number = revision_number + 1, updated_at = ? WHERE id = ?`,
           [
             body.name ?? row.name, body.description ?? row.description, JSON.stringify(prefixes.map(formatCidr)), bounds.default, bounds.min, bounds.max,
-            body.default_quota === undefined ? row.default_quota : body.default_quota, addressScopeId, isDefault ? 1 : 0, timestamp(), id,
+            quotaOf(body.default_quota === undefined ? row.default_quota : body.default_quota) ?? null, addressScopeId, isDefault ? 1 : 0, timestamp(), id,
           ],
         );
         await appendChange(tx, 'subnetpool', id, 'update');

@@ -1,9 +1,9 @@
 /** Wire schemas of subnet pools and their prefix actions. */
 import { Type } from '@sinclair/typebox';
-import { Nullable, ProjectId, ShortText, Tags, Uuid } from './common.js';
+import { IntegerLike, Nullable, ProjectId, ShortText, Tags, Uuid } from './common.js';
 
 const Prefixes = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 256 });
-const PrefixLength = Type.Integer({ minimum: 0, maximum: 128 });
+const PrefixLength = IntegerLike({ minimum: 0, maximum: 128 });
 
 const mutable = {
   name: ShortText,
@@ -12,7 +12,7 @@ const mutable = {
   default_prefixlen: Type.Optional(PrefixLength),
   min_prefixlen: Type.Optional(PrefixLength),
   max_prefixlen: Type.Optional(PrefixLength),
-  default_quota: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
+  default_quota: Type.Optional(Nullable(IntegerLike({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }))),
   address_scope_id: Type.Optional(Nullable(Uuid)),
   is_default: Type.Optional(Type.Boolean()),
 };

@@ -1,6 +1,6 @@
 /** Wire schemas of subnets. */
 import { Type } from '@sinclair/typebox';
-import { Nullable, ProjectId, ShortText, Tags, Uuid } from './common.js';
+import { IntegerLike, Nullable, ProjectId, ShortText, Tags, Uuid } from './common.js';
 
 const Ipv6Mode = Nullable(Type.Union([Type.Literal('slaac'), Type.Literal('dhcpv6-stateful'), Type.Literal('dhcpv6-stateless')]));
 const Address = Type.String({ minLength: 1, maxLength: 64 });
@@ -23,7 +23,7 @@ export const SubnetCreate = Type.Object(
     network_id: Uuid,
     cidr: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     subnetpool_id: Type.Optional(Nullable(Uuid)),
-    prefixlen: Type.Optional(Type.Integer({ minimum: 0, maximum: 128 })),
+    prefixlen: Type.Optional(IntegerLike({ minimum: 0, maximum: 128 })),
     use_default_subnetpool: Type.Optional(Type.Boolean()),
     ip_version: Type.Union([Type.Literal(4), Type.Literal(6)]),
     project_id: Type.Optional(ProjectId),

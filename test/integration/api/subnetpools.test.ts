@@ -73,6 +73,13 @@ describe('subnet pools', () => {
     const crossed = await api.request('PUT', `/v2.0/subnetpools/${v6.id}`, { ...member(P), body: { subnetpool: { min_prefixlen: 124 } } });
     assert.deepEqual(fault(crossed), [400, 'IllegalSubnetPoolPrefixBounds']);
     assert.deepEqual(fault(await api.request('PUT', `/v2.0/subnetpools/${v6.id}`, { project: 'sp-other', roles: 'member', body: { subnetpool: { name: 'x' } } })), [404, 'SubnetPoolNotFound']);
+    // Neutron converts these attributes from text, and the openstack CLI sends prefixlen as text.
+    const texts = (await post('subnetpools', 'subnetpool', { name: 'texts', prefixes: ['10.30.0.0/16'], min_prefixlen: '20', default_prefixlen: '24', default_quota: '4096' }, member(P))).body.subnetpool;
+    assert.deepEqual([texts.min_prefixlen, texts.default_prefixlen, texts.default_quota], [20, 24, 4096]);
+    const net = (await post('networks', 'network', { name: 'texts' }, member(P))).body.network;
+    const carved = await post('subnets', 'subnet', { network_id: net.id, ip_version: 4, subnetpool_id: texts.id, prefixlen: '26' }, member(P));
+    assert.equal(carved.body.subnet?.cidr, '10.30.0.0/26', JSON.stringify(carved.body));
+    assert.deepEqual(fault(await post('subnets', 'subnet', { network_id: net.id, ip_version: 4, subnetpool_id: texts.id, prefixlen: 'x' }, member(P))), [400, 'HTTPBadRequest']);
     const unchanged = (await api.request('GET', `/v2.0/subnetpools/${v6.id}`, member(P))).body.subnetpool;
     assert.deepEqual([unchanged.prefixes.length, unchanged.min_prefixlen, unchanged.revision_number], [2, 64, 1], 'refused updates change nothing');
   });
