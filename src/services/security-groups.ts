@@ -93,9 +93,9 @@ async function portsUsing(q: Queryable, id: string): Promise<number> {
 
 /** Builds the security-group service. */
 export function createSecurityGroupService(store: Store, config: ServerConfig): SecurityGroupService {
-  const reader = collectionReader<SecurityGroupRow, SecurityGroup>(store, SECURITY_GROUP_TABLE, (q, _ctx, rows) => hydrateSecurityGroups(q, rows));
+  const reader = collectionReader<SecurityGroupRow, SecurityGroup>(store, SECURITY_GROUP_TABLE, (q, ctx, rows) => hydrateSecurityGroups(q, rows, ctx.projectId));
   const listPage = (q: Queryable, ctx: RequestContext, query: ListQuery) =>
-    listRows<SecurityGroupRow>(q, SECURITY_GROUP_TABLE, ctx, query).then(async ({ rows, hasMore }) => ({ items: await hydrateSecurityGroups(q, rows), hasMore }));
+    listRows<SecurityGroupRow>(q, SECURITY_GROUP_TABLE, ctx, query).then(async ({ rows, hasMore }) => ({ items: await hydrateSecurityGroups(q, rows, ctx.projectId), hasMore }));
 
   return {
     createMany: (ctx, bodies) =>

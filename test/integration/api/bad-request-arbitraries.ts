@@ -12,6 +12,7 @@ export interface JsonSchema {
   type?: string;
   $ref?: string;
   format?: string;
+  pattern?: string;
   enum?: unknown[];
   const?: unknown;
   anyOf?: JsonSchema[];
@@ -137,6 +138,7 @@ export function invalidValue(schema: JsonSchema, resolve: (s: JsonSchema) => Jso
     if (s.type === 'string' && s.format === 'uuid') specific.push(fc.constantFrom(...NOT_UUIDS));
     if (s.type === 'string' && s.maxLength !== undefined) specific.push(fc.string({ minLength: s.maxLength + 1, maxLength: s.maxLength + 20, unit: 'grapheme-ascii' }));
     if (s.type === 'string' && s.minLength !== undefined && s.minLength > 0) specific.push(fc.constant(''));
+    if (s.type === 'string' && s.pattern) specific.push(fc.constantFrom('', ' ', 'x-y', '1.5', '-1').filter((v) => !new RegExp(s.pattern ?? '').test(v)));
     if (s.enum?.every((v) => typeof v === 'string')) specific.push(fc.constant('no-such-value'));
     if (s.type === 'integer' && s.maximum !== undefined) specific.push(fc.integer({ min: s.maximum + 1, max: s.maximum + 1000 }));
     if (s.type === 'integer' && s.minimum !== undefined) specific.push(fc.integer({ min: s.minimum - 1000, max: s.minimum - 1 }));
@@ -158,6 +160,7 @@ export function validValue(schema: JsonSchema, resolve: (s: JsonSchema) => JsonS
   switch (s.type) {
     case 'string':
       if (s.format === 'uuid') return fc.uuid();
+      if (s.pattern) return fc.stringMatching(new RegExp(s.pattern));
       return fc.oneof(
         fc.string({ minLength: s.minLength ?? 0, maxLength: Math.min(s.maxLength ?? 16, 16) }),
         fc.constantFrom('10.0.0.0/24', '10.0.0.5', 'fd00::/64', 'fa:16:3e:00:00:01', 'ingress', 'IPv4', 'tcp', 'compute:nova'),

@@ -120,7 +120,9 @@ describe('rbac policies', () => {
     await post('subnets', 'subnet', { network_id: net.id, cidr: '10.73.0.0/24', ip_version: 4 }, member(TARGET));
     assert.deepEqual(fault(await post('ports', 'port', { network_id: net.id, security_groups: [sg.id] }, member(TARGET))), [404, 'SecurityGroupNotFound']);
     const sgPolicy = await share('security_group', sg.id);
-    assert.equal((await api.request('GET', `/v2.0/security-groups/${sg.id}`, member(TARGET))).status, 200);
+    const seenGroup = await api.request('GET', `/v2.0/security-groups/${sg.id}`, member(TARGET));
+    assert.deepEqual([seenGroup.status, seenGroup.body.security_group.shared], [200, true]);
+    assert.equal((await api.request('GET', `/v2.0/security-groups/${sg.id}`, member(OWNER))).body.security_group.shared, false);
     assert.deepEqual(fault(await api.request('GET', `/v2.0/security-groups/${sg.id}`, member(OTHER))), [404, 'SecurityGroupNotFound']);
     const port = (await post('ports', 'port', { network_id: net.id, security_groups: [sg.id] }, member(TARGET))).body.port;
     assert.deepEqual(port.security_groups, [sg.id]);
