@@ -207,10 +207,10 @@ export const IllegalSubnetPoolPrefixBounds = define('IllegalSubnetPoolPrefixBoun
 /** An update would drop prefixes, or a removed prefix still holds subnets. */
 export const IllegalSubnetPoolPrefixUpdate = define('IllegalSubnetPoolPrefixUpdate', 400);
 /** Pools in one address scope must not overlap; the pool's prefixes collide with another's. */
-export const AddressScopePrefixConflict = define('AddressScopePrefixConflict', 400);
+export const AddressScopePrefixConflict = define('AddressScopePrefixConflict', 409);
 /** Pool and address scope are of different IP versions. */
 export const IllegalSubnetPoolIpVersionAssociationToAddressScope = define('IllegalSubnetPoolIpVersionAssociationToAddressScope', 400);
-/** The address scope is another project's and not shared with the pool's project. */
+/** Only the address scope's owner (or an admin) may put pools into it, shared or not. */
 export const IllegalSubnetPoolAssociationToAddressScope = define('IllegalSubnetPoolAssociationToAddressScope', 400);
 /** Subnets of one IP version on a network must come from the same pool (or none). */
 export const NetworkSubnetPoolAffinityError = define('NetworkSubnetPoolAffinityError', 400);
@@ -222,5 +222,7 @@ export const DuplicateRbacPolicy = define('DuplicateRbacPolicy', 409);
 export const InvalidActionForType = define('InvalidActionForType', 400);
 /** Removing the entry would strand another project's ports, subnets or pools on the object. */
 export const RbacPolicyInUse = define('RbacPolicyInUse', 409);
+/** A shared address scope cannot be unshared. */
+export const AddressScopeUpdateError = define('AddressScopeUpdateError', 400);
 /** Unsharing a network other projects still use. */
 export const InvalidSharedSetting = define('InvalidSharedSetting', 409);

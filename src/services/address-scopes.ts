@@ -5,7 +5,7 @@
  */
 import type { AddressScope, AddressScopeCreate, AddressScopeUpdate } from '../domain/address-scope.js';
 import type { RequestContext } from '../domain/context.js';
-import { AddressScopeInUse, AddressScopeNotFound } from '../domain/errors.js';
+import { AddressScopeInUse, AddressScopeNotFound, AddressScopeUpdateError } from '../domain/errors.js';
 import type { IpVersion } from '../domain/ip.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
@@ -95,7 +95,10 @@ export function createAddressScopeService(store: Store): AddressScopeService {
         await tx.run('UPDATE address_scopes SET name = ?, description = ?, revision_number = revision_number + 1, updated_at = ? WHERE id = ?', [
           body.name ?? row.name, body.description ?? row.description, timestamp(), id,
         ]);
-        if (body.shared !== undefined) await setGrantedToEveryone(tx, 'address_scope', id, row.project_id, 'access_as_shared', body.shared);
+        if (body.shared === false && (await sharedIds(tx, 'address_scope', [id], '*')).has(id)) {
+          throw new AddressScopeUpdateError(`Unable to update address scope ${id} : Shared address scope can't be unshared`);
+        }
+        if (body.shared) await setGrantedToEveryone(tx, 'address_scope', id, row.project_id, 'access_as_shared', true);
         await appendChange(tx, 'address_scope', id, 'update');
         return reader.readOne(tx, ctx, id);
       }),

@@ -98,7 +98,8 @@ export async function deleteEntriesOf(tx: Queryable, objectType: RbacObjectType,
 const USERS: Record<RbacObjectType, Partial<Record<RbacAction, string>>> = {
   network: {
     access_as_shared: 'SELECT DISTINCT project_id FROM ports WHERE network_id = ?',
-    access_as_external: 'SELECT DISTINCT project_id FROM routers WHERE gw_network_id = ? UNION SELECT DISTINCT project_id FROM floatingips WHERE floating_network_id = ?',
+    // As in Neutron, routers with their gateway on the network depend on external access; floating IPs do not.
+    access_as_external: 'SELECT DISTINCT project_id FROM routers WHERE gw_network_id = ?',
   },
   security_group: {
     access_as_shared: 'SELECT DISTINCT p.project_id FROM port_security_groups g JOIN ports p ON p.id = g.port_id WHERE g.security_group_id = ?',

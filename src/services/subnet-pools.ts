@@ -24,7 +24,7 @@ import { assertAdminFor, owningProject, writableRow } from './access.js';
 import { ADDRESS_SCOPE_TABLE, type AddressScopeRow } from './address-scopes.js';
 import { collectionReader, type CollectionService } from './collection-reader.js';
 import { checkQuota } from './quotas.js';
-import { deleteEntriesOf, isGranted, ownedOrGranted, setGrantedToEveryone, sharedFilter, sharedIds } from './rbac-sharing.js';
+import { deleteEntriesOf, ownedOrGranted, setGrantedToEveryone, sharedFilter, sharedIds } from './rbac-sharing.js';
 import { deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
 import { getVisibleRow, STANDARD_COLUMNS, type TableSpec } from './table-list.js';
 
@@ -118,12 +118,16 @@ interface PoolState {
   isDefault: boolean;
 }
 
-/** Checks the pool may join its address scope (visible, owned or shared with the pool's project, same version, no overlap) and is the only default. */
+/**
+ * Checks the pool may join its address scope and is the only default. The scope must be visible and, as in
+ * Neutron, owned by the caller unless the caller is admin (sharing a scope shows it; only admins put other
+ * projects' pools in it), of the pool's IP version, and free of the pool's prefixes.
+ */
 async function checkPoolState(tx: Queryable, ctx: RequestContext, pool: PoolState): Promise<void> {
   if (pool.addressScopeId !== null) {
     const scope = await getVisibleRow<AddressScopeRow>(tx, ADDRESS_SCOPE_TABLE, ctx, pool.addressScopeId);
-    if (scope.project_id !== pool.projectId && !(await isGranted(tx, 'address_scope', scope.id, pool.projectId))) {
-      throw new IllegalSubnetPoolAssociationToAddressScope(`Illegal subnetpool association: subnetpool ${pool.id} cannot be associated with address scope ${scope.id}, which is neither owned by nor shared with project ${pool.projectId}.`);
+    if (!ctx.isAdmin && scope.project_id !== ctx.projectId) {
+      throw new IllegalSubnetPoolAssociationToAddressScope(`Illegal subnetpool association: subnetpool ${pool.id} cannot be associated with address scope ${scope.id} of another project.`);
     }
     if (Number(scope.ip_version) !== pool.version) {
       throw new IllegalSubnetPoolIpVersionAssociationToAddressScope(`Illegal subnetpool association: IPv${pool.version} subnetpool ${pool.id} cannot be associated with IPv${scope.ip_version} address scope ${scope.id}.`);

@@ -29,6 +29,8 @@ describe('address scopes', () => {
     assert.deepEqual(fault(await api.request('GET', `/v2.0/address-scopes/${scope.id}`, member('as-stranger'))), [404, 'AddressScopeNotFound']);
     const shared = await api.request('PUT', `/v2.0/address-scopes/${scope.id}`, { body: { address_scope: { shared: true } } });
     assert.equal(shared.body.address_scope.shared, true);
+    const unshare = await api.request('PUT', `/v2.0/address-scopes/${scope.id}`, { body: { address_scope: { shared: false } } });
+    assert.deepEqual(fault(unshare), [400, 'AddressScopeUpdateError'], 'a shared scope stays shared, as in Neutron');
     const seen = await api.request('GET', `/v2.0/address-scopes/${scope.id}`, member('as-stranger'));
     assert.deepEqual([seen.status, seen.body.address_scope.shared], [200, true], 'shared scopes are visible to every project');
     assert.deepEqual(fault(await api.request('PUT', `/v2.0/address-scopes/${scope.id}`, { ...member('as-stranger'), body: { address_scope: { name: 'mine' } } })), [403, 'PolicyNotAuthorized']);
@@ -46,15 +48,20 @@ describe('address scopes', () => {
     const pool = async (name: string, prefixes: string[], scopeId: string | null) => post('subnetpools', 'subnetpool', { name, prefixes, address_scope_id: scopeId, default_prefixlen: 24 }, member(P));
     const a = (await pool('a', ['10.40.0.0/16'], scope4.id)).body.subnetpool;
     assert.equal(a.address_scope_id, scope4.id);
-    assert.deepEqual(fault(await pool('b', ['10.40.128.0/20'], scope4.id)), [400, 'AddressScopePrefixConflict']);
+    assert.deepEqual(fault(await pool('b', ['10.40.128.0/20'], scope4.id)), [409, 'AddressScopePrefixConflict']);
     assert.deepEqual(fault(await pool('c', ['10.41.0.0/16'], scope6.id)), [400, 'IllegalSubnetPoolIpVersionAssociationToAddressScope']);
     assert.deepEqual(fault(await pool('d', ['10.41.0.0/16'], '0d2f5b8e-4b1c-4f6a-9a54-3f2b1c0d9e8f')), [404, 'AddressScopeNotFound']);
     const b = (await pool('b', ['10.42.0.0/16'], scope4.id)).body.subnetpool;
     const free = (await pool('free', ['10.40.0.0/16'], null)).body.subnetpool;
-    assert.deepEqual(fault(await api.request('PUT', `/v2.0/subnetpools/${free.id}`, { ...member(P), body: { subnetpool: { address_scope_id: scope4.id } } })), [400, 'AddressScopePrefixConflict']);
-    const others = (await post('address-scopes', 'address_scope', { name: 'theirs', ip_version: 4 }, member('as-p3'))).body.address_scope;
-    const foreign = await api.request('PUT', `/v2.0/subnetpools/${free.id}`, { body: { subnetpool: { address_scope_id: others.id } } });
-    assert.deepEqual(fault(foreign), [400, 'IllegalSubnetPoolAssociationToAddressScope'], "another project's unshared scope");
+    assert.deepEqual(fault(await api.request('PUT', `/v2.0/subnetpools/${free.id}`, { ...member(P), body: { subnetpool: { address_scope_id: scope4.id } } })), [409, 'AddressScopePrefixConflict']);
+    const theirs = (await post('address-scopes', 'address_scope', { name: 'theirs', ip_version: 4 }, member('as-p3'))).body.address_scope;
+    const join = (scopeId: string) => api.request('PUT', `/v2.0/subnetpools/${free.id}`, { ...member(P), body: { subnetpool: { address_scope_id: scopeId } } });
+    assert.deepEqual(fault(await join(theirs.id)), [404, 'AddressScopeNotFound'], "another project's unshared scope");
+    const common = (await post('address-scopes', 'address_scope', { name: 'common', ip_version: 4, shared: true })).body.address_scope;
+    assert.deepEqual(fault(await join(common.id)), [400, 'IllegalSubnetPoolAssociationToAddressScope'], 'a shared scope shows, but only its owner adds pools');
+    const byAdmin = await api.request('PUT', `/v2.0/subnetpools/${free.id}`, { body: { subnetpool: { address_scope_id: theirs.id } } });
+    assert.equal(byAdmin.body.subnetpool?.address_scope_id, theirs.id, 'an admin may');
+    assert.equal((await api.request('PUT', `/v2.0/subnetpools/${free.id}`, { ...member(P), body: { subnetpool: { address_scope_id: null } } })).body.subnetpool.address_scope_id, null);
 
     const net = (await post('networks', 'network', { name: 'scoped' }, member(P))).body.network;
     assert.deepEqual([net.ipv4_address_scope, net.ipv6_address_scope], [null, null]);

@@ -135,9 +135,10 @@ describe('rbac policies', () => {
     const joining = { name: 'target-pool', prefixes: ['10.74.0.0/16'], address_scope_id: scope.id };
     assert.deepEqual(fault(await post('subnetpools', 'subnetpool', joining, member(TARGET))), [404, 'AddressScopeNotFound']);
     const scopePolicy = await share('address_scope', scope.id);
-    const scoped = await post('subnetpools', 'subnetpool', joining, member(TARGET));
-    assert.equal(scoped.status, 201, JSON.stringify(scoped.body));
     assert.equal((await api.request('GET', `/v2.0/address-scopes/${scope.id}`, member(TARGET))).body.address_scope.shared, true);
+    assert.deepEqual(fault(await post('subnetpools', 'subnetpool', joining, member(TARGET))), [400, 'IllegalSubnetPoolAssociationToAddressScope'], 'as in Neutron, only owners and admins add pools');
+    const scoped = await post('subnetpools', 'subnetpool', { ...joining, project_id: TARGET });
+    assert.equal(scoped.status, 201, JSON.stringify(scoped.body));
     assert.deepEqual(fault(await del(scopePolicy)), [409, 'RbacPolicyInUse']);
 
     const pool = (await post('subnetpools', 'subnetpool', { name: 'owner-pool', prefixes: ['10.75.0.0/16'], default_prefixlen: 24 }, member(OWNER))).body.subnetpool;

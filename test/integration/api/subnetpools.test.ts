@@ -159,6 +159,8 @@ describe('subnet pools', () => {
     assert.equal((await api.request('PUT', `/v2.0/subnetpools/${pool.id}/tags/red`, member(P))).status, 201);
     assert.deepEqual((await api.request('GET', `/v2.0/subnetpools/${pool.id}/tags`, member(P))).body.tags, ['blue', 'red']);
     assert.deepEqual((await api.request('GET', '/v2.0/subnetpools?tags=red', member(P))).body.subnetpools.map((p: { id: string }) => p.id), [pool.id]);
+    const aliased = await api.request('GET', `/project/${P}/subnetpools?tags=red`, { roles: 'member' });
+    assert.deepEqual(aliased.body.subnetpools.map((p: { id: string }) => p.id), [pool.id], 'the project-scoped alias');
     const scope = (await post('address-scopes', 'address_scope', { name: 'tagged-scope', ip_version: 4 }, member(P))).body.address_scope;
     const put = await api.request('PUT', `/v2.0/address-scopes/${scope.id}/tags`, { ...member(P), body: { tags: ['green'] } });
     assert.deepEqual(put.body.tags, ['green']);
