@@ -194,15 +194,23 @@ export const SubnetPoolNotFound = define('SubnetPoolNotFound', 404);
 export const AddressScopeNotFound = define('AddressScopeNotFound', 404);
 /** No such RBAC policy, or not visible. */
 export const RbacPolicyNotFound = define('RbacPolicyNotFound', 404);
-/** Subnets were allocated from the pool. */
-export const SubnetPoolInUse = define('SubnetPoolInUse', 409);
+/** Subnets were allocated from the pool (Neutron answers 400 here). */
+export const SubnetPoolDeleteError = define('SubnetPoolDeleteError', 400);
+/** A pool needs at least one prefix. */
+export const EmptySubnetPoolPrefixList = define('EmptySubnetPoolPrefixList', 400);
+/** A pool's prefixes are of one IP version. */
+export const PrefixVersionMismatch = define('PrefixVersionMismatch', 400);
+/** A subnet asked of a pool is larger than its min_prefixlen allows. */
+export const MinPrefixSubnetAllocationError = define('MinPrefixSubnetAllocationError', 400);
+/** A subnet asked of a pool is smaller than its max_prefixlen allows. */
+export const MaxPrefixSubnetAllocationError = define('MaxPrefixSubnetAllocationError', 400);
 /** Subnet pools are associated with the address scope. */
 export const AddressScopeInUse = define('AddressScopeInUse', 409);
 /** The pool has no free prefix of the requested size (Neutron answers 500 here; it is the pool's state, not a bug). */
 export const SubnetAllocationError = define('SubnetAllocationError', 409);
 /** The project's share of a pool (`default_quota`) would be exceeded. */
 export const SubnetPoolQuotaExceeded = define('SubnetPoolQuotaExceeded', 409);
-/** Prefix lengths out of order, or a requested prefix length outside the pool's bounds. */
+/** A pool's prefix lengths out of order or out of range. */
 export const IllegalSubnetPoolPrefixBounds = define('IllegalSubnetPoolPrefixBounds', 400);
 /** An update would drop prefixes, or a removed prefix still holds subnets. */
 export const IllegalSubnetPoolPrefixUpdate = define('IllegalSubnetPoolPrefixUpdate', 400);
@@ -210,7 +218,7 @@ export const IllegalSubnetPoolPrefixUpdate = define('IllegalSubnetPoolPrefixUpda
 export const AddressScopePrefixConflict = define('AddressScopePrefixConflict', 409);
 /** Pool and address scope are of different IP versions. */
 export const IllegalSubnetPoolIpVersionAssociationToAddressScope = define('IllegalSubnetPoolIpVersionAssociationToAddressScope', 400);
-/** Only the address scope's owner (or an admin) may put pools into it, shared or not. */
+/** The address scope is neither the pool owner's nor shared with it. */
 export const IllegalSubnetPoolAssociationToAddressScope = define('IllegalSubnetPoolAssociationToAddressScope', 400);
 /** Subnets of one IP version on a network must come from the same pool (or none). */
 export const NetworkSubnetPoolAffinityError = define('NetworkSubnetPoolAffinityError', 400);

@@ -3,7 +3,7 @@
  * from, with prefix-length bounds and an optional per-project share (`default_quota`). Pure: prefix
  * normalisation and merging, bound checks, quota units and the search for a free prefix.
  */
-import { IllegalSubnetPoolPrefixBounds, InvalidInput } from './errors.js';
+import { EmptySubnetPoolPrefixList, IllegalSubnetPoolPrefixBounds, InvalidInput, PrefixVersionMismatch } from './errors.js';
 import { addressBits, cidrsOverlap, formatCidr, lastAddress, parseCidr, type Cidr, type IpVersion } from './ip.js';
 
 /** A Neutron subnet pool. */
@@ -101,7 +101,7 @@ export function mergeCidrs(cidrs: readonly Cidr[]): Cidr[] {
 
 /** Parses a pool's prefixes (host bits are dropped, as Neutron does): one IP version, merged. */
 export function parsePoolPrefixes(texts: readonly string[], expected?: IpVersion): { version: IpVersion; cidrs: Cidr[] } {
-  if (texts.length === 0) throw new InvalidInput('Invalid input for prefixes: a subnet pool needs at least one prefix');
+  if (texts.length === 0) throw new EmptySubnetPoolPrefixList('Empty subnet pool prefix list.');
   const cidrs = texts.map((text) => {
     const cidr = parseCidr(text, false);
     if (typeof cidr === 'string') throw new InvalidInput(`Invalid input for prefixes: '${text}' is not a valid IP prefix`);
@@ -109,7 +109,7 @@ export function parsePoolPrefixes(texts: readonly string[], expected?: IpVersion
   });
   const version = expected ?? (cidrs[0] as Cidr).version;
   const stranger = cidrs.find((c) => c.version !== version);
-  if (stranger) throw new InvalidInput(`Invalid input for prefixes: ${formatCidr(stranger)} is not an IPv${version} prefix; a pool holds one IP version`);
+  if (stranger) throw new PrefixVersionMismatch(`Cannot mix IPv4 and IPv6 prefixes in a subnet pool: ${formatCidr(stranger)} is not an IPv${version} prefix.`);
   return { version, cidrs: mergeCidrs(cidrs) };
 }
 

@@ -7,7 +7,8 @@
  */
 import type { RequestContext } from '../domain/context.js';
 import {
-  IllegalSubnetPoolPrefixBounds,
+  MaxPrefixSubnetAllocationError,
+  MinPrefixSubnetAllocationError,
   NetworkAddressScopeAffinityError,
   NetworkSubnetPoolAffinityError,
   NeutronBadRequest,
@@ -49,8 +50,11 @@ async function requestedPool(tx: Queryable, ctx: RequestContext, body: SubnetCre
 function checkPrefixLength(pool: SubnetPoolRow, prefixLength: number): void {
   const min = Number(pool.min_prefixlen);
   const max = Number(pool.max_prefixlen);
-  if (prefixLength < min || prefixLength > max) {
-    throw new IllegalSubnetPoolPrefixBounds(`Illegal prefix bounds: prefixlen=${prefixLength}, subnet pool ${pool.id} allows ${min}..${max}`);
+  if (prefixLength < min) {
+    throw new MinPrefixSubnetAllocationError(`Unable to allocate subnet with prefix length ${prefixLength}, minimum allowed prefix is ${min}.`);
+  }
+  if (prefixLength > max) {
+    throw new MaxPrefixSubnetAllocationError(`Unable to allocate subnet with prefix length ${prefixLength}, maximum allowed prefix is ${max}.`);
   }
 }
 

@@ -13,7 +13,8 @@ import {
   IllegalSubnetPoolIpVersionAssociationToAddressScope,
   IllegalSubnetPoolPrefixUpdate,
   InvalidInput,
-  SubnetPoolInUse,
+  NetworkAddressScopeAffinityError,
+  SubnetPoolDeleteError,
   SubnetPoolNotFound,
 } from '../domain/errors.js';
 import { cidrsOverlap, formatCidr, parseCidr, type Cidr, type IpVersion } from '../domain/ip.js';
@@ -24,7 +25,7 @@ import { assertAdminFor, owningProject, writableRow } from './access.js';
 import { ADDRESS_SCOPE_TABLE, type AddressScopeRow } from './address-scopes.js';
 import { collectionReader, type CollectionService } from './collection-reader.js';
 import { checkQuota } from './quotas.js';
-import { deleteEntriesOf, ownedOrGranted, setGrantedToEveryone, sharedFilter, sharedIds } from './rbac-sharing.js';
+import { deleteEntriesOf, isGranted, ownedOrGranted, setGrantedToEveryone, sharedFilter, sharedIds } from './rbac-sharing.js';
 import { deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
 import { getVisibleRow, STANDARD_COLUMNS, type TableSpec } from './table-list.js';
 
@@ -119,15 +120,15 @@ interface PoolState {
 }
 
 /**
- * Checks the pool may join its address scope and is the only default. The scope must be visible and, as in
- * Neutron, owned by the caller unless the caller is admin (sharing a scope shows it; only admins put other
- * projects' pools in it), of the pool's IP version, and free of the pool's prefixes.
+ * Checks the pool may join its address scope and is the only default. The scope must be visible to the
+ * caller and owned by or shared with the pool's project, of the pool's IP version, and free of the pool's
+ * prefixes.
  */
 async function checkPoolState(tx: Queryable, ctx: RequestContext, pool: PoolState): Promise<void> {
   if (pool.addressScopeId !== null) {
     const scope = await getVisibleRow<AddressScopeRow>(tx, ADDRESS_SCOPE_TABLE, ctx, pool.addressScopeId);
-    if (!ctx.isAdmin && scope.project_id !== ctx.projectId) {
-      throw new IllegalSubnetPoolAssociationToAddressScope(`Illegal subnetpool association: subnetpool ${pool.id} cannot be associated with address scope ${scope.id} of another project.`);
+    if (scope.project_id !== pool.projectId && !(await isGranted(tx, 'address_scope', scope.id, pool.projectId))) {
+      throw new IllegalSubnetPoolAssociationToAddressScope(`Illegal subnetpool association: subnetpool ${pool.id} cannot be associated with address scope ${scope.id}, which is neither owned by nor shared with project ${pool.projectId}.`);
     }
     if (Number(scope.ip_version) !== pool.version) {
       throw new IllegalSubnetPoolIpVersionAssociationToAddressScope(`Illegal subnetpool association: IPv${pool.version} subnetpool ${pool.id} cannot be associated with IPv${scope.ip_version} address scope ${scope.id}.`);
@@ -141,6 +142,18 @@ async function checkPoolState(tx: Queryable, ctx: RequestContext, pool: PoolStat
   if (pool.isDefault) {
     const other = await tx.get<{ id: string }>('SELECT id FROM subnetpools WHERE is_default = 1 AND ip_version = ? AND id <> ?', [pool.version, pool.id]);
     if (other) throw new InvalidInput(`Invalid input for operation: A default subnetpool for this IP family has already been set (subnetpool ${other.id}). Only one default may exist per IP family.`);
+  }
+}
+
+/** A pool whose scope changes must hold every subnet of its version on the networks it serves (Neutron's affinity rule). */
+async function checkRescope(tx: Queryable, poolId: string, version: IpVersion): Promise<void> {
+  const stranger = await tx.get<{ id: string; network_id: string }>(
+    `SELECT s.id, s.network_id FROM subnets s WHERE s.ip_version = ? AND (s.subnetpool_id IS NULL OR s.subnetpool_id <> ?)
+       AND s.network_id IN (SELECT network_id FROM subnets WHERE subnetpool_id = ?)`,
+    [version, poolId, poolId],
+  );
+  if (stranger) {
+    throw new NetworkAddressScopeAffinityError(`Changing the address scope of subnet pool ${poolId} would leave subnet ${stranger.id} of network ${stranger.network_id} in another address scope.`);
   }
 }
 
@@ -219,6 +232,7 @@ export function createSubnetPoolService(store: Store, config: ServerConfig): Sub
         const addressScopeId = body.address_scope_id === undefined ? row.address_scope_id : body.address_scope_id;
         const isDefault = body.is_default === undefined ? row.is_default === 1 : body.is_default;
         await checkPoolState(tx, ctx, { id, projectId: row.project_id, version, prefixes, addressScopeId, isDefault });
+        if (addressScopeId !== row.address_scope_id) await checkRescope(tx, id, version);
         await tx.run(
           `UPDATE subnetpools SET name = ?, description = ?, prefixes = ?, default_prefixlen = ?, min_prefixlen = ?, max_prefixlen = ?, default_quota = ?,
              address_scope_id = ?, is_default = ?, revision_number = revision_number + 1, updated_at = ? WHERE id = ?`,
@@ -234,7 +248,7 @@ export function createSubnetPoolService(store: Store, config: ServerConfig): Sub
       store.write(async (tx) => {
         await writableRow<SubnetPoolRow>(tx, SUBNET_POOL_TABLE, ctx, 'subnetpool', id, 'delete', ifRevision);
         const used = await tx.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM subnets WHERE subnetpool_id = ?', [id]);
-        if (Number(used?.n ?? 0) > 0) throw new SubnetPoolInUse(`Unable to complete operation on subnet pool ${id}: ${used?.n} subnet(s) were allocated from it.`);
+        if (Number(used?.n ?? 0) > 0) throw new SubnetPoolDeleteError(`Unable to delete subnet pool: Subnet pool has existing allocations (${used?.n} subnet(s) of subnet pool ${id}).`);
         await deleteEntriesOf(tx, 'subnetpool', id);
         await deleteTags(tx, 'subnetpools', id);
         await tx.run('DELETE FROM subnetpools WHERE id = ?', [id]);

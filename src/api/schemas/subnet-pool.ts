@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { IntegerLike, Nullable, ProjectId, ShortText, Tags, Uuid } from './common.js';
 
-const Prefixes = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 256 });
+const Prefixes = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 256 });
 const PrefixLength = IntegerLike({ minimum: 0, maximum: 128 });
 
 const mutable = {

@@ -57,11 +57,11 @@ describe('address scopes', () => {
     const theirs = (await post('address-scopes', 'address_scope', { name: 'theirs', ip_version: 4 }, member('as-p3'))).body.address_scope;
     const join = (scopeId: string) => api.request('PUT', `/v2.0/subnetpools/${free.id}`, { ...member(P), body: { subnetpool: { address_scope_id: scopeId } } });
     assert.deepEqual(fault(await join(theirs.id)), [404, 'AddressScopeNotFound'], "another project's unshared scope");
-    const common = (await post('address-scopes', 'address_scope', { name: 'common', ip_version: 4, shared: true })).body.address_scope;
-    assert.deepEqual(fault(await join(common.id)), [400, 'IllegalSubnetPoolAssociationToAddressScope'], 'a shared scope shows, but only its owner adds pools');
     const byAdmin = await api.request('PUT', `/v2.0/subnetpools/${free.id}`, { body: { subnetpool: { address_scope_id: theirs.id } } });
-    assert.equal(byAdmin.body.subnetpool?.address_scope_id, theirs.id, 'an admin may');
-    assert.equal((await api.request('PUT', `/v2.0/subnetpools/${free.id}`, { ...member(P), body: { subnetpool: { address_scope_id: null } } })).body.subnetpool.address_scope_id, null);
+    assert.deepEqual(fault(byAdmin), [400, 'IllegalSubnetPoolAssociationToAddressScope'], "neither the pool owner's nor shared with it");
+    const common = (await post('address-scopes', 'address_scope', { name: 'common', ip_version: 4, shared: true })).body.address_scope;
+    assert.equal((await join(common.id)).body.subnetpool?.address_scope_id, common.id, 'a shared scope takes pools of every project');
+    assert.equal((await join(null as unknown as string)).body.subnetpool.address_scope_id, null);
 
     const net = (await post('networks', 'network', { name: 'scoped' }, member(P))).body.network;
     assert.deepEqual([net.ipv4_address_scope, net.ipv6_address_scope], [null, null]);
@@ -73,6 +73,8 @@ describe('address scopes', () => {
     assert.deepEqual(fault(await subnet({ subnetpool_id: free.id, prefixlen: 24 })), [400, 'NetworkAddressScopeAffinityError']);
     assert.deepEqual(fault(await subnet({ cidr: '192.0.2.0/24' })), [400, 'NetworkAddressScopeAffinityError']);
     assert.deepEqual(fault(await api.request('DELETE', `/v2.0/address-scopes/${scope4.id}`, member(P))), [409, 'AddressScopeInUse']);
+    const rescoped = await api.request('PUT', `/v2.0/subnetpools/${a.id}`, { ...member(P), body: { subnetpool: { address_scope_id: null } } });
+    assert.deepEqual(fault(rescoped), [400, 'NetworkAddressScopeAffinityError'], "the network's other subnet would stay in the scope");
 
     const plain = (await post('networks', 'network', { name: 'plain' }, member(P))).body.network;
     assert.equal((await post('subnets', 'subnet', { network_id: plain.id, ip_version: 4, subnetpool_id: free.id }, member(P))).status, 201);

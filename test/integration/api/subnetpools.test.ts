@@ -38,7 +38,7 @@ describe('subnet pools', () => {
 
     assert.deepEqual(fault(await subnet(P, { network_id: net.id, subnetpool_id: pool.id, cidr: '10.100.7.128/25' })), [409, 'SubnetAllocationError'], 'overlaps an allocation');
     assert.deepEqual(fault(await subnet(P, { network_id: net.id, subnetpool_id: pool.id, cidr: '10.200.0.0/24' })), [409, 'SubnetAllocationError'], 'outside the pool');
-    assert.deepEqual(fault(await subnet(P, { network_id: net.id, subnetpool_id: pool.id, prefixlen: 7 })), [400, 'IllegalSubnetPoolPrefixBounds']);
+    assert.deepEqual(fault(await subnet(P, { network_id: net.id, subnetpool_id: pool.id, prefixlen: 7 })), [400, 'MinPrefixSubnetAllocationError']);
     assert.deepEqual(fault(await subnet(P, { network_id: net.id, subnetpool_id: pool.id, prefixlen: 16 })), [409, 'SubnetAllocationError'], 'no free /16 left');
     assert.deepEqual(fault(await subnet(P, { network_id: net.id, ip_version: 6, subnetpool_id: pool.id })), [400, 'BadRequest']);
     assert.deepEqual(fault(await subnet(P, { network_id: net.id })), [400, 'BadRequest'], 'no cidr and no pool');
@@ -46,7 +46,7 @@ describe('subnet pools', () => {
 
     const listed = await api.request('GET', `/v2.0/subnets?subnetpool_id=${pool.id}&fields=cidr&fields=id`, member(P));
     assert.deepEqual(listed.body.subnets.map((s: { cidr: string }) => s.cidr).sort(), ['10.100.0.0/24', '10.100.1.0/26', '10.100.2.0/23', '10.100.7.0/24']);
-    assert.deepEqual(fault(await api.request('DELETE', `/v2.0/subnetpools/${pool.id}`, member(P))), [409, 'SubnetPoolInUse']);
+    assert.deepEqual(fault(await api.request('DELETE', `/v2.0/subnetpools/${pool.id}`, member(P))), [400, 'SubnetPoolDeleteError']);
     for (const s of listed.body.subnets) assert.equal((await api.request('DELETE', `/v2.0/subnets/${s.id}`, member(P))).status, 204);
     assert.equal((await api.request('DELETE', `/v2.0/subnetpools/${pool.id}`, member(P))).status, 204);
     assert.deepEqual(fault(await api.request('GET', `/v2.0/subnetpools/${pool.id}`, member(P))), [404, 'SubnetPoolNotFound']);
@@ -55,9 +55,9 @@ describe('subnet pools', () => {
   test('subnet pools - validation of prefixes, bounds and updates', async () => {
     const P = 'sp-p2';
     const bad = async (body: object) => fault(await post('subnetpools', 'subnetpool', { name: 'bad', ...body }, member(P)));
-    assert.deepEqual(await bad({ prefixes: ['10.0.0.0/8', '2001:db8::/32'] }), [400, 'InvalidInput']);
+    assert.deepEqual(await bad({ prefixes: ['10.0.0.0/8', '2001:db8::/32'] }), [400, 'PrefixVersionMismatch']);
     assert.deepEqual(await bad({ prefixes: ['not-a-prefix'] }), [400, 'InvalidInput']);
-    assert.deepEqual(await bad({ prefixes: [] }), [400, 'HTTPBadRequest']);
+    assert.deepEqual(await bad({ prefixes: [] }), [400, 'EmptySubnetPoolPrefixList']);
     assert.deepEqual(await bad({ prefixes: ['10.0.0.0/8'], min_prefixlen: 28, max_prefixlen: 24 }), [400, 'IllegalSubnetPoolPrefixBounds']);
     assert.deepEqual(await bad({ prefixes: ['10.0.0.0/8'], default_prefixlen: 33 }), [400, 'IllegalSubnetPoolPrefixBounds']);
     assert.deepEqual(await bad({ prefixes: ['10.0.0.0/8'], shared: true }), [403, 'PolicyNotAuthorized']);
@@ -80,6 +80,8 @@ describe('subnet pools', () => {
     const carved = await post('subnets', 'subnet', { network_id: net.id, ip_version: 4, subnetpool_id: texts.id, prefixlen: '26' }, member(P));
     assert.equal(carved.body.subnet?.cidr, '10.30.0.0/26', JSON.stringify(carved.body));
     assert.deepEqual(fault(await post('subnets', 'subnet', { network_id: net.id, ip_version: 4, subnetpool_id: texts.id, prefixlen: 'x' }, member(P))), [400, 'HTTPBadRequest']);
+    const tooSmall = await post('subnets', 'subnet', { network_id: net.id, ip_version: 6, subnetpool_id: v6.id, prefixlen: 124 }, member(P));
+    assert.deepEqual(fault(tooSmall), [400, 'MaxPrefixSubnetAllocationError'], 'max_prefixlen is 120 since the update');
     const unchanged = (await api.request('GET', `/v2.0/subnetpools/${v6.id}`, member(P))).body.subnetpool;
     assert.deepEqual([unchanged.prefixes.length, unchanged.min_prefixlen, unchanged.revision_number], [2, 64, 1], 'refused updates change nothing');
   });
@@ -98,7 +100,7 @@ describe('subnet pools', () => {
     assert.deepEqual(removed.body.prefixes, ['172.16.0.0/17', '192.168.1.0/24'], 'a removed part splits its prefix');
     const shown = (await api.request('GET', `/v2.0/subnetpools/${pool.id}`, member(P))).body.subnetpool;
     assert.deepEqual([shown.prefixes, shown.revision_number], [['172.16.0.0/17', '192.168.1.0/24'], 2]);
-    assert.deepEqual(fault(await api.request('PUT', `/v2.0/subnetpools/${pool.id}/add_prefixes`, { ...member(P), body: { prefixes: ['2001:db8::/32'] } })), [400, 'InvalidInput']);
+    assert.deepEqual(fault(await api.request('PUT', `/v2.0/subnetpools/${pool.id}/add_prefixes`, { ...member(P), body: { prefixes: ['2001:db8::/32'] } })), [400, 'PrefixVersionMismatch']);
     assert.deepEqual(fault(await api.request('PUT', `/v2.0/subnetpools/${pool.id}/add_prefixes`, { project: 'sp-other', roles: 'member', body: { prefixes: ['10.9.0.0/16'] } })), [404, 'SubnetPoolNotFound']);
     assert.deepEqual(fault(await api.request('POST', `/v2.0/subnetpools/${pool.id}/add_prefixes`, { ...member(P), body: { prefixes: ['10.9.0.0/16'] } })), [405, 'HTTPMethodNotAllowed']);
     assert.equal((await api.request('DELETE', `/v2.0/subnets/${carved.id}`, member(P))).status, 204);
