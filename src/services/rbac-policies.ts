@@ -62,9 +62,17 @@ async function hydrate(_q: Queryable, _ctx: RequestContext, rows: RbacPolicyRow[
   return rows.map((r) => ({ ...r, tenant_id: r.project_id }));
 }
 
-/** The object an entry is about, visible to ctx and owned by ctx's project unless ctx is admin; returns its owner. */
+/**
+ * The object an entry is about, owned by ctx's project unless ctx is admin; returns its owner. As in Neutron,
+ * a network must be visible to the caller (else 404), other objects are looked up whoever owns them.
+ */
 async function objectOwner(tx: Queryable, ctx: RequestContext, objectType: RbacObjectType, objectId: string): Promise<string> {
-  const object = await getVisibleRow<{ project_id: string }>(tx, OBJECT_TABLES[objectType], ctx, objectId);
+  const spec = OBJECT_TABLES[objectType];
+  const object =
+    objectType === 'network'
+      ? await getVisibleRow<{ project_id: string }>(tx, spec, ctx, objectId)
+      : await tx.get<{ project_id: string }>(`SELECT project_id FROM ${spec.table} WHERE id = ?`, [objectId]);
+  if (!object) throw spec.notFound(objectId);
   if (!ctx.isAdmin && object.project_id !== ctx.projectId) {
     throw new InvalidInput(`Invalid input for operation: Only admins can manipulate policies on ${objectType.replace('_', ' ')}s they do not own.`);
   }

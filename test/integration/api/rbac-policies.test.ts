@@ -119,6 +119,9 @@ describe('rbac policies', () => {
     const net = (await post('networks', 'network', { name: 'target-net' }, member(TARGET))).body.network;
     await post('subnets', 'subnet', { network_id: net.id, cidr: '10.73.0.0/24', ip_version: 4 }, member(TARGET));
     assert.deepEqual(fault(await post('ports', 'port', { network_id: net.id, security_groups: [sg.id] }, member(TARGET))), [404, 'SecurityGroupNotFound']);
+    const stranger = { object_type: 'security_group', object_id: sg.id, action: 'access_as_shared', target_tenant: OTHER };
+    assert.deepEqual(fault(await rbac(stranger, member(OTHER))), [400, 'InvalidInput'], "another project's group, as in Neutron");
+    assert.deepEqual(fault(await rbac({ ...stranger, object_id: '4b0c7f5e-9d1a-4c2b-8e3f-6a7b8c9d0e1f' }, member(OTHER))), [404, 'SecurityGroupNotFound']);
     const sgPolicy = await share('security_group', sg.id);
     const seenGroup = await api.request('GET', `/v2.0/security-groups/${sg.id}`, member(TARGET));
     assert.deepEqual([seenGroup.status, seenGroup.body.security_group.shared], [200, true]);
