@@ -31,6 +31,9 @@ export interface SubnetSource {
 }
 
 async function requestedPool(tx: Queryable, ctx: RequestContext, body: SubnetCreate, projectId: string): Promise<SubnetPoolRow | undefined> {
+  if (body.subnetpool_id && body.use_default_subnetpool) {
+    throw new NeutronBadRequest('Bad subnets request: subnetpool_id and use_default_subnetpool cannot both be specified');
+  }
   if (body.subnetpool_id) {
     const pool = await getVisibleRow<SubnetPoolRow>(tx, SUBNET_POOL_TABLE, ctx, body.subnetpool_id);
     // An admin creating for another project may only use a pool that project could use itself.
@@ -39,7 +42,7 @@ async function requestedPool(tx: Queryable, ctx: RequestContext, body: SubnetCre
     }
     return pool;
   }
-  if (body.use_default_subnetpool && body.cidr === undefined) {
+  if (body.use_default_subnetpool) {
     const pool = await tx.get<SubnetPoolRow>('SELECT * FROM subnetpools WHERE is_default = 1 AND ip_version = ?', [body.ip_version]);
     if (!pool) throw new NeutronBadRequest(`Bad subnets request: No default subnetpool found for IPv${body.ip_version}`);
     return pool;

@@ -120,6 +120,10 @@ describe('subnet pools', () => {
     const made = await subnet(P, { network_id: net.id, use_default_subnetpool: true });
     assert.equal(made.status, 201, JSON.stringify(made.body));
     assert.deepEqual([made.body.subnet.cidr, made.body.subnet.subnetpool_id, made.body.subnet.project_id], ['100.64.0.0/28', v4.body.subnetpool.id, P]);
+    const both = await subnet(P, { network_id: net.id, use_default_subnetpool: true, subnetpool_id: v4.body.subnetpool.id });
+    assert.deepEqual(fault(both), [400, 'BadRequest']);
+    const outside = await subnet(P, { network_id: net.id, use_default_subnetpool: true, cidr: '192.0.2.0/28' });
+    assert.deepEqual(fault(outside), [409, 'SubnetAllocationError'], 'a cidr with the default pool must lie in it');
     const v6 = await subnet(P, { network_id: net.id, ip_version: 6, use_default_subnetpool: true });
     assert.deepEqual(fault(v6), [400, 'BadRequest'], 'no default IPv6 pool');
     const seen = await api.request('GET', '/v2.0/subnetpools?is_default=true', member(P));
