@@ -32,8 +32,8 @@ export async function applyNetworkSharing(tx: Queryable, networkId: string, owne
   await syncNetworkFlags(tx, networkId);
 }
 
-/** Sets a network's `shared` / `router_external` columns from its entries; a change bumps its revision. */
-export async function syncNetworkFlags(tx: Queryable, networkId: string): Promise<void> {
+/** Sets a network's `shared` / `router_external` columns from its entries; a change bumps its revision (returns whether it did). */
+export async function syncNetworkFlags(tx: Queryable, networkId: string): Promise<boolean> {
   const flags = await tx.get<{ shared: number | string; external: number | string; cur_shared: number; cur_external: number }>(
     `SELECT
        (SELECT COUNT(*) FROM rbac_policies WHERE object_type = 'network' AND object_id = n.id AND action = 'access_as_shared' AND target_tenant = '*') AS shared,
@@ -42,10 +42,11 @@ export async function syncNetworkFlags(tx: Queryable, networkId: string): Promis
      FROM networks n WHERE n.id = ?`,
     [networkId],
   );
-  if (!flags) return;
+  if (!flags) return false;
   const shared = Number(flags.shared) > 0 ? 1 : 0;
   const external = Number(flags.external) > 0 ? 1 : 0;
-  if (shared === Number(flags.cur_shared) && external === Number(flags.cur_external)) return;
+  if (shared === Number(flags.cur_shared) && external === Number(flags.cur_external)) return false;
   await tx.run('UPDATE networks SET shared = ?, router_external = ?, revision_number = revision_number + 1, updated_at = ? WHERE id = ?', [shared, external, timestamp(), networkId]);
   await appendChange(tx, 'network', networkId, 'update');
+  return true;
 }

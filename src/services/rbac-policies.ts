@@ -20,6 +20,7 @@ import { checkQuota } from './quotas.js';
 import { assertWithdrawable, insertEntry } from './rbac-sharing.js';
 import { SECURITY_GROUP_TABLE } from './security-group-rows.js';
 import { SUBNET_POOL_TABLE } from './subnet-pools.js';
+import { timestamp } from './standard-attributes.js';
 import { getVisibleRow, type TableSpec } from './table-list.js';
 
 /** A row of rbac_policies. */
@@ -92,9 +93,12 @@ async function assertNew(tx: Queryable, entry: { object_type: string; object_id:
   if (same) throw new DuplicateRbacPolicy(`An RBAC policy already exists with those values (policy ${same.id}).`);
 }
 
-/** What changes with an entry beyond the entry: a network's shared / external columns. */
+/** What changes with an entry beyond the entry: the object's revision (as in Neutron) and a network's shared / external columns. */
 async function afterChange(tx: Queryable, row: { id: string; object_type: RbacObjectType; object_id: string }, operation: 'create' | 'update' | 'delete'): Promise<void> {
-  if (row.object_type === 'network') await syncNetworkFlags(tx, row.object_id);
+  const bumped = row.object_type === 'network' && (await syncNetworkFlags(tx, row.object_id));
+  if (!bumped) {
+    await tx.run(`UPDATE ${OBJECT_TABLES[row.object_type].table} SET revision_number = revision_number + 1, updated_at = ? WHERE id = ?`, [timestamp(), row.object_id]);
+  }
   await appendChange(tx, 'rbac_policy', row.id, operation);
 }
 

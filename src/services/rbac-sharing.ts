@@ -27,8 +27,8 @@ export function ownedOrGranted(objectType: RbacObjectType, ctx: RequestContext, 
   return { sql: `(t.project_id = ? OR ${granted.sql})`, params: [ctx.projectId, ...granted.params] };
 }
 
-/** Filter `shared=true|false`: whether the object is shared with every project. */
-export function sharedFilter(objectType: RbacObjectType): (values: string[]) => SqlCondition {
+/** Filter `shared=true|false`: whether the object (whose id is `idColumn`) is shared with every project. */
+export function sharedFilter(objectType: RbacObjectType, idColumn = 't.id'): (values: string[]) => SqlCondition {
   return (values) => {
     const wanted = new Set(
       values.map((v) => {
@@ -37,7 +37,7 @@ export function sharedFilter(objectType: RbacObjectType): (values: string[]) => 
         return b === 'true' || b === '1';
       }),
     );
-    const shared = `EXISTS (SELECT 1 FROM rbac_policies r WHERE r.object_type = ? AND r.object_id = t.id AND r.action = 'access_as_shared' AND r.target_tenant = '*')`;
+    const shared = `EXISTS (SELECT 1 FROM rbac_policies r WHERE r.object_type = ? AND r.object_id = ${idColumn} AND r.action = 'access_as_shared' AND r.target_tenant = '*')`;
     if (wanted.size === 2) return { sql: '1=1', params: [] };
     return { sql: wanted.has(true) ? shared : `NOT ${shared}`, params: [objectType] };
   };

@@ -27,7 +27,7 @@ import { collectionReader, type CollectionService } from './collection-reader.js
 import { assertOwner, owningProject, writableRow } from './access.js';
 import { NETWORK_TABLE, touchNetwork, type NetworkRow } from './networks.js';
 import { checkQuota } from './quotas.js';
-import { grantedTo } from './rbac-sharing.js';
+import { grantedTo, sharedFilter } from './rbac-sharing.js';
 import { subnetSource } from './subnet-allocation.js';
 import { deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
 import { getVisibleRow, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
@@ -75,6 +75,8 @@ export const SUBNET_TABLE: TableSpec = {
     ipv6_address_mode: { column: 'ipv6_address_mode', kind: 'string', nullable: true },
     subnetpool_id: { column: 'subnetpool_id', kind: 'string', nullable: true },
   },
+  // `shared=`: the subnet's network is shared with every project.
+  virtualFilters: { shared: sharedFilter('network', 't.network_id') },
   visibility: (ctx) => {
     if (ctx.isAdmin) return undefined;
     const granted = grantedTo('network', 't.network_id', ctx.projectId, NETWORK_GRANTS);

@@ -22,7 +22,9 @@ describe('rbac policies', () => {
     const sub = (await post('subnets', 'subnet', { network_id: net.id, cidr: '10.70.0.0/24', ip_version: 4 }, member(OWNER))).body.subnet;
     assert.deepEqual(fault(await api.request('GET', `/v2.0/networks/${net.id}`, member(TARGET))), [404, 'NetworkNotFound'], 'invisible before');
 
+    const before = (await api.request('GET', `/v2.0/networks/${net.id}`, member(OWNER))).body.network.revision_number as number;
     const created = await rbac({ object_type: 'network', object_id: net.id, action: 'access_as_shared', target_tenant: TARGET }, member(OWNER));
+    assert.ok((await api.request('GET', `/v2.0/networks/${net.id}`, member(OWNER))).body.network.revision_number > before, 'an entry bumps the revision of its object');
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const policy = created.body.rbac_policy;
     assert.deepEqual([policy.object_type, policy.object_id, policy.action, policy.target_tenant, policy.project_id, policy.tenant_id], ['network', net.id, 'access_as_shared', TARGET, OWNER, OWNER]);
@@ -64,8 +66,10 @@ describe('rbac policies', () => {
     const net = (await post('networks', 'network', { name: 'public', shared: true, project_id: OWNER })).body.network;
     assert.equal(net.shared, true);
     const entries = (await api.request('GET', `/v2.0/rbac-policies?object_id=${net.id}`)).body.rbac_policies;
+    const sharedSubnets = async (value: string) => ids((await api.request('GET', `/v2.0/subnets?shared=${value}&network_id=${net.id}`)).body.subnets);
     assert.deepEqual(entries.map((e: { action: string; target_tenant: string; project_id: string }) => [e.action, e.target_tenant, e.project_id]), [['access_as_shared', '*', OWNER]]);
-    await post('subnets', 'subnet', { network_id: net.id, cidr: '10.72.0.0/24', ip_version: 4 }, member(OWNER));
+    const sub = (await post('subnets', 'subnet', { network_id: net.id, cidr: '10.72.0.0/24', ip_version: 4 }, member(OWNER))).body.subnet;
+    assert.deepEqual([await sharedSubnets('true'), await sharedSubnets('false')], [[sub.id], []], 'subnets filter on their network being shared');
     const port = (await post('ports', 'port', { network_id: net.id }, member(USER))).body.port;
     assert.ok(port?.id, 'any project can use a shared network');
     assert.deepEqual(fault(await api.request('PUT', `/v2.0/networks/${net.id}`, { body: { network: { shared: false } } })), [409, 'InvalidSharedSetting']);
