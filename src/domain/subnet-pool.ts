@@ -83,20 +83,23 @@ export function mergeCidrs(cidrs: readonly Cidr[]): Cidr[] {
       const prev = next[next.length - 1];
       if (prev && c.network >= prev.network && lastAddress(c) <= lastAddress(prev)) {
         changed = true;
-        continue;
-      }
-      const siblings = prev && prev.prefixLength === c.prefixLength && prev.prefixLength > 0 && lastAddress(prev) + 1n === c.network;
-      const parentLength = (prev?.prefixLength ?? 0) - 1;
-      if (siblings && prev && (prev.network >> BigInt(addressBits(c.version) - parentLength)) << BigInt(addressBits(c.version) - parentLength) === prev.network) {
-        next[next.length - 1] = { version: c.version, network: prev.network, prefixLength: parentLength };
+      } else if (prev && isLowerHalfOf(prev, c)) {
+        next[next.length - 1] = { version: c.version, network: prev.network, prefixLength: prev.prefixLength - 1 };
         changed = true;
-        continue;
+      } else {
+        next.push(c);
       }
-      next.push(c);
     }
     out = next;
   }
   return out;
+}
+
+/** True when `low` and `high` are the two halves of one prefix, `low` first. */
+function isLowerHalfOf(low: Cidr, high: Cidr): boolean {
+  if (low.prefixLength !== high.prefixLength || low.prefixLength === 0 || lastAddress(low) + 1n !== high.network) return false;
+  const parent = BigInt(addressBits(low.version) - (low.prefixLength - 1));
+  return (low.network >> parent) << parent === low.network;
 }
 
 /** Parses a pool's prefixes (host bits are dropped, as Neutron does): one IP version, merged. */
