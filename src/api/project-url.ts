@@ -16,6 +16,9 @@ const PROJECT_ALIASES: Record<string, string> = {
   floatingips: 'floatingips',
   'security-groups': 'security-groups',
   'security-group-rules': 'security-group-rules',
+  subnetpools: 'subnetpools',
+  'address-scopes': 'address-scopes',
+  'rbac-policies': 'rbac-policies',
 };
 
 /**

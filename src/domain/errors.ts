@@ -190,3 +190,51 @@ export const AvailabilityZoneNotFound = define('AvailabilityZoneNotFound', 404);
 export const AgentNotFound = define('AgentNotFound', 404);
 /** The replica is not ready (a dependency is unreachable, or it is draining for shutdown): GET /readyz. */
 export const ServiceUnavailable = define('ServiceUnavailable', 503);
+
+// Subnet pools, address scopes and RBAC policies.
+/** No such subnet pool, or not visible. */
+export const SubnetPoolNotFound = define('SubnetPoolNotFound', 404);
+/** No such address scope, or not visible. */
+export const AddressScopeNotFound = define('AddressScopeNotFound', 404);
+/** No such RBAC policy, or not visible. */
+export const RbacPolicyNotFound = define('RbacPolicyNotFound', 404);
+/** Subnets were allocated from the pool (Neutron answers 400 here). */
+export const SubnetPoolDeleteError = define('SubnetPoolDeleteError', 400);
+/** A pool needs at least one prefix. */
+export const EmptySubnetPoolPrefixList = define('EmptySubnetPoolPrefixList', 400);
+/** A pool's prefixes are of one IP version. */
+export const PrefixVersionMismatch = define('PrefixVersionMismatch', 400);
+/** A subnet asked of a pool is larger than its min_prefixlen allows. */
+export const MinPrefixSubnetAllocationError = define('MinPrefixSubnetAllocationError', 400);
+/** A subnet asked of a pool is smaller than its max_prefixlen allows. */
+export const MaxPrefixSubnetAllocationError = define('MaxPrefixSubnetAllocationError', 400);
+/** Subnet pools are associated with the address scope. */
+export const AddressScopeInUse = define('AddressScopeInUse', 409);
+/** The pool has no free prefix of the requested size (Neutron answers 500 here; it is the pool's state, not a bug). */
+export const SubnetAllocationError = define('SubnetAllocationError', 409);
+/** The project's share of a pool (`default_quota`) would be exceeded. */
+export const SubnetPoolQuotaExceeded = define('SubnetPoolQuotaExceeded', 409);
+/** A pool's prefix lengths out of order or out of range. */
+export const IllegalSubnetPoolPrefixBounds = define('IllegalSubnetPoolPrefixBounds', 400);
+/** An update would drop prefixes, or a removed prefix still holds subnets. */
+export const IllegalSubnetPoolPrefixUpdate = define('IllegalSubnetPoolPrefixUpdate', 400);
+/** Pools in one address scope must not overlap; the pool's prefixes collide with another's. */
+export const AddressScopePrefixConflict = define('AddressScopePrefixConflict', 409);
+/** Pool and address scope are of different IP versions. */
+export const IllegalSubnetPoolIpVersionAssociationToAddressScope = define('IllegalSubnetPoolIpVersionAssociationToAddressScope', 400);
+/** The address scope is neither the pool owner's nor shared with it. */
+export const IllegalSubnetPoolAssociationToAddressScope = define('IllegalSubnetPoolAssociationToAddressScope', 400);
+/** Subnets of one IP version on a network must come from the same pool (or none). */
+export const NetworkSubnetPoolAffinityError = define('NetworkSubnetPoolAffinityError', 400);
+/** Subnets of one IP version on a network must belong to the same address scope. */
+export const NetworkAddressScopeAffinityError = define('NetworkAddressScopeAffinityError', 400);
+/** An equal RBAC entry exists. */
+export const DuplicateRbacPolicy = define('DuplicateRbacPolicy', 409);
+/** The action does not apply to the object type (access_as_external on a security group). */
+export const InvalidActionForType = define('InvalidActionForType', 400);
+/** Removing the entry would strand another project's ports, subnets or pools on the object. */
+export const RbacPolicyInUse = define('RbacPolicyInUse', 409);
+/** A shared address scope cannot be unshared. */
+export const AddressScopeUpdateError = define('AddressScopeUpdateError', 400);
+/** Unsharing a network other projects still use. */
+export const InvalidSharedSetting = define('InvalidSharedSetting', 409);

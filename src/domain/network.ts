@@ -19,8 +19,9 @@ export interface Network {
   subnets: string[];
   availability_zone_hints: string[];
   availability_zones: string[];
-  ipv4_address_scope: null;
-  ipv6_address_scope: null;
+  /** The address scope of the network's IPv4 subnets' pool, if any. */
+  ipv4_address_scope: string | null;
+  ipv6_address_scope: string | null;
   is_default: boolean;
   l2_adjacency: boolean;
   tags: string[];

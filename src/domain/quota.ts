@@ -9,6 +9,8 @@ export const QUOTA_RESOURCES = [
   'floatingip',
   'security_group',
   'security_group_rule',
+  'subnetpool',
+  'rbac_policy',
 ] as const;
 
 /** One quota resource. */
@@ -26,6 +28,8 @@ export const NEUTRON_DEFAULT_QUOTAS: QuotaLimits = {
   floatingip: 50,
   security_group: 10,
   security_group_rule: 100,
+  subnetpool: -1,
+  rbac_policy: 10,
 };
 
 /** One line of `/quotas/{project_id}/details`. */

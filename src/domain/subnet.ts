@@ -48,7 +48,7 @@ export interface Subnet {
   allocation_pools: AllocationPool[];
   dns_nameservers: string[];
   host_routes: HostRoute[];
-  subnetpool_id: null;
+  subnetpool_id: string | null;
   service_types: string[];
   tags: string[];
   revision_number: number;
@@ -59,8 +59,13 @@ export interface Subnet {
 /** Body of POST /subnets after schema validation. */
 export interface SubnetCreate {
   network_id: string;
-  cidr: string;
+  /** Optional with a subnet pool (subnet-allocation.ts); required without one. */
+  cidr?: string;
   ip_version: number;
+  subnetpool_id?: string | null;
+  /** A number, or its decimal text as some clients send it. */
+  prefixlen?: number | string;
+  use_default_subnetpool?: boolean;
   name?: string;
   description?: string;
   project_id?: string;
@@ -210,7 +215,7 @@ export function validateIpv6Modes(version: IpVersion, ra: Ipv6Mode | null | unde
 }
 
 /** The full layout of a new subnet from its create body. */
-export function subnetLayout(body: SubnetCreate): SubnetLayout {
+export function subnetLayout(body: SubnetCreate & { cidr: string }): SubnetLayout {
   const cidr = parseSubnetCidr(body.cidr, body.ip_version);
   let gateway: bigint | null;
   if (body.gateway_ip === null) gateway = null;

@@ -90,7 +90,7 @@ export async function readAlcorState(q: Queryable): Promise<StateView> {
     network: byId((await hydrateNetworks(q, admin, networkRows)).map((n) => canonicalNetwork({ ...n }))),
     subnet: byId((await hydrateSubnets(q, subnetRows)).map((s) => canonicalSubnet({ ...s }))),
     port: byId((await hydratePorts(q, portRows)).map((p) => canonicalPort({ ...p }))),
-    security_group: byId((await hydrateSecurityGroups(q, groupRows)).map((g) => canonicalSecurityGroup({ ...g }))),
+    security_group: byId((await hydrateSecurityGroups(q, groupRows, admin.projectId)).map((g) => canonicalSecurityGroup({ ...g }))),
     security_group_rule: byId(ruleRows.map((r) => canonicalRule({ ...ruleFromRow(r) }))),
     router: byId(await routers(q)),
     floatingip: byId(await floatingIps(q)),

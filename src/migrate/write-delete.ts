@@ -54,6 +54,7 @@ export async function deleteImported(tx: Queryable, kind: Kind, id: string): Pro
       return;
     case 'rbac_policy':
       await tx.run('DELETE FROM migrate_rbac_policies WHERE id = ?', [id]);
+      await tx.run('DELETE FROM rbac_policies WHERE id = ?', [id]);
       return;
   }
 }

@@ -177,4 +177,11 @@ export async function writeRbacPolicy(tx: Queryable, p: NeutronRbacPolicy, creat
   await tx.run('INSERT INTO migrate_rbac_policies (id, project_id, object_type, object_id, action, target_tenant) VALUES (?, ?, ?, ?, ?, ?)', [
     p.id, ownerOf(p), p.object_type, p.object_id, p.action, p.target_tenant,
   ]);
+  // The entry itself is what grants the network to other projects; an equal one (from the network's flags) gives way.
+  await tx.run('DELETE FROM rbac_policies WHERE id = ? OR (object_type = ? AND object_id = ? AND action = ? AND target_tenant = ?)', [
+    p.id, p.object_type, p.object_id, p.action, p.target_tenant,
+  ]);
+  await tx.run('INSERT INTO rbac_policies (id, project_id, object_type, object_id, action, target_tenant) VALUES (?, ?, ?, ?, ?, ?)', [
+    p.id, ownerOf(p), p.object_type, p.object_id, p.action, p.target_tenant,
+  ]);
 }

@@ -16,9 +16,11 @@ export interface Extension {
 const UPDATED = '2026-11-24T00:00:00-00:00';
 
 const IMPLEMENTED: [alias: string, name: string, description: string][] = [
+  ['address-scope', 'Address scope', 'Address scopes: pools of one scope have unique prefixes; networks show ipv4/ipv6_address_scope'],
   ['agent', 'agent', 'The agents resource: hosts registered by their Alcor agents'],
   ['allowed-address-pairs', 'Allowed Address Pairs', 'Extra MAC/IP pairs a port may send from'],
   ['binding', 'Port Binding', 'Host, VNIC and VIF type of a port'],
+  ['default-subnetpools', 'Default Subnetpools', 'One is_default pool per IP version, used by subnet creates with use_default_subnetpool'],
   ['external-net', 'Neutron external network', 'router:external networks for gateways and floating IPs'],
   ['extra_dhcp_opt', 'Neutron Extra DHCP options', 'Per-port extra DHCP options'],
   ['extraroute', 'Neutron Extra Route', 'Static routes on routers'],
@@ -33,6 +35,10 @@ const IMPLEMENTED: [alias: string, name: string, description: string][] = [
   ['provider', 'Provider Network', 'provider:network_type, provider:physical_network, provider:segmentation_id'],
   ['quotas', 'Quota management support', 'Per-project quotas, enforced on create'],
   ['quota_details', 'Quota details management support', 'used, limit and reserved per resource'],
+  ['rbac-address-scope', 'Add address_scope type to RBAC', 'Share address scopes with chosen projects'],
+  ['rbac-policies', 'RBAC Policies', 'Share networks with chosen projects (access_as_shared) or make them external for them (access_as_external)'],
+  ['rbac-security-groups', 'Add security_group type to network RBAC', 'Share security groups with chosen projects'],
+  ['rbac-subnetpool', 'Add subnetpool type to RBAC', 'Share subnet pools with chosen projects'],
   ['revision-if-match', 'If-Match constraints based on revision_number', 'If-Match: revision_number=N on updates and deletes'],
   ['router', 'Neutron L3 Router', 'Routers, router interfaces and floating IPs'],
   ['security-group', 'security-group', 'Security groups and rules'],
@@ -42,6 +48,8 @@ const IMPLEMENTED: [alias: string, name: string, description: string][] = [
   ['standard-attr-tag', 'Tag support for resources with standard attribute', 'The /tags sub-resource and tag filters'],
   ['standard-attr-timestamp', 'Resource timestamps', 'created_at and updated_at on every resource'],
   ['stateful-security-group', 'Stateful security group', 'The stateful attribute of security groups'],
+  ['subnet_allocation', 'Subnet Allocation', 'Subnet pools: subnets by prefixlen or by cidr from a pool, with a per-project default_quota'],
+  ['subnetpool-prefix-ops', 'Subnet Pool Prefix Operations', 'add_prefixes and remove_prefixes actions on subnet pools'],
   ['tag-ports-during-bulk-creation', 'Tag Ports During Bulk Creation', 'tags in the body of port creates'],
   ['ip-substring-filtering', 'IP address substring filtering', 'fixed_ips=ip_address_substr=... on port lists'],
   ['empty-string-filtering', 'Empty String Filtering', 'A filter with an empty value matches empty attributes'],

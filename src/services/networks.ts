@@ -10,9 +10,12 @@ import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { bulkCreate, collectionReader, type CollectionService } from './collection-reader.js';
 import { assertAdminFor, owningProject, writableRow } from './access.js';
+import { networkAddressScopes } from './address-scopes.js';
 import { assertZonesExist, networkZones } from './availability-zones.js';
+import { applyNetworkSharing } from './network-sharing.js';
 import { deleteFloatingIpRow, deletePortRows } from './port-rows.js';
 import { checkQuota } from './quotas.js';
+import { deleteEntriesOf, ownedOrGranted, sharedIds } from './rbac-sharing.js';
 import { allocateSegment, defaultMtu } from './segments.js';
 import { chunks, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
 import { sameNameColumns, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
@@ -41,7 +44,7 @@ export interface NetworkRow {
   updated_at: string;
 }
 
-/** Listing spec: non-admins see their own networks plus shared and external ones. */
+/** Listing spec: non-admins see their own networks plus those RBAC entries share with them or make external for them. */
 export const NETWORK_TABLE: TableSpec = {
   table: 'networks',
   tagType: 'networks',
@@ -61,8 +64,7 @@ export const NETWORK_TABLE: TableSpec = {
       params: values,
     }),
   },
-  visibility: (ctx) =>
-    ctx.isAdmin ? undefined : { sql: '(t.project_id = ? OR t.shared = 1 OR t.router_external = 1)', params: [ctx.projectId] },
+  visibility: (ctx) => ownedOrGranted('network', ctx, ['access_as_shared', 'access_as_external']),
   notFound: (id) => new NetworkNotFound(`Network ${id} could not be found.`),
 };
 
@@ -84,6 +86,8 @@ export async function hydrateNetworks(q: Queryable, ctx: RequestContext, rows: N
   const ids = rows.map((r) => r.id);
   const tags = await loadTags(q, 'networks', ids);
   const zones = await networkZones(q, ids);
+  const shared = await sharedIds(q, 'network', ids, ctx.projectId);
+  const scopes = await networkAddressScopes(q, ids);
   const subnets = new Map<string, string[]>(ids.map((id) => [id, []]));
   const subnetRows: { id: string; network_id: string }[] = [];
   for (const chunk of chunks(ids, 500)) {
@@ -102,7 +106,7 @@ export async function hydrateNetworks(q: Queryable, ctx: RequestContext, rows: N
     project_id: r.project_id,
     tenant_id: r.project_id,
     admin_state_up: r.admin_state_up === 1,
-    shared: r.shared === 1,
+    shared: shared.has(r.id),
     'router:external': r.router_external === 1,
     mtu: r.mtu,
     port_security_enabled: r.port_security_enabled === 1,
@@ -110,8 +114,8 @@ export async function hydrateNetworks(q: Queryable, ctx: RequestContext, rows: N
     subnets: subnets.get(r.id) ?? [],
     availability_zone_hints: JSON.parse(r.availability_zone_hints) as string[],
     availability_zones: zones.get(r.id) ?? [],
-    ipv4_address_scope: null,
-    ipv6_address_scope: null,
+    ipv4_address_scope: scopes.get(r.id)?.[4] ?? null,
+    ipv6_address_scope: scopes.get(r.id)?.[6] ?? null,
     is_default: false,
     l2_adjacency: true,
     tags: tags.get(r.id) ?? [],
@@ -163,6 +167,7 @@ export function createNetworkService(store: Store, config: ServerConfig): Networ
             body['alcor:southbound_channel'] === undefined ? row.southbound_channel : (body['alcor:southbound_channel'] ?? ''), timestamp(), id,
           ],
         );
+        await applyNetworkSharing(tx, id, row.project_id, body);
         await appendChange(tx, 'network', id, 'update');
         return reader.readOne(tx, ctx, id);
       }),
@@ -193,6 +198,7 @@ export function createNetworkService(store: Store, config: ServerConfig): Networ
         }
         await tx.run('DELETE FROM subnets WHERE network_id = ?', [id]);
         await deleteTags(tx, 'networks', id);
+        await deleteEntriesOf(tx, 'network', id);
         await tx.run('DELETE FROM networks WHERE id = ?', [id]);
         await appendChange(tx, 'network', id, 'delete');
       }),
@@ -227,6 +233,7 @@ async function insertNetwork(tx: Queryable, ctx: RequestContext, body: NetworkCr
     ],
   );
   if (body.tags?.length) await replaceTags(tx, 'networks', id, body.tags);
+  await applyNetworkSharing(tx, id, projectId, body);
   await appendChange(tx, 'network', id, 'create');
   return id;
 }

@@ -37,6 +37,7 @@ import { collectionReader, type CollectionService } from './collection-reader.js
 import { assertAdminFor, owningProject, writableRow } from './access.js';
 import { assertMacFree, generateMac } from './mac.js';
 import { checkQuota } from './quotas.js';
+import { isGranted } from './rbac-sharing.js';
 import { loadPortSecurityGroups, resolvePortSecurityGroups } from './security-groups.js';
 import { NETWORK_TABLE, type NetworkRow } from './networks.js';
 import { deletePortRows } from './port-rows.js';
@@ -199,7 +200,7 @@ function checkPortSecurity(enabled: boolean, pairs: readonly unknown[], groups: 
 /** The network a new port goes on, if ctx may attach to it (own, shared, or admin). */
 async function attachableNetwork(tx: Queryable, ctx: RequestContext, networkId: string): Promise<NetworkRow> {
   const network = await getVisibleRow<NetworkRow>(tx, NETWORK_TABLE, ctx, networkId);
-  if (!ctx.isAdmin && network.project_id !== ctx.projectId && network.shared !== 1) {
+  if (!ctx.isAdmin && network.project_id !== ctx.projectId && !(await isGranted(tx, 'network', networkId, ctx.projectId))) {
     throw new PolicyNotAuthorized(`(rule:create_port) is disallowed by policy: network ${networkId} is not shared`);
   }
   return network;

@@ -18,6 +18,8 @@ const USAGE_TABLE: Record<QuotaResource, string> = {
   floatingip: 'floatingips',
   security_group: 'security_groups',
   security_group_rule: 'security_group_rules',
+  subnetpool: 'subnetpools',
+  rbac_policy: 'rbac_policies',
 };
 
 async function limitFor(q: Queryable, defaults: QuotaLimits, projectId: string, resource: QuotaResource): Promise<number> {
@@ -41,7 +43,7 @@ export async function checkQuota(
   tx: Queryable,
   defaults: QuotaLimits,
   projectId: string,
-  resource: 'network' | 'subnet' | 'port' | 'router' | 'floatingip' | 'security_group' | 'security_group_rule',
+  resource: QuotaResource,
   adding: number,
 ): Promise<void> {
   if (projectId === '' || adding <= 0) return;

@@ -3,12 +3,13 @@
  * a project's `default` group with Neutron's default rules.
  */
 import type { RequestContext } from '../domain/context.js';
-import { BadRequest, SecurityGroupNotFound, SecurityGroupRuleNotFound } from '../domain/errors.js';
+import { SecurityGroupNotFound, SecurityGroupRuleNotFound } from '../domain/errors.js';
 import type { NormalizedRule, SecurityGroup, SecurityGroupRule } from '../domain/security-group.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable } from '../store/store.js';
+import { ownedOrGranted, sharedFilter, sharedIds } from './rbac-sharing.js';
 import { chunks, loadTags, newId, timestamp } from './standard-attributes.js';
-import { nullableColumns, OWN_PROJECT_ONLY, ownOrParentVisibility, sameNameColumns, STANDARD_COLUMNS, type TableSpec } from './table-list.js';
+import { nullableColumns, ownOrParentVisibility, sameNameColumns, STANDARD_COLUMNS, type TableSpec } from './table-list.js';
 
 /** A row of security_groups. */
 export interface SecurityGroupRow {
@@ -41,23 +42,13 @@ export interface SecurityGroupRuleRow {
 }
 
 
-/** Listing spec of security groups: non-admins see their project's groups. */
+/** Listing spec of security groups: non-admins see their project's groups and those RBAC entries share with them. */
 export const SECURITY_GROUP_TABLE: TableSpec = {
   table: 'security_groups',
   tagType: 'security_groups',
   columns: { ...STANDARD_COLUMNS, ...sameNameColumns('string', 'name'), ...sameNameColumns('bool', 'stateful') },
-  // Groups are never shared (no RBAC): shared=false matches every group, shared=true none.
-  virtualFilters: {
-    shared: (values) => {
-      const wanted = values.map((v) => {
-        const b = v.toLowerCase();
-        if (b !== 'true' && b !== 'false' && b !== '1' && b !== '0') throw new BadRequest(`Invalid value '${v}' for filter shared: expected true or false`);
-        return b === 'true' || b === '1';
-      });
-      return { sql: wanted.includes(false) ? '1=1' : '1=0', params: [] };
-    },
-  },
-  visibility: OWN_PROJECT_ONLY,
+  virtualFilters: { shared: sharedFilter('security_group') },
+  visibility: (ctx) => ownedOrGranted('security_group', ctx),
   notFound: (id) => new SecurityGroupNotFound(`Security group ${id} does not exist`),
 };
 
@@ -97,11 +88,12 @@ export function ruleFromRow(r: SecurityGroupRuleRow): SecurityGroupRule {
   };
 }
 
-/** Turns group rows into API objects with their rules and tags. */
-export async function hydrateSecurityGroups(q: Queryable, rows: SecurityGroupRow[]): Promise<SecurityGroup[]> {
+/** Turns group rows into API objects with their rules and tags; `shared` is as RBAC entries grant the group to `projectId`. */
+export async function hydrateSecurityGroups(q: Queryable, rows: SecurityGroupRow[], projectId: string): Promise<SecurityGroup[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const tags = await loadTags(q, 'security_groups', ids);
+  const shared = await sharedIds(q, 'security_group', ids, projectId);
   const rules = new Map<string, SecurityGroupRule[]>(ids.map((id) => [id, []]));
   for (const chunk of chunks(ids, 500)) {
     const ruleRows = await q.all<SecurityGroupRuleRow>(
@@ -117,7 +109,7 @@ export async function hydrateSecurityGroups(q: Queryable, rows: SecurityGroupRow
     project_id: r.project_id,
     tenant_id: r.project_id,
     stateful: r.stateful === 1,
-    shared: false,
+    shared: shared.has(r.id),
     security_group_rules: rules.get(r.id) ?? [],
     tags: tags.get(r.id) ?? [],
     revision_number: Number(r.revision_number),

@@ -21,6 +21,7 @@ import type { Queryable, Store } from '../store/store.js';
 import { collectionReader, type CollectionService } from './collection-reader.js';
 import { owningProject, writableRow } from './access.js';
 import { checkQuota } from './quotas.js';
+import { deleteEntriesOf, isGranted } from './rbac-sharing.js';
 import {
   ensureDefaultSecurityGroup,
   hasDefaultGroup,
@@ -55,7 +56,8 @@ export async function resolvePortSecurityGroups(
   }
   for (const id of ids) {
     const row = await tx.get<{ project_id: string }>('SELECT project_id FROM security_groups WHERE id = ?', [id]);
-    if (!row || (!ctx.isAdmin && row.project_id !== ctx.projectId && row.project_id !== projectId)) {
+    const granted = row !== undefined && (await isGranted(tx, 'security_group', id, projectId));
+    if (!row || (!ctx.isAdmin && row.project_id !== ctx.projectId && row.project_id !== projectId && !granted)) {
       throw new SecurityGroupNotFound(`Security group ${id} does not exist`);
     }
   }
@@ -91,9 +93,9 @@ async function portsUsing(q: Queryable, id: string): Promise<number> {
 
 /** Builds the security-group service. */
 export function createSecurityGroupService(store: Store, config: ServerConfig): SecurityGroupService {
-  const reader = collectionReader<SecurityGroupRow, SecurityGroup>(store, SECURITY_GROUP_TABLE, (q, _ctx, rows) => hydrateSecurityGroups(q, rows));
+  const reader = collectionReader<SecurityGroupRow, SecurityGroup>(store, SECURITY_GROUP_TABLE, (q, ctx, rows) => hydrateSecurityGroups(q, rows, ctx.projectId));
   const listPage = (q: Queryable, ctx: RequestContext, query: ListQuery) =>
-    listRows<SecurityGroupRow>(q, SECURITY_GROUP_TABLE, ctx, query).then(async ({ rows, hasMore }) => ({ items: await hydrateSecurityGroups(q, rows), hasMore }));
+    listRows<SecurityGroupRow>(q, SECURITY_GROUP_TABLE, ctx, query).then(async ({ rows, hasMore }) => ({ items: await hydrateSecurityGroups(q, rows, ctx.projectId), hasMore }));
 
   return {
     createMany: (ctx, bodies) =>
@@ -161,6 +163,7 @@ export function createSecurityGroupService(store: Store, config: ServerConfig): 
         await tx.run('DELETE FROM security_group_rules WHERE security_group_id = ? OR remote_group_id = ?', [id, id]);
         await tx.run('DELETE FROM default_security_groups WHERE security_group_id = ?', [id]);
         await deleteTags(tx, 'security_groups', id);
+        await deleteEntriesOf(tx, 'security_group', id);
         await tx.run('DELETE FROM security_groups WHERE id = ?', [id]);
         await appendChange(tx, 'security_group', id, 'delete');
       }),

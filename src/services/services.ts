@@ -13,6 +13,9 @@ import { createQuotaService, type QuotaService } from './quotas.js';
 import { createRouterService, type RouterService } from './routers.js';
 import { createSecurityGroupRuleService, type SecurityGroupRuleService } from './security-group-rules.js';
 import { createSecurityGroupService, type SecurityGroupService } from './security-groups.js';
+import { createAddressScopeService, type AddressScopeService } from './address-scopes.js';
+import { createRbacPolicyService, type RbacPolicyService } from './rbac-policies.js';
+import { createSubnetPoolService, type SubnetPoolService } from './subnet-pools.js';
 import { CORE_TAG_TARGETS } from './tag-targets.js';
 import { createTagService, type TagService } from './tags.js';
 
@@ -31,6 +34,9 @@ export interface Services {
   health: HealthService;
   hosts: HostService;
   availabilityZones: AvailabilityZoneService;
+  subnetPools: SubnetPoolService;
+  addressScopes: AddressScopeService;
+  rbacPolicies: RbacPolicyService;
 }
 
 /** Builds the services over a store. */
@@ -49,5 +55,8 @@ export function createServices(store: Store, config: ServerConfig): Services {
     health: createHealthService(store),
     hosts: createHostService(store),
     availabilityZones: createAvailabilityZoneService(store),
+    subnetPools: createSubnetPoolService(store, config),
+    addressScopes: createAddressScopeService(store),
+    rbacPolicies: createRbacPolicyService(store, config),
   };
 }

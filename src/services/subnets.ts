@@ -27,9 +27,11 @@ import { bulkCreate, collectionReader, type CollectionService } from './collecti
 import { assertOwner, owningProject, writableRow } from './access.js';
 import { NETWORK_TABLE, touchNetwork, type NetworkRow } from './networks.js';
 import { checkQuota } from './quotas.js';
+import { grantedTo, sharedFilter } from './rbac-sharing.js';
 import { ROUTER_GATEWAY_OWNER, ROUTER_INTERFACE_OWNER } from './router-rows.js';
+import { subnetSource } from './subnet-allocation.js';
 import { deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
-import { getVisibleRow, nullableColumns, ownOrParentVisibility, sameNameColumns, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
+import { getVisibleRow, nullableColumns, sameNameColumns, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
 
 /** A row of the subnets table. */
 export interface SubnetRow {
@@ -48,13 +50,17 @@ export interface SubnetRow {
   dns_nameservers: string;
   host_routes: string;
   ipam_cursor: string | null;
+  subnetpool_id: string | null;
   network_position: number;
   revision_number: number;
   created_at: string;
   updated_at: string;
 }
 
-/** Listing spec: non-admins see their own subnets and those of shared networks (not of external ones, as Neutron). */
+/** RBAC actions on a network that show its subnets to the target: not external (Neutron hides those subnets). */
+const NETWORK_GRANTS = ['access_as_shared'] as const;
+
+/** Listing spec: non-admins see their own subnets and those of networks shared with them (not of external ones, as Neutron). */
 export const SUBNET_TABLE: TableSpec = {
   table: 'subnets',
   tagType: 'subnets',
@@ -63,9 +69,15 @@ export const SUBNET_TABLE: TableSpec = {
     ...sameNameColumns('string', 'name', 'network_id', 'cidr'),
     ...sameNameColumns('int', 'ip_version'),
     ...sameNameColumns('bool', 'enable_dhcp'),
-    ...nullableColumns('string', 'gateway_ip', 'ipv6_ra_mode', 'ipv6_address_mode'),
+    ...nullableColumns('string', 'gateway_ip', 'ipv6_ra_mode', 'ipv6_address_mode', 'subnetpool_id'),
   },
-  visibility: ownOrParentVisibility('networks', 'network_id', () => ({ sql: 'x.shared = 1', params: [] })),
+  // `shared=`: the subnet's network is shared with every project.
+  virtualFilters: { shared: sharedFilter('network', 't.network_id') },
+  visibility: (ctx) => {
+    if (ctx.isAdmin) return undefined;
+    const granted = grantedTo('network', 't.network_id', ctx.projectId, NETWORK_GRANTS);
+    return { sql: `(t.project_id = ? OR ${granted.sql})`, params: [ctx.projectId, ...granted.params] };
+  },
   notFound: (id) => new SubnetNotFound(`Subnet ${id} could not be found.`),
 };
 
@@ -88,7 +100,7 @@ export async function hydrateSubnets(q: Queryable, rows: SubnetRow[]): Promise<S
     allocation_pools: JSON.parse(r.allocation_pools) as AllocationPool[],
     dns_nameservers: JSON.parse(r.dns_nameservers) as string[],
     host_routes: JSON.parse(r.host_routes) as Subnet['host_routes'],
-    subnetpool_id: null,
+    subnetpool_id: r.subnetpool_id,
     service_types: [],
     tags: tags.get(r.id) ?? [],
     revision_number: r.revision_number,
@@ -119,21 +131,22 @@ async function insertSubnet(tx: Queryable, ctx: RequestContext, body: SubnetCrea
   const projectId = owningProject(ctx, body);
   await checkQuota(tx, config.quotaDefaults, projectId, 'subnet', 1);
   validateIpv6Modes(body.ip_version as IpVersion, body.ipv6_ra_mode, body.ipv6_address_mode);
-  const layout = subnetLayout(body);
+  const source = await subnetSource(tx, ctx, body, body.network_id, projectId);
+  const layout = subnetLayout({ ...body, cidr: source.cidr });
   await assertNoOverlap(tx, body.network_id, layout.cidr);
   const id = newId();
   const now = timestamp();
   await tx.run(
     `INSERT INTO subnets (id, project_id, network_id, name, description, ip_version, cidr, gateway_ip, enable_dhcp,
-       ipv6_ra_mode, ipv6_address_mode, allocation_pools, dns_nameservers, host_routes, ipam_cursor, network_position,
+       ipv6_ra_mode, ipv6_address_mode, allocation_pools, dns_nameservers, host_routes, ipam_cursor, subnetpool_id, network_position,
        revision_number, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?,
        (SELECT COALESCE(MAX(network_position), 0) + 1 FROM subnets WHERE network_id = ?), 0, ?, ?)`,
     [
       id, projectId, body.network_id, body.name ?? '', body.description ?? '', layout.cidr.version, formatCidr(layout.cidr),
       layout.gatewayIp, body.enable_dhcp === false ? 0 : 1, body.ipv6_ra_mode ?? null, body.ipv6_address_mode ?? null,
       JSON.stringify(formatPools(layout.cidr.version, layout.pools)), JSON.stringify(layout.dnsNameservers),
-      JSON.stringify(layout.hostRoutes), body.network_id, now, now,
+      JSON.stringify(layout.hostRoutes), source.subnetpoolId, body.network_id, now, now,
     ],
   );
   if (body.tags?.length) await replaceTags(tx, 'subnets', id, body.tags);

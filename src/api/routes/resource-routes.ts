@@ -19,6 +19,8 @@ export interface CollectionDefinition<C extends TSchema, U extends TSchema, R ex
   one: string;
   /** Collection name and plural body key, e.g. `networks`. */
   many: string;
+  /** URL name of the collection when it differs from the body key, e.g. `address-scopes` for `address_scopes`. */
+  path?: string;
   create: C;
   update: U;
   resource: R;
@@ -34,10 +36,11 @@ export function registerCollectionRoutes<T extends { id: string }, C extends TSc
   // schemas still validate every request at run time before a handler sees it.
   const app = base;
   const { one, many } = def;
-  const tags = [many];
+  const path = def.path ?? many;
+  const tags = [path];
   const single = Type.Object({ [one]: def.resource });
 
-  app.get(`/${many}`, { schema: { tags, querystring: ListQuerystring, response: { 200: listResponse(many, def.resource) } } }, async (request) => {
+  app.get(`/${path}`, { schema: { tags, querystring: ListQuerystring, response: { 200: listResponse(many, def.resource) } } }, async (request) => {
     const raw = request.query as RawQuery;
     const query = parseListQuery(raw);
     const fields = parseFields(raw);
@@ -46,7 +49,7 @@ export function registerCollectionRoutes<T extends { id: string }, C extends TSc
     return { [many]: page.items.map((item) => pickFields(item, fields)), ...(links.length ? { [`${many}_links`]: links } : {}) };
   });
 
-  app.post(`/${many}`, {
+  app.post(`/${path}`, {
     schema: {
       tags,
       body: createBody(one, many, def.create),
@@ -60,21 +63,21 @@ export function registerCollectionRoutes<T extends { id: string }, C extends TSc
     return bulk ? { [many]: created } : { [one]: created[0] };
   });
 
-  app.get(`/${many}/:id`, { schema: { tags, params: IdParams, querystring: ShowQuerystring, response: { 200: single } } }, async (request) => {
+  app.get(`/${path}/:id`, { schema: { tags, params: IdParams, querystring: ShowQuerystring, response: { 200: single } } }, async (request) => {
     const item = await service.get(request.ctx, (request.params as IdParam).id);
     return { [one]: pickFields(item, parseFields(request.query as RawQuery)) };
   });
 
-  app.put(`/${many}/:id`, { schema: { tags, params: IdParams, body: updateBody(one, def.update), response: { 200: single } } }, async (request) => {
+  app.put(`/${path}/:id`, { schema: { tags, params: IdParams, body: updateBody(one, def.update), response: { 200: single } } }, async (request) => {
     const body = (request.body as Record<string, U['static']>)[one] as U['static'];
     return { [one]: await service.update(request.ctx, (request.params as IdParam).id, body, ifMatchRevision(request)) };
   });
 
-  app.delete(`/${many}/:id`, { schema: { tags, params: IdParams } }, async (request, reply) => {
+  app.delete(`/${path}/:id`, { schema: { tags, params: IdParams } }, async (request, reply) => {
     await service.delete(request.ctx, (request.params as IdParam).id, ifMatchRevision(request));
     void reply.status(204);
   });
 
-  rejectOtherMethods(app, `/${many}`, ['GET', 'POST']);
-  rejectOtherMethods(app, `/${many}/:id`, ['GET', 'PUT', 'DELETE']);
+  rejectOtherMethods(app, `/${path}`, ['GET', 'POST']);
+  rejectOtherMethods(app, `/${path}/:id`, ['GET', 'PUT', 'DELETE']);
 }

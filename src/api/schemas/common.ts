@@ -9,6 +9,9 @@ export const ProjectId = Type.String({ maxLength: 255 });
 export const Uuid = Type.String({ format: 'uuid' });
 /** A resource's tags. */
 export const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 50 });
+/** An integer, or its decimal text (Neutron converts such attributes with convert_to_int; the CLI sends text). */
+export const IntegerLike = (options: { minimum: number; maximum?: number }) =>
+  Type.Union([Type.Integer(options), Type.String({ pattern: '^[0-9]{1,15}$' })]);
 /** `T | null`. */
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 /** Path parameter `{id}`; not UUID-checked, since Neutron answers 404 (not 400) for a malformed id. */

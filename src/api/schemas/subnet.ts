@@ -1,6 +1,6 @@
 /** Wire schemas of subnets. */
 import { Type } from '@sinclair/typebox';
-import { Nullable, ProjectId, ShortText, Tags, Uuid } from './common.js';
+import { IntegerLike, Nullable, ProjectId, ShortText, Tags, Uuid } from './common.js';
 
 const Ipv6Mode = Nullable(Type.Union([Type.Literal('slaac'), Type.Literal('dhcpv6-stateful'), Type.Literal('dhcpv6-stateless')]));
 const Address = Type.String({ minLength: 1, maxLength: 64 });
@@ -21,7 +21,10 @@ const mutable = {
 export const SubnetCreate = Type.Object(
   {
     network_id: Uuid,
-    cidr: Type.String({ minLength: 1, maxLength: 64 }),
+    cidr: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    subnetpool_id: Type.Optional(Nullable(Uuid)),
+    prefixlen: Type.Optional(IntegerLike({ minimum: 0, maximum: 128 })),
+    use_default_subnetpool: Type.Optional(Type.Boolean()),
     ip_version: Type.Union([Type.Literal(4), Type.Literal(6)]),
     project_id: Type.Optional(ProjectId),
     tenant_id: Type.Optional(ProjectId),
@@ -54,7 +57,7 @@ export const Subnet = Type.Partial(
     allocation_pools: Type.Array(Type.Object({ start: Type.String(), end: Type.String() })),
     dns_nameservers: Type.Array(Type.String()),
     host_routes: Type.Array(Type.Object({ destination: Type.String(), nexthop: Type.String() })),
-    subnetpool_id: Type.Null(),
+    subnetpool_id: Nullable(Type.String()),
     service_types: Type.Array(Type.String()),
     tags: Type.Array(Type.String()),
     revision_number: Type.Integer(),

@@ -13,6 +13,7 @@ export interface JsonSchema {
   type?: string;
   $ref?: string;
   format?: string;
+  pattern?: string;
   enum?: unknown[];
   const?: unknown;
   anyOf?: JsonSchema[];
@@ -138,6 +139,7 @@ export function invalidValue(schema: JsonSchema, resolve: (s: JsonSchema) => Jso
     if (s.type === 'string' && s.format === 'uuid') specific.push(fc.constantFrom(...NOT_UUIDS));
     if (s.type === 'string' && s.maxLength !== undefined) specific.push(fc.string({ minLength: s.maxLength + 1, maxLength: s.maxLength + 20, unit: 'grapheme-ascii' }));
     if (s.type === 'string' && s.minLength !== undefined && s.minLength > 0) specific.push(fc.constant(''));
+    if (s.type === 'string' && s.pattern) specific.push(fc.constantFrom('', ' ', 'x-y', '1.5', '-1').filter((v) => !new RegExp(s.pattern ?? '').test(v)));
     if (s.enum?.every((v) => typeof v === 'string')) specific.push(fc.constant('no-such-value'));
     if (s.type === 'integer' && s.maximum !== undefined) specific.push(fc.integer({ min: s.maximum + 1, max: s.maximum + 1000 }));
     if (s.type === 'integer' && s.minimum !== undefined) specific.push(fc.integer({ min: s.minimum - 1000, max: s.minimum - 1 }));
@@ -159,6 +161,7 @@ export function validValue(schema: JsonSchema, resolve: (s: JsonSchema) => JsonS
   switch (s.type) {
     case 'string':
       if (s.format === 'uuid') return fc.uuid();
+      if (s.pattern) return fc.stringMatching(new RegExp(s.pattern));
       return fc.oneof(
         fc.string({ minLength: s.minLength ?? 0, maxLength: Math.min(s.maxLength ?? 16, 16) }),
         fc.constantFrom('10.0.0.0/24', '10.0.0.5', 'fd00::/64', 'fa:16:3e:00:00:01', 'ingress', 'IPv4', 'tcp', 'compute:nova'),
@@ -216,7 +219,7 @@ export function singleKey(body: JsonSchema): string | undefined {
 const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/xml', ''];
 const MALFORMED_JSON = ['{', '{"a":1,}', "{'network': {}}", '[1, 2', 'nul', 'NaN', '{"network": {"name": "x"}} trailing', '\u0000', '{"network": {"name": "\\u12"}}', '{"a": 01}', '<xml/>'];
 const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
-const ALIASES: Record<string, string> = { networks: 'vpcs', subnets: 'subnets', ports: 'ports' };
+const ALIASES: Record<string, string> = { networks: 'vpcs', subnets: 'subnets', ports: 'ports', subnetpools: 'subnetpools', 'address-scopes': 'address-scopes', 'rbac-policies': 'rbac-policies' };
 
 /** Fills `{param}` placeholders. */
 function fillPath(path: string, values: Record<string, string>): string {
@@ -384,7 +387,7 @@ export function badRequests(world: FuzzWorld): fc.Arbitrary<BadRequest> {
   return fc.oneof(...kinds);
 }
 
-const UNKNOWN_PATHS = ['/v2.0/no-such-things', '/v2.0/networks/{id}/no-such', '/v3/networks', '/v2.0/ports/{id}/bindings/x', '/v2.0/%ZZ', '/v2.0/networks%2F..%2F..', '/project/p1/no-such', '/project/p1/vpcs/{id}/x', '/v2.0/networks/{id}/tags/x/y', '/v2.0./networks', '/' + 'a'.repeat(3000)];
+const UNKNOWN_PATHS = ['/v2.0/no-such-things', '/v2.0/networks/{id}/no-such', '/v3/networks', '/v2.0/ports/{id}/bindings/x', '/v2.0/%ZZ', '/v2.0/networks%2F..%2F..', '/project/p1/no-such', '/project/p1/vpcs/{id}/x', '/v2.0/networks/{id}/tags/x/y', '/v2.0/subnetpools/{id}/add_prefixes/x', '/v2.0/rbac-policies/{id}/tags', '/v2.0./networks', '/' + 'a'.repeat(3000)];
 
 function notJson(text: string): boolean {
   try {

@@ -100,6 +100,9 @@ async function seed(api: TestApi, paths: Set<string>): Promise<Map<string, strin
   const group = await create('security-groups', 'security_group', { name: 'fuzz-sg' });
   await create('routers', 'router', { name: 'fuzz-router' });
   await create('security-group-rules', 'security_group_rule', { security_group_id: group, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 22, port_range_max: 22 });
+  const scope = await create('address-scopes', 'address_scope', { name: 'fuzz-scope', ip_version: 4 });
+  await create('subnetpools', 'subnetpool', { name: 'fuzz-pool', prefixes: ['10.78.0.0/16'], default_prefixlen: 24, address_scope_id: scope });
+  await create('rbac-policies', 'rbac_policy', { object_type: 'network', object_id: network, action: 'access_as_shared', target_tenant: 'fuzz-friend' });
   for (const path of paths) {
     if (!/^\/v2\.0\/[a-z-]+$/.test(path) || !paths.has(`${path}/{id}`)) continue;
     const res = await api.request('GET', path, { project: OWNER, roles: 'member' });

@@ -13,7 +13,9 @@ describe('extensions', () => {
     const list = await api.request('GET', '/v2.0/extensions');
     assert.equal(list.status, 200);
     const aliases = list.body.extensions.map((e: { alias: string }) => e.alias);
-    for (const alias of ['router', 'extraroute', 'external-net', 'security-group', 'quotas', 'quota_details', 'standard-attr-tag', 'pagination', 'sorting']) {
+    const pools = ['subnet_allocation', 'default-subnetpools', 'subnetpool-prefix-ops', 'address-scope'];
+    const rbac = ['rbac-policies', 'rbac-security-groups', 'rbac-address-scope', 'rbac-subnetpool'];
+    for (const alias of ['router', 'extraroute', 'external-net', 'security-group', 'quotas', 'quota_details', 'standard-attr-tag', 'pagination', 'sorting', ...pools, ...rbac]) {
       assert.ok(aliases.includes(alias), alias);
     }
     for (const missing of ['qos', 'trunk', 'l3-ha', 'dns-integration']) assert.ok(!aliases.includes(missing), `${missing} is not implemented`);

@@ -37,7 +37,7 @@ describe('quotas', () => {
   test('quotas - show defaults, update, details and reset', async () => {
     const shown = await api.request('GET', '/v2.0/quotas/q-p1', { project: 'q-p1' });
     assert.equal(shown.status, 200);
-    assert.deepEqual(shown.body.quota, { network: 100, subnet: 100, port: 500, router: 5, floatingip: -1, security_group: 10, security_group_rule: 100 });
+    assert.deepEqual(shown.body.quota, { network: 100, subnet: 100, port: 500, router: 5, floatingip: -1, security_group: 10, security_group_rule: 100, subnetpool: -1, rbac_policy: 10 });
     const defaults = await api.request('GET', '/v2.0/quotas/q-p1/default', { project: 'q-p1' });
     assert.equal(defaults.body.quota.router, 5);
     const updated = await api.request('PUT', '/v2.0/quotas/q-p1', { body: { quota: { security_group: 2, network: -1 } } });

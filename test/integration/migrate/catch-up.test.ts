@@ -12,7 +12,7 @@ import { FIXTURE_DIR, startNeutronStandIn, type NeutronStandIn } from './neutron
 /** Every row of the tables the import writes, as one comparable text. */
 async function snapshot(api: TestApi): Promise<string> {
   const tables = ['networks', 'subnets', 'ports', 'ip_allocations', 'port_security_groups', 'tags', 'security_groups', 'security_group_rules',
-    'default_security_groups', 'routers', 'floatingips', 'quotas', 'changes', 'migrate_resources', 'migrate_rbac_policies', 'migrate_runs'];
+    'default_security_groups', 'routers', 'floatingips', 'quotas', 'changes', 'migrate_resources', 'migrate_rbac_policies', 'rbac_policies', 'migrate_runs'];
   return api.store.read(async (q) => {
     const out: string[] = [];
     for (const t of tables) out.push(JSON.stringify((await q.all(`SELECT * FROM ${t}`)).map((r) => JSON.stringify(r)).sort()));

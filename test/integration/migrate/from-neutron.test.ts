@@ -87,10 +87,12 @@ describe('migrate - import of the Neutron Zed fixture', () => {
       routers: await q.all<{ id: string }>('SELECT id FROM routers'),
       fips: await q.all<{ id: string }>('SELECT id FROM floatingips'),
       rbac: await q.all<{ id: string }>('SELECT id FROM migrate_rbac_policies'),
+      entries: await q.all<{ id: string }>('SELECT id FROM rbac_policies'),
     }));
     assert.deepEqual(ids(rows.routers), ids(neutron('routers.json', 'routers')));
     assert.deepEqual(ids(rows.fips), ids(neutron('floatingips.json', 'floatingips')));
     assert.deepEqual(ids(rows.rbac), ids(neutron('rbac-policies.json', 'rbac_policies')));
+    assert.deepEqual(ids(rows.entries), ids(neutron('rbac-policies.json', 'rbac_policies')), 'Neutron policies are the RBAC entries, ids kept');
   });
 
   test('migrate - invariants 2, 3, 9, 13: owners (also ""), MACs (per network) port attributes, revisions and timestamps', async () => {

@@ -1,7 +1,8 @@
 /**
  * The real `openstack` CLI (Debian python3-openstackclient) driving the controller without Keystone, as an
  * operator would: `--os-auth-type none --os-endpoint <url>`. One compact scenario (each CLI call costs
- * seconds of Python start-up) covering every resource family, asserting on `-f json` output.
+ * seconds of Python start-up) covering every resource family, asserting on `-f json` output; subnet pools,
+ * address scopes and RBAC in a second one.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
@@ -106,5 +107,36 @@ describe('openstack CLI', () => {
     assert.deepEqual(left.map((n) => n.Name), ['cli-ext']);
     const routers = await api.request('GET', '/v2.0/routers');
     assert.deepEqual(routers.body.routers, []);
+  });
+
+  test('openstack CLI - address scope, subnet pool, a subnet carved from it, and network RBAC', { timeout: 30 * 60_000 }, async (t) => {
+    if (!cliAvailable()) {
+      missingPrerequisite(t, 'openstack CLI not installed (apt-get install python3-openstackclient)', 'ALCOR_TEST_OPENSTACK_CLI');
+      return;
+    }
+    const scope = await json('address', 'scope', 'create', '--ip-version', '4', 'cli-scope');
+    assert.deepEqual([scope.ip_version, scope.shared], [4, false]);
+    const pool = await json(
+      'subnet', 'pool', 'create', '--pool-prefix', '10.90.0.0/16', '--default-prefix-length', '26', '--address-scope', 'cli-scope',
+      '--default-quota', '1024', 'cli-pool',
+    );
+    assert.deepEqual([pool.prefixes, pool.default_prefixlen, pool.address_scope_id, pool.default_quota], [['10.90.0.0/16'], 26, scope.id, 1024]);
+    const net = await json('network', 'create', 'cli-pool-net');
+    const subnet = await json('subnet', 'create', '--network', 'cli-pool-net', '--subnet-pool', 'cli-pool', '--prefix-length', '24', 'cli-pool-sub');
+    assert.deepEqual([subnet.cidr, subnet.subnetpool_id, subnet.gateway_ip], ['10.90.0.0/24', pool.id, '10.90.0.1']);
+    assert.equal((await json('network', 'show', 'cli-pool-net')).ipv4_address_scope, scope.id);
+
+    const rbac = await json('network', 'rbac', 'create', '--target-project', 'cli-guest', '--action', 'access_as_shared', '--type', 'network', 'cli-pool-net');
+    assert.deepEqual([rbac.object_id, rbac.target_project_id, rbac.action], [net.id, 'cli-guest', 'access_as_shared']);
+    const guest = { project: 'cli-guest', roles: 'member' };
+    assert.equal((await api.request('GET', `/v2.0/networks/${net.id}`, guest)).status, 200, 'the target sees the network');
+    await cli('network', 'rbac', 'delete', rbac.id);
+    assert.equal((await api.request('GET', `/v2.0/networks/${net.id}`, guest)).status, 404, 'and no longer after the delete');
+
+    await cli('subnet', 'delete', 'cli-pool-sub');
+    await cli('network', 'delete', 'cli-pool-net');
+    await cli('subnet', 'pool', 'delete', 'cli-pool');
+    await cli('address', 'scope', 'delete', 'cli-scope');
+    assert.deepEqual((await api.request('GET', '/v2.0/subnetpools')).body.subnetpools, []);
   });
 });
