@@ -8,12 +8,18 @@
  * Status lives in `ports.status`; writes are batched into one transaction per flush and never append
  * outbox records (status is observed state, not desired state).
  */
-import type { Store } from '../store/store.js';
+import type { Queryable, Store } from '../store/store.js';
 
 const NONE: ReadonlySet<string> = new Set();
 
 /** A port status as Neutron reports it. */
 export type PortStatus = 'ACTIVE' | 'DOWN' | 'ERROR';
+
+/** Observes status writes: runs inside each status transaction (events derived from it commit with it), then after the commit. */
+export interface StatusWriteHook {
+  inTransaction(tx: Queryable, ports: readonly string[]): Promise<void>;
+  committed(): void;
+}
 
 /** Tracks programmed ports and writes their status. */
 export class PortStatusTracker {
@@ -34,8 +40,14 @@ export class PortStatusTracker {
    */
   private readonly unacked = new Map<string, Set<string>>();
   private flushing: Promise<void> | undefined;
+  private readonly hooks: StatusWriteHook[] = [];
 
   constructor(private readonly store: Store, private readonly onError: (err: unknown) => void) {}
+
+  /** Adds an observer of every status write. */
+  addWriteHook(hook: StatusWriteHook): void {
+    this.hooks.push(hook);
+  }
 
   /** The port's state reached `host` at `revision`. */
   programmed(host: string, port: string, revision: number): void {
@@ -139,7 +151,9 @@ export class PortStatusTracker {
               await tx.run(`UPDATE ports SET status = ? WHERE id IN (${chunk.map(() => '?').join(',')})`, [status, ...chunk]);
             }
           }
+          for (const hook of this.hooks) await hook.inTransaction(tx, [...batch.keys()]);
         });
+        for (const hook of this.hooks) hook.committed();
       } catch (err) {
         this.onError(err);
       }

@@ -37,6 +37,7 @@ import { checkQuota } from './quotas.js';
 import { loadPortSecurityGroups, resolvePortSecurityGroups } from './security-groups.js';
 import { NETWORK_TABLE, type NetworkRow } from './networks.js';
 import { deletePortRows } from './port-rows.js';
+import { bindingVifType } from './port-binding.js';
 import { allocatePortAddresses, networkSubnets, portAddresses, reallocatePortAddresses, type AddressTarget } from './port-addresses.js';
 import { isAutoAddressSubnet } from '../domain/subnet.js';
 import { chunks, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
@@ -178,10 +179,6 @@ function portFromRow(r: PortRow, fixedIps: FixedIp[], securityGroups: string[], 
   };
 }
 
-function vifType(hostId: string): string {
-  return hostId === '' ? 'unbound' : 'ovs';
-}
-
 /** Internal options of `insertPort` for router, gateway and floating-IP ports. */
 export interface InsertPortOptions {
   /** Owner of the port, bypassing the body; '' for gateway and floating-IP ports as Neutron. */
@@ -234,6 +231,7 @@ export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortC
   checkPortSecurity(portSecurity, pairs, body.security_groups);
   const groups = await resolvePortSecurityGroups(tx, ctx, projectId, body.security_groups, portSecurity);
   const hostId = body['binding:host_id'] ?? '';
+  const vnicType = body['binding:vnic_type'] ?? 'normal';
   const now = timestamp();
   const row: PortRow = {
     id,
@@ -248,8 +246,8 @@ export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortC
     device_owner: body.device_owner ?? '',
     port_security_enabled: portSecurity ? 1 : 0,
     binding_host_id: hostId,
-    binding_vnic_type: body['binding:vnic_type'] ?? 'normal',
-    binding_vif_type: vifType(hostId),
+    binding_vnic_type: vnicType,
+    binding_vif_type: await bindingVifType(tx, hostId, vnicType),
     binding_profile: JSON.stringify(body['binding:profile'] ?? {}),
     allowed_address_pairs: JSON.stringify(pairs),
     extra_dhcp_opts: JSON.stringify(normalizeExtraDhcpOpts(body.extra_dhcp_opts ?? [])),
@@ -320,6 +318,8 @@ export function createPortService(store: Store, config: ServerConfig): PortServi
           : await resolvePortSecurityGroups(tx, ctx, row.project_id, body.security_groups, portSecurity);
         const hostId = body['binding:host_id'] ?? row.binding_host_id;
         const deviceOwner = body.device_owner ?? row.device_owner;
+        const vnicType = body['binding:vnic_type'] ?? row.binding_vnic_type;
+        const rebind = body['binding:host_id'] !== undefined || body['binding:vnic_type'] !== undefined;
         await tx.run(
           `UPDATE ports SET name = ?, description = ?, mac_address = ?, admin_state_up = ?, status = ?, device_id = ?, device_owner = ?,
              port_security_enabled = ?, binding_host_id = ?, binding_vnic_type = ?, binding_vif_type = ?, binding_profile = ?,
@@ -330,7 +330,7 @@ export function createPortService(store: Store, config: ServerConfig): PortServi
             // A port moved to another host is down until that host has programmed it.
             hostId === row.binding_host_id ? row.status : 'DOWN',
             body.device_id ?? row.device_id, deviceOwner, portSecurity ? 1 : 0, hostId,
-            body['binding:vnic_type'] ?? row.binding_vnic_type, vifType(hostId),
+            vnicType, rebind ? await bindingVifType(tx, hostId, vnicType) : row.binding_vif_type,
             body['binding:profile'] === undefined ? row.binding_profile : JSON.stringify(body['binding:profile']),
             JSON.stringify(pairs),
             body.extra_dhcp_opts === undefined ? row.extra_dhcp_opts : JSON.stringify(normalizeExtraDhcpOpts(body.extra_dhcp_opts)),

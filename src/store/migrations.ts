@@ -6,10 +6,11 @@ import { CORE_MIGRATIONS } from './migrations/core.js';
 import { L3_MIGRATIONS } from './migrations/l3.js';
 import type { Migration } from './migrations/migration.js';
 import { MIGRATE_MIGRATIONS } from './migrations/migrate.js';
+import { NOTIFY_MIGRATIONS } from './migrations/notify.js';
 import { SOUTHBOUND_MIGRATIONS } from './migrations/southbound.js';
 import type { Store, StoreEngine } from './store.js';
 
-const MIGRATIONS: Migration[] = [...CORE_MIGRATIONS, ...L3_MIGRATIONS, ...SOUTHBOUND_MIGRATIONS, ...MIGRATE_MIGRATIONS].sort((a, b) => a.version - b.version);
+const MIGRATIONS: Migration[] = [...CORE_MIGRATIONS, ...L3_MIGRATIONS, ...SOUTHBOUND_MIGRATIONS, ...MIGRATE_MIGRATIONS, ...NOTIFY_MIGRATIONS].sort((a, b) => a.version - b.version);
 
 const TYPES: Record<StoreEngine, Record<string, string>> = {
   sqlite: { bigserial: 'INTEGER PRIMARY KEY AUTOINCREMENT', bigint: 'INTEGER' },

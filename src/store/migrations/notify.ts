@@ -1,0 +1,36 @@
+/** Schema of the events to Nova (versions 470-489): the durable queue, what Nova was told, the outbox cursor. */
+import type { Migration } from './migration.js';
+
+/** Tables of src/notify. */
+export const NOTIFY_MIGRATIONS: Migration[] = [
+  {
+    version: 470,
+    name: 'notify: events to Nova',
+    statements: [
+      // Events waiting for Nova. A sender claims a batch (claim = its token, claimed_until = lease end in
+      // epoch ms) and deletes it once Nova answered; a claim whose lease ran out is taken again.
+      `CREATE TABLE nova_events (
+        id {{bigserial}},
+        name TEXT NOT NULL,
+        server_uuid TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        claim TEXT NOT NULL DEFAULT '',
+        claimed_until {{bigint}} NOT NULL DEFAULT 0
+      )`,
+      // What Nova was last told about each instance port; events are the difference to the port now.
+      `CREATE TABLE nova_ports (
+        port_id TEXT PRIMARY KEY,
+        server_uuid TEXT NOT NULL,
+        host TEXT NOT NULL,
+        status TEXT NOT NULL,
+        vif_type TEXT NOT NULL,
+        addresses TEXT NOT NULL
+      )`,
+      // The outbox revision up to which port and floating-IP changes were turned into events (one row).
+      `CREATE TABLE nova_cursor (id INTEGER PRIMARY KEY, revision {{bigint}} NOT NULL)`,
+    ],
+  },
+];

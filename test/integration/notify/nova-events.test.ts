@@ -1,0 +1,106 @@
+/** Events to Nova through the whole controller: Nova's boot, binding failure, updates and delete, against the Nova stand-in. */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { NovaStandIn } from '../../harness/nova-stand-in.js';
+import { waitFor } from '../../harness/wait-for.js';
+import { cleanup, startAgent, type TestAgent } from '../southbound/harness.js';
+import { bootPort, networkWithSubnet, startNovaStack, type NovaStack } from './nova-stack.js';
+
+async function withNova(body: (nova: NovaStandIn, stack: NovaStack, agent: (host: string) => Promise<TestAgent>) => Promise<void>): Promise<void> {
+  const nova = new NovaStandIn();
+  await nova.start();
+  const stack = await startNovaStack({ novaUrl: nova.url });
+  const agents: TestAgent[] = [];
+  try {
+    await body(nova, stack, async (host) => {
+      const a = await startAgent(stack.address, host);
+      agents.push(a);
+      await waitFor(() => stack.southbound.server.sessions.size === agents.length, 10_000, `${host} connected`);
+      return a;
+    });
+    assert.deepEqual(nova.refused, [], 'every request kept to Nova\'s contract');
+  } finally {
+    await cleanup({ agents });
+    await stack.close();
+    await nova.close();
+  }
+}
+
+test('nova - boot: the bound port turns ACTIVE and network-vif-plugged completed reaches Nova', { timeout: 60_000 }, () =>
+  withNova(async (nova, stack, agent) => {
+    await agent('compute-1');
+    const server = randomUUID();
+    nova.servers.set(server, 'compute-1');
+    const net = await networkWithSubnet(stack);
+    const port = await bootPort(stack, net, server, 'compute-1');
+    assert.equal(port['binding:vif_type'], 'ovs');
+    const plugged = await waitFor(() => nova.eventsFor(server, 'network-vif-plugged')[0], 10_000, 'vif-plugged');
+    assert.deepEqual({ ...plugged, at: 0 }, { name: 'network-vif-plugged', server_uuid: server, tag: port.id, status: 'completed', at: 0 });
+    assert.equal((await stack.request('GET', `/v2.0/ports/${port.id}`)).body.port.status, 'ACTIVE');
+    assert.equal(nova.eventsFor(server).length, 1, 'nothing else for a boot');
+  }),
+);
+
+test('nova - a fixed-IP change sends network-changed, unbinding network-vif-unplugged, delete network-vif-deleted', { timeout: 60_000 }, () =>
+  withNova(async (nova, stack, agent) => {
+    await agent('compute-1');
+    const server = randomUUID();
+    nova.servers.set(server, 'compute-1');
+    const net = await networkWithSubnet(stack, '10.61.0.0/24');
+    const port = await bootPort(stack, net, server, 'compute-1');
+    await waitFor(() => nova.eventsFor(server, 'network-vif-plugged').length === 1, 10_000, 'vif-plugged');
+
+    const subnet = port.fixed_ips[0].subnet_id;
+    const changed = await stack.request('PUT', `/v2.0/ports/${port.id}`, { port: { fixed_ips: [{ subnet_id: subnet, ip_address: '10.61.0.77' }] } });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    await waitFor(() => nova.eventsFor(server, 'network-changed').length === 1, 10_000, 'network-changed');
+    await stack.request('PUT', `/v2.0/ports/${port.id}`, { port: { name: 'renamed' } });
+
+    await stack.request('PUT', `/v2.0/ports/${port.id}`, { port: { 'binding:host_id': '' } });
+    await waitFor(() => nova.eventsFor(server, 'network-vif-unplugged').length === 1, 10_000, 'vif-unplugged');
+    assert.equal((await stack.request('DELETE', `/v2.0/ports/${port.id}`)).status, 204);
+    await waitFor(() => nova.eventsFor(server, 'network-vif-deleted').length === 1, 10_000, 'vif-deleted');
+    assert.deepEqual(
+      nova.eventsFor(server).map((e) => `${e.name} ${e.tag} ${e.status ?? ''}`),
+      [`network-vif-plugged ${port.id} completed`, `network-changed ${port.id} `, `network-vif-unplugged ${port.id} `, `network-vif-deleted ${port.id} `],
+      'a rename changes nothing Nova cares about',
+    );
+  }),
+);
+
+test('nova - binding to a host without a live agent fails: binding_failed and network-vif-plugged failed', { timeout: 60_000 }, () =>
+  withNova(async (nova, stack) => {
+    const server = randomUUID();
+    nova.servers.set(server, 'nowhere-1');
+    const net = await networkWithSubnet(stack, '10.62.0.0/24');
+    const port = await bootPort(stack, net, server, 'nowhere-1');
+    assert.equal(port['binding:vif_type'], 'binding_failed');
+    const failed = await waitFor(() => nova.eventsFor(server, 'network-vif-plugged')[0], 10_000, 'vif-plugged failed');
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.tag, port.id);
+  }),
+);
+
+test('nova - ports that are not an instance\'s send nothing; 207 drops the event of an unknown instance', { timeout: 60_000 }, () =>
+  withNova(async (nova, stack, agent) => {
+    await agent('compute-1');
+    const net = await networkWithSubnet(stack, '10.63.0.0/24');
+    const known = randomUUID();
+    nova.servers.set(known, 'compute-1');
+    const unknown = randomUUID();
+    const plain = await stack.request('POST', '/v2.0/ports', { port: { network_id: net, device_id: 'not-a-uuid', device_owner: 'compute:nova', 'binding:host_id': 'compute-1' } });
+    const dhcp = await stack.request('POST', '/v2.0/ports', { port: { network_id: net, device_id: randomUUID(), device_owner: 'network:dhcp', 'binding:host_id': 'compute-1' } });
+    assert.equal(plain.status, 201);
+    assert.equal(dhcp.status, 201);
+    const lost = await bootPort(stack, net, unknown, 'compute-1');
+    const kept = await bootPort(stack, net, known, 'compute-1');
+    await waitFor(() => nova.eventsFor(known, 'network-vif-plugged').length === 1, 10_000, 'known instance plugged');
+    await waitFor(() => stack.notifier.sender.counters.dropped === 1, 10_000, 'unknown instance dropped');
+    assert.equal(nova.eventsFor(unknown).length, 0);
+    assert.equal(nova.accepted.length, 1, `only the instance's port: ${JSON.stringify(nova.accepted)}`);
+    const left = await stack.store.read((q) => q.get<{ n: number }>('SELECT COUNT(*) AS n FROM nova_events'));
+    assert.equal(Number(left?.n), 0, 'the 404 is not retried');
+    assert.notEqual(lost.id, kept.id);
+  }),
+);
