@@ -147,7 +147,7 @@ export class NovaNotifier {
 }
 
 /** The notifier `config` asks for, or undefined when events to Nova are off (ALCOR_NOVA_URL unset). */
-export function novaNotifierFor(store: Store, config: ServerConfig, options: { exclusive: boolean; log?: NotifyLogger }): NovaNotifier | undefined {
+export function novaNotifierFor(store: Store, config: ServerConfig, options: Omit<NovaNotifierOptions, 'nova' | 'keystone'>): NovaNotifier | undefined {
   if (!config.nova.enabled) return undefined;
   const k = config.keystone;
   return new NovaNotifier(store, {

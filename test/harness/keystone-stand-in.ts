@@ -1,7 +1,8 @@
 /**
  * A Keystone v3 stand-in for the token API: password auth (`POST /v3/auth/tokens`, the token in
- * `X-Subject-Token`, a catalog in the body) and validation of issued tokens by whoever holds them
- * (`validate`), so other stand-ins can refuse requests without a valid token.
+ * `X-Subject-Token`, a catalog in the body), token validation over HTTP (`GET /v3/auth/tokens` with
+ * `X-Subject-Token`, for the controller's API) and in process (`validate`, so other stand-ins can refuse
+ * requests without a valid token).
  */
 import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -35,7 +36,12 @@ export class KeystoneStandIn {
       let text = '';
       req.on('data', (c: Buffer) => (text += c.toString()));
       req.on('end', () => {
-        const answer = req.method === 'POST' && req.url === '/v3/auth/tokens' ? this.issue(text) : { status: 404, body: { error: { code: 404 } } };
+        const answer: { status: number; headers?: Record<string, string>; body: unknown } =
+          req.method === 'POST' && req.url === '/v3/auth/tokens'
+            ? this.issue(text)
+            : req.method === 'GET' && req.url === '/v3/auth/tokens'
+              ? this.check(String(req.headers['x-auth-token']), String(req.headers['x-subject-token']))
+              : { status: 404, body: { error: { code: 404 } } };
         res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
         res.end(JSON.stringify(answer.body));
       });
@@ -73,6 +79,14 @@ export class KeystoneStandIn {
         },
       },
     };
+  }
+
+  private check(caller: string, subject: string): { status: number; body: unknown } {
+    if (!this.validate(caller)) return { status: 401, body: { error: { code: 401 } } };
+    const roles = this.validate(subject);
+    if (!roles) return { status: 404, body: { error: { code: 404 } } };
+    const expires = new Date(Date.now() + 3600_000).toISOString();
+    return { status: 200, body: { token: { expires_at: expires, project: { id: 'service', name: 'service' }, roles: roles.map((name) => ({ id: name, name })) } } };
   }
 
   /** Roles of a valid token, or undefined. */

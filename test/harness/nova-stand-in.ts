@@ -92,6 +92,12 @@ export class NovaStandIn {
     this.holding = true;
   }
 
+  /** Stops holding: held requests are dropped (their connections reset), new ones are answered. */
+  unhold(): void {
+    this.holding = false;
+    for (const res of this.held.splice(0)) res.destroy();
+  }
+
   /** Requests currently held. */
   get heldCount(): number {
     return this.held.length;

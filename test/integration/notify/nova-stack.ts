@@ -12,6 +12,7 @@ import { createServices } from '../../../src/services/services.js';
 import { openStore } from '../../../src/store/open-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { notifyingStore, startSouthbound, type Southbound } from '../../../src/southbound/southbound.js';
+import { PostgresStore } from '../../../src/store/postgres.js';
 
 /** A running controller with events to Nova. */
 export interface NovaStack {
@@ -24,22 +25,28 @@ export interface NovaStack {
   close(): Promise<void>;
 }
 
+/** Test-only knobs of the stack. */
+export interface NovaStackOptions extends ServerOptions {
+  novaUrl: string;
+  /** X-Auth-Token of the stack's API requests (keystone mode). */
+  apiToken?: string;
+}
+
 /** Starts a controller whose events go to `options.novaUrl`. */
-export async function startNovaStack(options: ServerOptions & { novaUrl: string }): Promise<NovaStack> {
+export async function startNovaStack({ apiToken, ...options }: NovaStackOptions): Promise<NovaStack> {
   const config = compileServerOptions({ listen: '127.0.0.1:0', databaseUrl: 'sqlite::memory:', logLevel: 'silent', novaEventIntervalMs: 20, ...options });
   const store = await openStore(config.database);
   const southbound = await startSouthbound(store, { listen: '127.0.0.1:0' });
-  const notifier = novaNotifierFor(store, config, { exclusive: store.engine === 'sqlite' });
+  const notifier = novaNotifierFor(store, config, { exclusive: store.engine === 'sqlite', backoffInitialMs: 50, backoffMaxMs: 500 });
   if (!notifier) throw new Error('events to Nova are off: novaUrl missing');
   southbound.manager.portStatus.addWriteHook(notifier.statusHook);
   await notifier.start();
-  const services = createServices(
-    notifyingStore(store, () => {
-      void southbound.notify();
-      void notifier.poke();
-    }),
-    config,
-  );
+  const committed = () => {
+    void southbound.notify();
+    void notifier.poke();
+  };
+  const services = createServices(notifyingStore(store, committed), config);
+  if (store instanceof PostgresStore) await store.onChanges(committed);
   const app = await buildApiServer({ config, services, logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -50,7 +57,8 @@ export async function startNovaStack(options: ServerOptions & { novaUrl: string 
     notifier,
     address: `127.0.0.1:${southbound.port}`,
     async request(method, path, body) {
-      const res = await fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...(apiToken ? { 'x-auth-token': apiToken } : {}) };
+      const res = await fetch(`${url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined };
     },
