@@ -265,6 +265,7 @@ export class AgentRuntime {
             resumeRevision: BigInt(this.resyncing ? 0 : this.revision),
             agentVersion: AGENT_VERSION,
             protocolVersion: 1,
+            datapathType: this.opts.driver.datapathType ?? '',
           }),
         },
       });

@@ -19,6 +19,7 @@ export interface HostRow {
   datapath_ip: string;
   capabilities: string;
   agent_version: string;
+  datapath_type: string;
   connected: number;
   controller_id: string;
   applied_revision: number;
@@ -50,6 +51,8 @@ export interface HostRegistration {
   datapathIp: string;
   capabilities: readonly string[];
   agentVersion: string;
+  /** Datapath type of the host's integration bridge ('' when the agent does not report it). */
+  datapathType?: string;
   controllerId: string;
 }
 
@@ -99,6 +102,7 @@ function toAgent(row: HostRow, live: LiveConfiguration | undefined): Agent {
       datapath_ip: row.datapath_ip,
       capabilities,
       agent_version: row.agent_version,
+      datapath_type: row.datapath_type,
       applied_revision: Number(row.applied_revision),
       controller_id: row.controller_id,
       ...live?.(row.host),
@@ -148,17 +152,17 @@ export function createHostService(store: Store): HostService {
         const capabilities = JSON.stringify([...r.capabilities]);
         if (!existing) {
           await tx.run(
-            `INSERT INTO hosts (id, host, datapath_ip, capabilities, agent_version, connected, controller_id, applied_revision,
-              heartbeat_at, started_at, created_at) VALUES (?, ?, ?, ?, ?, 1, ?, 0, ?, ?, ?)`,
-            [newId(), r.host, r.datapathIp, capabilities, r.agentVersion, r.controllerId, now, now, now],
+            `INSERT INTO hosts (id, host, datapath_ip, capabilities, agent_version, datapath_type, connected, controller_id, applied_revision,
+              heartbeat_at, started_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, 0, ?, ?, ?)`,
+            [newId(), r.host, r.datapathIp, capabilities, r.agentVersion, r.datapathType ?? '', r.controllerId, now, now, now],
           );
           await appendChange(tx, 'host', r.host, 'create');
           return true;
         }
         await tx.run(
-          `UPDATE hosts SET datapath_ip = ?, capabilities = ?, agent_version = ?, connected = 1, controller_id = ?,
+          `UPDATE hosts SET datapath_ip = ?, capabilities = ?, agent_version = ?, datapath_type = ?, connected = 1, controller_id = ?,
             heartbeat_at = ?, started_at = ? WHERE host = ?`,
-          [r.datapathIp, capabilities, r.agentVersion, r.controllerId, now, now, r.host],
+          [r.datapathIp, capabilities, r.agentVersion, r.datapathType ?? '', r.controllerId, now, now, r.host],
         );
         if (existing.datapath_ip === r.datapathIp) return false;
         await appendChange(tx, 'host', r.host, 'update');

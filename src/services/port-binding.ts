@@ -20,6 +20,24 @@ export async function bindingVifType(q: Queryable, host: string, vnicType: strin
   return agent?.connected === 1 && OVS_VNIC_TYPES.has(vnicType) ? 'ovs' : 'binding_failed';
 }
 
+/** What a host whose agent reports no datapath type runs (Neutron's OVS agent default). */
+export const DEFAULT_DATAPATH_TYPE = 'system';
+
+/** Datapath type each of `hosts` reported, for those that reported one. */
+export async function hostDatapathTypes(q: Queryable, hosts: readonly string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(hosts)].filter((h) => h !== '');
+  const out = new Map<string, string>();
+  for (let i = 0; i < unique.length; i += 500) {
+    const chunk = unique.slice(i, i + 500);
+    const rows = await q.all<{ host: string; datapath_type: string }>(
+      `SELECT host, datapath_type FROM hosts WHERE host IN (${chunk.map(() => '?').join(',')})`,
+      chunk,
+    );
+    for (const r of rows) if (r.datapath_type !== '') out.set(r.host, r.datapath_type);
+  }
+  return out;
+}
+
 /** The vif_details os-vif reads for a binding: only an `ovs` binding has any. */
 export function vifDetails(vifType: string, datapathType: string): Record<string, unknown> {
   if (vifType !== 'ovs') return {};

@@ -37,7 +37,7 @@ import { checkQuota } from './quotas.js';
 import { loadPortSecurityGroups, resolvePortSecurityGroups } from './security-groups.js';
 import { NETWORK_TABLE, type NetworkRow } from './networks.js';
 import { deletePortRows } from './port-rows.js';
-import { bindingVifType } from './port-binding.js';
+import { bindingVifType, DEFAULT_DATAPATH_TYPE, hostDatapathTypes, vifDetails } from './port-binding.js';
 import { allocatePortAddresses, networkSubnets, portAddresses, reallocatePortAddresses, type AddressTarget } from './port-addresses.js';
 import { isAutoAddressSubnet } from '../domain/subnet.js';
 import { chunks, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
@@ -145,11 +145,14 @@ export async function hydratePorts(q: Queryable, rows: PortRow[]): Promise<Port[
   for (const a of allocations) ips.get(a.port_id)?.push({ subnet_id: a.subnet_id, ip_address: a.ip_address });
   const groups = await loadPortSecurityGroups(q, ids);
   const tags = await loadTags(q, 'ports', ids);
-  return rows.map((r) => portFromRow(r, ips.get(r.id) ?? [], groups.get(r.id) ?? [], tags.get(r.id) ?? []));
+  const datapaths = await hostDatapathTypes(q, rows.filter((r) => r.binding_vif_type === 'ovs').map((r) => r.binding_host_id));
+  return rows.map((r) =>
+    portFromRow(r, ips.get(r.id) ?? [], groups.get(r.id) ?? [], tags.get(r.id) ?? [], datapaths.get(r.binding_host_id) ?? DEFAULT_DATAPATH_TYPE),
+  );
 }
 
 /** The API object of a port row and what hangs off it. */
-function portFromRow(r: PortRow, fixedIps: FixedIp[], securityGroups: string[], tags: string[]): Port {
+function portFromRow(r: PortRow, fixedIps: FixedIp[], securityGroups: string[], tags: string[], datapathType: string): Port {
   return {
     id: r.id,
     name: r.name,
@@ -171,7 +174,7 @@ function portFromRow(r: PortRow, fixedIps: FixedIp[], securityGroups: string[], 
     'binding:vnic_type': r.binding_vnic_type,
     'binding:vif_type': r.binding_vif_type,
     'binding:profile': JSON.parse(r.binding_profile) as Record<string, unknown>,
-    'binding:vif_details': r.binding_host_id ? { port_filter: true, connectivity: 'l2' } : {},
+    'binding:vif_details': vifDetails(r.binding_vif_type, datapathType),
     tags,
     revision_number: r.revision_number,
     created_at: r.created_at,
@@ -276,7 +279,8 @@ export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortC
   // the database collation's (ORDER BY), as in every other answer.
   const sortedGroups = uniqueGroups.length > 1 ? ((await loadPortSecurityGroups(tx, [id])).get(id) ?? []) : uniqueGroups;
   const tags = body.tags?.length ? ((await loadTags(tx, 'ports', [id])).get(id) ?? []) : [];
-  return portFromRow(row, fixedIps, sortedGroups, tags);
+  const datapath = (await hostDatapathTypes(tx, [hostId])).get(hostId) ?? DEFAULT_DATAPATH_TYPE;
+  return portFromRow(row, fixedIps, sortedGroups, tags, datapath);
 }
 
 /** The port service. */

@@ -200,6 +200,7 @@ export class SouthboundServer {
         datapathIp: hello.datapathIp,
         capabilities: hello.capabilities,
         agentVersion: hello.agentVersion,
+        datapathType: hello.datapathType,
         controllerId: this.controllerId,
       });
       if (changed) await this.manager.poll();

@@ -1,4 +1,4 @@
-/** Schema of the events to Nova (versions 470-489): the durable queue, what Nova was told, the outbox cursor. */
+/** Schema of the Nova contract (versions 470-489): the event queue, what Nova was told, the outbox cursor, agents' datapath types. */
 import type { Migration } from './migration.js';
 
 /** Tables of src/notify. */
@@ -32,5 +32,10 @@ export const NOTIFY_MIGRATIONS: Migration[] = [
       // The outbox revision up to which port and floating-IP changes were turned into events (one row).
       `CREATE TABLE nova_cursor (id INTEGER PRIMARY KEY, revision {{bigint}} NOT NULL)`,
     ],
+  },
+  {
+    version: 471,
+    name: 'notify: datapath type each agent reports (binding:vif_details for os-vif)',
+    statements: [`ALTER TABLE hosts ADD COLUMN datapath_type TEXT NOT NULL DEFAULT ''`],
   },
 ];

@@ -7,14 +7,16 @@ import { waitFor } from '../../harness/wait-for.js';
 import { cleanup, startAgent, type TestAgent } from '../southbound/harness.js';
 import { bootPort, networkWithSubnet, startNovaStack, type NovaStack } from './nova-stack.js';
 
-async function withNova(body: (nova: NovaStandIn, stack: NovaStack, agent: (host: string) => Promise<TestAgent>) => Promise<void>): Promise<void> {
+type AgentStarter = (host: string, driverOptions?: Record<string, string>) => Promise<TestAgent>;
+
+async function withNova(body: (nova: NovaStandIn, stack: NovaStack, agent: AgentStarter) => Promise<void>): Promise<void> {
   const nova = new NovaStandIn();
   await nova.start();
   const stack = await startNovaStack({ novaUrl: nova.url });
   const agents: TestAgent[] = [];
   try {
-    await body(nova, stack, async (host) => {
-      const a = await startAgent(stack.address, host);
+    await body(nova, stack, async (host, driverOptions) => {
+      const a = await startAgent(stack.address, host, driverOptions ? { driverOptions } : {});
       agents.push(a);
       await waitFor(() => stack.southbound.server.sessions.size === agents.length, 10_000, `${host} connected`);
       return a;
@@ -102,5 +104,26 @@ test('nova - ports that are not an instance\'s send nothing; 207 drops the event
     const left = await stack.store.read((q) => q.get<{ n: number }>('SELECT COUNT(*) AS n FROM nova_events'));
     assert.equal(Number(left?.n), 0, 'the 404 is not retried');
     assert.notEqual(lost.id, kept.id);
+  }),
+);
+
+test('nova - binding details for os-vif: ovs with the datapath type the agent reports, unbound without a host', { timeout: 60_000 }, () =>
+  withNova(async (_nova, stack, agent) => {
+    await agent('compute-1', { 'datapath-type': 'netdev' });
+    await agent('compute-2');
+    const net = await networkWithSubnet(stack, '10.66.0.0/24');
+    const unbound = (await stack.request('POST', '/v2.0/ports', { port: { network_id: net } })).body.port;
+    assert.equal(unbound['binding:vif_type'], 'unbound');
+    assert.deepEqual(unbound['binding:vif_details'], {});
+    const ovsDetails = (datapath: string) => ({ port_filter: true, connectivity: 'l2', bridge_name: 'br-int', datapath_type: datapath, ovs_hybrid_plug: false });
+    const onNetdev = await bootPort(stack, net, randomUUID(), 'compute-1');
+    assert.deepEqual(onNetdev['binding:vif_details'], ovsDetails('netdev'));
+    const onSystem = await bootPort(stack, net, randomUUID(), 'compute-2');
+    assert.deepEqual((await stack.request('GET', `/v2.0/ports/${onSystem.id}`)).body.port['binding:vif_details'], ovsDetails('system'));
+    const direct = await stack.request('PUT', `/v2.0/ports/${onSystem.id}`, { port: { 'binding:vnic_type': 'direct' } });
+    assert.equal(direct.body.port['binding:vif_type'], 'binding_failed', 'the OVS agent binds vnic_type normal only');
+    assert.deepEqual(direct.body.port['binding:vif_details'], {});
+    const agents = (await stack.request('GET', '/v2.0/agents')).body.agents as { host: string; configurations: { datapath_type: string } }[];
+    assert.deepEqual(agents.map((a) => `${a.host} ${a.configurations.datapath_type}`).sort(), ['compute-1 netdev', 'compute-2 system']);
   }),
 );

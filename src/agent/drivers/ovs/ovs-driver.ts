@@ -35,6 +35,7 @@ const FLOW_OWNER_KINDS = new Set(['port', 'neighbor', 'subnet', 'router']);
 /** The OVS data-plane driver. */
 export class OvsDriver implements Driver {
   readonly name = 'ovs';
+  readonly datapathType: string;
   readonly options: CompiledOvsDriverOptions;
   readonly dhcpCounters: DhcpCounters = { requests: 0, replies: 0, ignored: 0 };
   private readonly cli: OvsCli;
@@ -53,6 +54,7 @@ export class OvsDriver implements Driver {
 
   constructor(private readonly context: DriverContext) {
     this.options = compileOvsDriverOptions(context.options);
+    this.datapathType = resolveDatapathType(this.options.datapathType);
     this.cli = new OvsCli({ db: this.options.db, rundir: this.options.rundir });
     this.host = { hostId: context.hostId, datapathIp: context.datapathIp, tunnelOfport: this.options.tunnelOfport };
   }
@@ -60,7 +62,7 @@ export class OvsDriver implements Driver {
   async start(): Promise<void> {
     const tunnelOfport = await ensureBridge(this.cli, {
       bridge: this.options.bridge,
-      datapathType: resolveDatapathType(this.options.datapathType),
+      datapathType: this.datapathType,
       tunnelPort: this.options.tunnelPort,
       tunnelOfportRequest: this.options.tunnelOfport,
       localIp: this.context.datapathIp,
