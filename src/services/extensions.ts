@@ -19,6 +19,7 @@ const IMPLEMENTED: [alias: string, name: string, description: string][] = [
   ['agent', 'agent', 'The agents resource: hosts registered by their Alcor agents'],
   ['allowed-address-pairs', 'Allowed Address Pairs', 'Extra MAC/IP pairs a port may send from'],
   ['binding', 'Port Binding', 'Host, VNIC and VIF type of a port'],
+  ['binding-extended', 'Port Bindings Extended', 'Multiple bindings per port (/ports/{id}/bindings), for live migration'],
   ['external-net', 'Neutron external network', 'router:external networks for gateways and floating IPs'],
   ['extra_dhcp_opt', 'Neutron Extra DHCP options', 'Per-port extra DHCP options'],
   ['extraroute', 'Neutron Extra Route', 'Static routes on routers'],

@@ -1,4 +1,5 @@
-/** Schema of the Nova contract (versions 470-489): the event queue, what Nova was told, the outbox cursor, agents' datapath types. */
+/** Schema of the Nova contract (versions 470-489): the event queue, what Nova was told, the outbox cursor, agents' datapath types,
+ * inactive port bindings. */
 import type { Migration } from './migration.js';
 
 /** Tables of src/notify. */
@@ -37,5 +38,21 @@ export const NOTIFY_MIGRATIONS: Migration[] = [
     version: 471,
     name: 'notify: datapath type each agent reports (binding:vif_details for os-vif)',
     statements: [`ALTER TABLE hosts ADD COLUMN datapath_type TEXT NOT NULL DEFAULT ''`],
+  },
+  {
+    version: 472,
+    name: 'notify: inactive port bindings (binding-extended, live migration)',
+    statements: [
+      // The active binding stays in the ports row; these are the others, at most one per host.
+      `CREATE TABLE port_bindings (
+        port_id TEXT NOT NULL REFERENCES ports (id) ON DELETE CASCADE,
+        host TEXT NOT NULL,
+        vnic_type TEXT NOT NULL,
+        profile TEXT NOT NULL,
+        vif_type TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (port_id, host)
+      )`,
+    ],
   },
 ];

@@ -21,6 +21,8 @@ export interface NovaStack {
   notifier: NovaNotifier;
   /** `127.0.0.1:<port>` of the southbound, for agents. */
   address: string;
+  /** Base URL of the API. */
+  url: string;
   request: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
@@ -56,6 +58,7 @@ export async function startNovaStack({ apiToken, ...options }: NovaStackOptions)
     southbound,
     notifier,
     address: `127.0.0.1:${southbound.port}`,
+    url,
     async request(method, path, body) {
       const headers: Record<string, string> = { 'content-type': 'application/json', ...(apiToken ? { 'x-auth-token': apiToken } : {}) };
       const res = await fetch(`${url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
