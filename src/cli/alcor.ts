@@ -10,6 +10,7 @@ import { registerMigrate } from './commands/migrate.js';
 import { registerTestbed } from './commands/testbed.js';
 import { registerBenchOvs } from './commands/bench-ovs.js';
 import { registerBenchSouthbound } from './commands/bench-southbound.js';
+import { registerBenchNova } from './commands/bench-nova.js';
 
 /** Every subcommand of `alcor`, in help order. */
 const COMMANDS: RegisterCommand[] = [
@@ -17,6 +18,7 @@ const COMMANDS: RegisterCommand[] = [
   registerTestbed, // alcor testbed up|down|vm
   registerBenchOvs, // alcor bench ovs
   registerBenchSouthbound, // alcor bench southbound
+  registerBenchNova, // alcor bench nova
   registerMigrate, // alcor migrate from-neutron|verify
 ];
 
