@@ -8,8 +8,8 @@
  * without a host; 207 as soon as one event was not accepted.
  *
  * Tests control it: `servers` (known instances and their host), `down()`/`up()` (connection refused, then
- * back on the same port), `failWith(status)` (answer every request with that status), `hold()` (take
- * requests and never answer). `accepted` lists the events Nova took, with their arrival time.
+ * back on the same port), `failWith(status)` (answer every request with that status), `answerRaw()` (a
+ * malformed answer), `hold()` (take requests and never answer). `accepted` lists the events Nova took, with their arrival time.
  * The tests use it (test/harness re-exports it) and so does `alcor bench nova`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -56,6 +56,7 @@ export class NovaStandIn {
   private server: Server | undefined;
   private failure: number | undefined;
   private holding = false;
+  private raw: { status: number; body: string } | undefined;
   private readonly held: ServerResponse[] = [];
 
   /** `keystone`: require a valid admin token from it (keystone mode). */
@@ -99,6 +100,11 @@ export class NovaStandIn {
     this.failure = status;
   }
 
+  /** Answers every request with this status and raw body (a broken Nova) until called with undefined. */
+  answerRaw(answer: { status: number; body: string } | undefined): void {
+    this.raw = answer;
+  }
+
   /** Takes requests and never answers them (a Nova that hangs mid-batch). */
   hold(): void {
     this.holding = true;
@@ -131,6 +137,12 @@ export class NovaStandIn {
     req.on('end', () => {
       if (this.holding) {
         this.held.push(res);
+        return;
+      }
+      if (this.raw) {
+        this.refused.push({ status: this.raw.status, reason: `raw answer: ${this.raw.body}` });
+        res.writeHead(this.raw.status, { 'content-type': 'application/json' });
+        res.end(this.raw.body);
         return;
       }
       const answer = this.failure !== undefined ? { status: this.failure, body: { computeFault: { code: this.failure, message: 'stand-in outage' } } } : this.answer(req, text, at);

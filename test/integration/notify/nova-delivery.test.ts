@@ -138,3 +138,37 @@ test('nova - a controller killed while Nova holds its batch: the restarted contr
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('nova - malformed answers from Nova are retried, never taken as delivered, and the controller keeps serving', { timeout: 60_000 }, async () => {
+  const nova = new NovaStandIn();
+  await nova.start();
+  const stack = await startNovaStack({ novaUrl: nova.url });
+  let agent: TestAgent | undefined;
+  try {
+    agent = await startAgent(stack.address, 'compute-1');
+    const net = await networkWithSubnet(stack);
+    const server = randomUUID();
+    nova.servers.set(server, 'compute-1');
+    const bad = [
+      { status: 200, body: 'not json' },
+      { status: 200, body: '{"events": []}' },
+      { status: 207, body: '{"events": [{"code": "200"}]}' },
+      { status: 200, body: '[]' },
+    ];
+    nova.answerRaw(bad[0]);
+    const port = await bootPort(stack, net, server, 'compute-1');
+    for (const answer of bad) {
+      const seen = nova.refused.length;
+      nova.answerRaw(answer);
+      await waitFor(() => nova.refused.length > seen, 10_000, `a request answered ${answer.body}`);
+    }
+    assert.equal(await queueLength(stack), 1, 'the event is still queued');
+    assert.equal((await stack.request('GET', `/v2.0/ports/${port.id}`)).status, 200, 'the API serves');
+    nova.answerRaw(undefined);
+    await waitFor(async () => nova.eventsFor(server).length === 1 && (await queueLength(stack)) === 0, 10_000, 'delivered once Nova answers properly');
+  } finally {
+    await cleanup({ agents: agent ? [agent] : [] });
+    await stack.close();
+    await nova.close();
+  }
+});

@@ -127,3 +127,29 @@ test('nova - binding details for os-vif: ovs with the datapath type the agent re
     assert.deepEqual(agents.map((a) => `${a.host} ${a.configurations.datapath_type}`).sort(), ['compute-1 netdev', 'compute-2 system']);
   }),
 );
+
+test('nova - associating and disassociating a floating IP sends network-changed', { timeout: 60_000 }, () =>
+  withNova(async (nova, stack, agent) => {
+    await agent('compute-1');
+    const server = randomUUID();
+    nova.servers.set(server, 'compute-1');
+    const ext = (await stack.request('POST', '/v2.0/networks', { network: { name: 'ext', 'router:external': true } })).body.network;
+    await stack.request('POST', '/v2.0/subnets', { subnet: { network_id: ext.id, cidr: '198.51.100.0/24', ip_version: 4 } });
+    const net = await networkWithSubnet(stack, '10.69.0.0/24');
+    const subnet = (await stack.request('GET', `/v2.0/subnets?network_id=${net}`)).body.subnets[0].id;
+    const router = (await stack.request('POST', '/v2.0/routers', { router: { external_gateway_info: { network_id: ext.id } } })).body.router;
+    await stack.request('PUT', `/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: subnet });
+    const port = await bootPort(stack, net, server, 'compute-1');
+    await waitFor(() => nova.eventsFor(server, 'network-vif-plugged').length === 1, 10_000, 'vif-plugged');
+    const fip = await stack.request('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.id, port_id: port.id } });
+    assert.equal(fip.status, 201, JSON.stringify(fip.body));
+    await waitFor(() => nova.eventsFor(server, 'network-changed').length === 1, 10_000, 'network-changed on association');
+    await stack.request('PUT', `/v2.0/floatingips/${fip.body.floatingip.id}`, { floatingip: { port_id: null } });
+    await waitFor(() => nova.eventsFor(server, 'network-changed').length === 2, 10_000, 'network-changed on disassociation');
+    await stack.request('PUT', `/v2.0/floatingips/${fip.body.floatingip.id}`, { floatingip: { port_id: port.id } });
+    await waitFor(() => nova.eventsFor(server, 'network-changed').length === 3, 10_000, 'network-changed on association again');
+    assert.equal((await stack.request('DELETE', `/v2.0/floatingips/${fip.body.floatingip.id}`)).status, 204);
+    await waitFor(() => nova.eventsFor(server, 'network-changed').length === 4, 10_000, 'network-changed when the floating IP is deleted');
+    assert.deepEqual(nova.eventsFor(server).map((e) => e.name), ['network-vif-plugged', 'network-changed', 'network-changed', 'network-changed', 'network-changed']);
+  }),
+);
