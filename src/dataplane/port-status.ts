@@ -41,6 +41,12 @@ export class PortStatusTracker {
   private readonly unacked = new Map<string, Set<string>>();
   private flushing: Promise<void> | undefined;
   private readonly hooks: StatusWriteHook[] = [];
+  /**
+   * Ports set DOWN because a host stopped programming them, with that host. With replicas, the replica
+   * holding the new host's stream may already have written ACTIVE: this DOWN is written only while the
+   * port is bound to no other host.
+   */
+  private readonly releasedBy = new Map<string, string>();
 
   constructor(private readonly store: Store, private readonly onError: (err: unknown) => void) {}
 
@@ -76,6 +82,7 @@ export class PortStatusTracker {
       this.pending.delete(port);
     } else {
       this.set(port, 'DOWN');
+      if (this.pending.has(port)) this.releasedBy.set(port, host);
     }
   }
 
@@ -130,6 +137,7 @@ export class PortStatusTracker {
   }
 
   private set(port: string, status: PortStatus): void {
+    this.releasedBy.delete(port);
     if (this.written.get(port) === status && !this.pending.has(port)) return;
     this.pending.set(port, status);
     this.written.set(port, status);
@@ -141,10 +149,19 @@ export class PortStatusTracker {
     while (this.pending.size > 0) {
       const batch = new Map(this.pending);
       this.pending.clear();
+      const released = new Map<string, string>();
       const byStatus = new Map<PortStatus, string[]>();
-      for (const [port, status] of batch) byStatus.set(status, [...(byStatus.get(status) ?? []), port]);
+      for (const [port, status] of batch) {
+        const host = this.releasedBy.get(port);
+        this.releasedBy.delete(port);
+        if (host !== undefined) released.set(port, host);
+        else byStatus.set(status, [...(byStatus.get(status) ?? []), port]);
+      }
       try {
         await this.store.write(async (tx) => {
+          for (const [port, host] of released) {
+            await tx.run("UPDATE ports SET status = 'DOWN' WHERE id = ? AND binding_host_id IN ('', ?)", [port, host]);
+          }
           for (const [status, ports] of byStatus) {
             for (let i = 0; i < ports.length; i += 500) {
               const chunk = ports.slice(i, i + 500);

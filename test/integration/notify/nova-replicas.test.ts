@@ -54,6 +54,23 @@ test('nova - two replicas on PostgreSQL: each event is sent once', { timeout: 12
     }
     const queued = async () => Number((await a.store.read((q) => q.get<{ n: number }>('SELECT COUNT(*) AS n FROM nova_events')))?.n);
     await waitFor(async () => nova.accepted.length >= 16 && (await queued()) === 0, 20_000, 'every event sent');
+    // A live migration across replicas: the binding made through one, activated through the other.
+    const migrating = ports[5] as { id: string; server: string };
+    const bindings = `/v2.0/ports/${migrating.id}/bindings`;
+    assert.equal((await a.request('POST', bindings, { binding: { host: 'compute-1' } })).status, 201);
+    assert.equal((await b.request('PUT', `${bindings}/compute-1/activate`)).status, 200);
+    expected.push(`network-vif-plugged ${migrating.server} ${migrating.id} completed`);
+    await waitFor(() => nova.eventsFor(migrating.server, 'network-vif-plugged').length === 2, 20_000, 'plugged on the destination');
+    assert.equal((await a.request('DELETE', `${bindings}/compute-2`)).status, 204);
+    assert.equal((await b.request('DELETE', `/v2.0/ports/${migrating.id}`)).status, 204);
+    expected.push(`network-vif-deleted ${migrating.server} ${migrating.id} `);
+    await waitFor(async () => nova.eventsFor(migrating.server, 'network-vif-deleted').length === 1 && (await queued()) === 0, 20_000, 'the migration\'s events sent');
+    // The port's move may also show as network-vif-unplugged (DOWN between the hosts); Nova ignores it.
+    const unplugged = nova.accepted.filter((e) => e.name === 'network-vif-unplugged');
+    assert.ok(unplugged.every((e) => e.tag === migrating.id) && unplugged.length <= 1, JSON.stringify(unplugged));
+    nova.accepted.splice(0, nova.accepted.length, ...nova.accepted.filter((e) => e.name !== 'network-vif-unplugged'));
+    const left = await a.store.read((q) => q.get<{ n: number }>('SELECT COUNT(*) AS n FROM port_bindings'));
+    assert.equal(Number(left?.n), 0, 'bindings go with their port');
     assert.deepEqual(nova.accepted.map((e) => `${e.name} ${e.server_uuid} ${e.tag ?? ''} ${e.status ?? ''}`).sort(), expected.sort());
     assert.deepEqual(nova.refused, []);
   } finally {
