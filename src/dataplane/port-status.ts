@@ -25,7 +25,7 @@ export interface StatusWriteHook {
 export class PortStatusTracker {
   /** host → port → revision at which the port's current state was sent. */
   private readonly byHost = new Map<string, Map<string, number>>();
-  private readonly hostOf = new Map<string, string>();
+  private readonly hostOfPort = new Map<string, string>();
   /** Last status written (or known) per port, so repeated acks write nothing. */
   private readonly written = new Map<string, PortStatus>();
   private readonly pending = new Map<string, PortStatus>();
@@ -50,6 +50,11 @@ export class PortStatusTracker {
 
   constructor(private readonly store: Store, private readonly onError: (err: unknown) => void) {}
 
+  /** The host whose acks decide the port's status, if it is programmed. */
+  hostOf(port: string): string | undefined {
+    return this.hostOfPort.get(port);
+  }
+
   /** Adds an observer of every status write. */
   addWriteHook(hook: StatusWriteHook): void {
     this.hooks.push(hook);
@@ -57,12 +62,12 @@ export class PortStatusTracker {
 
   /** The port's state reached `host` at `revision`. */
   programmed(host: string, port: string, revision: number): void {
-    const previous = this.hostOf.get(port);
+    const previous = this.hostOfPort.get(port);
     if (previous !== undefined && previous !== host) {
       this.byHost.get(previous)?.delete(port);
       this.set(port, 'DOWN');
     }
-    this.hostOf.set(port, host);
+    this.hostOfPort.set(port, host);
     let ports = this.byHost.get(host);
     if (!ports) this.byHost.set(host, (ports = new Map()));
     ports.set(port, revision);
@@ -73,8 +78,8 @@ export class PortStatusTracker {
 
   /** The port is no longer programmed on `host` (unbound, moved away or deleted). */
   unprogrammed(host: string, port: string, deleted: boolean): void {
-    if (this.hostOf.get(port) !== host) return;
-    this.hostOf.delete(port);
+    if (this.hostOfPort.get(port) !== host) return;
+    this.hostOfPort.delete(port);
     this.byHost.get(host)?.delete(port);
     this.failedAt.delete(port);
     if (deleted) {
@@ -157,10 +162,14 @@ export class PortStatusTracker {
         if (host !== undefined) released.set(port, host);
         else byStatus.set(status, [...(byStatus.get(status) ?? []), port]);
       }
+      // Released ports another host holds now: their status is not this tracker's to know.
+      const skipped = new Set<string>();
       try {
         await this.store.write(async (tx) => {
+          skipped.clear();
           for (const [port, host] of released) {
-            await tx.run("UPDATE ports SET status = 'DOWN' WHERE id = ? AND binding_host_id IN ('', ?)", [port, host]);
+            const changed = await tx.run("UPDATE ports SET status = 'DOWN' WHERE id = ? AND binding_host_id IN ('', ?)", [port, host]);
+            if (changed === 0) skipped.add(port);
           }
           for (const [status, ports] of byStatus) {
             for (let i = 0; i < ports.length; i += 500) {
@@ -170,6 +179,7 @@ export class PortStatusTracker {
           }
           for (const hook of this.hooks) await hook.inTransaction(tx, [...batch.keys()]);
         });
+        for (const port of skipped) if (!this.pending.has(port)) this.written.delete(port);
         for (const hook of this.hooks) hook.committed();
       } catch (err) {
         this.onError(err);

@@ -4,7 +4,9 @@
  * number of INACTIVE bindings in `port_bindings`, one per host. Activating an inactive binding swaps it with
  * the active one in one transaction (the old one stays INACTIVE until Nova deletes it); the outbox record of
  * that swap moves the port to the destination host, its status goes DOWN until that host acks it, and the
- * events to Nova then say network-vif-plugged for the destination. All operations are admin-only.
+ * events to Nova then say network-vif-plugged for the destination. The destination host programs the port
+ * as soon as its inactive binding exists (the data plane compiles it there without taking it as bound),
+ * so the guest's interface works there the moment it appears. All operations are admin-only.
  */
 import type { RequestContext } from '../domain/context.js';
 import {
@@ -132,9 +134,11 @@ export function createPortBindingService(store: Store): PortBindingService {
           await setActive(tx, port, row);
           return (await present(tx, [{ row, status: 'ACTIVE' }]))[0] as PortBinding;
         }
-        await tx.run('INSERT INTO port_bindings (port_id, host, vnic_type, profile, vif_type, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
+        await tx.run('INSERT INTO port_bindings (port_id, host, vnic_type, profile, vif_type, prepared, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)', [
           portId, row.host, row.vnic_type, row.profile, row.vif_type, timestamp(),
         ]);
+        // The destination host programs the port ahead of activation.
+        await appendChange(tx, 'port', portId, 'update');
         return (await present(tx, [{ row, status: 'INACTIVE' }]))[0] as PortBinding;
       }),
 
@@ -149,7 +153,8 @@ export function createPortBindingService(store: Store): PortBindingService {
         await tx.run('DELETE FROM port_bindings WHERE port_id = ? AND host = ?', [portId, host]);
         if (port.binding_host_id !== '') {
           const old = activeOf(port);
-          await tx.run('INSERT INTO port_bindings (port_id, host, vnic_type, profile, vif_type, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
+          // The former binding stays until Nova deletes it, but is not programmed: its host no longer serves the port.
+          await tx.run('INSERT INTO port_bindings (port_id, host, vnic_type, profile, vif_type, prepared, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)', [
             portId, old.host, old.vnic_type, old.profile, old.vif_type, timestamp(),
           ]);
         }
@@ -163,6 +168,7 @@ export function createPortBindingService(store: Store): PortBindingService {
         // Only an inactive binding can be deleted; the active one goes with the port (or by unbinding it).
         const removed = await tx.run('DELETE FROM port_bindings WHERE port_id = ? AND host = ?', [portId, host]);
         if (removed === 0) throw new PortBindingNotFound(`Binding for port ${portId} for host ${host} could not be found.`);
+        await appendChange(tx, 'port', portId, 'update');
       }),
   };
 }

@@ -50,6 +50,8 @@ export const NOTIFY_MIGRATIONS: Migration[] = [
         vnic_type TEXT NOT NULL,
         profile TEXT NOT NULL,
         vif_type TEXT NOT NULL,
+        -- 1: made for a destination, programmed there ahead of activation; 0: a former active binding.
+        prepared INTEGER NOT NULL,
         created_at TEXT NOT NULL,
         PRIMARY KEY (port_id, host)
       )`,

@@ -40,7 +40,11 @@ test('bindings - live migration: inactive binding, activation moves the port, so
     assert.equal(profile.status, 200);
     const inactive = await stack.request('GET', `${bindings}/compute-2`);
     assert.equal(inactive.body.binding.status, 'INACTIVE');
-    assert.ok(source.agent.desired.view.port.has(port.id) && !destination.agent.desired.view.port.has(port.id), 'still on the source');
+    await waitFor(() => destination.agent.desired.view.port.has(port.id), 10_000, 'the destination programs the port ahead of activation');
+    assert.ok(source.agent.desired.view.port.has(port.id), 'still on the source');
+    await stack.southbound.manager.portStatus.idle();
+    assert.equal((await stack.request('GET', `/v2.0/ports/${port.id}`)).body.port.status, 'ACTIVE', 'the destination\'s ack does not move the port');
+    assert.equal(nova.eventsFor(server).length, 1, 'nothing for Nova before activation');
 
     const activated = await stack.request('PUT', `${bindings}/compute-2/activate`);
     assert.equal(activated.status, 200, JSON.stringify(activated.body));
@@ -85,7 +89,9 @@ test('bindings - errors as Neutron: existing binding 409, already active 409, un
     assert.equal(await fault('POST', bindings, { binding: { host: 'compute-2' } }), '409 PortBindingAlreadyExists');
     assert.equal(await fault('POST', bindings, { binding: { host: 'ghost-host' } }), '409 PortBindingError', 'no agent on the host');
     assert.equal(await fault('POST', bindings, { binding: { host: 'ghost-host', vnic_type: 'bogus' } }), '400 HTTPBadRequest', 'not a vnic_type');
+    await waitFor(() => agents[1]?.agent.desired.view.port.has(port.id), 10_000, 'prepared on compute-2');
     assert.equal(await fault('DELETE', `${bindings}/compute-2`), '204 undefined');
+    await waitFor(() => !agents[1]?.agent.desired.view.port.has(port.id), 10_000, 'compute-2 drops the port with its binding');
     assert.equal(await fault('POST', bindings, { binding: { host: 'compute-2', vnic_type: 'direct' } }), '409 PortBindingError', 'the OVS agent binds normal only');
     assert.equal(await fault('POST', bindings, { binding: { host: 'compute-2', extra: 1 } }), '400 HTTPBadRequest');
     assert.equal(await fault('PUT', `${bindings}/compute-1/activate`), '409 PortBindingAlreadyActive');

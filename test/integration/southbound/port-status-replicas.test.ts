@@ -40,3 +40,30 @@ test('port status - a replica that loses a port to another replica\'s host does 
     await api.close();
   }
 });
+
+// The same tracker first loses a port to a host it does not yet see acked, then the port is unbound.
+test('port status - a DOWN skipped because the port moved is written once the port is unbound', async () => {
+  const api = await startTestApi();
+  try {
+    const network = (await api.request('POST', '/v2.0/networks', { body: { network: { name: 'n' } } })).body.network;
+    await api.request('POST', '/v2.0/subnets', { body: { subnet: { network_id: network.id, cidr: '10.0.0.0/24', ip_version: 4 } } });
+    const port = (await api.request('POST', '/v2.0/ports', { body: { port: { network_id: network.id } } })).body.port.id as string;
+    const status = async () => (await api.store.read((q) => q.get<{ status: string }>('SELECT status FROM ports WHERE id = ?', [port])))?.status;
+    const tracker = new PortStatusTracker(api.store, () => undefined);
+    await api.store.write((tx) => tx.run("UPDATE ports SET binding_host_id = 'h1' WHERE id = ?", [port]));
+    tracker.programmed('h1', port, 1);
+    tracker.ack('h1', 1, new Set());
+    await tracker.idle();
+    assert.equal(await status(), 'ACTIVE');
+    await api.store.write((tx) => tx.run("UPDATE ports SET binding_host_id = 'h2' WHERE id = ?", [port]));
+    tracker.unprogrammed('h1', port, false);
+    tracker.programmed('h2', port, 2);
+    await tracker.idle();
+    await api.store.write((tx) => tx.run("UPDATE ports SET binding_host_id = '' WHERE id = ?", [port]));
+    tracker.unprogrammed('h2', port, false);
+    await tracker.idle();
+    assert.equal(await status(), 'DOWN', 'unbound before the new host acked: DOWN');
+  } finally {
+    await api.close();
+  }
+});
