@@ -25,6 +25,8 @@ const FORBIDDEN = {
   southbound: { from: ['api', 'cli', 'bench', 'migrate', 'testbed'] },
   // Tools sit on top: nothing but the CLI (and benchmarks driving them) imports them.
   migrate: { from: ['api', 'cli', 'bench', 'testbed'] },
+  // Events to Nova consume what the store committed, beside the data plane.
+  notify: { from: ['api', 'services', 'agent', 'cli', 'bench', 'dataplane', 'southbound', 'migrate', 'testbed'] },
 };
 
 const zones = Object.entries(FORBIDDEN).flatMap(([target, rule]) =>

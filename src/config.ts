@@ -71,6 +71,16 @@ export interface ServerOptions {
   natsMaxPerSubject?: string | number;
   /** Oldest message the bus stream keeps, in seconds. @default 86400 (env ALCOR_NATS_MAX_AGE_SECONDS) */
   natsMaxAgeSeconds?: string | number;
+  /** Nova's compute endpoint for instance events, e.g. http://nova:8774/v2.1, or `catalog` (auth=keystone) to take it from the Keystone catalog; unset = no events to Nova. (env ALCOR_NOVA_URL) */
+  novaUrl?: string;
+  /** Longest wait, in ms, that gathers events to Nova into one request. @default 200 (env ALCOR_NOVA_EVENT_INTERVAL_MS) */
+  novaEventIntervalMs?: string | number;
+  /** Timeout of one request to Nova in ms; a replica's claim on a batch lasts twice this. @default 30000 (env ALCOR_NOVA_TIMEOUT_MS) */
+  novaTimeoutMs?: string | number;
+  /** Keystone catalog region of Nova's endpoint with ALCOR_NOVA_URL=catalog; "" = any. @default "" (env ALCOR_NOVA_REGION) */
+  novaRegion?: string;
+  /** Keystone catalog interface of Nova's endpoint with ALCOR_NOVA_URL=catalog: public, internal or admin. @default "public" (env ALCOR_NOVA_INTERFACE) */
+  novaInterface?: string;
 }
 
 /** Inclusive id range. */
@@ -102,6 +112,20 @@ export interface ServerConfig {
   keystone: KeystoneConfig;
   /** Southbound bus and channel selection. */
   southbound: SouthboundConfig;
+  /** Events to Nova. */
+  nova: NovaConfig;
+}
+
+/** Compiled settings of the events to Nova. */
+export interface NovaConfig {
+  /** False: no events are derived or sent. */
+  enabled: boolean;
+  /** Nova's endpoint without a trailing slash; undefined = from the Keystone catalog. */
+  url: string | undefined;
+  intervalMs: number;
+  timeoutMs: number;
+  region: string;
+  interface: 'public' | 'internal' | 'admin';
 }
 
 /** Compiled southbound settings. */
@@ -170,6 +194,11 @@ const ENV: Record<keyof ServerOptions, string> = {
   southboundTlsKey: 'ALCOR_SOUTHBOUND_TLS_KEY',
   southboundInsecure: 'ALCOR_SOUTHBOUND_INSECURE',
   southboundMaxSessions: 'ALCOR_SOUTHBOUND_MAX_SESSIONS',
+  novaUrl: 'ALCOR_NOVA_URL',
+  novaEventIntervalMs: 'ALCOR_NOVA_EVENT_INTERVAL_MS',
+  novaTimeoutMs: 'ALCOR_NOVA_TIMEOUT_MS',
+  novaRegion: 'ALCOR_NOVA_REGION',
+  novaInterface: 'ALCOR_NOVA_INTERFACE',
 };
 
 /** Options from the environment; flags given on the command line override them. */
@@ -261,6 +290,23 @@ export function compileServerOptions(options: ServerOptions): ServerConfig {
     quotaDefaults: parseQuotaDefaults(options.quotaDefaults ?? ''),
     keystone: compileKeystone(options, auth),
     southbound: compileSouthbound(options),
+    nova: compileNova(options, auth),
+  };
+}
+
+function compileNova(options: ServerOptions, auth: ServerConfig['auth']): NovaConfig {
+  const url = (options.novaUrl ?? '').trim().replace(/\/+$/, '');
+  if (url !== '' && url !== 'catalog' && !/^https?:\/\/[^\s]+$/.test(url)) throw new ConfigError(`ALCOR_NOVA_URL: "${url}" must be an http(s) URL or catalog`);
+  if (url === 'catalog' && auth !== 'keystone') throw new ConfigError('ALCOR_NOVA_URL: catalog needs auth=keystone');
+  const iface = options.novaInterface ?? 'public';
+  if (iface !== 'public' && iface !== 'internal' && iface !== 'admin') throw new ConfigError(`ALCOR_NOVA_INTERFACE: "${iface}" must be public, internal or admin`);
+  return {
+    enabled: url !== '',
+    url: url === '' || url === 'catalog' ? undefined : url,
+    intervalMs: parseInteger(options.novaEventIntervalMs ?? 200, 'ALCOR_NOVA_EVENT_INTERVAL_MS', 0, 60_000),
+    timeoutMs: parseInteger(options.novaTimeoutMs ?? 30_000, 'ALCOR_NOVA_TIMEOUT_MS', 100, 600_000),
+    region: options.novaRegion ?? '',
+    interface: iface,
   };
 }
 

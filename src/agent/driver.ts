@@ -125,6 +125,8 @@ export interface DriverContext {
 export interface Driver {
   /** `sim`, `ovs`, ... */
   readonly name: string;
+  /** Datapath type of the bridge VMs plug into (`system`, `netdev`), reported to the controller for os-vif. */
+  readonly datapathType?: string;
   /** Connects to the data plane and learns what is installed (e.g. dumps flows). Called once. */
   start(): Promise<void>;
   /** Makes the data plane match the batch; see the file header for the contract. */

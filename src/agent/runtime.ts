@@ -268,6 +268,7 @@ export class AgentRuntime {
             resumeRevision: BigInt(this.resyncing ? 0 : this.revision),
             agentVersion: ALCOR_VERSION,
             protocolVersion: 1,
+            datapathType: this.opts.driver.datapathType ?? '',
           }),
         },
       });

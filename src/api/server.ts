@@ -16,6 +16,7 @@ import requestContext from './plugins/request-context.js';
 import { ipAvailabilityRoutes } from './routes/ip-availability.js';
 import { networkRoutes } from './routes/networks.js';
 import { portRoutes } from './routes/ports.js';
+import { portBindingRoutes } from './routes/port-bindings.js';
 import { subnetRoutes } from './routes/subnets.js';
 import { agentRoutes } from './routes/agents.js';
 import { availabilityZoneRoutes } from './routes/availability-zones.js';
@@ -93,6 +94,7 @@ export async function buildApiServer({ config, services, logger, operator }: Api
   await app.register(networkRoutes, { prefix: '/v2.0', networks: services.networks });
   await app.register(subnetRoutes, { prefix: '/v2.0', subnets: services.subnets });
   await app.register(portRoutes, { prefix: '/v2.0', ports: services.ports });
+  await app.register(portBindingRoutes, { prefix: '/v2.0', bindings: services.portBindings });
   await app.register(ipAvailabilityRoutes, { prefix: '/v2.0', ipAvailability: services.ipAvailability });
   await app.register(securityGroupRoutes, { prefix: '/v2.0', securityGroups: services.securityGroups });
   await app.register(securityGroupRuleRoutes, { prefix: '/v2.0', securityGroupRules: services.securityGroupRules });

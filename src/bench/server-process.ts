@@ -56,6 +56,8 @@ export interface SpawnServerOptions {
   startTimeoutMs: number;
   /** Receives the server's stderr lines (progress output). */
   log: (line: string) => void;
+  /** Extra environment of the server (e.g. ALCOR_NOVA_URL). */
+  env?: Record<string, string>;
 }
 
 /** A controller process started by the benchmark. */
@@ -69,7 +71,8 @@ export interface SpawnedServer {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A local TCP port nobody listens on right now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -119,6 +122,7 @@ export async function spawnServer(options: SpawnServerOptions): Promise<SpawnedS
       // The southbound must not take the default port from a controller that may already run here.
       ALCOR_SOUTHBOUND_LISTEN: '127.0.0.1:0',
       ALCOR_METRICS_LISTEN: `127.0.0.1:${metricsPort}`,
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -8,6 +8,7 @@ import { createServices } from '../services/services.js';
 import { openStore } from '../store/open-store.js';
 import { PostgresStore } from '../store/postgres.js';
 import { exposeBus, notifyingStore, startSouthbound } from '../southbound/southbound.js';
+import { novaNotifierFor } from '../notify/nova-notifier.js';
 import type { SouthboundLogger } from '../southbound/log.js';
 import { startMetricsListener } from '../metrics/listener.js';
 import { createOperatorView } from '../southbound/operator-view.js';
@@ -59,10 +60,23 @@ async function main(): Promise<void> {
     channels: { mode: sb.channel, upperPorts: sb.upperPorts, lowerPorts: sb.lowerPorts },
     log: { debug: (o, m) => sbLog?.debug(o, m), info: (o, m) => sbLog?.info(o, m), warn: (o, m) => sbLog?.warn(o, m), error: (o, m) => sbLog?.error(o, m) },
   });
-  const services = createServices(notifyingStore(store, () => void southbound.notify()), config);
+  // Events to Nova: derived from the outbox and, in the same transaction, from port status writes.
+  const nova = novaNotifierFor(store, config, {
+    exclusive: store.engine === 'sqlite',
+    log: { info: (o, m) => sbLog?.info(o, m), warn: (o, m) => sbLog?.warn(o, m), error: (o, m) => sbLog?.error(o, m) },
+  });
+  if (nova) {
+    southbound.manager.portStatus.addWriteHook(nova.statusHook);
+    await nova.start();
+  }
+  const committed = () => {
+    void southbound.notify();
+    void nova?.poke();
+  };
+  const services = createServices(notifyingStore(store, committed), config);
   exposeBus(southbound, services);
   // Other replicas' commits reach this replica's data-plane manager at once (LISTEN/NOTIFY), not at its next poll.
-  if (store instanceof PostgresStore) await store.onChanges(() => void southbound.notify());
+  if (store instanceof PostgresStore) await store.onChanges(committed);
   const app = await buildApiServer({ config, services, operator: createOperatorView(store, southbound, ALCOR_VERSION) });
   sbLog = app.log;
   app.log.info({ port: southbound.port }, 'southbound gRPC listening');
@@ -89,6 +103,7 @@ async function main(): Promise<void> {
     try {
       await app.close();
       await metrics?.close();
+      await nova?.close();
       await southbound.close();
       await store.close();
       app.log.info('drained; exiting');

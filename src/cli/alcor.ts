@@ -18,6 +18,7 @@ import { registerDb } from './commands/db.js';
 import { DatabaseRefused } from '../store/schema-state.js';
 import { ALCOR_VERSION } from '../version.js';
 import { registerPki } from './commands/pki.js';
+import { registerBenchNova } from './commands/bench-nova.js';
 
 /** Every subcommand of `alcor`, in help order. */
 const COMMANDS: RegisterCommand[] = [
@@ -29,6 +30,7 @@ const COMMANDS: RegisterCommand[] = [
   registerTestbed, // alcor testbed up|down|vm
   registerBenchOvs, // alcor bench ovs
   registerBenchSouthbound, // alcor bench southbound
+  registerBenchNova, // alcor bench nova
   registerMigrate, // alcor migrate from-neutron|verify
   registerDb, // alcor db status|upgrade
   registerPki, // alcor pki ca|cert

@@ -19,6 +19,8 @@ export interface ChangeRecord {
 export interface PlanIndexes {
   readonly keyHosts: ReadonlyMap<string, ReadonlySet<string>>;
   readonly portHost: ReadonlyMap<string, string>;
+  /** Port → hosts it is prepared on for a live migration. */
+  readonly preparedHosts: ReadonlyMap<string, ReadonlySet<string>>;
   readonly ruleGroup: ReadonlyMap<string, string>;
   readonly routerOfPort: ReadonlyMap<string, string>;
 }
@@ -50,6 +52,7 @@ export async function planChanges(q: Queryable, changes: readonly ChangeRecord[]
         else plan.deletedPorts.delete(id);
         const host = idx.portHost.get(id);
         if (host !== undefined) plan.hosts.add(host);
+        for (const h of idx.preparedHosts.get(id) ?? []) plan.hosts.add(h);
         const router = idx.routerOfPort.get(id);
         if (router !== undefined) routers.add(router);
         break;
@@ -101,6 +104,11 @@ export async function planChanges(q: Queryable, changes: readonly ChangeRecord[]
       if (r.binding_host_id !== '') plan.hosts.add(r.binding_host_id);
       if (r.device_owner.startsWith('network:router_interface')) routers.add(r.device_id);
     }
+    const prepared = await q.all<{ host: string }>(
+      `SELECT DISTINCT host FROM port_bindings WHERE prepared = 1 AND port_id IN (${chunk.map(() => '?').join(',')})`,
+      chunk,
+    );
+    for (const r of prepared) plan.hosts.add(r.host);
   }
   for (const router of routers) {
     holders(entryKey('router', router));

@@ -17,6 +17,8 @@ export interface CompiledHost {
   /** Networks whose neighbor scope the host needs (local ports, and networks behind its routers). */
   vpcs: Set<string>;
   ports: Set<string>;
+  /** Ports programmed here ahead of a live migration (an inactive binding to this host), not bound here. */
+  preparedPorts: Set<string>;
   /** Security-group rule id → group id, for rule changes whose row is gone. */
   rules: Map<string, string>;
   /** Router interface port id → router id. */

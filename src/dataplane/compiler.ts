@@ -104,10 +104,14 @@ function toFixedIps(rows: readonly IpRow[] | undefined): FixedIp[] {
  * each VPC's effective southbound channel, which its VpcState carries to the host.
  */
 export async function compileHostScope(q: Queryable, host: string, tables: OptionalTables, channelOf: (networkId: string) => Channel): Promise<CompiledHost> {
-  const result: CompiledHost = { entries: new Map(), vpcs: new Set(), ports: new Set(), rules: new Map(), routerPorts: new Map() };
+  const result: CompiledHost = { entries: new Map(), vpcs: new Set(), ports: new Set(), preparedPorts: new Set(), rules: new Map(), routerPorts: new Map() };
   const registered = await q.get('SELECT host FROM hosts WHERE host = ?', [host]);
   if (!registered) return result;
-  const ports = await q.all<PortRow>('SELECT * FROM ports WHERE binding_host_id = ? ORDER BY id', [host]);
+  // Bound here, or prepared here for a live migration (an inactive binding made for this host).
+  const ports = await q.all<PortRow>(
+    'SELECT * FROM ports WHERE binding_host_id = ? OR id IN (SELECT port_id FROM port_bindings WHERE host = ? AND prepared = 1) ORDER BY id',
+    [host, host],
+  );
   if (ports.length === 0) return result;
   const portIds = ports.map((p) => p.id);
   const ips = await fixedIps(q, portIds);
@@ -158,7 +162,8 @@ export async function compileHostScope(q: Queryable, host: string, tables: Optio
 
   const groupIds = new Set<string>();
   for (const port of ports) {
-    result.ports.add(port.id);
+    if (port.binding_host_id === host) result.ports.add(port.id);
+    else result.preparedPorts.add(port.id);
     const portIps = ips.get(port.id) ?? [];
     const sgs = groups.get(port.id) ?? [];
     for (const g of sgs) groupIds.add(g);

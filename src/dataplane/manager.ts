@@ -298,9 +298,16 @@ export class DataPlaneManager {
       for (const vpc of joined) this.scope(vpcScope(vpc));
     }
 
+    const programmed = new Set<string>();
     for (const key of upserted) {
       const [kind, id] = splitKey(key);
-      if (kind === 'port' || kind === 'dhcp') this.portStatus.programmed(host, id, batch.revision);
+      if ((kind !== 'port' && kind !== 'dhcp') || compiled.preparedPorts.has(id)) continue;
+      this.portStatus.programmed(host, id, batch.revision);
+      programmed.add(id);
+    }
+    // A port prepared here and now bound here (a live migration activated) changed no bytes: it is this host's now.
+    for (const port of compiled.ports) {
+      if (!programmed.has(port) && this.portStatus.hostOf(port) !== host) this.portStatus.programmed(host, port, batch.revision);
     }
     for (const key of removed) {
       const [kind, id] = splitKey(key);

@@ -8,7 +8,7 @@
  * Status lives in `ports.status`; writes are batched into one transaction per flush and never append
  * outbox records (status is observed state, not desired state).
  */
-import type { Store } from '../store/store.js';
+import type { Queryable, Store } from '../store/store.js';
 import { portProgrammingSeconds } from './metrics.js';
 
 const NONE: ReadonlySet<string> = new Set();
@@ -39,11 +39,17 @@ export interface PortProgramming {
   activeAt: number | undefined;
 }
 
+/** Observes status writes: runs inside each status transaction (events derived from it commit with it), then after the commit. */
+export interface StatusWriteHook {
+  inTransaction(tx: Queryable, ports: readonly string[]): Promise<void>;
+  committed(): void;
+}
+
 /** Tracks programmed ports and writes their status. */
 export class PortStatusTracker {
   /** host → port → revision at which the port's current state was sent. */
   private readonly byHost = new Map<string, Map<string, number>>();
-  private readonly hostOf = new Map<string, string>();
+  private readonly hostOfPort = new Map<string, string>();
   /** Last status written (or known) per port, so repeated acks write nothing. */
   private readonly written = new Map<string, PortStatus>();
   private readonly pending = new Map<string, PortStatus>();
@@ -59,17 +65,34 @@ export class PortStatusTracker {
    */
   private readonly unacked = new Map<string, Set<string>>();
   private flushing: Promise<void> | undefined;
+  private readonly hooks: StatusWriteHook[] = [];
+  /**
+   * Ports set DOWN because a host stopped programming them, with that host. With replicas, the replica
+   * holding the new host's stream may already have written ACTIVE: this DOWN is written only while the
+   * port is bound to no other host.
+   */
+  private readonly releasedBy = new Map<string, string>();
 
   constructor(private readonly store: Store, private readonly onError: (err: unknown) => void) {}
 
+  /** The host whose acks decide the port's status, if it is programmed. */
+  hostOf(port: string): string | undefined {
+    return this.hostOfPort.get(port);
+  }
+
+  /** Adds an observer of every status write. */
+  addWriteHook(hook: StatusWriteHook): void {
+    this.hooks.push(hook);
+  }
+
   /** The port's state reached `host` at `revision`. */
   programmed(host: string, port: string, revision: number): void {
-    const previous = this.hostOf.get(port);
+    const previous = this.hostOfPort.get(port);
     if (previous !== undefined && previous !== host) {
       this.byHost.get(previous)?.delete(port);
       this.set(port, 'DOWN');
     }
-    this.hostOf.set(port, host);
+    this.hostOfPort.set(port, host);
     let ports = this.byHost.get(host);
     if (!ports) this.byHost.set(host, (ports = new Map()));
     ports.set(port, revision);
@@ -84,15 +107,10 @@ export class PortStatusTracker {
     return this.waiting.get(host)?.size ?? 0;
   }
 
-  /** The port's state is programmed on `host` (it is bound there). */
-  isOn(host: string, port: string): boolean {
-    return this.hostOf.get(port) === host;
-  }
-
   /** The port is no longer programmed on `host` (unbound, moved away or deleted). */
   unprogrammed(host: string, port: string, deleted: boolean): void {
-    if (this.hostOf.get(port) !== host) return;
-    this.hostOf.delete(port);
+    if (this.hostOfPort.get(port) !== host) return;
+    this.hostOfPort.delete(port);
     this.byHost.get(host)?.delete(port);
     this.failedAt.delete(port);
     this.timing.delete(port);
@@ -101,6 +119,7 @@ export class PortStatusTracker {
       this.pending.delete(port);
     } else {
       this.set(port, 'DOWN');
+      if (this.pending.has(port)) this.releasedBy.set(port, host);
     }
   }
 
@@ -156,7 +175,7 @@ export class PortStatusTracker {
 
   /** Where `port` is programmed as this controller sees it; undefined when it is not programmed anywhere. */
   describe(port: string): PortProgramming | undefined {
-    const host = this.hostOf.get(port);
+    const host = this.hostOfPort.get(port);
     const programmedRevision = host === undefined ? undefined : this.byHost.get(host)?.get(port);
     if (host === undefined || programmedRevision === undefined) return undefined;
     const timing = this.timing.get(port);
@@ -177,6 +196,7 @@ export class PortStatusTracker {
       timing.activeAt = Date.now();
       portProgrammingSeconds.observe((timing.activeAt - timing.sentAt) / 1000);
     }
+    this.releasedBy.delete(port);
     if (this.written.get(port) === status && !this.pending.has(port)) return;
     this.pending.set(port, status);
     this.written.set(port, status);
@@ -188,17 +208,33 @@ export class PortStatusTracker {
     while (this.pending.size > 0) {
       const batch = new Map(this.pending);
       this.pending.clear();
+      const released = new Map<string, string>();
       const byStatus = new Map<PortStatus, string[]>();
-      for (const [port, status] of batch) byStatus.set(status, [...(byStatus.get(status) ?? []), port]);
+      for (const [port, status] of batch) {
+        const host = this.releasedBy.get(port);
+        this.releasedBy.delete(port);
+        if (host !== undefined) released.set(port, host);
+        else byStatus.set(status, [...(byStatus.get(status) ?? []), port]);
+      }
+      // Released ports another host holds now: their status is not this tracker's to know.
+      const skipped = new Set<string>();
       try {
         await this.store.write(async (tx) => {
+          skipped.clear();
+          for (const [port, host] of released) {
+            const changed = await tx.run("UPDATE ports SET status = 'DOWN' WHERE id = ? AND binding_host_id IN ('', ?)", [port, host]);
+            if (changed === 0) skipped.add(port);
+          }
           for (const [status, ports] of byStatus) {
             for (let i = 0; i < ports.length; i += 500) {
               const chunk = ports.slice(i, i + 500);
               await tx.run(`UPDATE ports SET status = ? WHERE id IN (${chunk.map(() => '?').join(',')})`, [status, ...chunk]);
             }
           }
+          for (const hook of this.hooks) await hook.inTransaction(tx, [...batch.keys()]);
         });
+        for (const port of skipped) if (!this.pending.has(port)) this.written.delete(port);
+        for (const hook of this.hooks) hook.committed();
       } catch (err) {
         this.onError(err);
       }

@@ -14,16 +14,27 @@ export class ProgrammedIndex implements PlanIndexes {
   /** Host-scope entry key → hosts holding it. */
   readonly keyHosts = new Map<string, Set<string>>();
   readonly portHost = new Map<string, string>();
+  readonly preparedHosts = new Map<string, Set<string>>();
   readonly ruleGroup = new Map<string, string>();
   readonly routerOfPort = new Map<string, string>();
   /** What each host was last recorded with: to take it back out on the next record, and its VpcStates. */
-  private readonly byHost = new Map<string, { keys: readonly string[]; ports: ReadonlySet<string>; vpcStates: ReadonlySet<string> }>();
+  private readonly byHost = new Map<string, { keys: readonly string[]; ports: ReadonlySet<string>; prepared: ReadonlySet<string>; vpcStates: ReadonlySet<string> }>();
 
   /** Replaces what `host` holds with its newly compiled scope. */
   record(host: string, compiled: CompiledHost): void {
     const old = this.byHost.get(host);
     for (const key of old?.keys ?? []) this.keyHosts.get(key)?.delete(host);
     for (const port of old?.ports ?? []) if (this.portHost.get(port) === host) this.portHost.delete(port);
+    for (const port of old?.prepared ?? []) {
+      const hosts = this.preparedHosts.get(port);
+      hosts?.delete(host);
+      if (hosts?.size === 0) this.preparedHosts.delete(port);
+    }
+    for (const port of compiled.preparedPorts) {
+      let hosts = this.preparedHosts.get(port);
+      if (!hosts) this.preparedHosts.set(port, (hosts = new Set()));
+      hosts.add(host);
+    }
     // Ports and DHCP entries are found through portHost; the rest through the hosts holding the key.
     const keys = [...compiled.entries.keys()].filter((k) => !k.startsWith('port/') && !k.startsWith('dhcp/'));
     for (const key of keys) {
@@ -35,7 +46,7 @@ export class ProgrammedIndex implements PlanIndexes {
     for (const [rule, group] of compiled.rules) this.ruleGroup.set(rule, group);
     for (const [port, router] of compiled.routerPorts) this.routerOfPort.set(port, router);
     const vpcStates = new Set(keys.filter((k) => k.startsWith(VPC_KEY)).map((k) => k.slice(VPC_KEY.length)));
-    this.byHost.set(host, { keys, ports: compiled.ports, vpcStates });
+    this.byHost.set(host, { keys, ports: compiled.ports, prepared: compiled.preparedPorts, vpcStates });
   }
 
   /** Whether `host` holds the VpcState of `vpc` (the VPC of one of its ports, not one reached through a router). */

@@ -238,3 +238,16 @@ export const RbacPolicyInUse = define('RbacPolicyInUse', 409);
 export const AddressScopeUpdateError = define('AddressScopeUpdateError', 400);
 /** Unsharing a network other projects still use. */
 export const InvalidSharedSetting = define('InvalidSharedSetting', 409);
+
+// Multiple port bindings (binding-extended), with Neutron's exception names.
+/** The port already has a binding (active or inactive) for the host. */
+export const PortBindingAlreadyExists = define('PortBindingAlreadyExists', 409);
+/** The binding to activate is the active one already. */
+export const PortBindingAlreadyActive = define('PortBindingAlreadyActive', 409);
+/** No inactive binding of the port for the host (or no such binding to show). */
+export const PortBindingNotFound = define('PortBindingNotFound', 404);
+/**
+ * The port cannot be bound to the host: no live agent there, or a vnic_type the OVS agent does not serve.
+ * Neutron answers this as a server error; it is the caller's request that cannot be met, hence 409 here.
+ */
+export const PortBindingError = define('PortBindingError', 409);

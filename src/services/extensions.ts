@@ -20,6 +20,7 @@ const IMPLEMENTED: [alias: string, name: string, description: string][] = [
   ['agent', 'agent', 'The agents resource: hosts registered by their Alcor agents'],
   ['allowed-address-pairs', 'Allowed Address Pairs', 'Extra MAC/IP pairs a port may send from'],
   ['binding', 'Port Binding', 'Host, VNIC and VIF type of a port'],
+  ['binding-extended', 'Port Bindings Extended', 'Multiple bindings per port (/ports/{id}/bindings), for live migration'],
   ['default-subnetpools', 'Default Subnetpools', 'One is_default pool per IP version, used by subnet creates with use_default_subnetpool'],
   ['external-net', 'Neutron external network', 'router:external networks for gateways and floating IPs'],
   ['extra_dhcp_opt', 'Neutron Extra DHCP options', 'Per-port extra DHCP options'],

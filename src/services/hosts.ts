@@ -21,6 +21,7 @@ export interface HostRow {
   capabilities: string;
   agent_version: string;
   availability_zone: string;
+  datapath_type: string;
   connected: number;
   controller_id: string;
   applied_revision: number;
@@ -54,6 +55,8 @@ export interface HostRegistration {
   agentVersion: string;
   /** The zone the host is in ('' = Neutron's default zone, `nova`). */
   availabilityZone: string;
+  /** Datapath type of the host's integration bridge ('' when the agent does not report it). */
+  datapathType?: string;
   controllerId: string;
 }
 
@@ -105,6 +108,7 @@ function toAgent(row: HostRow, live: LiveConfiguration | undefined): Agent {
       datapath_ip: row.datapath_ip,
       capabilities,
       agent_version: row.agent_version,
+      datapath_type: row.datapath_type,
       applied_revision: Number(row.applied_revision),
       controller_id: row.controller_id,
       ...live?.(row.host),
@@ -156,17 +160,17 @@ export function createHostService(store: Store): HostService {
         const zone = r.availabilityZone === '' ? DEFAULT_AVAILABILITY_ZONE : r.availabilityZone;
         if (!existing) {
           await tx.run(
-            `INSERT INTO hosts (id, host, datapath_ip, capabilities, agent_version, availability_zone, connected, controller_id, applied_revision,
-              heartbeat_at, started_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, 0, ?, ?, ?)`,
-            [newId(), r.host, r.datapathIp, capabilities, r.agentVersion, zone, r.controllerId, now, now, now],
+            `INSERT INTO hosts (id, host, datapath_ip, capabilities, agent_version, availability_zone, datapath_type, connected, controller_id,
+              applied_revision, heartbeat_at, started_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, 0, ?, ?, ?)`,
+            [newId(), r.host, r.datapathIp, capabilities, r.agentVersion, zone, r.datapathType ?? '', r.controllerId, now, now, now],
           );
           await appendChange(tx, 'host', r.host, 'create');
           return true;
         }
         await tx.run(
-          `UPDATE hosts SET datapath_ip = ?, capabilities = ?, agent_version = ?, availability_zone = ?, connected = 1, controller_id = ?,
-            heartbeat_at = ?, started_at = ? WHERE host = ?`,
-          [r.datapathIp, capabilities, r.agentVersion, zone, r.controllerId, now, now, r.host],
+          `UPDATE hosts SET datapath_ip = ?, capabilities = ?, agent_version = ?, availability_zone = ?, datapath_type = ?, connected = 1,
+            controller_id = ?, heartbeat_at = ?, started_at = ? WHERE host = ?`,
+          [r.datapathIp, capabilities, r.agentVersion, zone, r.datapathType ?? '', r.controllerId, now, now, r.host],
         );
         if (existing.datapath_ip === r.datapathIp) return false;
         await appendChange(tx, 'host', r.host, 'update');

@@ -41,6 +41,7 @@ import { isGranted } from './rbac-sharing.js';
 import { loadPortSecurityGroups, resolvePortSecurityGroups } from './security-groups.js';
 import { NETWORK_TABLE, type NetworkRow } from './networks.js';
 import { deletePortRows } from './port-rows.js';
+import { bindingVifType, DEFAULT_DATAPATH_TYPE, hostDatapathTypes, vifDetails } from './port-binding.js';
 import { allocatePortAddresses, networkSubnets, portAddresses, reallocatePortAddresses, type AddressTarget } from './port-addresses.js';
 import { normalizeIp } from '../domain/ip.js';
 import { isAutoAddressSubnet } from '../domain/subnet.js';
@@ -137,11 +138,14 @@ export async function hydratePorts(q: Queryable, rows: PortRow[]): Promise<Port[
   for (const a of allocations) ips.get(a.port_id)?.push({ subnet_id: a.subnet_id, ip_address: a.ip_address });
   const groups = await loadPortSecurityGroups(q, ids);
   const tags = await loadTags(q, 'ports', ids);
-  return rows.map((r) => portFromRow(r, ips.get(r.id) ?? [], groups.get(r.id) ?? [], tags.get(r.id) ?? []));
+  const datapaths = await hostDatapathTypes(q, rows.filter((r) => r.binding_vif_type === 'ovs').map((r) => r.binding_host_id));
+  return rows.map((r) =>
+    portFromRow(r, ips.get(r.id) ?? [], groups.get(r.id) ?? [], tags.get(r.id) ?? [], datapaths.get(r.binding_host_id) ?? DEFAULT_DATAPATH_TYPE),
+  );
 }
 
 /** The API object of a port row and what hangs off it. */
-function portFromRow(r: PortRow, fixedIps: FixedIp[], securityGroups: string[], tags: string[]): Port {
+function portFromRow(r: PortRow, fixedIps: FixedIp[], securityGroups: string[], tags: string[], datapathType: string): Port {
   return {
     id: r.id,
     name: r.name,
@@ -163,16 +167,12 @@ function portFromRow(r: PortRow, fixedIps: FixedIp[], securityGroups: string[], 
     'binding:vnic_type': r.binding_vnic_type,
     'binding:vif_type': r.binding_vif_type,
     'binding:profile': JSON.parse(r.binding_profile) as Record<string, unknown>,
-    'binding:vif_details': r.binding_host_id ? { port_filter: true, connectivity: 'l2' } : {},
+    'binding:vif_details': vifDetails(r.binding_vif_type, datapathType),
     tags,
     revision_number: r.revision_number,
     created_at: r.created_at,
     updated_at: r.updated_at,
   };
-}
-
-function vifType(hostId: string): string {
-  return hostId === '' ? 'unbound' : 'ovs';
 }
 
 /** Internal options of `insertPort` for router, gateway and floating-IP ports. */
@@ -227,6 +227,7 @@ export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortC
   checkPortSecurity(portSecurity, pairs, body.security_groups);
   const groups = await resolvePortSecurityGroups(tx, ctx, projectId, body.security_groups, portSecurity);
   const hostId = body['binding:host_id'] ?? '';
+  const vnicType = body['binding:vnic_type'] ?? 'normal';
   const now = timestamp();
   const row: PortRow = {
     id,
@@ -241,8 +242,8 @@ export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortC
     device_owner: body.device_owner ?? '',
     port_security_enabled: portSecurity ? 1 : 0,
     binding_host_id: hostId,
-    binding_vnic_type: body['binding:vnic_type'] ?? 'normal',
-    binding_vif_type: vifType(hostId),
+    binding_vnic_type: vnicType,
+    binding_vif_type: await bindingVifType(tx, hostId, vnicType),
     binding_profile: JSON.stringify(body['binding:profile'] ?? {}),
     allowed_address_pairs: JSON.stringify(pairs),
     extra_dhcp_opts: JSON.stringify(normalizeExtraDhcpOpts(body.extra_dhcp_opts ?? [])),
@@ -271,7 +272,8 @@ export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortC
   // the database collation's (ORDER BY), as in every other answer.
   const sortedGroups = uniqueGroups.length > 1 ? ((await loadPortSecurityGroups(tx, [id])).get(id) ?? []) : uniqueGroups;
   const tags = body.tags?.length ? ((await loadTags(tx, 'ports', [id])).get(id) ?? []) : [];
-  return portFromRow(row, fixedIps, sortedGroups, tags);
+  const datapath = (await hostDatapathTypes(tx, [hostId])).get(hostId) ?? DEFAULT_DATAPATH_TYPE;
+  return portFromRow(row, fixedIps, sortedGroups, tags, datapath);
 }
 
 /** The port service. */
@@ -309,6 +311,8 @@ export function createPortService(store: Store, config: ServerConfig): PortServi
           : await resolvePortSecurityGroups(tx, ctx, row.project_id, body.security_groups, portSecurity);
         const hostId = body['binding:host_id'] ?? row.binding_host_id;
         const deviceOwner = body.device_owner ?? row.device_owner;
+        const vnicType = body['binding:vnic_type'] ?? row.binding_vnic_type;
+        const rebind = body['binding:host_id'] !== undefined || body['binding:vnic_type'] !== undefined;
         await tx.run(
           `UPDATE ports SET name = ?, description = ?, mac_address = ?, admin_state_up = ?, status = ?, device_id = ?, device_owner = ?,
              port_security_enabled = ?, binding_host_id = ?, binding_vnic_type = ?, binding_vif_type = ?, binding_profile = ?,
@@ -319,7 +323,7 @@ export function createPortService(store: Store, config: ServerConfig): PortServi
             // A port moved to another host is down until that host has programmed it.
             hostId === row.binding_host_id ? row.status : 'DOWN',
             body.device_id ?? row.device_id, deviceOwner, portSecurity ? 1 : 0, hostId,
-            body['binding:vnic_type'] ?? row.binding_vnic_type, vifType(hostId),
+            vnicType, rebind ? await bindingVifType(tx, hostId, vnicType) : row.binding_vif_type,
             body['binding:profile'] === undefined ? row.binding_profile : JSON.stringify(body['binding:profile']),
             JSON.stringify(pairs),
             body.extra_dhcp_opts === undefined ? row.extra_dhcp_opts : JSON.stringify(normalizeExtraDhcpOpts(body.extra_dhcp_opts)),

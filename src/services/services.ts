@@ -5,6 +5,7 @@ import { createAvailabilityZoneService, type AvailabilityZoneService } from './a
 import { createIpAvailabilityService, type IpAvailabilityService } from './ip-availability.js';
 import { createNetworkService, type NetworkService } from './networks.js';
 import { createPortService, type PortService } from './ports.js';
+import { createPortBindingService, type PortBindingService } from './port-bindings.js';
 import { createSubnetService, type SubnetService } from './subnets.js';
 import { createFloatingIpService, type FloatingIpService } from './floating-ips.js';
 import { createHealthService, type HealthService } from './health.js';
@@ -24,6 +25,7 @@ export interface Services {
   networks: NetworkService;
   subnets: SubnetService;
   ports: PortService;
+  portBindings: PortBindingService;
   ipAvailability: IpAvailabilityService;
   securityGroups: SecurityGroupService;
   securityGroupRules: SecurityGroupRuleService;
@@ -45,6 +47,7 @@ export function createServices(store: Store, config: ServerConfig): Services {
     networks: createNetworkService(store, config),
     subnets: createSubnetService(store, config),
     ports: createPortService(store, config),
+    portBindings: createPortBindingService(store),
     ipAvailability: createIpAvailabilityService(store),
     securityGroups: createSecurityGroupService(store, config),
     securityGroupRules: createSecurityGroupRuleService(store, config),

@@ -257,6 +257,7 @@ export class SouthboundServer {
         capabilities: hello.capabilities,
         agentVersion: hello.agentVersion,
         availabilityZone: hello.availabilityZone,
+        datapathType: hello.datapathType,
         controllerId: this.controllerId,
       });
       if (changed) await this.manager.poll();
@@ -287,7 +288,7 @@ export class SouthboundServer {
       if (r.status !== ResultStatus.FAILED && r.status !== ResultStatus.PENDING) continue;
       // Only results for ports bound to this host are kept: a host cannot set another host's port status,
       // and what is kept per host is bounded by its own ports.
-      if (!this.manager.portStatus.isOn(session.host, r.id)) foreign++;
+      if (this.manager.portStatus.hostOf(r.id) !== session.host) foreign++;
       else if (r.status === ResultStatus.FAILED) failed.add(r.id);
       else waiting.add(r.id);
     }

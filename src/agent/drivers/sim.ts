@@ -130,6 +130,8 @@ function unplugged(change: ResourceChange): boolean {
 /** The in-memory flow model. */
 export class SimDriver implements Driver {
   readonly name = 'sim';
+  /** As an OVS host would report it (driver option `datapath-type`). */
+  readonly datapathType: string;
   /** Per kind, id → what is installed for it (`<kind>/<id>` is the flow cookie). */
   private readonly flows = new Map<ResourceKind, Map<string, Installed>>(RESOURCE_KINDS.map((kind) => [kind, new Map()]));
   /** The desired state of the last batch: what is installed, for rendering. */
@@ -140,6 +142,7 @@ export class SimDriver implements Driver {
 
   constructor(private readonly context: DriverContext) {
     this.applyDelayMs = Number(context.options.applyDelayMs ?? 0) || 0;
+    this.datapathType = context.options['datapath-type'] ?? 'system';
   }
 
   async start(): Promise<void> {

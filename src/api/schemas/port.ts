@@ -3,6 +3,11 @@ import { Type } from '@sinclair/typebox';
 import { Nullable, ProjectId, ShortText, Tags, Uuid } from './common.js';
 
 const Address = Type.String({ minLength: 1, maxLength: 64 });
+
+/** vnic_type values Neutron accepts. */
+export const VNIC_TYPES = Type.Union(
+  ['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'remote-managed', 'vdpa'].map((v) => Type.Literal(v)),
+);
 const FixedIpRequest = Type.Object(
   { subnet_id: Type.Optional(Uuid), ip_address: Type.Optional(Address) },
   { additionalProperties: false },
@@ -29,9 +34,7 @@ const mutable = {
   security_groups: Type.Optional(Type.Array(Uuid, { maxItems: 64 })),
   port_security_enabled: Type.Optional(Type.Boolean()),
   'binding:host_id': Type.Optional(Type.String({ maxLength: 255 })),
-  'binding:vnic_type': Type.Optional(
-    Type.Union(['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'remote-managed', 'vdpa'].map((v) => Type.Literal(v))),
-  ),
+  'binding:vnic_type': Type.Optional(VNIC_TYPES),
   'binding:profile': Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 };
 

@@ -378,6 +378,21 @@ export function badRequests(world: FuzzWorld): fc.Arbitrary<BadRequest> {
   // Content-invalid requests to the extensions' attributes and resources.
   kinds.push(extensionBadRequests(world));
 
+  // Port bindings: hosts without a live agent, vnic_types no agent serves, bindings that do not exist.
+  const portIds = ids.get('/v2.0/ports') ?? [];
+  if (portIds.length && operations.some((o) => o.path === '/v2.0/ports/{id}/bindings')) {
+    kinds.push(
+      fc.tuple(fc.constantFrom(...portIds), fc.string({ minLength: 1, maxLength: 30 }), fc.constantFrom('normal', 'direct', 'vdpa', 'baremetal'), fc.constantFrom('create', 'activate', 'delete', 'show'), who)
+        .map(([id, host, vnic, action, w]) => {
+          const one = `/v2.0/ports/${id}/bindings/${encodeURIComponent(host)}`;
+          const headers = { ...w, 'content-type': 'application/json' };
+          if (action === 'create') return request('unbindable binding', 'POST', `/v2.0/ports/${id}/bindings`, headers, JSON.stringify({ binding: { host, vnic_type: vnic } }));
+          if (action === 'activate') return request('missing binding', 'PUT', `${one}/activate`, headers);
+          return request('missing binding', action === 'delete' ? 'DELETE' : 'GET', one, headers);
+        }),
+    );
+  }
+
   // Paths that do not exist at all.
   kinds.push(
     fc.tuple(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'), fc.constantFrom(...UNKNOWN_PATHS), fc.uuid()).map(([method, path, id]) =>

@@ -39,6 +39,7 @@ const FLOW_OWNER_KINDS = new Set(['port', 'neighbor', 'subnet', 'router', 'vpc']
 /** The OVS data-plane driver. */
 export class OvsDriver implements Driver {
   readonly name = 'ovs';
+  readonly datapathType: string;
   readonly options: CompiledOvsDriverOptions;
   private readonly cli: OvsCli;
   private readonly engine = new FlowEngine();
@@ -58,6 +59,7 @@ export class OvsDriver implements Driver {
 
   constructor(private readonly context: DriverContext) {
     this.options = compileOvsDriverOptions(context.options);
+    this.datapathType = resolveDatapathType(this.options.datapathType);
     this.cli = new OvsCli({ db: this.options.db, rundir: this.options.rundir });
     this.host = { hostId: context.hostId, datapathIp: context.datapathIp, tunnelOfport: this.options.tunnelOfport };
     this.dhcp = new DhcpResponder({
@@ -79,7 +81,7 @@ export class OvsDriver implements Driver {
   async start(): Promise<void> {
     const tunnelOfport = await ensureBridge(this.cli, {
       bridge: this.options.bridge,
-      datapathType: resolveDatapathType(this.options.datapathType),
+      datapathType: this.datapathType,
       tunnelPort: this.options.tunnelPort,
       tunnelOfportRequest: this.options.tunnelOfport,
       localIp: this.context.datapathIp,
