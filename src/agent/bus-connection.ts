@@ -86,6 +86,23 @@ export async function dialBus(
   return undefined;
 }
 
+/** Where the bus is. */
+export interface BusLocation {
+  /** NATS server URL(s), comma separated. */
+  url: string;
+  /** @default "ALCOR_GS" */
+  stream?: string;
+  /** First subject token. @default "alcor" */
+  prefix?: string;
+  /** Mutual TLS to the bus: the host's certificate is its NATS identity (see docs/southbound.md). */
+  tls?: TlsFilePaths;
+  /**
+   * An open connection to use instead of dialling one; the consumer leaves it open when it closes. The
+   * simulated hosts of a benchmark process share one, each with its own subscriptions.
+   */
+  connection?: NatsConnection;
+}
+
 /** How `hostId` connects: its name, its certificate as its NATS identity, and replies of its JetStream requests on subjects only it may subscribe to. */
 export function hostBusOptions(hostId: string, tls: TlsFilePaths | undefined): Partial<ConnectionOptions> {
   return { name: `alcor-agent-${hostId}`, inboxPrefix: `_INBOX_${hostId}`, ...natsTlsOptions(tls) };

@@ -29,9 +29,8 @@
  */
 import type { ConsumerMessages } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
-import type { TlsFilePaths } from '../proto/tls-files.js';
 import { encodeBusAck } from '../proto/bus-ack.js';
-import { catchUpSlot, dialBus, hostBusOptions, newestStored, openBus, replayStream, watchConnection, type Bus } from './bus-connection.js';
+import { catchUpSlot, dialBus, hostBusOptions, newestStored, openBus, replayStream, watchConnection, type Bus, type BusLocation } from './bus-connection.js';
 import { loadCursors, type VpcCursor } from './bus-cursors.js';
 import { parseVpcDelta, type VpcDelta } from './bus-delta.js';
 import type { DesiredStateView } from './driver.js';
@@ -49,23 +48,6 @@ export interface BusHost {
   /** A gap was detected: fetch the complete state over gRPC (a snapshot). */
   resync(reason: string): void;
   log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
-}
-
-/** Where the bus is. */
-export interface BusLocation {
-  /** NATS server URL(s), comma separated. */
-  url: string;
-  /** @default "ALCOR_GS" */
-  stream?: string;
-  /** First subject token. @default "alcor" */
-  prefix?: string;
-  /** Mutual TLS to the bus: the host's certificate is its NATS identity (see docs/southbound.md). */
-  tls?: TlsFilePaths;
-  /**
-   * An open connection to use instead of dialling one; the consumer leaves it open when it closes. The
-   * simulated hosts of a benchmark process share one, each with its own subscriptions.
-   */
-  connection?: NatsConnection;
 }
 
 interface RunningConsumer {
@@ -95,7 +77,6 @@ interface BusMessage {
   data: Uint8Array;
   seq: number;
 }
-
 
 /** One agent's bus connection and VPC consumers. */
 export class BusConsumer {

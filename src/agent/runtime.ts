@@ -10,55 +10,21 @@
  *
  * Flow control: while the driver is busy the stream is paused after a few queued messages, so a slow
  * host pushes back on the controller (which then coalesces it to a snapshot) instead of buffering here.
+ * Its options and their defaults: agent-options.ts.
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { HeartbeatSchema, HelloSchema, WatchRequestSchema, WelcomeSchema, type Ack } from '../proto/alcor/v1/southbound_pb.js';
 import { AckBuilder, ackRequest } from './acks.js';
 import { DesiredState } from './desired-state.js';
 import { saveCursors } from './bus-cursors.js';
-import { BusConsumer, MQ_CAPABILITY, type BusLocation } from './nats-consumer.js';
+import { compileAgentOptions, type AgentOptions, type CompiledAgentOptions } from './agent-options.js';
+import { BusConsumer } from './nats-consumer.js';
 import { readDelta } from './whole-scope.js';
-import type { Driver, ResourceChange, ResourceOutcome } from './driver.js';
+import type { ResourceChange, ResourceOutcome } from './driver.js';
 import { loadState, saveState } from './state-file.js';
-import type { TlsFiles } from '../proto/tls-files.js';
 import { controllerAddresses, WatchClient, type WatchCall } from './watch-client.js';
 import { chunkStates, FieldCursor, readFields } from './wire-reader.js';
 import { ALCOR_VERSION } from '../version.js';
-
-/** Options of the runtime. */
-export interface AgentOptions {
-  /**
-   * Controller southbound address `host:port`, or several separated by commas (replicas): the agent
-   * uses one at a time and moves to the next whenever a stream ends or cannot be opened.
-   */
-  controller: string;
-  hostId: string;
-  datapathIp: string;
-  /** The host's availability zone, reported to the controller. @default "" */ availabilityZone?: string;
-  driver: Driver;
-  /** Directory for persisted state. */
-  stateDir: string;
-  /** @default 10000 */
-  heartbeatMs?: number;
-  /** @default 100 */
-  backoffInitialMs?: number;
-  /** @default 5000 */
-  backoffMaxMs?: number;
-  /** Coalescing delay of state-file writes. @default 1000 */
-  persistDebounceMs?: number;
-  /** Keep the desired state in `stateDir` (benchmarks with thousands of simulated hosts turn it off). @default true */
-  persistState?: boolean;
-  /** @default ["sim"] or the driver name */
-  capabilities?: string[];
-  /** The bus: VPC scopes on the `mq` channel are consumed there (adds the `mq` capability). */
-  nats?: BusLocation;
-  /** Mutual TLS to the controller: the agent's certificate, key and the CA (the caller watches the files). */
-  tls?: TlsFiles;
-  /** Dial a gRPC connection of its own (grpc-js shares one per address and process): simulated hosts. @default false */
-  privateGrpcConnection?: boolean;
-  /** @default no logging */
-  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
-}
 
 /** Lifecycle states of the runtime. */
 export type AgentState =
@@ -92,7 +58,7 @@ export class AgentRuntime {
   private persisting: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
-  private readonly opts: Required<Omit<AgentOptions, 'nats' | 'privateGrpcConnection' | 'tls'>>;
+  private readonly opts: CompiledAgentOptions;
   /** The bus consumer, with `--nats`. */
   bus: BusConsumer | undefined;
   /** Applies of the stream and of the bus run one at a time, in arrival order. */
@@ -101,17 +67,7 @@ export class AgentRuntime {
   private resyncing = false;
 
   private constructor(options: AgentOptions) {
-    this.opts = {
-      heartbeatMs: 10_000,
-      backoffInitialMs: 100,
-      backoffMaxMs: 5000,
-      persistDebounceMs: 1000,
-      persistState: true,
-      availabilityZone: '', // the controller's default zone
-      log: () => {},
-      ...options,
-      capabilities: [...(options.capabilities ?? [options.driver.name]), ...(options.nats ? [MQ_CAPABILITY] : [])],
-    };
+    this.opts = compileAgentOptions(options);
     this.clients = controllerAddresses(options.controller).map((address) => new WatchClient(address, { privateConnection: options.privateGrpcConnection === true, tls: options.tls }));
   }
 

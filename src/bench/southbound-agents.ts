@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { AgentRuntime } from '../agent/runtime.js';
 import { SimDriver } from '../agent/drivers/sim.js';
 import { connect } from '@nats-io/transport-node';
-import type { BusLocation } from '../agent/nats-consumer.js';
+import type { BusLocation } from '../agent/bus-connection.js';
 import { TlsFiles } from '../proto/tls-files.js';
 import { hostTlsFiles, type BenchPki } from './southbound-tls.js';
 

@@ -22,7 +22,7 @@ import { compileServerOptions } from '../config.js';
 import { createServices } from '../services/services.js';
 import { openStore } from '../store/open-store.js';
 import { notifyingStore, startSouthbound, type Southbound } from '../southbound/southbound.js';
-import type { BusLocation } from '../agent/nats-consumer.js';
+import type { BusLocation } from '../agent/bus-connection.js';
 import { spawnAgentWorker, stopAgentWorkers, type AgentWorker } from './agent-workers.js';
 import { deleteStream } from '../southbound/nats-bus.js';
 import { measureAgentCosts, type AgentCosts } from './southbound-agent-costs.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import { AgentRuntime } from '../../../src/agent/runtime.js';
 import { agentStates, type AgentWorker } from '../../../src/bench/agent-workers.js';
-import type { BusLocation } from '../../../src/agent/nats-consumer.js';
+import type { BusLocation } from '../../../src/agent/bus-connection.js';
 import type { TlsFiles } from '../../../src/proto/tls-files.js';
 import { SimDriver } from '../../../src/agent/drivers/sim.js';
 import { openStore } from '../../../src/store/open-store.js';
