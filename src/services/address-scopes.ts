@@ -10,7 +10,7 @@ import type { IpVersion } from '../domain/ip.js';
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { assertAdminFor, owningProject, writableRow } from './access.js';
-import { collectionReader, type CollectionService } from './collection-reader.js';
+import { bulkCreate, collectionReader, type CollectionService } from './collection-reader.js';
 import { deleteEntriesOf, ownedOrGranted, setGrantedToEveryone, sharedFilter, sharedIds } from './rbac-sharing.js';
 import { chunks, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
 import { STANDARD_COLUMNS, type TableSpec } from './table-list.js';
@@ -81,12 +81,7 @@ export function createAddressScopeService(store: Store): AddressScopeService {
   };
 
   return {
-    createMany: (ctx, bodies) =>
-      store.write(async (tx) => {
-        const created: AddressScope[] = [];
-        for (const body of bodies) created.push(await reader.readOne(tx, ctx, await insert(tx, ctx, body)));
-        return created;
-      }),
+    createMany: bulkCreate(store, reader, insert),
     get: reader.get,
     list: reader.list,
     update: (ctx, id, body, ifRevision) =>

@@ -13,7 +13,7 @@ import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { owningProject } from './access.js';
 import { ADDRESS_SCOPE_TABLE } from './address-scopes.js';
-import { collectionReader, type CollectionService } from './collection-reader.js';
+import { bulkCreate, collectionReader, type CollectionService } from './collection-reader.js';
 import { syncNetworkFlags } from './network-sharing.js';
 import { NETWORK_TABLE } from './networks.js';
 import { checkQuota } from './quotas.js';
@@ -126,12 +126,7 @@ export function createRbacPolicyService(store: Store, config: ServerConfig): Rba
   };
 
   return {
-    createMany: (ctx, bodies) =>
-      store.write(async (tx) => {
-        const created: RbacPolicy[] = [];
-        for (const body of bodies) created.push(await reader.readOne(tx, ctx, await insert(tx, ctx, body)));
-        return created;
-      }),
+    createMany: bulkCreate(store, reader, insert),
     get: reader.get,
     list: reader.list,
     update: (ctx, id, body) =>

@@ -23,7 +23,7 @@ import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { assertAdminFor, owningProject, writableRow } from './access.js';
 import { ADDRESS_SCOPE_TABLE, type AddressScopeRow } from './address-scopes.js';
-import { collectionReader, type CollectionService } from './collection-reader.js';
+import { bulkCreate, collectionReader, type CollectionService } from './collection-reader.js';
 import { checkQuota } from './quotas.js';
 import { deleteEntriesOf, isGranted, ownedOrGranted, setGrantedToEveryone, sharedFilter, sharedIds } from './rbac-sharing.js';
 import { deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
@@ -210,12 +210,7 @@ export function createSubnetPoolService(store: Store, config: ServerConfig): Sub
   };
 
   return {
-    createMany: (ctx, bodies) =>
-      store.write(async (tx) => {
-        const created: SubnetPool[] = [];
-        for (const body of bodies) created.push(await reader.readOne(tx, ctx, await insert(tx, ctx, body)));
-        return created;
-      }),
+    createMany: bulkCreate(store, reader, insert),
     get: reader.get,
     list: reader.list,
     update: (ctx, id, body, ifRevision) =>
