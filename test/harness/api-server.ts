@@ -41,6 +41,11 @@ export interface ApiResponse {
   headers: Headers;
 }
 
+/** A response's status and Neutron error type, the pair error-path assertions compare. */
+export function fault(r: ApiResponse): [number, string | undefined] {
+  return [r.status, (r.body as { NeutronError?: { type?: string } } | undefined)?.NeutronError?.type];
+}
+
 /** Starts a controller with optional configuration overrides. */
 export async function startTestApi(overrides: ServerOptions = {}): Promise<TestApi> {
   // On PostgreSQL every instance gets a fresh schema of its own, dropped again by close().

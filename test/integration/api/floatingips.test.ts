@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTestApi, type TestApi } from '../../harness/api-server.js';
+import { fault, startTestApi, type TestApi } from '../../harness/api-server.js';
 
 describe('floating IPs', () => {
   let api: TestApi;
@@ -9,7 +9,6 @@ describe('floating IPs', () => {
   });
   after(() => api.close());
 
-  const fault = (r: { status: number; body: { NeutronError?: { type: string } } }) => [r.status, r.body?.NeutronError?.type];
   const P = 'fip-p1';
 
   async function network(project: string | undefined, cidr: string, extra: Record<string, unknown> = {}) {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTestApi, type ApiResponse, type TestApi } from '../../harness/api-server.js';
+import { fault, startTestApi, type TestApi } from '../../harness/api-server.js';
 
 describe('neutron extensions', () => {
   let api: TestApi;
@@ -13,7 +13,6 @@ describe('neutron extensions', () => {
   });
   after(() => api.close());
 
-  const fault = (r: ApiResponse) => [r.status, r.body?.NeutronError?.type];
   const P = 'ne-p1';
   const member = { project: P, roles: 'member' };
   const ids = (items: { id: string }[]) => items.map((i) => i.id).sort();

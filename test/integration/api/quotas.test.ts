@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTestApi, type TestApi } from '../../harness/api-server.js';
+import { fault, startTestApi, type TestApi } from '../../harness/api-server.js';
 
 describe('quotas', () => {
   let api: TestApi;
@@ -9,7 +9,6 @@ describe('quotas', () => {
   });
   after(() => api.close());
 
-  const fault = (r: { status: number; body: { NeutronError?: { type: string } } }) => [r.status, r.body?.NeutronError?.type];
 
   test('quotas - each controller enforces its own configured defaults, also for router interface ports', async () => {
     // A second server in this process with other defaults and MAC base must not change the first one's.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTestApi, type TestApi } from '../../harness/api-server.js';
+import { fault, startTestApi, type TestApi } from '../../harness/api-server.js';
 
 describe('rbac policies', () => {
   let api: TestApi;
@@ -9,7 +9,6 @@ describe('rbac policies', () => {
   });
   after(() => api.close());
 
-  const fault = (r: { status: number; body: { NeutronError?: { type: string } } }) => [r.status, r.body?.NeutronError?.type];
   const member = (project: string) => ({ project, roles: 'member' });
   const post = (collection: string, key: string, body: object, as: { project?: string; roles?: string } = {}) =>
     api.request('POST', `/v2.0/${collection}`, { ...as, body: { [key]: body } });

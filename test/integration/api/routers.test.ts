@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTestApi, type TestApi } from '../../harness/api-server.js';
+import { fault, startTestApi, type TestApi } from '../../harness/api-server.js';
 
 describe('routers', () => {
   let api: TestApi;
@@ -9,7 +9,6 @@ describe('routers', () => {
   });
   after(() => api.close());
 
-  const fault = (r: { status: number; body: { NeutronError?: { type: string } } }) => [r.status, r.body?.NeutronError?.type];
   const P = 'rt-p1';
 
   async function network(project: string | undefined, cidr: string, extra: Record<string, unknown> = {}) {

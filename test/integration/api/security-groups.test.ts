@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTestApi, type TestApi } from '../../harness/api-server.js';
+import { fault, startTestApi, type TestApi } from '../../harness/api-server.js';
 
 describe('security groups', () => {
   let api: TestApi;
@@ -9,7 +9,6 @@ describe('security groups', () => {
   });
   after(() => api.close());
 
-  const fault = (r: { status: number; body: { NeutronError?: { type: string } } }) => [r.status, r.body?.NeutronError?.type];
 
   test('security groups - default group with Neutron default rules is created on first use and cannot be removed', async () => {
     const list = await api.request('GET', '/v2.0/security-groups', { project: 'sg-p1' });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTestApi, type TestApi } from '../../harness/api-server.js';
+import { fault, startTestApi, type TestApi } from '../../harness/api-server.js';
 
 describe('tags', () => {
   let api: TestApi;
@@ -9,7 +9,6 @@ describe('tags', () => {
   });
   after(() => api.close());
 
-  const fault = (r: { status: number; body: { NeutronError?: { type: string } } }) => [r.status, r.body?.NeutronError?.type];
 
   test('tags - sub-resource on networks, subnets, ports and security groups', async () => {
     const net = (await api.request('POST', '/v2.0/networks', { project: 'tg-p1', body: { network: { name: 'tn' } } })).body.network;
