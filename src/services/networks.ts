@@ -15,7 +15,7 @@ import { assertZonesExist, networkZones } from './availability-zones.js';
 import { applyNetworkSharing } from './network-sharing.js';
 import { deleteFloatingIpRow, deletePortRows } from './port-rows.js';
 import { checkQuota } from './quotas.js';
-import { deleteEntriesOf, ownedOrGranted, sharedIds } from './rbac-sharing.js';
+import { deleteEntriesOf, ownedOrGranted, sharedFilter, sharedIds } from './rbac-sharing.js';
 import { allocateSegment, defaultMtu } from './segments.js';
 import { chunks, deleteTags, loadTags, newId, replaceTags, timestamp } from './standard-attributes.js';
 import { sameNameColumns, type TableSpec, STANDARD_COLUMNS } from './table-list.js';
@@ -59,6 +59,7 @@ export const NETWORK_TABLE: TableSpec = {
     'provider:segmentation_id': { column: 'segmentation_id', kind: 'int', nullable: true },
   },
   virtualFilters: {
+    shared: sharedFilter('network'),
     subnets: (values) => ({
       sql: `EXISTS (SELECT 1 FROM subnets s WHERE s.network_id = t.id AND s.id IN (${values.map(() => '?').join(',')}))`,
       params: values,

@@ -27,9 +27,12 @@ export function ownedOrGranted(objectType: RbacObjectType, ctx: RequestContext, 
   return { sql: `(t.project_id = ? OR ${granted.sql})`, params: [ctx.projectId, ...granted.params] };
 }
 
-/** Filter `shared=true|false`: whether the object (whose id is `idColumn`) is shared with every project. */
-export function sharedFilter(objectType: RbacObjectType, idColumn = 't.id'): (values: string[]) => SqlCondition {
-  return (values) => {
+/**
+ * Filter `shared=true|false`: whether the object (whose id is `idColumn`) is shared with the caller's project
+ * or with every project, the same per-caller answer as the `shared` attribute (`sharedIds`), as in Neutron.
+ */
+export function sharedFilter(objectType: RbacObjectType, idColumn = 't.id'): (values: string[], ctx: RequestContext) => SqlCondition {
+  return (values, ctx) => {
     const wanted = new Set(
       values.map((v) => {
         const b = v.toLowerCase();
@@ -37,9 +40,9 @@ export function sharedFilter(objectType: RbacObjectType, idColumn = 't.id'): (va
         return b === 'true' || b === '1';
       }),
     );
-    const shared = `EXISTS (SELECT 1 FROM rbac_policies r WHERE r.object_type = ? AND r.object_id = ${idColumn} AND r.action = 'access_as_shared' AND r.target_tenant = '*')`;
+    const shared = `EXISTS (SELECT 1 FROM rbac_policies r WHERE r.object_type = ? AND r.object_id = ${idColumn} AND r.action = 'access_as_shared' AND r.target_tenant IN ('*', ?))`;
     if (wanted.size === 2) return { sql: '1=1', params: [] };
-    return { sql: wanted.has(true) ? shared : `NOT ${shared}`, params: [objectType] };
+    return { sql: wanted.has(true) ? shared : `NOT ${shared}`, params: [objectType, ctx.projectId] };
   };
 }
 

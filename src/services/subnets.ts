@@ -71,7 +71,7 @@ export const SUBNET_TABLE: TableSpec = {
     ...sameNameColumns('bool', 'enable_dhcp'),
     ...nullableColumns('string', 'gateway_ip', 'ipv6_ra_mode', 'ipv6_address_mode', 'subnetpool_id'),
   },
-  // `shared=`: the subnet's network is shared with every project.
+  // `shared=`: the subnet's network is shared with the caller (or every project).
   virtualFilters: { shared: sharedFilter('network', 't.network_id') },
   visibility: (ctx) => {
     if (ctx.isAdmin) return undefined;

@@ -29,8 +29,8 @@ export interface TableSpec {
   tagType?: string;
   /** Attributes stored in columns: filterable and sortable. */
   columns: Record<string, ColumnAttribute>;
-  /** Filterable attributes that are not plain columns (e.g. a port's fixed_ips). */
-  virtualFilters?: Record<string, (values: string[]) => SqlCondition>;
+  /** Filterable attributes that are not plain columns (e.g. a port's fixed_ips, or `shared` as the caller sees it); they win over a column of the same name. */
+  virtualFilters?: Record<string, (values: string[], ctx: RequestContext) => SqlCondition>;
   /** Rows the caller may see; undefined means all (admin). */
   visibility: (ctx: RequestContext) => SqlCondition | undefined;
   /** The error for a missing marker or id. */
@@ -125,7 +125,9 @@ export function whereConditions(spec: TableSpec, ctx: RequestContext, query: Lis
   for (const [attribute, values] of query.filters) {
     const column = spec.columns[attribute];
     const virtual = spec.virtualFilters?.[attribute];
-    if (column) {
+    if (virtual) {
+      conditions.push(virtual(values, ctx));
+    } else if (column) {
       // An empty value matches NULL on nullable columns (e.g. provider:segmentation_id of flat networks).
       const matchNull = column.nullable === true && values.includes('');
       const concrete = values.filter((v) => !(matchNull && v === '')).map((v) => filterValue(column, v, attribute));
@@ -133,8 +135,6 @@ export function whereConditions(spec: TableSpec, ctx: RequestContext, query: Lis
       if (concrete.length) alternatives.push(`t.${column.column} IN (${concrete.map(() => '?').join(', ')})`);
       if (matchNull) alternatives.push(`t.${column.column} IS NULL`);
       conditions.push({ sql: `(${alternatives.join(' OR ')})`, params: concrete });
-    } else if (virtual) {
-      conditions.push(virtual(values));
     } else if (spec.tagType && isTagFilter(attribute)) {
       conditions.push(tagCondition(spec, attribute, values));
     } else {

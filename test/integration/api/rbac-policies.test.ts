@@ -32,6 +32,11 @@ describe('rbac policies', () => {
     assert.deepEqual([seen.status, seen.body.network.shared], [200, true], 'shared for the target');
     assert.equal((await api.request('GET', `/v2.0/networks/${net.id}`, member(OWNER))).body.network.shared, false, 'not shared with everyone');
     assert.deepEqual(ids((await api.request('GET', '/v2.0/networks', member(TARGET))).body.networks), [net.id]);
+    // The shared= filter answers as the attribute does, for the caller.
+    assert.deepEqual(ids((await api.request('GET', '/v2.0/networks?shared=true', member(TARGET))).body.networks), [net.id]);
+    assert.deepEqual(ids((await api.request('GET', '/v2.0/networks?shared=false', member(TARGET))).body.networks), []);
+    assert.deepEqual(ids((await api.request('GET', '/v2.0/networks?shared=false', member(OWNER))).body.networks), [net.id]);
+    assert.deepEqual(ids((await api.request('GET', '/v2.0/subnets?shared=true', member(TARGET))).body.subnets), [sub.id]);
     assert.deepEqual(ids((await api.request('GET', `/v2.0/subnets?network_id=${net.id}`, member(TARGET))).body.subnets), [sub.id]);
     assert.deepEqual((await api.request('GET', '/v2.0/networks', member(OTHER))).body.networks, []);
     assert.deepEqual(fault(await api.request('GET', `/v2.0/subnets/${sub.id}`, member(OTHER))), [404, 'SubnetNotFound']);
