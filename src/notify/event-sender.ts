@@ -16,6 +16,7 @@ import type { Store } from '../store/store.js';
 import type { NovaClient } from './nova-client.js';
 import type { NovaEvent, NovaEventName } from './nova-event.js';
 import type { NotifyLogger } from './notify-log.js';
+import { runningSenders } from './metrics.js';
 
 /** Compiled options of the sender. */
 export interface EventSenderOptions {
@@ -52,6 +53,9 @@ export class EventSender {
   state: EventSenderState = 'idle';
   /** Counters for tests and the admin view. */
   readonly counters = { requests: 0, delivered: 0, dropped: 0, retries: 0 };
+  /** Events in the queue when this sender last claimed (metrics). */
+  queued = 0;
+  private unregister: (() => void) | undefined;
   private readonly owner = randomUUID();
   private timer: NodeJS.Timeout | undefined;
   private poller: NodeJS.Timeout | undefined;
@@ -74,6 +78,7 @@ export class EventSender {
     if (this.state !== 'idle') return;
     if (releaseAll) await this.store.write((tx) => tx.run("UPDATE nova_events SET claim = '', claimed_until = 0 WHERE claim <> ''"));
     this.state = 'running';
+    this.unregister = runningSenders.add(this);
     this.poller = setInterval(() => this.wake(), this.options.pollMs);
     this.poller.unref();
     this.wake();
@@ -153,8 +158,10 @@ export class EventSender {
   /** Takes up to a batch of unclaimed (or abandoned) events; reads first so an empty queue costs no write. */
   private async claim(): Promise<EventRow[]> {
     const now = Date.now();
-    const waiting = await this.store.read((q) => q.get('SELECT id FROM nova_events WHERE claimed_until < ? LIMIT 1', [now]));
-    if (!waiting) return [];
+    // A count rather than a probe for one row: the queue is small unless Nova is away, and its depth is a metric.
+    const waiting = await this.store.read((q) => q.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM nova_events WHERE claimed_until < ?', [now]));
+    this.queued = Number(waiting?.n ?? 0);
+    if (this.queued === 0) return [];
     return this.store.write(async (tx) => {
       const rows = await tx.all<EventRow>(
         `SELECT id, name, server_uuid, tag, status FROM nova_events WHERE claimed_until < ? ORDER BY id LIMIT ${this.options.batchSize}`,
@@ -178,6 +185,7 @@ export class EventSender {
     if (this.state === 'closed') return;
     const wasRunning = this.state === 'running';
     this.state = 'closed';
+    this.unregister?.();
     clearInterval(this.poller);
     clearTimeout(this.timer);
     this.abort.abort();

@@ -7,12 +7,19 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { metricsRegistry } from '../../../src/metrics/registry.js';
 import { KeystoneStandIn } from '../../harness/keystone-stand-in.js';
 import { NovaStandIn } from '../../harness/nova-stand-in.js';
 import { startServerProcess } from '../../harness/server-process.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { cleanup, startAgent, tempDir, type TestAgent } from '../southbound/harness.js';
 import { bootPort, networkWithSubnet, startNovaStack, type NovaStack } from './nova-stack.js';
+
+/** The value of one unlabelled metric of this process's registry. */
+async function metric(name: string): Promise<number> {
+  const json = await metricsRegistry.getSingleMetric(name)?.get();
+  return json?.values[0]?.value ?? Number.NaN;
+}
 
 async function queueLength(stack: NovaStack): Promise<number> {
   return Number((await stack.store.read((q) => q.get<{ n: number }>('SELECT COUNT(*) AS n FROM nova_events')))?.n);
@@ -32,6 +39,11 @@ test('nova - Nova refusing connections, then failing with 503, then back: every 
     const ports: string[] = [];
     for (const s of servers.slice(0, 2)) ports.push((await bootPort(stack, net, s, 'compute-1')).id);
     await waitFor(() => stack.notifier.sender.counters.retries >= 2, 10_000, 'retries while Nova is down');
+    // The metrics show the queue waiting and the retries (this process runs one sender: the stack's).
+    const retriesBefore = await metric('alcor_nova_request_retries_total');
+    const deliveredBefore = await metric('alcor_nova_events_delivered_total');
+    assert.ok(retriesBefore >= 2, `retries metric ${retriesBefore}`);
+    assert.ok((await metric('alcor_nova_events_queued')) >= 1, 'queued events while Nova is down');
     await nova.up();
     nova.failWith(503);
     for (const s of servers.slice(2)) ports.push((await bootPort(stack, net, s, 'compute-1')).id);
@@ -44,6 +56,8 @@ test('nova - Nova refusing connections, then failing with 503, then back: every 
       'each event once, none lost',
     );
     assert.ok(nova.refused.every((r) => r.status === 503), JSON.stringify(nova.refused));
+    await waitFor(async () => (await metric('alcor_nova_events_queued')) === 0, 10_000, 'the queue metric drained');
+    assert.equal((await metric('alcor_nova_events_delivered_total')) - deliveredBefore, 4, 'four events delivered');
   } finally {
     await cleanup({ agents: agent ? [agent] : [] });
     await stack.close();
