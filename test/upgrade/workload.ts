@@ -128,9 +128,23 @@ export async function readDeployment(api: Api): Promise<Deployment> {
 }
 
 /**
+ * Attributes a release derives from live state instead of storing (Neutron's `availability_zones` come from
+ * where things are scheduled): an older release that reported them empty may be followed by one that fills them.
+ */
+const DERIVED_WHEN_EMPTY = new Set(['availability_zones']);
+
+/** `after` keeps `before`: equal, or an object with every key of `before` kept (a newer version may add keys). */
+function kept(before: unknown, after: unknown): boolean {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObject(before) && isObject(after)) return Object.entries(before).every(([key, value]) => kept(value, after[key]));
+  return JSON.stringify(before) === JSON.stringify(after);
+}
+
+/**
  * Lists every difference between `before` and `after`: a resource missing, or a field of it changed or
- * gone. Fields only `after` has are allowed (a newer version may add attributes); so are resources only
- * `after` has when `allowNew` is set (created since), and then the IP availabilities, which count them.
+ * gone. Fields only `after` has are allowed (a newer version may add attributes, also inside an object
+ * such as `binding:vif_details`); so are resources only `after` has when `allowNew` is set (created
+ * since), and then the IP availabilities, which count them.
  */
 export function differences(before: Deployment, after: Deployment, allowNew = false): string[] {
   const found: string[] = [];
@@ -144,7 +158,8 @@ export function differences(before: Deployment, after: Deployment, allowNew = fa
         continue;
       }
       for (const [field, value] of Object.entries(item)) {
-        if (JSON.stringify(now[field]) !== JSON.stringify(value)) found.push(`${collection} ${id} ${field}: ${JSON.stringify(value)} -> ${JSON.stringify(now[field])}`);
+        if (DERIVED_WHEN_EMPTY.has(field) && Array.isArray(value) && value.length === 0) continue;
+        if (!kept(value, now[field])) found.push(`${collection} ${id} ${field}: ${JSON.stringify(value)} -> ${JSON.stringify(now[field])}`);
       }
     }
     if (!allowNew) for (const id of later.keys()) if (!items.has(id)) found.push(`${collection} ${id}: new`);
