@@ -95,8 +95,8 @@ test('live migration through the port bindings API while a peer pings the VM: do
     const prepared = await latestRevision(controller);
     await controller.request('PUT', `/v2.0/ports/${port.id}`, { port: { 'binding:profile': { migrating_to: 'h2' } } });
     await waitFor(() => hostsAcked(controller, ['h2'], prepared), 30_000, 'the destination programmed the inactive binding');
-    const before = (await controller.request('GET', `/v2.0/ports/${port.id}`)).port;
-    assert.deepEqual([before['binding:host_id'], before.status], ['h1', 'ACTIVE'], 'still bound to and served on the source');
+    const bound = (await controller.request('GET', `/v2.0/ports/${port.id}`)).port;
+    assert.deepEqual([bound['binding:host_id'], bound.status], ['h1', 'ACTIVE'], 'still bound to and served on the source');
 
     // The guest moves: plugged on the destination, unplugged on the source; then Nova activates the
     // destination's binding and deletes the source's.
@@ -124,8 +124,8 @@ test('live migration through the port bindings API while a peer pings the VM: do
     await pingerDone;
   }
 
-  const after = (await controller.request('GET', `/v2.0/ports/${port.id}`)).port;
-  assert.equal(after['binding:host_id'], 'h2');
+  const migrated = (await controller.request('GET', `/v2.0/ports/${port.id}`)).port;
+  assert.equal(migrated['binding:host_id'], 'h2');
   await waitFor(async () => (await controller.request('GET', `/v2.0/ports/${port.id}`)).port.status === 'ACTIVE', 15_000, 'the port ACTIVE on its destination');
   const { bindings } = await controller.request('GET', `/v2.0/ports/${port.id}/bindings`);
   assert.deepEqual(bindings.map((b: { host: string; status: string }) => [b.host, b.status]), [['h2', 'ACTIVE']], 'only the destination binding is left');
