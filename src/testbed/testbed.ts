@@ -186,6 +186,44 @@ export class Testbed {
     ]);
   }
 
+  /**
+   * Moves a VM to another host the way a live migration does: its new interface is plugged into the
+   * destination's br-int first (down, like a guest paused for an incoming migration), then in one step the
+   * old one goes and the new one takes its name, MAC, addresses and routes, and the source port leaves its
+   * br-int. The guest's own state (neighbor cache, processes) stays. Returns the VM on its new host.
+   */
+  async moveVm(name: string, hostName: string): Promise<Vm> {
+    const vm = this.vms.get(name);
+    if (!vm) throw new Error(`testbed ${this.prefix}: no VM ${name}`);
+    const source = vm.host;
+    const destination = this.host(hostName);
+    const spec: VmSpec = { ...vm.spec, host: destination.name };
+    const addresses = (await vm.exec('ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth0'])).stdout.split('\n').map((l) => l.split(/\s+/)[3]).filter(Boolean);
+    const routes = (await vm.exec('ip', ['-4', 'route', 'show', 'dev', 'eth0'])).stdout.split('\n').filter((l) => l && !l.includes('proto kernel'));
+    const mtu = (await vm.exec('cat', ['/sys/class/net/eth0/mtu'])).stdout.trim();
+    const ns = spec.netns;
+    await run('sh', ['-c', [
+      `ip link add eth0m netns ${ns} type veth peer name ${spec.tap} netns ${destination.netns}`,
+      `ip -n ${ns} link set eth0m address ${spec.mac} mtu ${mtu}`,
+      `ip netns exec ${ns} ethtool -K eth0m tx off >/dev/null 2>&1 || true`,
+      `ip -n ${destination.netns} link set ${spec.tap} mtu ${mtu} up`,
+    ].join(' && ')]);
+    await this.plugVm(spec, destination);
+    // The switch-over, in one shell so that the guest is unreachable only as long as the network says.
+    await run('sh', ['-c', [
+      `ip -n ${ns} link del eth0`,
+      `ip -n ${ns} link set eth0m name eth0 up`,
+      ...addresses.map((cidr) => `ip -n ${ns} addr add ${cidr} dev eth0`),
+      ...routes.map((route) => `ip -n ${ns} route replace ${route} dev eth0`),
+    ].join(' && ')]);
+    await source.vsctl(['--if-exists', 'del-port', 'br-int', spec.tap]);
+    this.state.vms = this.state.vms.map((v) => (v.name === name ? spec : v));
+    this.save();
+    const moved = this.vmFromSpec(spec);
+    this.vms.set(name, moved);
+    return moved;
+  }
+
   /** Unplugs a VM's port from br-int and removes the VM namespace. */
   async removeVm(name: string): Promise<void> {
     const vm = this.vms.get(name);

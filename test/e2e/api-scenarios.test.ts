@@ -9,6 +9,7 @@ import { cleanupStale, Testbed } from '../../src/testbed/testbed.js';
 import type { Vm } from '../../src/testbed/vm.js';
 import { waitFor } from '../harness/wait-for.js';
 import { AgentProcess } from '../../src/testbed/agent-process.js';
+import { apiNetwork, apiPort, apiPortStatus, apiVm, hostsAcked, ipOf, latestRevision, type ApiPort as Port } from './support/api-vms.js';
 import { startE2eController, type E2eController } from './support/controller.js';
 import { e2eUnavailable, requireE2e } from './support/prerequisites.js';
 
@@ -18,14 +19,6 @@ let controller: E2eController;
 const agents = new Map<string, AgentProcess>();
 const P1 = 'project-one';
 const P2 = 'project-two';
-
-interface Port {
-  id: string;
-  mac_address: string;
-  project_id: string;
-  fixed_ips: Array<{ ip_address: string; subnet_id: string }>;
-  status: string;
-}
 
 before(async () => {
   if (!available) return;
@@ -48,31 +41,11 @@ after(async () => {
   await testbed?.destroy();
 });
 
-async function network(project: string, name: string, cidr: string): Promise<{ networkId: string; subnetId: string }> {
-  const net = await controller.request('POST', '/v2.0/networks', { network: { name } }, { project });
-  const sub = await controller.request('POST', '/v2.0/subnets', { subnet: { network_id: net.network.id, cidr, ip_version: 4, name: `${name}-sub` } }, { project });
-  return { networkId: net.network.id, subnetId: sub.subnet.id };
-}
+const network = (project: string, name: string, cidr: string) => apiNetwork(controller, project, name, cidr);
+const port = (project: string, networkId: string, host: string, extra: Record<string, unknown> = {}) => apiPort(controller, project, networkId, host, extra);
+const portStatus = (p: Port) => apiPortStatus(controller, p);
+const vmFor = (name: string, host: string, p: Port) => apiVm(controller, testbed, name, host, p);
 
-async function port(project: string, networkId: string, host: string, extra: Record<string, unknown> = {}): Promise<Port> {
-  const body = { port: { network_id: networkId, 'binding:host_id': host, ...extra } };
-  return (await controller.request('POST', '/v2.0/ports', body, { project })).port as Port;
-}
-
-async function portStatus(p: Port): Promise<string> {
-  return (await controller.request('GET', `/v2.0/ports/${p.id}`, undefined, { project: p.project_id })).port.status as string;
-}
-
-/** Plugs a VM into the port (like Nova), waits for the port to turn ACTIVE, and boots it (DHCP). */
-async function vmFor(name: string, host: string, p: Port): Promise<Vm> {
-  const vm = await testbed.addVm({ name, host, portId: p.id, mac: p.mac_address });
-  await waitFor(async () => (await portStatus(p)) === 'ACTIVE', 30_000, `port ${p.id} ACTIVE once its VM is plugged`);
-  const lease = await waitFor(() => vm.dhcp().catch(() => undefined), 30_000, `DHCP lease of ${name}`);
-  assert.equal(lease.ip, p.fixed_ips[0]!.ip_address, `${name} got its fixed IP by DHCP`);
-  return vm;
-}
-
-const ipOf = (p: Port) => p.fixed_ips[0]!.ip_address;
 let net1: { networkId: string; subnetId: string };
 let portA: Port;
 let portB: Port;
@@ -85,9 +58,8 @@ test('e2e 1 - two hosts, one network: VMs get their IPs by DHCP and ping across 
   portA = await port(P1, net1.networkId, 'h1');
   portB = await port(P1, net1.networkId, 'h2');
   // Both hosts hold the ports, but no VM is plugged yet: like Neutron, the ports stay DOWN.
-  const revision = Number((await controller.store.read((q) => q.get<{ r: number }>('SELECT MAX(revision) AS r FROM changes')))?.r);
-  const acked = (host: string) => (controller.southbound.server.sessions.get(host)?.ackedRevision ?? 0) >= revision;
-  await waitFor(() => acked('h1') && acked('h2'), 30_000, 'both hosts acked the ports');
+  const revision = await latestRevision(controller);
+  await waitFor(() => hostsAcked(controller, ['h1', 'h2'], revision), 30_000, 'both hosts acked the ports');
   await controller.southbound.manager.portStatus.idle();
   assert.deepEqual([await portStatus(portA), await portStatus(portB)], ['DOWN', 'DOWN'], 'ports without a plugged VM stay DOWN');
   va = await vmFor('va', 'h1', portA);
