@@ -4,8 +4,8 @@
  * Fault: the nats-server carrying the VPC deltas is killed (SIGKILL) in the middle of a burst of port
  * creates and deletes through the Neutron API, and restarted on the same port and store later in the
  * burst. The simulated hosts (worker processes, every VPC on the bus) must all hold exactly the
- * controller's latest state within the stated time after the server is back; the API must keep answering
- * (the bus is not on its write path: a 503 must carry Retry-After, nothing may answer 500); and the API's
+ * controller's latest state within the stated time after the server is back; the API must answer every
+ * request as usual (the bus is not on its write path: no 500, not even a 503); and the API's
  * ports must be exactly those the workload left, each with its own id, MAC and fixed IP.
  */
 import assert from 'node:assert/strict';
@@ -29,18 +29,14 @@ interface ListedPort {
 }
 
 /**
- * One API call as a client makes it: a 503 with Retry-After is retried after the time it names;
- * anything else that is not `expected` fails the test (a 500 above all).
+ * One API call; anything but `expected` fails the test. The bus is not on the API's write path, so an
+ * outage of it must not fail a request at all (not even with a 503).
  */
 async function call(c: TestStack, method: string, path: string, expected: number, body?: unknown): Promise<any> {
-  for (;;) {
-    const res = await fetch(`${c.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    if (res.status === expected) return text ? JSON.parse(text) : undefined;
-    const retryAfter = Number(res.headers.get('retry-after'));
-    assert.ok(res.status === 503 && retryAfter >= 0, `${method} ${path} answered ${res.status} ${res.status === 503 ? 'without Retry-After' : ''}: ${text}`);
-    await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
-  }
+  const res = await fetch(`${c.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  assert.equal(res.status, expected, `${method} ${path}: ${text}`);
+  return text ? JSON.parse(text) : undefined;
 }
 
 /** Simulated hosts on the bus in two worker processes. */
@@ -56,7 +52,7 @@ async function startHosts(f: SouthboundFixture, c: TestStack, bus: ReturnType<ty
   return groups;
 }
 
-test(`fault - nats-server killed and restarted during a burst of ${SIZE.changes} API changes: every host converges, no port or address lost or duplicated, the API never answers 500`, { timeout: 300_000 }, async (t) => {
+test(`fault - nats-server killed and restarted during a burst of ${SIZE.changes} API changes: every host converges, no port or address lost or duplicated, the API answers every request`, { timeout: 300_000 }, async (t) => {
   if (!(await requireNats(t))) return;
   const nats = await PrivateNats.start();
   const bus = uniqueBus(nats.url);
