@@ -66,13 +66,15 @@ test(`fault - nats-server killed and restarted during a burst of ${SIZE.changes}
         for (const [worker, group] of groups) out.push(...(await workerHostsBehind(c, worker, group)));
         return out;
       };
-      const net = (await call(c, 'POST', '/v2.0/networks', 201, { network: { name: 'fault-nats' } })).network.id as string;
-      await call(c, 'POST', '/v2.0/subnets', 201, { subnet: { network_id: net, cidr: '10.70.0.0/16', ip_version: 4 } });
+      const net = (await call(c, 'POST', '/v2.0/networks', 201, { network: { name: 'fault-nats' } })).network as { id: string; project_id: string };
+      // The heavy burst leaves more ports than Neutron's default quota of 500.
+      await call(c, 'PUT', `/v2.0/quotas/${net.project_id}`, 200, { quota: { port: -1 } });
+      await call(c, 'POST', '/v2.0/subnets', 201, { subnet: { network_id: net.id, cidr: '10.70.0.0/16', ip_version: 4 } });
 
       /** Port id → fixed IP the API acknowledged: what the API must list at the end. */
       const ports = new Map<string, string>();
       const create = async (host: string) => {
-        const port = (await call(c, 'POST', '/v2.0/ports', 201, { port: { network_id: net, 'binding:host_id': host } })).port;
+        const port = (await call(c, 'POST', '/v2.0/ports', 201, { port: { network_id: net.id, 'binding:host_id': host } })).port;
         ports.set(port.id, port.fixed_ips[0].ip_address);
       };
       for (const host of hosts) await create(host);
@@ -117,7 +119,7 @@ test(`fault - nats-server killed and restarted during a burst of ${SIZE.changes}
           `converged ${convergedAt - backAt} ms after it was back (${convergedAt - burstEnded} ms after the last change)`,
       );
 
-      const listed = (await call(c, 'GET', `/v2.0/ports?network_id=${net}`, 200)).ports as ListedPort[];
+      const listed = (await call(c, 'GET', `/v2.0/ports?network_id=${net.id}`, 200)).ports as ListedPort[];
       assert.equal(new Set(listed.map((p) => p.id)).size, listed.length, 'no port listed twice');
       assert.deepEqual(new Set(listed.map((p) => p.id)), new Set(ports.keys()), 'the API lists exactly the ports the workload left');
       for (const p of listed) assert.deepEqual(p.fixed_ips.map((a) => a.ip_address), [ports.get(p.id)], `port ${p.id} keeps its acknowledged address`);
