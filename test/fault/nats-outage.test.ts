@@ -4,9 +4,10 @@
  * Fault: the nats-server carrying the VPC deltas is killed (SIGKILL) in the middle of a burst of port
  * creates and deletes through the Neutron API, and restarted on the same port and store later in the
  * burst. The simulated hosts (worker processes, every VPC on the bus) must all hold exactly the
- * controller's latest state within the stated time after the server is back; the API must answer every
- * request as usual (the bus is not on its write path: no 500, not even a 503); and the API's
- * ports must be exactly those the workload left, each with its own id, MAC and fixed IP.
+ * controller's latest state within the stated time after the burst (the server is back before its
+ * end); the API must answer every request as usual (the bus is not on its write path: no 500, not even
+ * a 503); and the API's ports must be exactly those the workload left, each with its own id, MAC and
+ * fixed IP.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -17,7 +18,7 @@ import { withSouthbound, workerHostsBehind, type SouthboundFixture, type TestSta
 import { HEAVY, spreadOver } from './harness.js';
 
 const SIZE = HEAVY ? { changes: 5000, burstMs: 50_000, hosts: 20 } : { changes: 600, burstMs: 8000, hosts: 6 };
-/** Every host holds the controller's latest state this long after the server is back, at the latest. */
+/** Every host holds the controller's latest state this long after the last change at the latest (the server is back before it). */
 const CONVERGE_MS = HEAVY ? 120_000 : 30_000;
 /** Every VPC on the bus. */
 const MQ_ONLY = { mode: 'mq', upperPorts: 1000, lowerPorts: 100 } as const;
@@ -111,7 +112,7 @@ test(`fault - nats-server killed and restarted during a burst of ${SIZE.changes}
       assert.ok(heldBack, 'publishes were held back while the server was down');
 
       await c.southbound.notify();
-      await waitFor(async () => (await behind()).length === 0, CONVERGE_MS, `every host converged within ${CONVERGE_MS} ms of the server being back`);
+      await waitFor(async () => (await behind()).length === 0, CONVERGE_MS, `every host converged within ${CONVERGE_MS} ms of the last change`);
       const convergedAt = Date.now();
       assert.ok((c.southbound.bus?.counters.published ?? 0) > publishedBefore, 'deltas went over the bus');
       t.diagnostic(
