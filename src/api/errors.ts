@@ -70,6 +70,8 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     const fault = toAlcorError(err);
     if (fault.status >= 500) request.log.error({ err }, 'request failed');
     else request.log.debug({ err: fault.message, type: fault.type }, 'client error');
+    // A dependency is down (the database, Keystone) or the replica is draining: clients may come back soon.
+    if (fault.status === 503) void reply.header('retry-after', '1');
     void reply.status(fault.status).send(faultBody(fault));
   });
   app.setNotFoundHandler((request, reply) => {

@@ -30,14 +30,14 @@
  * of every pooled connection (created if missing), `pool_max` the pool size (default 10).
  */
 import pg from 'pg';
-import { InvalidInput } from '../domain/errors.js';
+import { InvalidInput, ServiceUnavailable } from '../domain/errors.js';
 import { openSchema } from './migrations.js';
 import { ChangeListener, changesChannel } from './postgres-changes.js';
 import type { MigrationMode } from './schema-state.js';
 import { PlaceholderCache } from './sql-placeholders.js';
 import type { Queryable, SqlValue, Store } from './store.js';
 import { transactionRetries } from './metrics.js';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, isRetryableConflict, sqlState, type RetryPolicy } from './transaction-retry.js';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY, isDatabaseUnavailable, isRetryableConflict, sqlState, type RetryPolicy } from './transaction-retry.js';
 
 /** Advisory-lock class id of migrations (first key of the two-key form); the second key is hashtext(schema). */
 const MIGRATION_LOCK_CLASS = 0x414c4d31; // "ALM1"
@@ -249,7 +249,9 @@ export class PostgresStore implements Store {
   }
 
   private async transaction<T>(mode: AttemptMode, fn: (q: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.pool.connect().catch((err: unknown) => {
+      throw isDatabaseUnavailable(err) ? new ServiceUnavailable('The database is unavailable; retry later', { cause: err }) : err;
+    });
     const attempt: Attempt = { client, mode, ticked: mode === 'serialized', appendedChanges: false, failure: undefined };
     let broken: Error | undefined;
     try {
@@ -280,6 +282,10 @@ export class PostgresStore implements Store {
       }
       // A conflict the service turned into its own error is still a conflict: the write loop retries it.
       if (attempt.failure !== undefined && isRetryableConflict(attempt.failure)) throw new ConflictedAttempt(err, attempt.failure);
+      if (isDatabaseUnavailable(attempt.failure ?? err)) {
+        broken ??= err as Error;
+        throw new ServiceUnavailable('The database is unavailable; retry later', { cause: err });
+      }
       throw err;
     } finally {
       client.release(broken);

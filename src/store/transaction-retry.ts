@@ -54,3 +54,24 @@ export function backoffDelayMs(policy: RetryPolicy, attempt: number, random: () 
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempt - 1, 20));
   return Math.floor(random() * ceiling);
 }
+
+/** Node socket errors that mean the database server cannot be reached. */
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * True when the error (or its cause) says the database is unavailable rather than that the request was
+ * wrong: the server unreachable or gone mid-transaction (SQLSTATE class 08), shutting down or starting
+ * (57P01-57P03), out of connections (53300), or the pool timing out while connecting. The API answers these
+ * with 503 and Retry-After, never 500.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const state = sqlState(err);
+  if (state !== undefined) return state.startsWith('08') || state === '57P01' || state === '57P02' || state === '57P03' || state === '53300';
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string' && /^Connection terminated|timeout exceeded when trying to connect/.test(message)) return true;
+  }
+  return false;
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PlaceholderCache, toNumberedPlaceholders } from '../../src/store/sql-placeholders.js';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, isRetryableConflict, sqlState } from '../../src/store/transaction-retry.js';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY, isDatabaseUnavailable, isRetryableConflict, sqlState } from '../../src/store/transaction-retry.js';
 import { parsePostgresUrl } from '../../src/store/postgres.js';
 
 test('store - ? placeholders become $n outside literals, identifiers and comments', () => {
@@ -24,6 +24,13 @@ test('store - conflicts worth retrying are recognised, also when wrapped', () =>
   assert.equal(isRetryableConflict({ code: '23503' }), false);
   assert.equal(isRetryableConflict(new RangeError('x')), false);
   assert.equal(sqlState({ code: 'SQLITE_BUSY' }), undefined);
+});
+
+test('store - an unavailable database is told apart from a bad request', () => {
+  for (const down of [{ code: '08006' }, { code: '57P01' }, { code: '53300' }, { code: 'ECONNREFUSED' }, new Error('Connection terminated unexpectedly'), new Error('wrapped', { cause: { code: 'ECONNRESET' } })]) {
+    assert.equal(isDatabaseUnavailable(down), true, JSON.stringify(down));
+  }
+  for (const fine of [{ code: '23505' }, { code: '22P02' }, { code: 'SQLITE_CONSTRAINT' }, new RangeError('x')]) assert.equal(isDatabaseUnavailable(fine), false, JSON.stringify(fine));
 });
 
 test('store - retry backoff is jittered and capped', () => {
