@@ -27,7 +27,7 @@ const SERVER = fileURLToPath(new URL('../../src/cli/alcor-server.js', import.met
  */
 export async function startServerProcess(env: Record<string, string>, timeoutMs = 15000, script = SERVER): Promise<ServerProcess> {
   const child = spawn(process.execPath, [script], {
-    env: { ...process.env, ALCOR_LISTEN: '127.0.0.1:0', ALCOR_METRICS_LISTEN: '127.0.0.1:0', ALCOR_LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, ALCOR_LISTEN: '127.0.0.1:0', ALCOR_SOUTHBOUND_LISTEN: '127.0.0.1:0', ALCOR_METRICS_LISTEN: '127.0.0.1:0', ALCOR_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
