@@ -1,6 +1,6 @@
 /**
  * `alcor bench api`: the northbound API benchmark. It speaks only the Neutron v2.0 API, so the same
- * run works against Alcor and against neutron-server (the side-by-side comparison of issue 2):
+ * run works against Alcor and against neutron-server (side by side):
  *
  *   setup     one network and one large subnet (default 10.0.0.0/12, so 100k+ ports fit)
  *   single    single-port creates at 0, 10k and 100k ports stored, twice: one at a time (latency: the

@@ -109,7 +109,7 @@ export const AddressPairAndPortSecurityRequired = define('AddressPairAndPortSecu
 /** An allowed address pair is given twice. */
 export const DuplicateAddressPairInRequest = define('DuplicateAddressPairInRequest', 400);
 
-// Security groups, routers, floating IPs and quotas (issue 3).
+// Security groups, routers, floating IPs and quotas.
 /** Neutron's own generic bad request (`n_exc.BadRequest`), distinct from webob's HTTPBadRequest. */
 export const NeutronBadRequest = define('BadRequest', 400);
 /** Creating (or renaming to) a group called `default`. */

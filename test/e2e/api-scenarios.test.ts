@@ -1,7 +1,7 @@
 /**
  * End-to-end scenarios driven only through the public API and the VMs' own tools: a real controller,
  * one real `alcor-agent --driver ovs` process per testbed host, VMs that get their addresses by DHCP.
- * Numbers refer to the scenarios of issue 5.
+ * Each test is one scenario, numbered in its name.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
