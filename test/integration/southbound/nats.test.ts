@@ -114,7 +114,9 @@ test('southbound over NATS - one publish per change reaches exactly the member h
       // Fan-out: the bus carried VPC deltas; only the mq member hosts consumed and acked them.
       const b = c.southbound.bus;
       assert.ok(b && b.counters.published > publishedAtMq, 'VPC deltas were published while on mq');
-      assert.deepEqual([...(b?.applied.keys() ?? [])].sort(), ['mq-1', 'mq-2', 'mq-3']);
+      // A host's bus ack follows its apply: holding the state (converged) does not mean the ack has landed.
+      await waitFor(() => ['mq-1', 'mq-2', 'mq-3'].every((h) => b.applied.get(h)?.has(net)), 10_000, 'the mq members acked on the bus');
+      assert.deepEqual([...b.applied.keys()].sort(), ['mq-1', 'mq-2', 'mq-3']);
       assert.deepEqual(agents[4]?.agent.bus?.consuming, [], 'a host outside the VPC consumes nothing');
       assert.deepEqual(agents[0]?.agent.bus?.consuming, [net]);
       assert.equal(agents[3]?.agent.bus, undefined);
