@@ -9,7 +9,7 @@ import type { Driver } from './driver.js';
 
 /** What a scrape reads of a running agent. */
 interface WatchedAgent {
-  runtime: { readonly counters: { readonly connects: number; readonly snapshots: number } };
+  runtime: { readonly counters: { readonly connects: number; readonly snapshots: number; readonly persistFailures: number } };
   driver: Driver;
 }
 
@@ -45,6 +45,12 @@ new Gauge({
 counterFrom('alcor_agent_resyncs_total', 'Complete goal states (snapshots) received from the controller: first sync, gaps, restarts', () => {
   let n = 0;
   for (const { runtime } of running.values()) n += runtime.counters.snapshots;
+  return n;
+});
+
+counterFrom('alcor_agent_state_persist_failures_total', 'Writes of the desired state to the state directory that failed (disk full, read-only, permissions); the agent keeps running', () => {
+  let n = 0;
+  for (const { runtime } of running.values()) n += runtime.counters.persistFailures;
   return n;
 });
 

@@ -21,7 +21,7 @@ import { compileAgentOptions, type AgentOptions, type CompiledAgentOptions } fro
 import { BusConsumer } from './nats-consumer.js';
 import { readDelta } from './whole-scope.js';
 import type { ResourceChange, ResourceOutcome } from './driver.js';
-import { loadState, saveState } from './state-file.js';
+import { loadState, saveState, type PersistedState } from './state-file.js';
 import { controllerAddresses, WatchClient, type WatchCall } from './watch-client.js';
 import { chunkStates, FieldCursor, readFields } from './wire-reader.js';
 import { ALCOR_VERSION } from '../version.js';
@@ -47,7 +47,7 @@ export class AgentRuntime {
   readonly desired = new DesiredState();
   /** Last status of a failed stream (e.g. ALREADY_EXISTS when the host id is taken). */
   lastError: { code?: number; details?: string } | undefined;
-  readonly counters = { connects: 0, deltas: 0, snapshots: 0, acks: 0, rejected: 0, applyErrors: 0 };
+  readonly counters = { connects: 0, deltas: 0, snapshots: 0, acks: 0, rejected: 0, applyErrors: 0, persistFailures: 0 };
   /** One channel per controller address; `current` is the one in use. */
   private readonly clients: WatchClient[];
   private current = 0;
@@ -56,6 +56,9 @@ export class AgentRuntime {
   private readonly acks = new AckBuilder();
   private persistTimer: NodeJS.Timeout | undefined;
   private persisting: Promise<void> = Promise.resolve();
+  /** When persisting began to fail (undefined while it works), and when that was last logged. */
+  private persistFailingSince: number | undefined;
+  private persistLoggedAt = 0;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private readonly opts: CompiledAgentOptions;
@@ -74,12 +77,13 @@ export class AgentRuntime {
   /** Loads persisted state, starts the driver and reconciles it with that state (no flush). */
   static async create(options: AgentOptions): Promise<AgentRuntime> {
     const agent = new AgentRuntime(options);
-    const persisted = await loadState(options.stateDir);
+    const unreadable = (err: unknown): void =>
+      agent.opts.log('error', 'the persisted agent state cannot be used; keeping the installed data plane until the controller sends a snapshot', { stateDir: options.stateDir, err: String(err) });
+    const loaded = await loadState(options.stateDir, unreadable);
+    const persisted = loaded && agent.restore(loaded, unreadable) ? loaded : undefined;
     await options.driver.start();
     options.driver.onOutcomesChanged?.((outcomes) => agent.outcomesChanged(outcomes));
     if (persisted) {
-      agent.desired.replace(persisted.states);
-      agent.desired.revision = persisted.revision;
       await options.driver.apply({ revision: persisted.revision, mode: 'full', changes: agent.desired.everything(), desired: agent.desired.view });
     }
     if (options.nats) {
@@ -96,6 +100,19 @@ export class AgentRuntime {
       agent.bus.sync();
     }
     return agent;
+  }
+
+  /** Takes the persisted state as the desired state; false (and nothing taken) when its records do not decode. */
+  private restore(persisted: PersistedState, unreadable: (err: unknown) => void): boolean {
+    try {
+      this.desired.replace(persisted.states);
+    } catch (err) {
+      this.desired.replace([]);
+      unreadable(err);
+      return false;
+    }
+    this.desired.revision = persisted.revision;
+    return true;
   }
 
   /** Revision applied. */
@@ -338,8 +355,29 @@ export class AgentRuntime {
     this.persisting = this.persisting
       .then(() => saveState(this.opts.stateDir, revision, states))
       .then(() => cursors && saveCursors(this.opts.stateDir, cursors))
-      .catch((err: unknown) => this.opts.log('error', 'persisting agent state failed', { err: String(err) }));
+      .then(() => this.persisted(undefined), (err: unknown) => this.persisted(err));
     return this.persisting;
+  }
+
+  /**
+   * Records the outcome of a persist. A full or read-only state directory does not stop the agent (the
+   * data plane and the controller stay in step; only a restart would begin from an older revision and
+   * catch up), so failures are counted and logged when they start, once a minute while they last, and
+   * when they end — not on every batch.
+   */
+  private persisted(err: unknown): void {
+    if (err === undefined) {
+      if (this.persistFailingSince !== undefined) this.opts.log('info', 'persisting agent state works again', { stateDir: this.opts.stateDir });
+      this.persistFailingSince = undefined;
+      return;
+    }
+    this.counters.persistFailures++;
+    const now = Date.now();
+    if (this.persistFailingSince === undefined || now - this.persistLoggedAt >= 60_000) {
+      this.persistFailingSince ??= now;
+      this.persistLoggedAt = now;
+      this.opts.log('error', 'persisting agent state failed', { stateDir: this.opts.stateDir, err: String(err), failures: this.counters.persistFailures });
+    }
   }
 
   /** Disconnects, persists the state and closes the driver (its data-plane state stays installed). */

@@ -17,20 +17,29 @@ export interface PersistedState {
 
 const FILE = 'desired-state.bin';
 
-/** Reads the persisted state, or undefined when there is none (first start). */
-export async function loadState(stateDir: string): Promise<PersistedState | undefined> {
+/**
+ * Reads the persisted state, or undefined when there is none (first start) or when it cannot be read or
+ * decoded: `onUnreadable` hears why. An agent that cannot use its file starts empty and takes the
+ * controller's snapshot; refusing to start would leave the host unmanaged (a crash loop under systemd).
+ */
+export async function loadState(stateDir: string, onUnreadable: (err: unknown) => void): Promise<PersistedState | undefined> {
   let buf: Buffer;
   try {
     buf = await readFile(join(stateDir, FILE));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onUnreadable(err);
+    return undefined;
   }
   let revision = 0;
   const states: Uint8Array[] = [];
-  for (const f of readFields(buf)) {
-    if (f.field === 1 && f.wireType === 0) revision = f.value;
-    else if (f.field === 4 && f.wireType === 2) states.push(f.bytes);
+  try {
+    for (const f of readFields(buf)) {
+      if (f.field === 1 && f.wireType === 0) revision = f.value;
+      else if (f.field === 4 && f.wireType === 2) states.push(f.bytes);
+    }
+  } catch (err) {
+    onUnreadable(err);
+    return undefined;
   }
   return { revision, states };
 }

@@ -12,24 +12,35 @@ export interface AgentProcess {
   child: ChildProcess;
   /** `http://127.0.0.1:<port>` of its metrics listener. */
   metrics: string;
-  /** SIGTERM, wait for exit, remove its state directory. */
-  stop(): Promise<void>;
+  /** Everything it logged so far (stderr). */
+  log(): string;
+  /** SIGTERM and wait for exit; the exit code. Removes the state directory when the harness made it. */
+  stop(): Promise<number | null>;
+}
+
+/** Where the agent keeps its state: a directory of the caller's (kept) or, by default, a temporary one (removed). */
+export interface AgentProcessOptions {
+  stateDir?: string;
+  timeoutMs?: number;
 }
 
 /** Starts a sim agent for `hostId` against the controller's southbound with a metrics listener on a free port. */
-export async function startAgentProcess(controller: string, hostId: string, timeoutMs = 15_000): Promise<AgentProcess> {
-  const stateDir = mkdtempSync(join(tmpdir(), `alcor-agent-${hostId}-`));
+export async function startAgentProcess(controller: string, hostId: string, options: AgentProcessOptions = {}): Promise<AgentProcess> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), `alcor-agent-${hostId}-`));
   const child = spawn(
     process.execPath,
     [AGENT, '--host-id', hostId, '--datapath-ip', '192.0.2.10', '--controller', controller, '--driver', 'sim', '--state-dir', stateDir, '--heartbeat-ms', '1000', '--metrics-listen', '127.0.0.1:0'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   const metrics = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`alcor-agent did not serve metrics within ${timeoutMs} ms:\n${output}`)), timeoutMs);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
+    child.stderr?.on('data', () => {
       const m = /metrics listening at (http:\/\/[\d.:]+)\/metrics/.exec(output);
       if (m?.[1]) {
         clearTimeout(timer);
@@ -44,10 +55,12 @@ export async function startAgentProcess(controller: string, hostId: string, time
   return {
     child,
     metrics,
+    log: () => output,
     async stop() {
       child.kill('SIGTERM');
-      await exited;
-      rmSync(stateDir, { recursive: true, force: true });
+      const code = await exited;
+      if (!options.stateDir) rmSync(stateDir, { recursive: true, force: true });
+      return code;
     },
   };
 }

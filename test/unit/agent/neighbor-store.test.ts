@@ -99,7 +99,7 @@ test('agent - snapshot chunks carry every state across chunk boundaries; the sta
     const d = new DesiredState();
     d.replace(states);
     await saveState(dir, 5, d.rawStates());
-    const loaded = await loadState(dir);
+    const loaded = await loadState(dir, (err) => assert.fail(String(err)));
     assert.equal(loaded?.revision, 5);
     const back = new DesiredState();
     back.replace(loaded?.states ?? []);
