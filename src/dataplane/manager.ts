@@ -390,7 +390,7 @@ export class DataPlaneManager {
   async close(): Promise<void> {
     this.state = 'closed';
     await this.running;
-    await this.portStatus.idle();
+    await this.portStatus.stop();
   }
 }
 

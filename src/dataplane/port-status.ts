@@ -45,6 +45,9 @@ export interface StatusWriteHook {
   committed(): void;
 }
 
+/** Pause before writing statuses again after a failed write. */
+const STATUS_RETRY_MS = 1000;
+
 /** Tracks programmed ports and writes their status. */
 export class PortStatusTracker {
   /** host → port → revision at which the port's current state was sent. */
@@ -65,6 +68,9 @@ export class PortStatusTracker {
    */
   private readonly unacked = new Map<string, Set<string>>();
   private flushing: Promise<void> | undefined;
+  /** A failed write waits for this timer; stop() ends the retries. */
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private readonly hooks: StatusWriteHook[] = [];
   /**
    * Ports set DOWN because a host stopped programming them, with that host. With replicas, the replica
@@ -237,13 +243,37 @@ export class PortStatusTracker {
         for (const hook of this.hooks) hook.committed();
       } catch (err) {
         this.onError(err);
+        // Not stored (the database is away): queue the batch again, behind any newer status of the same
+        // port, and try again after a pause. An outage delays statuses; it must not leave a port DOWN in
+        // the store that its host has acked, since nothing would write that status again.
+        for (const [port, status] of batch) if (!this.pending.has(port)) this.pending.set(port, status);
+        for (const [port, host] of released) if (!this.releasedBy.has(port)) this.releasedBy.set(port, host);
+        this.retryLater();
+        break;
       }
     }
     this.flushing = undefined;
   }
 
+  private retryLater(): void {
+    if (this.stopped || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.flushing ??= this.flush();
+    }, STATUS_RETRY_MS);
+    this.retryTimer.unref();
+  }
+
   /** Waits for queued writes (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.flushing) await this.flushing;
+  }
+
+  /** Waits for queued writes and stops retrying failed ones (shutdown). */
+  async stop(): Promise<void> {
+    await this.idle();
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 }

@@ -40,26 +40,39 @@ export class ChangeListener {
     client.on('notification', () => {
       for (const listener of this.listeners) listener();
     });
-    client.on('error', () => this.scheduleReconnect(client));
-    client.on('end', () => this.scheduleReconnect(client));
-    await client.connect();
-    await client.query(`LISTEN "${this.channel}"`);
-    this.client = client;
+    client.on('error', () => this.lost(client));
+    client.on('end', () => this.lost(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.channel}"`);
+    } catch (err) {
+      void client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.closed) await client.end().catch(() => undefined);
+    else this.client = client;
   }
 
-  private scheduleReconnect(dead: pg.Client): void {
-    if (this.closed || this.client !== dead || this.reconnectTimer) return;
+  /** The connection in use failed: drop it and reconnect (a connection that never became current is ignored). */
+  private lost(client: pg.Client): void {
+    if (this.client !== client) return;
     this.client = undefined;
+    void client.end().catch(() => undefined);
+    this.reconnectLater();
+  }
+
+  /** Tries again every RECONNECT_DELAY_MS for as long as the server is away. */
+  private reconnectLater(): void {
+    if (this.closed || this.reconnectTimer) return;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       // Commits made while disconnected were not announced: ring once so readers catch up.
       this.connect().then(
         () => this.listeners.forEach((l) => l()),
-        () => this.scheduleReconnect(dead),
+        () => this.reconnectLater(),
       );
     }, RECONNECT_DELAY_MS);
     this.reconnectTimer.unref();
-    void dead.end().catch(() => undefined);
   }
 
   /** Adds a callback; returns its removal. */

@@ -184,6 +184,12 @@ interface Attempt {
   appendedChanges: boolean;
   /** First statement error of the attempt: PostgreSQL aborts the transaction after it. */
   failure: unknown;
+  /**
+   * The connection's own error (the server shut down or the socket broke) when it came between
+   * statements: pg emits it on the client, which must be listened to while checked out, or it would
+   * be an uncaught 'error' event that ends the process.
+   */
+  connectionLost: Error | undefined;
 }
 
 /** The PostgreSQL Store. */
@@ -252,7 +258,11 @@ export class PostgresStore implements Store {
     const client = await this.pool.connect().catch((err: unknown) => {
       throw isDatabaseUnavailable(err) ? new ServiceUnavailable('The database is unavailable; retry later', { cause: err }) : err;
     });
-    const attempt: Attempt = { client, mode, ticked: mode === 'serialized', appendedChanges: false, failure: undefined };
+    const attempt: Attempt = { client, mode, ticked: mode === 'serialized', appendedChanges: false, failure: undefined, connectionLost: undefined };
+    const lost = (err: Error) => {
+      attempt.connectionLost ??= err;
+    };
+    client.on('error', lost);
     let broken: Error | undefined;
     try {
       // One round trip each for BEGIN (+ the clock of a serialized attempt) and for the NOTIFY + COMMIT:
@@ -282,13 +292,15 @@ export class PostgresStore implements Store {
       }
       // A conflict the service turned into its own error is still a conflict: the write loop retries it.
       if (attempt.failure !== undefined && isRetryableConflict(attempt.failure)) throw new ConflictedAttempt(err, attempt.failure);
-      if (isDatabaseUnavailable(attempt.failure ?? err)) {
-        broken ??= err as Error;
-        throw new ServiceUnavailable('The database is unavailable; retry later', { cause: err });
+      if (attempt.connectionLost !== undefined || isDatabaseUnavailable(attempt.failure ?? err)) {
+        broken ??= attempt.connectionLost ?? (err as Error);
+        throw new ServiceUnavailable('The database is unavailable; retry later', { cause: attempt.connectionLost ?? err });
       }
       throw err;
     } finally {
-      client.release(broken);
+      client.removeListener('error', lost);
+      // A connection that failed after a successful COMMIT must not go back to the pool either.
+      client.release(broken ?? attempt.connectionLost);
     }
   }
 

@@ -13,6 +13,8 @@ export interface ServerProcess {
   /** `http://127.0.0.1:<port>` of the metrics listener, from the server's log. */
   metrics: string | undefined;
   child: ChildProcess;
+  /** Everything it logged so far (stdout and stderr). */
+  log(): string;
   /** SIGKILL, no cleanup: a crash. */
   kill: () => Promise<void>;
   /** SIGTERM and wait for exit. */
@@ -55,6 +57,7 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
     southbound: southboundPort ? `127.0.0.1:${southboundPort}` : undefined,
     metrics: /metrics listening at (http:\/\/[\d.:]+)\/metrics/.exec(output)?.[1],
     child,
+    log: () => output,
     kill: async () => {
       child.kill('SIGKILL');
       await exited;
