@@ -8,7 +8,8 @@ import type { ChildProcess } from 'node:child_process';
 /** Heavy variants of the fault tests. */
 export const HEAVY = process.env.ALCOR_FAULT_HEAVY === '1';
 
-function pause(ms: number): Promise<void> {
+/** Waits `ms`: fault injection runs on the clock (a fault lands a set time into a workload), not on state. */
+export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 

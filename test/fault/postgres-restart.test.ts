@@ -18,7 +18,7 @@ import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres 
 import { startServerProcess, type ServerProcess } from '../harness/server-process.js';
 import { missingPrerequisite } from '../harness/services.js';
 import { waitFor } from '../harness/wait-for.js';
-import { HEAVY } from './harness.js';
+import { HEAVY, pause } from './harness.js';
 
 const SIZE = HEAVY ? { clients: 16, loadMs: 60_000, downMs: 20_000 } : { clients: 4, loadMs: 12_000, downMs: 4000 };
 const HOSTS = ['pg-host-a', 'pg-host-b'];
@@ -27,10 +27,6 @@ async function call(url: string, method: string, path: string, body?: unknown): 
   const res = await fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, retryAfter: res.headers.get('retry-after') };
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 test(`fault - PostgreSQL restarted under write load with 2 replicas: 503 with Retry-After while it is down, nothing lost, every port ACTIVE after`, { timeout: 240_000 }, async (t) => {
@@ -77,7 +73,6 @@ test(`fault - PostgreSQL restarted under write load with 2 replicas: 503 with Re
     };
     const load = Promise.all(Array.from({ length: SIZE.clients }, (_, c) => client(c)));
     load.catch(() => undefined);
-    // check-style: allow-timeout the fault lands a set time into the load (injection, not a wait for state)
     await pause(SIZE.loadMs / 4);
     downAt = Date.now();
     pg.stop();
