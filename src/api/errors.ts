@@ -68,7 +68,9 @@ export function faultBody(err: AlcorError): NeutronFault {
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => {
     const fault = toAlcorError(err);
-    if (fault.status >= 500) request.log.error({ err }, 'request failed');
+    // A 503 is an outage of a dependency, not a fault of this request: one warning line each, no stack.
+    if (fault.status === 503) request.log.warn({ err: fault.message }, 'request refused: service unavailable');
+    else if (fault.status >= 500) request.log.error({ err }, 'request failed');
     else request.log.debug({ err: fault.message, type: fault.type }, 'client error');
     // A dependency is down (the database, Keystone) or the replica is draining: clients may come back soon.
     if (fault.status === 503) void reply.header('retry-after', '1');
