@@ -132,6 +132,11 @@ export class Testbed {
     await host.setupBridges('ul0');
   }
 
+  /** Takes a host's underlay NIC down or up: its tunnels stop (a cable pulled), its VMs stay plugged. */
+  async setUnderlayLink(name: string, up: boolean): Promise<void> {
+    await this.host(name).exec('ip', ['link', 'set', 'ul0', up ? 'up' : 'down']);
+  }
+
   /** The host with this name (`h1`...). */
   host(name: string): OvsHost {
     const host = this.hosts.find((h) => h.name === name);
