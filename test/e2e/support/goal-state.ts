@@ -45,7 +45,7 @@ export class HandBuiltNetwork {
     this.subnets.set(id, create(SubnetStateSchema, { id, vpcId, ipVersion: 4, cidr, gatewayIp, enableDhcp: true, segmentationId: vni, dnsNameservers: ['10.255.255.53'] }));
   }
 
-  addPort(id: string, subnetId: string, ip: string, host: { name: string; underlayIp: string }, extra: { portSecurityEnabled?: boolean; securityGroupIds?: string[]; deviceId?: string; projectId?: string } = {}): HandPort {
+  addPort(id: string, subnetId: string, ip: string, host: { name: string; underlayIp: string }, extra: { portSecurityEnabled?: boolean; securityGroupIds?: string[] } = {}): HandPort {
     const subnet = this.subnets.get(subnetId)!;
     this.macCounter++;
     const state = create(PortStateSchema, {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { DriverContext, MetadataService, ResourceKind } from '../../../src/agent/driver.js';
+import type { DriverContext, ResourceKind } from '../../../src/agent/driver.js';
 import { OvsDriver } from '../../../src/agent/drivers/ovs/ovs-driver.js';
 import type { Testbed } from '../../../src/testbed/testbed.js';
 import type { HandBuiltNetwork } from './goal-state.js';
@@ -13,8 +13,6 @@ import type { HandBuiltNetwork } from './goal-state.js';
 export class OvsDrivers {
   readonly drivers = new Map<string, OvsDriver>();
   readonly logs: string[] = [];
-  /** Metadata service and per-host driver options (the metadata link) given to drivers created from now on. */
-  metadata: { service: MetadataService; hostOptions: (hostName: string) => Record<string, string> } | undefined;
 
   constructor(
     private readonly testbed: Testbed,
@@ -28,8 +26,7 @@ export class OvsDrivers {
       hostId: host.name,
       datapathIp: host.underlayIp,
       stateDir: host.rundir,
-      options: { rundir: host.rundir, 'datapath-type': 'netdev', ...this.metadata?.hostOptions(hostName) },
-      ...(this.metadata ? { metadata: this.metadata.service } : {}),
+      options: { rundir: host.rundir, 'datapath-type': 'netdev' },
       log: (level, message, fields) => this.logs.push(`${hostName} ${level} ${message} ${JSON.stringify(fields ?? {})}`),
     };
     return new OvsDriver(context);
