@@ -42,7 +42,10 @@ const program = new Command()
   .version(ALCOR_VERSION)
   .showHelpAfterError();
 
-/** Nova's shared secret: from the file (trailing newline dropped), else ALCOR_METADATA_SHARED_SECRET, never a flag value. */
+/**
+ * Nova's metadata_proxy_shared_secret when no --metadata-secret-file is given (never a flag value, so it
+ * stays out of process listings). (env ALCOR_METADATA_SHARED_SECRET)
+ */
 function metadataSecret(file: string | undefined): string {
   if (!file) return process.env.ALCOR_METADATA_SHARED_SECRET ?? '';
   try {
