@@ -8,13 +8,14 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { AgentProcess } from '../../src/testbed/agent-process.js';
+import type { AgentProcess } from '../../src/testbed/agent-process.js';
 import { MetadataStandIn, wireMetadataLink } from '../../src/testbed/metadata.js';
 import { cleanupStale, Testbed } from '../../src/testbed/testbed.js';
 import type { Vm } from '../../src/testbed/vm.js';
 import { waitFor } from '../harness/wait-for.js';
 import { apiNetwork, apiPort, apiVm, type ApiPort } from './support/api-vms.js';
 import { startE2eController, type E2eController } from './support/controller.js';
+import { startAgents, stopAgents } from './support/agents.js';
 import { e2eUnavailable, requireE2e } from './support/prerequisites.js';
 
 const available = e2eUnavailable() === undefined;
@@ -24,7 +25,7 @@ const P2 = 'project-two';
 let testbed: Testbed;
 let controller: E2eController;
 let nova: MetadataStandIn;
-const agents = new Map<string, AgentProcess>();
+let agents = new Map<string, AgentProcess>();
 
 before(async () => {
   if (!available) return;
@@ -34,19 +35,12 @@ before(async () => {
   nova = await new MetadataStandIn(SECRET).listen();
   const secretFile = join(testbed.stateDir, 'metadata-secret');
   writeFileSync(secretFile, `${SECRET}\n`, { mode: 0o600 });
-  for (const host of testbed.hosts) {
-    const link = await wireMetadataLink(host);
-    const agent = new AgentProcess(host, testbed, controller.southboundAddress);
-    agent.start({ metadata: { url: nova.url, secretFile, link } });
-    agents.set(host.name, agent);
-  }
-  await waitFor(async () => (await controller.connectedHosts()).length === 2, 30_000, 'both agents connected');
+  agents = await startAgents(testbed, controller, async (host) => ({ metadata: { url: nova.url, secretFile, link: await wireMetadataLink(host) } }));
 });
 
 after(async () => {
   if (!available) return;
-  if (process.exitCode) for (const a of agents.values()) process.stderr.write(`--- agent ${a.host.name}\n${a.logTail()}\n`);
-  for (const a of agents.values()) await a.kill();
+  await stopAgents(agents.values());
   await nova?.close();
   await controller?.close();
   await testbed?.destroy();
