@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { AgentProcess } from '../../src/testbed/agent-process.js';
 import { MetadataStandIn, wireMetadataLink } from '../../src/testbed/metadata.js';
+import type { OvsHost } from '../../src/testbed/ovs-host.js';
 import { cleanupStale, Testbed } from '../../src/testbed/testbed.js';
 import type { Vm } from '../../src/testbed/vm.js';
 import { waitFor } from '../harness/wait-for.js';
@@ -26,6 +27,7 @@ let testbed: Testbed;
 let controller: E2eController;
 let nova: MetadataStandIn;
 let agents = new Map<string, AgentProcess>();
+let agentOptions: (host: OvsHost) => Promise<Parameters<AgentProcess['start']>[0]>;
 
 before(async () => {
   if (!available) return;
@@ -35,7 +37,8 @@ before(async () => {
   nova = await new MetadataStandIn(SECRET).listen();
   const secretFile = join(testbed.stateDir, 'metadata-secret');
   writeFileSync(secretFile, `${SECRET}\n`, { mode: 0o600 });
-  agents = await startAgents(testbed, controller, async (host) => ({ metadata: { url: nova.url, secretFile, link: await wireMetadataLink(host) } }));
+  agentOptions = async (host) => ({ metadata: { url: nova.url, secretFile, link: await wireMetadataLink(host) } });
+  agents = await startAgents(testbed, controller, agentOptions);
 });
 
 after(async () => {
@@ -123,4 +126,14 @@ test('metadata - the same IP in two projects on one host: each VM gets its own i
   assert.equal(nova.requests.at(-1)!.headers['x-tenant-id'], P2);
   const [a, c] = await Promise.all([fetchMetadata(va, '/openstack/latest/instance-id'), fetchMetadata(vc, '/openstack/latest/instance-id')]);
   assert.deepEqual([a, c], ['instance-a', 'instance-c'], 'concurrent requests from the same IP in two projects');
+});
+
+test('metadata - an agent killed and restarted serves metadata again from the same link', async (t) => {
+  if (!requireE2e(t)) return;
+  const agent = agents.get('h1')!;
+  await agent.kill();
+  await waitFor(async () => !(await controller.connectedHosts()).includes('h1'), 30_000, 'h1 seen disconnected');
+  agent.start(await agentOptions(agent.host));
+  await waitFor(async () => (await controller.connectedHosts()).includes('h1'), 30_000, 'h1 reconnected');
+  assert.equal(await waitFor(() => fetchMetadata(va, '/openstack/latest/instance-id'), 20_000, 'metadata after the restart'), 'instance-a');
 });
