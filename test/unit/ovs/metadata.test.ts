@@ -83,7 +83,7 @@ test('ovs metadata - DHCP gives a subnet without a router the metadata route via
 });
 
 test('ovs metadata - driver options: the range must leave room for the proxy and ports', () => {
-  assert.equal(compileOvsDriverOptions({}).metadataCidr, '169.254.0.0/16');
+  assert.equal(compileOvsDriverOptions({}).metadataCidr, '169.254.0.0/17');
   assert.equal(compileOvsDriverOptions({ 'metadata-port': 'md0' }).metadataInterface, 'md0');
   for (const bad of ['169.254.0.0/30', '169.254.0.0', '300.1.1.1/16', 'fe80::/64']) {
     assert.throws(() => compileOvsDriverOptions({ 'metadata-cidr': bad }), /metadata-cidr/);

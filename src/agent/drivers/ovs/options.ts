@@ -23,7 +23,7 @@ export interface OvsDriverOptions {
   'metadata-port'?: string;
   /** Kernel interface (in the agent's namespace) the proxy listens on: the other end of the metadata port. @default the metadata port's name */
   'metadata-interface'?: string;
-  /** Address range of the metadata link: the proxy takes the first address, each VM port base + 2 + its OpenFlow port. @default 169.254.0.0/16 */
+  /** Address range of the metadata link: the proxy takes the first address, each VM port base + 2 + its OpenFlow port; its route points at the metadata interface, so it must not hold 169.254.169.254 or other addresses the host uses. @default 169.254.0.0/17 */
   'metadata-cidr'?: string;
 }
 
@@ -71,6 +71,6 @@ export function compileOvsDriverOptions(raw: Readonly<Record<string, string>>): 
     leaseSeconds: number(o['lease-seconds'], 86400, 'lease-seconds'),
     metadataPort: o['metadata-port'] ?? 'alcor-md',
     metadataInterface: o['metadata-interface'] ?? o['metadata-port'] ?? 'alcor-md',
-    metadataCidr: metadataCidr(o['metadata-cidr'] ?? '169.254.0.0/16'),
+    metadataCidr: metadataCidr(o['metadata-cidr'] ?? '169.254.0.0/17'),
   };
 }
