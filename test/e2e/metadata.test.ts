@@ -110,6 +110,20 @@ test('metadata - a VM that forges its source address gets nothing', async (t) =>
   assert.equal(await waitFor(() => fetchMetadata(va, '/openstack/latest/instance-id'), 10_000, 'metadata after restoring the address'), 'instance-a');
 });
 
+test('metadata - a VM without port security gets its own metadata, and nothing from an address it takes over', async (t) => {
+  if (!requireE2e(t)) return;
+  const net1 = (await controller.request('GET', '/v2.0/networks?name=md-isolated', undefined, { project: P1 })).networks[0];
+  const pu = await instancePort(P1, net1.id, 'h1', 'instance-u', { port_security_enabled: false, security_groups: [] });
+  const vu = await apiVm(controller, testbed, 'vu', 'h1', pu);
+  assert.equal(await waitFor(() => fetchMetadata(vu, '/openstack/latest/instance-id'), 20_000, 'metadata from vu'), 'instance-u');
+  const before = nova.requests.length;
+  await vu.setAddress('10.0.1.10/24');
+  await vu.exec('ip', ['route', 'replace', '169.254.169.254/32', 'via', '10.0.1.1', 'dev', 'eth0', 'onlink']);
+  assert.equal(await fetchMetadata(vu, '/openstack/latest/instance-id'), undefined, "va's address on vu's port reaches no proxy");
+  assert.equal(nova.requests.length, before, 'nothing reached the metadata API');
+  await testbed.removeVm('vu');
+});
+
 test('metadata - the same IP in two projects on one host: each VM gets its own instance; a routed subnet needs no route', async (t) => {
   if (!requireE2e(t)) return;
   const net2 = await apiNetwork(controller, P2, 'md-routed', '10.0.1.0/24');
