@@ -108,6 +108,14 @@ export interface DriverStats {
   recomputeTotal: number;
 }
 
+/** Nova's metadata service, which the agent's proxy forwards VM requests to. */
+export interface MetadataService {
+  /** Base URL of Nova's metadata API, e.g. `http://nova-api:8775`. */
+  url: string;
+  /** Nova's `[neutron] metadata_proxy_shared_secret`: the key of `X-Instance-ID-Signature`. */
+  sharedSecret: string;
+}
+
 /** Where and as whom a driver runs. */
 export interface DriverContext {
   hostId: string;
@@ -117,6 +125,8 @@ export interface DriverContext {
   stateDir: string;
   /** Driver-specific settings from the command line (`--driver-opt key=value`). */
   options: Readonly<Record<string, string>>;
+  /** The metadata service VMs reach at 169.254.169.254; absent = none (drivers that cannot proxy ignore it). */
+  metadata?: MetadataService;
   /** Structured log sink. */
   log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }

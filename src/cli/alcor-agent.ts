@@ -4,6 +4,7 @@
  * chosen driver and keeps its revision in the state directory so a restart resumes and reconciles.
  */
 import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { DRIVER_NAMES, loadDriver } from '../agent/drivers/registry.js';
 import { AgentRuntime } from '../agent/runtime.js';
@@ -35,9 +36,24 @@ const program = new Command()
   .option('--tls-ca <file>', 'CA certificate that signed the controller\'s certificate: mutual TLS (ALCOR_TLS_CA)', process.env.ALCOR_TLS_CA)
   .option('--tls-cert <file>', 'this host\'s certificate; its CN or a DNS name must be the host id (ALCOR_TLS_CERT)', process.env.ALCOR_TLS_CERT)
   .option('--tls-key <file>', 'the key of --tls-cert (ALCOR_TLS_KEY); the three files are re-read when they change or on SIGHUP', process.env.ALCOR_TLS_KEY)
+  .option('--metadata-url <url>', 'Nova metadata API the proxy for 169.254.169.254 forwards to, e.g. http://nova-api:8775; unset = no metadata (ALCOR_METADATA_URL)', process.env.ALCOR_METADATA_URL)
+  .option('--metadata-secret-file <file>', 'file holding Nova\'s metadata_proxy_shared_secret (ALCOR_METADATA_SECRET_FILE); or set ALCOR_METADATA_SHARED_SECRET', process.env.ALCOR_METADATA_SECRET_FILE)
   .option('--log-level <level>', 'debug|info|warn|error', process.env.ALCOR_LOG_LEVEL ?? 'info')
   .version(ALCOR_VERSION)
   .showHelpAfterError();
+
+/**
+ * Nova's metadata_proxy_shared_secret when no --metadata-secret-file is given (never a flag value, so it
+ * stays out of process listings). (env ALCOR_METADATA_SHARED_SECRET)
+ */
+function metadataSecret(file: string | undefined): string {
+  if (!file) return process.env.ALCOR_METADATA_SHARED_SECRET ?? '';
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    return program.error(`--metadata-secret-file: ${(err as Error).message}`);
+  }
+}
 
 async function main(): Promise<void> {
   program.parse();
@@ -56,6 +72,8 @@ async function main(): Promise<void> {
     tlsCa?: string;
     tlsCert?: string;
     tlsKey?: string;
+    metadataUrl?: string;
+    metadataSecretFile?: string;
   }>();
   const tlsFlags = [o.tlsCa, o.tlsCert, o.tlsKey].filter((f) => f !== undefined && f !== '').length;
   if (tlsFlags !== 0 && tlsFlags !== 3) program.error('--tls-ca, --tls-cert and --tls-key go together');
@@ -76,7 +94,9 @@ async function main(): Promise<void> {
     ? new TlsFiles({ ca: o.tlsCa, cert: o.tlsCert, key: o.tlsKey }, (err) => log('error', 'TLS files invalid; keeping the previous ones', { err: err.message })).watch()
     : undefined;
   const stateDir = o.stateDir ?? `./data/agent-${o.hostId}`;
-  const driver = timeDriver(await loadDriver(o.driver, { hostId: o.hostId, datapathIp: o.datapathIp, stateDir, options, log }));
+  const metadata = o.metadataUrl ? { url: o.metadataUrl, sharedSecret: metadataSecret(o.metadataSecretFile) } : undefined;
+  if (metadata && !metadata.sharedSecret) log('warn', 'metadata proxy without a shared secret: Nova must have an empty metadata_proxy_shared_secret too');
+  const driver = timeDriver(await loadDriver(o.driver, { hostId: o.hostId, datapathIp: o.datapathIp, stateDir, options, log, ...(metadata ? { metadata } : {}) }));
   const agent = await AgentRuntime.create({
     controller: o.controller,
     hostId: o.hostId,

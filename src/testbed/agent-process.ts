@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MetadataLinkOptions } from './metadata.js';
 import type { OvsHost } from './ovs-host.js';
 import type { Testbed } from './testbed.js';
 
@@ -21,15 +22,23 @@ export class AgentProcess {
     private readonly controller: string,
   ) {}
 
-  /** Starts the agent (again); `detached` lets it outlive this process (`alcor testbed up --controller`). */
-  start(options: { detached?: boolean } = {}): void {
+  /**
+   * Starts the agent (again); `detached` lets it outlive this process (`alcor testbed up --controller`).
+   * With `metadata`, the agent proxies 169.254.169.254 to that URL with the secret in `secretFile`, on
+   * the host's metadata link (wired by wireMetadataLink first).
+   */
+  start(options: { detached?: boolean; metadata?: { url: string; secretFile: string; link: MetadataLinkOptions } } = {}): void {
     const log = openSync(join(this.host.rundir, 'agent.log'), 'a');
+    const md = options.metadata;
+    const metadataArgs = md
+      ? ['--metadata-url', md.url, '--metadata-secret-file', md.secretFile, ...Object.entries(md.link).flatMap(([k, v]) => ['--driver-opt', `${k}=${v}`])]
+      : [];
     this.child = spawn(
       process.execPath,
       [
         AGENT_CLI, '--host-id', this.host.name, '--datapath-ip', this.host.underlayIp, '--controller', this.controller,
         '--driver', 'ovs', '--driver-opt', `rundir=${this.host.rundir}`, '--driver-opt', 'datapath-type=netdev',
-        '--state-dir', join(this.host.rundir, 'agent-state'), '--heartbeat-ms', '1000', '--log-level', 'info',
+        '--state-dir', join(this.host.rundir, 'agent-state'), '--heartbeat-ms', '1000', '--log-level', 'info', ...metadataArgs,
       ],
       { stdio: ['ignore', log, log], detached: options.detached === true },
     );

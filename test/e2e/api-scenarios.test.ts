@@ -8,7 +8,8 @@ import { after, before, test } from 'node:test';
 import { cleanupStale, Testbed } from '../../src/testbed/testbed.js';
 import type { Vm } from '../../src/testbed/vm.js';
 import { waitFor } from '../harness/wait-for.js';
-import { AgentProcess } from '../../src/testbed/agent-process.js';
+import type { AgentProcess } from '../../src/testbed/agent-process.js';
+import { startAgents, stopAgents } from './support/agents.js';
 import { apiNetwork, apiPort, apiPortStatus, apiVm, hostsAcked, ipOf, latestRevision, type ApiPort as Port } from './support/api-vms.js';
 import { startE2eController, type E2eController } from './support/controller.js';
 import { e2eUnavailable, requireE2e } from './support/prerequisites.js';
@@ -16,7 +17,7 @@ import { e2eUnavailable, requireE2e } from './support/prerequisites.js';
 const available = e2eUnavailable() === undefined;
 let testbed: Testbed;
 let controller: E2eController;
-const agents = new Map<string, AgentProcess>();
+let agents = new Map<string, AgentProcess>();
 const P1 = 'project-one';
 const P2 = 'project-two';
 
@@ -25,18 +26,12 @@ before(async () => {
   await cleanupStale();
   testbed = await Testbed.create({ hosts: 2 });
   controller = await startE2eController();
-  for (const host of testbed.hosts) {
-    const agent = new AgentProcess(host, testbed, controller.southboundAddress);
-    agent.start();
-    agents.set(host.name, agent);
-  }
-  await waitFor(async () => (await controller.connectedHosts()).length === 2, 30_000, 'both agents connected');
+  agents = await startAgents(testbed, controller);
 });
 
 after(async () => {
   if (!available) return;
-  if (process.exitCode) for (const a of agents.values()) process.stderr.write(`--- agent ${a.host.name}\n${a.logTail()}\n`);
-  for (const a of agents.values()) await a.kill();
+  await stopAgents(agents.values());
   await controller?.close();
   await testbed?.destroy();
 });

@@ -1,10 +1,13 @@
 /**
- * `alcor testbed up|down|vm`: the multi-host OVS testbed from the shell (see src/testbed/testbed.ts).
+ * `alcor testbed up|down|vm|metadata`: the multi-host OVS testbed from the shell (see src/testbed/testbed.ts).
  * `up` leaves a persistent run behind and prints its prefix; `down` removes one run, or every run and
- * leftover with `--all`; `vm` plugs a VM namespace for a port into a host of a run.
+ * leftover with `--all`; `vm` plugs a VM namespace for a port into a host of a run; `metadata` runs the
+ * stand-in metadata API (src/testbed/metadata.ts) in the foreground.
  */
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { AgentProcess } from '../../testbed/agent-process.js';
+import { MetadataStandIn, wireMetadataLink } from '../../testbed/metadata.js';
 import { cleanupStale, Testbed } from '../../testbed/testbed.js';
 import { commandGroup, numberOption, type RegisterCommand } from '../command-group.js';
 
@@ -16,12 +19,18 @@ export const registerTestbed: RegisterCommand = (program: Command) => {
     .description('create N simulated hosts (own ovsdb-server/ovs-vswitchd each) on a shared underlay')
     .option('--hosts <n>', 'number of hosts', numberOption('--hosts'), 2)
     .option('--controller <host:port>', 'also start an alcor-agent --driver ovs per host against this southbound')
+    .option('--metadata-url <url>', 'with --controller: the agents proxy 169.254.169.254 to this metadata API (e.g. `alcor testbed metadata`)')
+    .option('--metadata-secret-file <file>', 'with --metadata-url: file holding the shared secret')
     .option('--json', 'print the run as JSON')
-    .action(async (flags: { hosts: number; controller?: string; json?: boolean }) => {
+    .action(async (flags: { hosts: number; controller?: string; metadataUrl?: string; metadataSecretFile?: string; json?: boolean }) => {
+      if (flags.metadataUrl && (!flags.controller || !flags.metadataSecretFile)) throw new Error('--metadata-url needs --controller and --metadata-secret-file');
       await cleanupStale();
       const testbed = await Testbed.create({ hosts: flags.hosts, ownerPid: 0 });
       if (flags.controller) {
-        for (const host of testbed.hosts) new AgentProcess(host, testbed, flags.controller).start({ detached: true });
+        for (const host of testbed.hosts) {
+          const metadata = flags.metadataUrl ? { url: flags.metadataUrl, secretFile: flags.metadataSecretFile!, link: await wireMetadataLink(host) } : undefined;
+          new AgentProcess(host, testbed, flags.controller).start({ detached: true, ...(metadata ? { metadata } : {}) });
+        }
       }
       const hosts = testbed.hosts.map((h) => ({
         name: h.name,
@@ -37,6 +46,26 @@ export const registerTestbed: RegisterCommand = (program: Command) => {
         for (const h of hosts) process.stdout.write(`  ${h.name}: netns ${h.netns}, underlay ${h.underlayIp}, rundir ${h.rundir}\n`);
         if (flags.controller) process.stdout.write(`  agents: logs in <rundir>/agent.log\n`);
       }
+    });
+  group
+    .command('metadata')
+    .description('run a stand-in for Nova\'s metadata API (checks X-Instance-ID-Signature as Nova does) until interrupted')
+    .requiredOption('--secret-file <file>', 'file holding the shared secret (Nova\'s metadata_proxy_shared_secret)')
+    .option('--listen <host:port>', 'where to listen', '127.0.0.1:8775')
+    .option('--instance <id=project>', 'an instance it knows and its project (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .action(async (flags: { secretFile: string; listen: string; instance: string[] }) => {
+      const at = /^(.+):(\d+)$/.exec(flags.listen);
+      if (!at) throw new Error(`--listen "${flags.listen}" is not host:port`);
+      const standIn = new MetadataStandIn(readFileSync(flags.secretFile, 'utf8').replace(/\r?\n$/, ''));
+      for (const entry of flags.instance) {
+        const [id, project] = entry.split('=');
+        if (!id || !project) throw new Error(`--instance "${entry}" is not id=project`);
+        standIn.instances.set(id, project);
+      }
+      await standIn.listen(at[1], Number(at[2]));
+      process.stdout.write(`metadata stand-in at ${standIn.url}\n`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()).once('SIGTERM', () => resolve()));
+      await standIn.close();
     });
   group
     .command('down')

@@ -121,7 +121,8 @@ export function richView(): MutableView {
   return v;
 }
 
-/** Flow inputs of richView() on h1, ports p1, p2, p3 plugged as ofports 1, 2, 3. */
+/** Flow inputs of richView() on h1, ports p1, p2, p3 plugged as ofports 1, 2, 3, with a metadata port at ofport 10. */
 export function richInputs(): FlowInputs {
-  return sampleInputs(richView(), new Map([['p1', 1], ['p2', 2], ['p3', 3]]));
+  const inputs = sampleInputs(richView(), new Map([['p1', 1], ['p2', 2], ['p3', 3]]));
+  return { ...inputs, host: { ...inputs.host, metadata: { ofport: 10, cidr: '169.254.0.0/16', interfaceMac: '02:00:00:00:00:0a' } } };
 }

@@ -1,11 +1,12 @@
 /**
  * Flows of a local port (a VM interface on this host): classification, anti-spoofing, its security
- * group rules, local L2 delivery, and — when the controller did not also send the port as a neighbor —
- * its address flows. Without a plugged interface (no OpenFlow port yet) a port has no flows; the
+ * group rules, local L2 delivery, its metadata path (compile-metadata.ts), and — when the controller
+ * did not also send the port as a neighbor — its address flows. Without a plugged interface (no OpenFlow port yet) a port has no flows; the
  * interface watcher recomputes it when the interface appears.
  */
 import type { PortState } from '../../../proto/alcor/v1/goal_state_pb.js';
 import { addressFlows } from './compile-addresses.js';
+import { metadataFlows } from './compile-metadata.js';
 import { ruleFlows } from './compile-security-group.js';
 import { vpcVni, type CompileContext } from './context.js';
 import { isIpv4, type FlowSpec } from './flow.js';
@@ -75,6 +76,7 @@ export function compilePort(ctx: CompileContext, portId: string): FlowSpec[] {
     ...antiSpoofFlows(port, ofport),
     ...securityFlows(ctx, port, ofport),
     { table: Table.L2, priority: 100, match: `reg6=${vni},dl_dst=${mac}`, actions: `load:${ofport}->NXM_NX_REG7[],goto_table:${Table.INGRESS_CT}` },
+    ...metadataFlows(ctx, port, ofport, vni),
   ];
   if (!ctx.neighbor(portId)) flows.push(...addressFlows(ctx, vni, mac, port.fixedIps, port.allowedAddressPairs, port.securityGroupIds));
   return flows;

@@ -3,6 +3,7 @@
  * anything a resource's flows were computed from recomputes exactly those flows), the OpenFlow port
  * numbers of discovered VM interfaces, and facts about this host.
  */
+import type { MetadataFacts } from './compile-metadata.js';
 import type { DhcpState, NeighborState, PortState, RouterState, SecurityGroupState, SubnetState, VpcState } from '../../../proto/alcor/v1/goal_state_pb.js';
 
 /** Facts about the host the flows are for. */
@@ -11,6 +12,8 @@ export interface HostFacts {
   datapathIp: string;
   /** OpenFlow port of the flow-based VXLAN port. */
   tunnelOfport: number;
+  /** The metadata proxy's port and addresses; absent when the agent has no metadata service configured. */
+  metadata?: MetadataFacts;
 }
 
 /** Where a network's flooded frames go: local OpenFlow ports and remote hosts' tunnel endpoints. */

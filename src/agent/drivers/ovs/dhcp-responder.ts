@@ -6,13 +6,14 @@
  * local, a MAC that is not the port's) gets no answer: Neutron allows the same MAC on different
  * networks, so a MAC alone never names a port. The reply goes back out of the in_port with a packet-out.
  */
+import type { DhcpState } from '../../../proto/alcor/v1/goal_state_pb.js';
 import type { DesiredStateView } from '../../driver.js';
 import { dhcpServerMac } from './compile-network.js';
 import { answerDhcp, buildDhcpReplyFrame, parseDhcpRequest } from './dhcp-server.js';
 import { isIpv4 } from './flow.js';
 import type { InterfaceRow } from './interface-watcher.js';
 import type { PacketIn } from './openflow.js';
-import { DHCP_USERDATA_BYTES } from './tables.js';
+import { DHCP_USERDATA_BYTES, METADATA_IP } from './tables.js';
 
 /** What the responder needs from the driver. */
 export interface DhcpResponderDeps {
@@ -23,6 +24,8 @@ export interface DhcpResponderDeps {
   bridgeInterfaces: () => Promise<InterfaceRow[]>;
   packetOut: (ofport: number, frame: Buffer) => boolean;
   leaseSeconds: number;
+  /** Hand subnets without a router the 169.254.169.254/32 route (the agent proxies metadata). */
+  isolatedMetadata?: boolean;
   log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -64,6 +67,19 @@ export function identifyDhcpPort(
   return { portId };
 }
 
+/**
+ * The route to the metadata address for a subnet no router is attached to (Neutron's isolated
+ * metadata): via the DHCP server's address, which is the gateway IP. A subnet with a router reaches it
+ * through its default route; one whose host routes already name it keeps them; one without a gateway IP
+ * gets none.
+ */
+export function isolatedMetadataRoutes(state: DhcpState, view: DesiredStateView): Array<{ destination: string; nexthop: string }> {
+  if (!isIpv4(state.gatewayIp)) return [];
+  if (state.hostRoutes.some((r) => r.destination === `${METADATA_IP}/32`)) return [];
+  for (const router of view.router.values()) if (router.interfaces.some((i) => i.subnetId === state.subnetId)) return [];
+  return [{ destination: `${METADATA_IP}/32`, nexthop: state.gatewayIp }];
+}
+
 /** Answers DHCP packet-ins for one bridge. */
 export class DhcpResponder {
   readonly counters: DhcpCounters = { requests: 0, replies: 0, ignored: 0 };
@@ -97,7 +113,8 @@ export class DhcpResponder {
     }
     const state = view!.dhcp.get(choice.portId)!;
     const server = { ip: isIpv4(state.gatewayIp) ? state.gatewayIp : '169.254.169.254', mac: dhcpServerMac(state.subnetId) };
-    const reply = answerDhcp(request.message, state, server, { leaseSeconds: this.deps.leaseSeconds });
+    const extraRoutes = this.deps.isolatedMetadata === true ? isolatedMetadataRoutes(state, view!) : [];
+    const reply = answerDhcp(request.message, state, server, { leaseSeconds: this.deps.leaseSeconds, extraRoutes });
     if (!reply) {
       this.counters.ignored++;
       return;

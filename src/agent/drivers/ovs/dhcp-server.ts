@@ -18,6 +18,8 @@ export interface DhcpServerIdentity {
 export interface DhcpServerOptions {
   /** Lease time handed out, seconds. @default 86400 */
   leaseSeconds: number;
+  /** Routes added to the subnet's host routes (option 121), e.g. the isolated-metadata route. */
+  extraRoutes?: ReadonlyArray<{ destination: string; nexthop: string }>;
 }
 
 /** Option codes that hold lists of IPv4 addresses, for extra_dhcp_opts values. */
@@ -71,7 +73,7 @@ function leaseOptions(state: DhcpState, server: DhcpServerIdentity, type: number
     const dns = state.dnsNameservers.filter(isIpv4);
     if (dns.length) o.set(Opt.DNS, Buffer.concat(dns.map(ipBytes)));
     if (state.mtu) o.set(Opt.MTU, Buffer.from([(state.mtu >> 8) & 0xff, state.mtu & 0xff]));
-    const routes = state.hostRoutes.filter((r) => isIpv4(r.nexthop) && isIpv4(r.destination));
+    const routes = [...state.hostRoutes, ...(options.extraRoutes ?? [])].filter((r) => isIpv4(r.nexthop) && isIpv4(r.destination));
     if (routes.length) {
       // RFC 3442: a client that gets option 121 ignores option 3, so the default route goes in too.
       const all = isIpv4(state.gatewayIp) && !routes.some((r) => r.destination === '0.0.0.0/0')

@@ -19,6 +19,12 @@ export interface OvsDriverOptions {
   'tunnel-ofport'?: string;
   /** DHCP lease time, seconds. @default 86400 */
   'lease-seconds'?: string;
+  /** OVS port of the metadata proxy on the bridge; created as an internal port unless it exists. @default alcor-md */
+  'metadata-port'?: string;
+  /** Kernel interface (in the agent's namespace) the proxy listens on: the other end of the metadata port. @default the metadata port's name */
+  'metadata-interface'?: string;
+  /** Address range of the metadata link: the proxy takes the first address, each VM port base + 2 + its OpenFlow port; its route points at the metadata interface, so it must not hold 169.254.169.254 or other addresses the host uses. @default 169.254.0.0/17 */
+  'metadata-cidr'?: string;
 }
 
 /** Fully populated settings. */
@@ -31,6 +37,17 @@ export interface CompiledOvsDriverOptions {
   tunnelPort: string;
   tunnelOfport: number;
   leaseSeconds: number;
+  metadataPort: string;
+  metadataInterface: string;
+  metadataCidr: string;
+}
+
+/** An IPv4 range with room for the proxy and some ports (prefix length 8 to 28). */
+function metadataCidr(value: string): string {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  const ok = match && match.slice(1, 5).every((b) => Number(b) <= 255) && Number(match[5]) >= 8 && Number(match[5]) <= 28;
+  if (!ok) throw new TypeError(`--driver-opt metadata-cidr: "${value}" is not an IPv4 range a.b.c.d/8..28`);
+  return value;
 }
 
 /** Fills in defaults and validates numbers. */
@@ -52,5 +69,8 @@ export function compileOvsDriverOptions(raw: Readonly<Record<string, string>>): 
     tunnelPort: o['tunnel-port'] ?? 'vxlan0',
     tunnelOfport: number(o['tunnel-ofport'], 4000, 'tunnel-ofport'),
     leaseSeconds: number(o['lease-seconds'], 86400, 'lease-seconds'),
+    metadataPort: o['metadata-port'] ?? 'alcor-md',
+    metadataInterface: o['metadata-interface'] ?? o['metadata-port'] ?? 'alcor-md',
+    metadataCidr: metadataCidr(o['metadata-cidr'] ?? '169.254.0.0/17'),
   };
 }

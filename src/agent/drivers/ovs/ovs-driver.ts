@@ -16,6 +16,7 @@
  */
 import type { ApplyRequest, DesiredStateView, Driver, DriverContext, DriverStats, ResourceOutcome } from '../../driver.js';
 import { ensureBridge, resolveDatapathType } from './bridge.js';
+import { metadataFixedIp, metadataOfport, metadataProxyIp } from './compile-metadata.js';
 import { mayRevokeConnections } from './conntrack.js';
 import { ConntrackSweeper } from './conntrack-sweeper.js';
 import type { HostFacts } from './context.js';
@@ -25,6 +26,8 @@ import { applyFlowMods, FlowRejectedError } from './flow-bundle.js';
 import { FlowEngine, type FlowInputs } from './flow-engine.js';
 import { diffInstalled } from './flow-ledger.js';
 import { InterfaceWatcher, readBridgeInterfaces } from './interface-watcher.js';
+import { ensureMetadataLink } from './metadata-link.js';
+import { MetadataProxy, type MetadataRequester } from './metadata-proxy.js';
 import { OfConnection } from './of-connection.js';
 import { compileOvsDriverOptions, type CompiledOvsDriverOptions } from './options.js';
 import { OvsCli } from './ovs-cli.js';
@@ -47,6 +50,7 @@ export class OvsDriver implements Driver {
   private connection: OfConnection | undefined;
   private readonly dhcp: DhcpResponder;
   private readonly sweeper: ConntrackSweeper;
+  private metadataProxy: MetadataProxy | undefined;
   private view: DesiredStateView = EMPTY_VIEW;
   private host: HostFacts;
   private needsResync = true;
@@ -68,6 +72,7 @@ export class OvsDriver implements Driver {
       bridgeInterfaces: () => readBridgeInterfaces(this.cli, this.options.bridge),
       packetOut: (ofport, frame) => this.connection?.packetOut(ofport, frame) ?? false,
       leaseSeconds: this.options.leaseSeconds,
+      isolatedMetadata: context.metadata !== undefined,
       log: context.log,
     });
     this.sweeper = new ConntrackSweeper({
@@ -87,6 +92,7 @@ export class OvsDriver implements Driver {
       localIp: this.context.datapathIp,
     });
     this.host = { ...this.host, tunnelOfport };
+    if (this.context.metadata) await this.startMetadata(this.context.metadata);
     this.watcher = new InterfaceWatcher(this.cli, (ids) => void this.onInterfacesChanged(ids), (level, message, fields) => this.context.log(level, message, fields));
     await this.watcher.start();
     this.connection = new OfConnection(this.options.bridgeTarget.replace(/^unix:/, ''), {
@@ -134,13 +140,35 @@ export class OvsDriver implements Driver {
 
   /** Driver-specific counters (flow mods, bundle failures, DHCP). */
   details(): Record<string, number> {
-    return { ...this.counters, ...this.dhcp.counters, ...this.sweeper.counters, flows: this.engine.flowCount, interfaces: this.watcher?.ofports.size ?? 0 };
+    return { ...this.counters, ...this.dhcp.counters, ...this.sweeper.counters, ...this.metadataProxy?.counters, flows: this.engine.flowCount, interfaces: this.watcher?.ofports.size ?? 0 };
   }
 
   async close(): Promise<void> {
+    this.metadataProxy?.close();
     this.watcher?.close();
     this.connection?.close();
     await this.lock.catch(() => undefined);
+  }
+
+  /** Sets up the metadata link and starts the proxy on it (before any flow sends a VM there). */
+  private async startMetadata(service: NonNullable<DriverContext['metadata']>): Promise<void> {
+    const o = this.options;
+    const facts = await ensureMetadataLink(this.cli, { bridge: o.bridge, port: o.metadataPort, interface: o.metadataInterface, cidr: o.metadataCidr, rundir: o.rundir });
+    const proxy = new MetadataProxy(service, (source) => this.metadataRequester(source), this.context.log);
+    await proxy.listen(metadataProxyIp(o.metadataCidr));
+    this.metadataProxy = proxy;
+    this.host = { ...this.host, metadata: facts };
+    this.context.log('info', 'metadata proxy listening', { address: metadataProxyIp(o.metadataCidr), port: o.metadataPort, ofport: facts.ofport, nova: service.url });
+  }
+
+  /** The instance behind a metadata connection's source address: the port at the OpenFlow port it names. */
+  private metadataRequester(source: string): MetadataRequester | undefined {
+    const ofport = metadataOfport(this.options.metadataCidr, source);
+    const portId = ofport === undefined ? undefined : this.portAt(ofport);
+    const port = portId === undefined ? undefined : this.view.port.get(portId);
+    const fixed = port ? metadataFixedIp(port) : undefined;
+    if (!port || !fixed || !port.deviceId) return undefined;
+    return { instanceId: port.deviceId, projectId: port.projectId, ip: fixed.ipAddress };
   }
 
   /** Recomputes everything and changes only what differs from what OVS has installed. */

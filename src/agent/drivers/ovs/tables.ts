@@ -1,11 +1,12 @@
 /**
  * The br-int pipeline: table numbers and register use. docs/dataplane.md describes each table.
  *
- *   0 CLASSIFY → 10 PORT_SECURITY → 20 EGRESS_CT → 21 EGRESS_RULES → 30 ARP → 35 DHCP → 40 ROUTING
- *   → 45 L3_RESOLVE → 50 L2 → 60 INGRESS_CT → 61 INGRESS_RULES → 70 OUTPUT
+ *   0 CLASSIFY → 10 PORT_SECURITY → 20 EGRESS_CT → 21 EGRESS_RULES → 30 ARP → 35 DHCP → 37 METADATA
+ *   → 40 ROUTING → 45 L3_RESOLVE → 50 L2 → 60 INGRESS_CT → 61 INGRESS_RULES → 70 OUTPUT
  *   (46 NEXTHOP is not a stage: router extra routes resubmit to it to look up their next hop's MAC)
  *
  * Packets from the tunnel enter at L2 (the sending host already did egress security and routing).
+ * Replies of the metadata proxy enter at CLASSIFY from the metadata port and go to INGRESS_CT.
  */
 export const Table = {
   CLASSIFY: 0,
@@ -14,6 +15,7 @@ export const Table = {
   EGRESS_RULES: 21,
   ARP: 30,
   DHCP: 35,
+  METADATA: 37,
   ROUTING: 40,
   L3_RESOLVE: 45,
   NEXTHOP: 46,
@@ -38,3 +40,6 @@ export const CT_ZONE = 'NXM_NX_REG6[0..15]';
 export const DHCP_USERDATA = 'dc.b0.00.01';
 /** The same userdata as bytes. */
 export const DHCP_USERDATA_BYTES = Buffer.from([0xdc, 0xb0, 0x00, 0x01]);
+
+/** The address VMs reach the metadata service at (TCP port 80). */
+export const METADATA_IP = '169.254.169.254';
