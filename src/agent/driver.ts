@@ -117,6 +117,8 @@ export interface DriverContext {
   stateDir: string;
   /** Driver-specific settings from the command line (`--driver-opt key=value`). */
   options: Readonly<Record<string, string>>;
+  /** Physical network → bridge (`--bridge-mapping`); absent = none. */
+  bridgeMappings?: ReadonlyMap<string, string>;
   /** Structured log sink. */
   log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }

@@ -71,6 +71,7 @@ interface NetworkRow {
   project_id: string;
   segmentation_id: number | null;
   network_type: string;
+  physical_network: string | null;
   mtu: number;
   port_security_enabled: number;
 }
@@ -137,6 +138,7 @@ export async function compileHostScope(q: Queryable, host: string, tables: Optio
         mtu: Number(n.mtu),
         portSecurityEnabled: n.port_security_enabled === 1,
         channel: channelOf(n.id),
+        physicalNetwork: n.physical_network ?? '',
       }),
     });
   }

@@ -21,14 +21,18 @@ export class AgentProcess {
     private readonly controller: string,
   ) {}
 
-  /** Starts the agent (again); `detached` lets it outlive this process (`alcor testbed up --controller`). */
-  start(options: { detached?: boolean } = {}): void {
+  /**
+   * Starts the agent (again); `detached` lets it outlive this process (`alcor testbed up --controller`).
+   * `bridgeMappings` replaces the run's (`physnet1:br-ex` with the external network).
+   */
+  start(options: { detached?: boolean; bridgeMappings?: readonly string[] } = {}): void {
     const log = openSync(join(this.host.rundir, 'agent.log'), 'a');
     this.child = spawn(
       process.execPath,
       [
         AGENT_CLI, '--host-id', this.host.name, '--datapath-ip', this.host.underlayIp, '--controller', this.controller,
         '--driver', 'ovs', '--driver-opt', `rundir=${this.host.rundir}`, '--driver-opt', 'datapath-type=netdev',
+        ...(options.bridgeMappings ?? this.testbed.bridgeMappings).flatMap((m) => ['--bridge-mapping', m]),
         '--state-dir', join(this.host.rundir, 'agent-state'), '--heartbeat-ms', '1000', '--log-level', 'info',
       ],
       { stdio: ['ignore', log, log], detached: options.detached === true },

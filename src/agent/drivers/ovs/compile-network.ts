@@ -22,7 +22,8 @@ export function compileNeighbor(ctx: CompileContext, neighborId: string): FlowSp
   const mac = n.macAddress.toLowerCase();
   const flows = addressFlows(ctx, vni, mac, n.fixedIps, n.allowedAddressPairs, n.securityGroupIds);
   const local = n.hostId === ctx.host.hostId || n.hostIp === ctx.host.datapathIp;
-  if (!local && n.hostIp) {
+  // A provider network's remote ports are reached through the physical network (compile-provider.ts).
+  if (!local && n.hostIp && !ctx.vpc(n.vpcId)?.physicalNetwork) {
     flows.push({
       table: Table.L2,
       priority: 100,
@@ -37,6 +38,8 @@ export function compileNeighbor(ctx: CompileContext, neighborId: string): FlowSp
 export function compileSubnet(ctx: CompileContext, subnetId: string): FlowSpec[] {
   const subnet = ctx.subnet(subnetId);
   if (!subnet || !subnet.enableDhcp || !isIpv4(subnet.gatewayIp)) return [];
+  // On a provider network the gateway is a real router of the physical network, which answers itself.
+  if (ctx.vpc(subnet.vpcId)?.physicalNetwork) return [];
   const vni = subnetVni(ctx, subnetId);
   if (vni === undefined) return [];
   return [arpResponder(vni, subnet.gatewayIp, dhcpServerMac(subnetId), 90)];

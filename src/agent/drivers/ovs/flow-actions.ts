@@ -8,6 +8,8 @@ import { fieldHeader, MATCH_FIELDS, NXM_FIELDS, parseNumber, UnsupportedFlowErro
 import { NX_VENDOR_ID, OFPP_IN_PORT } from './openflow.js';
 
 const OFPAT_OUTPUT = 0;
+const OFPAT_PUSH_VLAN = 17;
+const OFPAT_POP_VLAN = 18;
 const OFPAT_DEC_NW_TTL = 24;
 const OFPAT_SET_FIELD = 25;
 const OFPIT_GOTO_TABLE = 1;
@@ -84,6 +86,17 @@ function writeAction(w: ByteWriter, action: string): void {
       return arg.includes('[') ? outputReg(w, arg) : output(w, parseNumber(arg));
     case 'dec_ttl':
       w.u16(OFPAT_DEC_NW_TTL);
+      w.u16(8);
+      w.zeros(4);
+      return;
+    case 'push_vlan':
+      w.u16(OFPAT_PUSH_VLAN);
+      w.u16(8);
+      w.u16(parseNumber(arg));
+      w.zeros(2);
+      return;
+    case 'pop_vlan':
+      w.u16(OFPAT_POP_VLAN);
       w.u16(8);
       w.zeros(4);
       return;

@@ -15,7 +15,7 @@
  * and (re)connections are handled under the same lock as apply().
  */
 import type { ApplyRequest, DesiredStateView, Driver, DriverContext, DriverStats, ResourceOutcome } from '../../driver.js';
-import { ensureBridge, resolveDatapathType } from './bridge.js';
+import { ensureBridge, ensurePhysicalBridges, resolveDatapathType } from './bridge.js';
 import { mayRevokeConnections } from './conntrack.js';
 import { ConntrackSweeper } from './conntrack-sweeper.js';
 import type { HostFacts } from './context.js';
@@ -79,14 +79,16 @@ export class OvsDriver implements Driver {
   }
 
   async start(): Promise<void> {
-    const tunnelOfport = await ensureBridge(this.cli, {
+    const settings = {
       bridge: this.options.bridge,
       datapathType: this.datapathType,
       tunnelPort: this.options.tunnelPort,
       tunnelOfportRequest: this.options.tunnelOfport,
       localIp: this.context.datapathIp,
-    });
-    this.host = { ...this.host, tunnelOfport };
+    };
+    const tunnelOfport = await ensureBridge(this.cli, settings);
+    const physnets = await ensurePhysicalBridges(this.cli, settings, this.context.bridgeMappings ?? new Map());
+    this.host = { ...this.host, tunnelOfport, physnets };
     this.watcher = new InterfaceWatcher(this.cli, (ids) => void this.onInterfacesChanged(ids), (level, message, fields) => this.context.log(level, message, fields));
     await this.watcher.start();
     this.connection = new OfConnection(this.options.bridgeTarget.replace(/^unix:/, ''), {
@@ -96,7 +98,7 @@ export class OvsDriver implements Driver {
     });
     this.connection.start();
     if (!(await this.connection.waitReady(5000))) this.context.log('warn', 'openflow connection not ready yet; DHCP waits for it');
-    this.context.log('info', 'ovs driver started', { bridge: this.options.bridge, tunnelOfport, interfaces: this.watcher.ofports.size });
+    this.context.log('info', 'ovs driver started', { bridge: this.options.bridge, tunnelOfport, physnets: Object.fromEntries(physnets), interfaces: this.watcher.ofports.size });
   }
 
   apply(request: ApplyRequest): Promise<ResourceOutcome[]> {

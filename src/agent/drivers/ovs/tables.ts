@@ -6,6 +6,7 @@
  *   (46 NEXTHOP is not a stage: router extra routes resubmit to it to look up their next hop's MAC)
  *
  * Packets from the tunnel enter at L2 (the sending host already did egress security and routing).
+ * Packets from a physical bridge (provider networks) enter at PHYS_IN, then L2.
  */
 export const Table = {
   CLASSIFY: 0,
@@ -21,6 +22,7 @@ export const Table = {
   INGRESS_CT: 60,
   INGRESS_RULES: 61,
   OUTPUT: 70,
+  PHYS_IN: 80,
 } as const;
 
 /** reg5 = OpenFlow port the packet came from (0 for the tunnel). */
