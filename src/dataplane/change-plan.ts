@@ -112,7 +112,11 @@ export async function planChanges(q: Queryable, changes: readonly ChangeRecord[]
   }
   for (const router of routers) {
     holders(entryKey('router', router));
-    if (tables.routers) for (const s of await routerSubnets(q, router)) subnets.add(s);
+    if (!tables.routers) continue;
+    for (const s of await routerSubnets(q, router)) subnets.add(s);
+    // The host carrying its gateway (the former one holds the router entry, above).
+    const gateway = await q.get<{ gateway_host: string }>('SELECT gateway_host FROM routers WHERE id = ?', [router]);
+    if (gateway && gateway.gateway_host !== '') plan.hosts.add(gateway.gateway_host);
   }
   for (const group of groups) {
     holders(entryKey('securityGroup', group));

@@ -113,7 +113,8 @@ export async function compileHostScope(q: Queryable, host: string, tables: Optio
     'SELECT * FROM ports WHERE binding_host_id = ? OR id IN (SELECT port_id FROM port_bindings WHERE host = ? AND prepared = 1) ORDER BY id',
     [host, host],
   );
-  if (ports.length === 0) return result;
+  const carriesGateway = tables.routers && (await q.get("SELECT id FROM routers WHERE gateway_host = ? AND gw_port_id IS NOT NULL", [host])) !== undefined;
+  if (ports.length === 0 && !carriesGateway) return result;
   const portIds = ports.map((p) => p.id);
   const ips = await fixedIps(q, portIds);
   const groups = await portGroups(q, portIds);
@@ -121,7 +122,7 @@ export async function compileHostScope(q: Queryable, host: string, tables: Optio
   for (const list of ips.values()) for (const ip of list) subnetIds.add(ip.subnet_id);
   const networkIds = new Set(ports.map((p) => p.network_id));
 
-  if (tables.routers && subnetIds.size > 0) await compileRouters(q, subnetIds, networkIds, result);
+  if (tables.routers && (subnetIds.size > 0 || carriesGateway)) await compileRouters(q, host, subnetIds, networkIds, result);
 
   const networks = new Map(
     (await allIn<NetworkRow>(q, (m) => `SELECT * FROM networks WHERE id IN (${m})`, [...networkIds])).map((n) => [n.id, n]),

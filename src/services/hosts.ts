@@ -10,6 +10,7 @@ import { AgentNotFound, PolicyNotAuthorized } from '../domain/errors.js';
 import type { ListPage, ListQuery } from '../domain/list-query.js';
 import { appendChange } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
+import { scheduleGateways } from './gateway-scheduler.js';
 import { newId, timestamp } from './standard-attributes.js';
 import { getVisibleRow, listRows, sameNameColumns, type TableSpec } from './table-list.js';
 
@@ -189,6 +190,7 @@ export function createHostService(store: Store): HostService {
             [newId(), r.host, r.datapathIp, capabilities, r.agentVersion, zone, r.datapathType ?? '', mappings, r.controllerId, now, now, now],
           );
           await appendChange(tx, 'host', r.host, 'create');
+          await scheduleGateways(tx);
           return true;
         }
         await tx.run(
@@ -196,7 +198,8 @@ export function createHostService(store: Store): HostService {
             connected = 1, controller_id = ?, heartbeat_at = ?, started_at = ? WHERE host = ?`,
           [r.datapathIp, capabilities, r.agentVersion, zone, r.datapathType ?? '', mappings, r.controllerId, now, now, r.host],
         );
-        if (existing.datapath_ip === r.datapathIp && existing.bridge_mappings === mappings) return false;
+        const moved = await scheduleGateways(tx);
+        if (existing.datapath_ip === r.datapathIp && existing.bridge_mappings === mappings) return moved > 0;
         await appendChange(tx, 'host', r.host, 'update');
         return true;
       });
@@ -206,9 +209,11 @@ export function createHostService(store: Store): HostService {
       return row?.host;
     },
     async disconnect(host, controllerId) {
-      await store.write((tx) =>
-        tx.run('UPDATE hosts SET connected = 0 WHERE host = ? AND controller_id = ?', [host, controllerId]),
-      );
+      await store.write(async (tx) => {
+        await tx.run('UPDATE hosts SET connected = 0 WHERE host = ? AND controller_id = ?', [host, controllerId]);
+        // A lost gateway host hands its router gateways to another candidate (failover).
+        await scheduleGateways(tx);
+      });
     },
     async recordHeartbeats(beats, controllerId) {
       if (beats.size === 0) return;
@@ -228,7 +233,10 @@ export function createHostService(store: Store): HostService {
       live = fn;
     },
     async disconnectStale(cutoff) {
-      await store.write((tx) => tx.run('UPDATE hosts SET connected = 0 WHERE heartbeat_at < ?', [timestamp(cutoff)]));
+      await store.write(async (tx) => {
+        await tx.run('UPDATE hosts SET connected = 0 WHERE heartbeat_at < ?', [timestamp(cutoff)]);
+        await scheduleGateways(tx);
+      });
     },
   };
 }

@@ -4,12 +4,14 @@
  * h1 and h2 map physnet1 to br-ex; h3's agent maps nothing, so provider ports cannot bind there.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { AgentProcess } from '../../src/testbed/agent-process.js';
 import { EXTERNAL_HOST_IP } from '../../src/testbed/external.js';
 import { cleanupStale, Testbed } from '../../src/testbed/testbed.js';
 import { waitFor } from '../harness/wait-for.js';
-import { apiPort, apiVm, ipOf } from './support/api-vms.js';
+import { apiNetwork, apiPort, apiVm, ipOf } from './support/api-vms.js';
 import { startE2eController, type E2eController } from './support/controller.js';
 import { e2eUnavailable, requireE2e } from './support/prerequisites.js';
 
@@ -69,7 +71,7 @@ test('north-south - agents report their bridge mappings; a provider port on a ho
   const agentList = (await controller.request('GET', '/v2.0/agents')).agents as Array<{ host: string; configurations: { bridge_mappings: Record<string, string> } }>;
   const mappings = Object.fromEntries(agentList.map((a) => [a.host, a.configurations.bridge_mappings]));
   assert.deepEqual(mappings, { h1: { physnet1: 'br-ex' }, h2: { physnet1: 'br-ex' }, h3: {} });
-  flat = await providerNetwork('ext-flat', { 'provider:network_type': 'flat', 'provider:physical_network': 'physnet1' }, '203.0.113.0/24', EXTERNAL_HOST_IP);
+  flat = await providerNetwork('ext-flat', { 'provider:network_type': 'flat', 'provider:physical_network': 'physnet1', 'router:external': true }, '203.0.113.0/24', EXTERNAL_HOST_IP);
   const onH3 = await apiPort(controller, P1, flat.networkId, 'h3');
   const shown = (await controller.request('GET', `/v2.0/ports/${onH3.id}`, undefined, { project: P1 })).port;
   assert.equal(shown['binding:vif_type'], 'binding_failed');
@@ -109,4 +111,63 @@ test('north-south - a vlan provider network carries its frames tagged on the phy
   const external = testbed.external!;
   assert.notEqual((await external.exec('ping', ['-n', '-c', '2', '-W', '1', ipOf(pa)], { allowFailure: true })).code, 0, 'untagged external host does not reach the VLAN');
   assert.doesNotMatch((await external.exec('ip', ['neigh', 'show'])).stdout, new RegExp(pa.mac_address, 'i'), 'the VLAN VM never answered untagged ARP');
+});
+
+/** Source address the external host sees on a TCP connection from `vm` (a one-shot listener in the external namespace). */
+async function sourceSeenByExternal(vm: Awaited<ReturnType<typeof apiVm>>, port: number): Promise<string> {
+  const script = `import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('${EXTERNAL_HOST_IP}',${port}))\ns.listen(1)\ns.settimeout(15)\nc,a=s.accept()\nprint(a[0])`;
+  const listener = testbed.external!.exec('python3', ['-c', script], { timeoutMs: 20_000 });
+  await new Promise((r) => setTimeout(r, 300));
+  await vm.exec('nc', ['-z', '-w', '3', EXTERNAL_HOST_IP, String(port)], { allowFailure: true });
+  return (await listener).stdout.trim();
+}
+
+let router: string;
+let gatewayIp: string;
+let inner: Awaited<ReturnType<typeof apiVm>>;
+
+test('north-south - SNAT: a VM without a floating IP reaches the external host, which sees the router gateway address', async (t) => {
+  if (!requireE2e(t)) return;
+  const tenant = await apiNetwork(controller, P1, 'tenant', '10.9.0.0/24');
+  const created = await controller.request('POST', '/v2.0/routers', { router: { name: 'r-ext', external_gateway_info: { network_id: flat.networkId } } }, { project: P1 });
+  router = created.router.id;
+  gatewayIp = created.router.external_gateway_info.external_fixed_ips[0].ip_address;
+  await controller.request('PUT', `/v2.0/routers/${router}/add_router_interface`, { subnet_id: tenant.subnetId }, { project: P1 });
+  const shown = (await controller.request('GET', `/v2.0/routers/${router}`, undefined, { project: P1 })).router;
+  assert.equal(shown['alcor:gateway_host'], 'h1', 'the least loaded host mapping physnet1 (by name) carries the gateway');
+  // The VM sits on h3, which has no physical network: its traffic goes to the gateway host through the tunnel.
+  const p = await apiPort(controller, P1, tenant.networkId, 'h3');
+  inner = await apiVm(controller, testbed, 'vt1', 'h3', p);
+  assert.ok(await waitFor(() => inner.ping(EXTERNAL_HOST_IP), 20_000, 'the VM pings the external host through SNAT'));
+  assert.equal(await inner.pingTtl(EXTERNAL_HOST_IP), 63, 'one routing hop');
+  assert.equal(await sourceSeenByExternal(inner, 7001), gatewayIp, 'the external host sees the gateway address as source');
+  const external = testbed.external!;
+  assert.notEqual((await external.exec('ping', ['-n', '-c', '1', '-W', '1', ipOf(p)], { allowFailure: true })).code, 0, 'the VM is not reachable from outside without a floating IP');
+});
+
+test('north-south - gateway failover: the gateway host is lost, another host takes the router and SNAT flows again', async (t) => {
+  if (!requireE2e(t)) return;
+  // The host goes down as a whole: its agent and its switch (so its installed flows stop forwarding too).
+  const h1 = testbed.host('h1');
+  const vswitchd = Number(readFileSync(join(h1.rundir, 'ovs-vswitchd.pid'), 'utf8').trim());
+  const started = Date.now();
+  process.kill(vswitchd, 'SIGKILL');
+  await agents.get('h1')!.kill();
+  const pinger = inner.spawn('ping', ['-n', '-i', '0.1', '-W', '1', '-c', '300', EXTERNAL_HOST_IP]);
+  let output = '';
+  pinger.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  const recovered = await waitFor(async () => {
+    const replies = [...output.matchAll(/icmp_seq=(\d+)/g)].map((m) => Number(m[1]));
+    return replies.length > 0 ? Date.now() : undefined;
+  }, 15_000, 'SNAT traffic flows again after the gateway host was lost');
+  pinger.kill();
+  const host = (await controller.request('GET', `/v2.0/routers/${router}`, undefined, { project: P1 })).router['alcor:gateway_host'];
+  assert.equal(host, 'h2');
+  const seconds = (recovered - started) / 1000;
+  process.stdout.write(`# gateway failover: ${seconds.toFixed(2)} s from the gateway host's loss to the first echo reply\n`);
+  assert.ok(seconds <= 10, `failover took ${seconds} s`);
+  assert.equal(await sourceSeenByExternal(inner, 7002), gatewayIp, 'still the gateway address after the move');
+  await h1.restartVswitchd();
+  agents.get('h1')!.start();
+  await waitFor(async () => (await controller.connectedHosts()).includes('h1'), 30_000, 'h1 reconnected');
 });

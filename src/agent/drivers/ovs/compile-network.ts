@@ -4,6 +4,7 @@
  * the pipeline (`base`).
  */
 import { addressFlows, arpResponder } from './compile-addresses.js';
+import { gatewayFlows } from './compile-gateway.js';
 import { subnetVni, vpcVni, type CompileContext } from './context.js';
 import { derivedMac, ipv4InCidr, ipv4ToHex, isIpv4, type FlowSpec } from './flow.js';
 import { CT_ZONE, DHCP_USERDATA, REG_NEXTHOP, Table } from './tables.js';
@@ -59,7 +60,7 @@ export function compileRouter(ctx: CompileContext, routerId: string): FlowSpec[]
   const interfaces = router.interfaces
     .map((ifc) => ({ ifc, subnet: ctx.subnet(ifc.subnetId), vni: subnetVni(ctx, ifc.subnetId) }))
     .filter((x) => x.subnet && x.vni !== undefined && isIpv4(x.ifc.ipAddress) && isIpv4(x.subnet.cidr));
-  const flows: FlowSpec[] = [];
+  const flows: FlowSpec[] = gatewayFlows(ctx, router, interfaces.map((x) => ({ vni: x.vni!, mac: x.ifc.macAddress.toLowerCase(), cidr: x.subnet!.cidr })));
   for (const { ifc, vni } of interfaces) {
     const mac = ifc.macAddress.toLowerCase();
     flows.push(arpResponder(vni!, ifc.ipAddress, mac, 110));
@@ -145,6 +146,9 @@ export function compileBase(ctx: CompileContext): FlowSpec[] {
     { table: t.DHCP, priority: 0, match: '', actions: goto(t.ROUTING) },
     { table: t.DHCP, priority: 100, match: 'udp,tp_src=68,tp_dst=67', actions: `controller(userdata=${DHCP_USERDATA},max_len=65535)` },
     { table: t.ROUTING, priority: 0, match: '', actions: goto(t.L2) },
+    { table: t.SNAT_OUT, priority: 0, match: '', actions: 'drop' },
+    { table: t.EXT_OUT, priority: 0, match: '', actions: 'drop' },
+    { table: t.UNSNAT, priority: 0, match: '', actions: 'drop' },
     { table: t.L3_RESOLVE, priority: 0, match: '', actions: 'drop' },
     { table: t.L2, priority: 0, match: '', actions: 'drop' },
     { table: t.INGRESS_CT, priority: 0, match: '', actions: 'drop' },

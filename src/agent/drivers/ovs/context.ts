@@ -40,6 +40,8 @@ export interface CompileContext {
   nexthopReferenced(ip: string): boolean;
   /** Where the network's flooded frames go; undefined when it has no port without port security. */
   floodTargets(vpcId: string): FloodTargets | undefined;
+  /** The MAC the agent resolved (ARP) for an address on an external network, if any yet. */
+  externalMac(ip: string): string | undefined;
 }
 
 /** Remote-group references of a set of security groups: `<groupId>|<direction>` keys. */

@@ -24,6 +24,7 @@ import type { FlowMod } from './flow.js';
 import { applyFlowMods, FlowRejectedError } from './flow-bundle.js';
 import { FlowEngine, type FlowInputs } from './flow-engine.js';
 import { diffInstalled } from './flow-ledger.js';
+import { GatewayArp, localGateways } from './gateway-arp.js';
 import { InterfaceWatcher, readBridgeInterfaces } from './interface-watcher.js';
 import { OfConnection } from './of-connection.js';
 import { compileOvsDriverOptions, type CompiledOvsDriverOptions } from './options.js';
@@ -47,6 +48,7 @@ export class OvsDriver implements Driver {
   private connection: OfConnection | undefined;
   private readonly dhcp: DhcpResponder;
   private readonly sweeper: ConntrackSweeper;
+  private readonly gatewayArp: GatewayArp;
   private view: DesiredStateView = EMPTY_VIEW;
   private host: HostFacts;
   private needsResync = true;
@@ -70,6 +72,10 @@ export class OvsDriver implements Driver {
       leaseSeconds: this.options.leaseSeconds,
       log: context.log,
     });
+    this.gatewayArp = new GatewayArp(
+      (ofport, frame) => this.connection?.packetOut(ofport, frame) ?? false,
+      (ip) => void this.onExternalMacLearned(ip),
+    );
     this.sweeper = new ConntrackSweeper({
       rundir: this.options.rundir,
       datapathType: resolveDatapathType(this.options.datapathType),
@@ -92,7 +98,7 @@ export class OvsDriver implements Driver {
     this.watcher = new InterfaceWatcher(this.cli, (ids) => void this.onInterfacesChanged(ids), (level, message, fields) => this.context.log(level, message, fields));
     await this.watcher.start();
     this.connection = new OfConnection(this.options.bridgeTarget.replace(/^unix:/, ''), {
-      packetIn: (packetIn) => void this.dhcp.handle(packetIn).catch((err: unknown) => this.context.log('error', 'dhcp packet-in failed', { error: String(err) })),
+      packetIn: (packetIn) => this.gatewayArp.handle(packetIn) || void this.dhcp.handle(packetIn).catch((err: unknown) => this.context.log('error', 'dhcp packet-in failed', { error: String(err) })),
       ready: () => this.onConnectionReady(),
       log: this.context.log,
     });
@@ -113,6 +119,7 @@ export class OvsDriver implements Driver {
         failedOwners = await this.program(mods);
       }
       if (request.mode === 'full' || request.changes.some(mayRevokeConnections)) void this.sweeper.request();
+      if (request.mode === 'full' || request.changes.some((c) => c.kind === 'router' || c.kind === 'vpc')) this.gatewayArp.sync(localGateways(this.view, this.host));
       const micros = Number((process.hrtime.bigint() - started) / 1000n) / Math.max(1, request.changes.length);
       return request.changes.map((change): ResourceOutcome => {
         const owner = `${change.kind}/${change.id}`;
@@ -136,10 +143,11 @@ export class OvsDriver implements Driver {
 
   /** Driver-specific counters (flow mods, bundle failures, DHCP). */
   details(): Record<string, number> {
-    return { ...this.counters, ...this.dhcp.counters, ...this.sweeper.counters, flows: this.engine.flowCount, interfaces: this.watcher?.ofports.size ?? 0 };
+    return { ...this.counters, ...this.dhcp.counters, ...this.sweeper.counters, ...this.gatewayArp.counters, flows: this.engine.flowCount, interfaces: this.watcher?.ofports.size ?? 0 };
   }
 
   async close(): Promise<void> {
+    this.gatewayArp.close();
     this.watcher?.close();
     this.connection?.close();
     await this.lock.catch(() => undefined);
@@ -246,7 +254,15 @@ export class OvsDriver implements Driver {
   }
 
   private inputs(): FlowInputs {
-    return { view: this.view, ofports: this.watcher?.ofports ?? new Map(), host: this.host };
+    return { view: this.view, ofports: this.watcher?.ofports ?? new Map(), host: this.host, externalMacs: this.gatewayArp.macs };
+  }
+
+  /** A gateway's next hop answered ARP: its EXT_OUT flows can send now. */
+  private onExternalMacLearned(ip: string): Promise<void> {
+    return this.locked(async () => {
+      if (this.needsResync) await this.resync();
+      else await this.program(this.engine.update(this.inputs(), [`extmac/${ip}`]));
+    }).catch((err: unknown) => this.context.log('error', 'programming a learned next hop failed', { error: String(err) }));
   }
 
   private locked<T>(work: () => Promise<T>): Promise<T> {

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file alcor/v1/goal_state.proto.
  */
 export const file_alcor_v1_goal_state: GenFile = /*@__PURE__*/
-  fileDesc("ChlhbGNvci92MS9nb2FsX3N0YXRlLnByb3RvEghhbGNvci52MSKwAQoIVnBjU3RhdGUSCgoCaWQYASABKAkSEgoKcHJvamVjdF9pZBgCIAEoCRIXCg9zZWdtZW50YXRpb25faWQYAyABKA0SFAoMbmV0d29ya190eXBlGAQgASgJEgsKA210dRgFIAEoDRIdChVwb3J0X3NlY3VyaXR5X2VuYWJsZWQYBiABKAgSDwoHY2hhbm5lbBgHIAEoCRIYChBwaHlzaWNhbF9uZXR3b3JrGAogASgJIi0KBVJvdXRlEhMKC2Rlc3RpbmF0aW9uGAEgASgJEg8KB25leHRob3AYAiABKAkizAEKC1N1Ym5ldFN0YXRlEgoKAmlkGAEgASgJEg4KBnZwY19pZBgCIAEoCRISCgppcF92ZXJzaW9uGAMgASgNEgwKBGNpZHIYBCABKAkSEgoKZ2F0ZXdheV9pcBgFIAEoCRITCgtlbmFibGVfZGhjcBgGIAEoCBIXCg9kbnNfbmFtZXNlcnZlcnMYByADKAkSJAoLaG9zdF9yb3V0ZXMYCCADKAsyDy5hbGNvci52MS5Sb3V0ZRIXCg9zZWdtZW50YXRpb25faWQYCSABKA0iMAoHRml4ZWRJcBIRCglzdWJuZXRfaWQYASABKAkSEgoKaXBfYWRkcmVzcxgCIAEoCSI2CgtBZGRyZXNzUGFpchISCgppcF9hZGRyZXNzGAEgASgJEhMKC21hY19hZGRyZXNzGAIgASgJIqgCCglQb3J0U3RhdGUSCgoCaWQYASABKAkSDgoGdnBjX2lkGAIgASgJEhIKCnByb2plY3RfaWQYAyABKAkSEwoLbWFjX2FkZHJlc3MYBCABKAkSJAoJZml4ZWRfaXBzGAUgAygLMhEuYWxjb3IudjEuRml4ZWRJcBIWCg5hZG1pbl9zdGF0ZV91cBgGIAEoCBIdChVwb3J0X3NlY3VyaXR5X2VuYWJsZWQYByABKAgSGgoSc2VjdXJpdHlfZ3JvdXBfaWRzGAggAygJEjQKFWFsbG93ZWRfYWRkcmVzc19wYWlycxgJIAMoCzIVLmFsY29yLnYxLkFkZHJlc3NQYWlyEhEKCWRldmljZV9pZBgKIAEoCRIUCgxkZXZpY2Vfb3duZXIYCyABKAki+gEKDU5laWdoYm9yU3RhdGUSCgoCaWQYASABKAkSDgoGdnBjX2lkGAIgASgJEhMKC21hY19hZGRyZXNzGAMgASgJEiQKCWZpeGVkX2lwcxgEIAMoCzIRLmFsY29yLnYxLkZpeGVkSXASDwoHaG9zdF9pZBgFIAEoCRIPCgdob3N0X2lwGAYgASgJEhoKEnNlY3VyaXR5X2dyb3VwX2lkcxgHIAMoCRI0ChVhbGxvd2VkX2FkZHJlc3NfcGFpcnMYCCADKAsyFS5hbGNvci52MS5BZGRyZXNzUGFpchIeChZwb3J0X3NlY3VyaXR5X2Rpc2FibGVkGAkgASgIIroBChFTZWN1cml0eUdyb3VwUnVsZRIKCgJpZBgBIAEoCRIRCglkaXJlY3Rpb24YAiABKAkSEQoJZXRoZXJ0eXBlGAMgASgJEhAKCHByb3RvY29sGAQgASgJEhYKDnBvcnRfcmFuZ2VfbWluGAUgASgNEhYKDnBvcnRfcmFuZ2VfbWF4GAYgASgNEhgKEHJlbW90ZV9pcF9wcmVmaXgYByABKAkSFwoPcmVtb3RlX2dyb3VwX2lkGAggASgJInIKElNlY3VyaXR5R3JvdXBTdGF0ZRIKCgJpZBgBIAEoCRISCgpwcm9qZWN0X2lkGAIgASgJEioKBXJ1bGVzGAMgAygLMhsuYWxjb3IudjEuU2VjdXJpdHlHcm91cFJ1bGUSEAoIc3RhdGVmdWwYBCABKAgivQIKCURoY3BTdGF0ZRIKCgJpZBgBIAEoCRIRCglzdWJuZXRfaWQYAiABKAkSEwoLbWFjX2FkZHJlc3MYAyABKAkSEgoKaXBfYWRkcmVzcxgEIAEoCRISCgpnYXRld2F5X2lwGAUgASgJEhUKDXByZWZpeF9sZW5ndGgYBiABKA0SCwoDbXR1GAcgASgNEhcKD2Ruc19uYW1lc2VydmVycxgIIAMoCRIkCgtob3N0X3JvdXRlcxgJIAMoCzIPLmFsY29yLnYxLlJvdXRlEjwKDWV4dHJhX29wdGlvbnMYCiADKAsyJS5hbGNvci52MS5EaGNwU3RhdGUuRXh0cmFPcHRpb25zRW50cnkaMwoRRXh0cmFPcHRpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJpCgtSb3V0ZXJTdGF0ZRIKCgJpZBgBIAEoCRItCgppbnRlcmZhY2VzGAIgAygLMhkuYWxjb3IudjEuUm91dGVySW50ZXJmYWNlEh8KBnJvdXRlcxgDIAMoCzIPLmFsY29yLnYxLlJvdXRlIl4KD1JvdXRlckludGVyZmFjZRIRCglzdWJuZXRfaWQYASABKAkSEgoKaXBfYWRkcmVzcxgCIAEoCRITCgttYWNfYWRkcmVzcxgDIAEoCRIPCgdwb3J0X2lkGAQgASgJIpYDCg1SZXNvdXJjZVN0YXRlEiQKBHR5cGUYASABKA4yFi5hbGNvci52MS5SZXNvdXJjZVR5cGUSCgoCaWQYAiABKAkSJgoJb3BlcmF0aW9uGAMgASgOMhMuYWxjb3IudjEuT3BlcmF0aW9uEiEKA3ZwYxgKIAEoCzISLmFsY29yLnYxLlZwY1N0YXRlSAASJwoGc3VibmV0GAsgASgLMhUuYWxjb3IudjEuU3VibmV0U3RhdGVIABIjCgRwb3J0GAwgASgLMhMuYWxjb3IudjEuUG9ydFN0YXRlSAASKwoIbmVpZ2hib3IYDSABKAsyFy5hbGNvci52MS5OZWlnaGJvclN0YXRlSAASNgoOc2VjdXJpdHlfZ3JvdXAYDiABKAsyHC5hbGNvci52MS5TZWN1cml0eUdyb3VwU3RhdGVIABIjCgRkaGNwGA8gASgLMhMuYWxjb3IudjEuRGhjcFN0YXRlSAASJwoGcm91dGVyGBAgASgLMhUuYWxjb3IudjEuUm91dGVyU3RhdGVIAEIHCgVzdGF0ZSJSCgpTY29wZURlbHRhEg0KBXNjb3BlGAEgASgJEicKBnN0YXRlcxgCIAMoCzIXLmFsY29yLnYxLlJlc291cmNlU3RhdGUSDAoEZnVsbBgDIAEoCCJfCg5Hb2FsU3RhdGVEZWx0YRIQCghyZXZpc2lvbhgBIAEoBBIkCgZzY29wZXMYAiADKAsyFC5hbGNvci52MS5TY29wZURlbHRhEhUKDWJhc2VfcmV2aXNpb24YAyABKAQiZwoNU25hcHNob3RDaHVuaxIQCghyZXZpc2lvbhgBIAEoBBINCgVpbmRleBgCIAEoDRIMCgRsYXN0GAMgASgIEicKBnN0YXRlcxgEIAMoCzIXLmFsY29yLnYxLlJlc291cmNlU3RhdGUqUgoJT3BlcmF0aW9uEhkKFU9QRVJBVElPTl9VTlNQRUNJRklFRBAAEhQKEE9QRVJBVElPTl9VUFNFUlQQARIUChBPUEVSQVRJT05fREVMRVRFEAIq5gEKDFJlc291cmNlVHlwZRIdChlSRVNPVVJDRV9UWVBFX1VOU1BFQ0lGSUVEEAASFQoRUkVTT1VSQ0VfVFlQRV9WUEMQARIYChRSRVNPVVJDRV9UWVBFX1NVQk5FVBACEhYKElJFU09VUkNFX1RZUEVfUE9SVBADEhoKFlJFU09VUkNFX1RZUEVfTkVJR0hCT1IQBBIgChxSRVNPVVJDRV9UWVBFX1NFQ1VSSVRZX0dST1VQEAUSFgoSUkVTT1VSQ0VfVFlQRV9ESENQEAYSGAoUUkVTT1VSQ0VfVFlQRV9ST1VURVIQB2IGcHJvdG8z");
+  fileDesc("ChlhbGNvci92MS9nb2FsX3N0YXRlLnByb3RvEghhbGNvci52MSKwAQoIVnBjU3RhdGUSCgoCaWQYASABKAkSEgoKcHJvamVjdF9pZBgCIAEoCRIXCg9zZWdtZW50YXRpb25faWQYAyABKA0SFAoMbmV0d29ya190eXBlGAQgASgJEgsKA210dRgFIAEoDRIdChVwb3J0X3NlY3VyaXR5X2VuYWJsZWQYBiABKAgSDwoHY2hhbm5lbBgHIAEoCRIYChBwaHlzaWNhbF9uZXR3b3JrGAogASgJIi0KBVJvdXRlEhMKC2Rlc3RpbmF0aW9uGAEgASgJEg8KB25leHRob3AYAiABKAkizAEKC1N1Ym5ldFN0YXRlEgoKAmlkGAEgASgJEg4KBnZwY19pZBgCIAEoCRISCgppcF92ZXJzaW9uGAMgASgNEgwKBGNpZHIYBCABKAkSEgoKZ2F0ZXdheV9pcBgFIAEoCRITCgtlbmFibGVfZGhjcBgGIAEoCBIXCg9kbnNfbmFtZXNlcnZlcnMYByADKAkSJAoLaG9zdF9yb3V0ZXMYCCADKAsyDy5hbGNvci52MS5Sb3V0ZRIXCg9zZWdtZW50YXRpb25faWQYCSABKA0iMAoHRml4ZWRJcBIRCglzdWJuZXRfaWQYASABKAkSEgoKaXBfYWRkcmVzcxgCIAEoCSI2CgtBZGRyZXNzUGFpchISCgppcF9hZGRyZXNzGAEgASgJEhMKC21hY19hZGRyZXNzGAIgASgJIqgCCglQb3J0U3RhdGUSCgoCaWQYASABKAkSDgoGdnBjX2lkGAIgASgJEhIKCnByb2plY3RfaWQYAyABKAkSEwoLbWFjX2FkZHJlc3MYBCABKAkSJAoJZml4ZWRfaXBzGAUgAygLMhEuYWxjb3IudjEuRml4ZWRJcBIWCg5hZG1pbl9zdGF0ZV91cBgGIAEoCBIdChVwb3J0X3NlY3VyaXR5X2VuYWJsZWQYByABKAgSGgoSc2VjdXJpdHlfZ3JvdXBfaWRzGAggAygJEjQKFWFsbG93ZWRfYWRkcmVzc19wYWlycxgJIAMoCzIVLmFsY29yLnYxLkFkZHJlc3NQYWlyEhEKCWRldmljZV9pZBgKIAEoCRIUCgxkZXZpY2Vfb3duZXIYCyABKAki+gEKDU5laWdoYm9yU3RhdGUSCgoCaWQYASABKAkSDgoGdnBjX2lkGAIgASgJEhMKC21hY19hZGRyZXNzGAMgASgJEiQKCWZpeGVkX2lwcxgEIAMoCzIRLmFsY29yLnYxLkZpeGVkSXASDwoHaG9zdF9pZBgFIAEoCRIPCgdob3N0X2lwGAYgASgJEhoKEnNlY3VyaXR5X2dyb3VwX2lkcxgHIAMoCRI0ChVhbGxvd2VkX2FkZHJlc3NfcGFpcnMYCCADKAsyFS5hbGNvci52MS5BZGRyZXNzUGFpchIeChZwb3J0X3NlY3VyaXR5X2Rpc2FibGVkGAkgASgIIroBChFTZWN1cml0eUdyb3VwUnVsZRIKCgJpZBgBIAEoCRIRCglkaXJlY3Rpb24YAiABKAkSEQoJZXRoZXJ0eXBlGAMgASgJEhAKCHByb3RvY29sGAQgASgJEhYKDnBvcnRfcmFuZ2VfbWluGAUgASgNEhYKDnBvcnRfcmFuZ2VfbWF4GAYgASgNEhgKEHJlbW90ZV9pcF9wcmVmaXgYByABKAkSFwoPcmVtb3RlX2dyb3VwX2lkGAggASgJInIKElNlY3VyaXR5R3JvdXBTdGF0ZRIKCgJpZBgBIAEoCRISCgpwcm9qZWN0X2lkGAIgASgJEioKBXJ1bGVzGAMgAygLMhsuYWxjb3IudjEuU2VjdXJpdHlHcm91cFJ1bGUSEAoIc3RhdGVmdWwYBCABKAgivQIKCURoY3BTdGF0ZRIKCgJpZBgBIAEoCRIRCglzdWJuZXRfaWQYAiABKAkSEwoLbWFjX2FkZHJlc3MYAyABKAkSEgoKaXBfYWRkcmVzcxgEIAEoCRISCgpnYXRld2F5X2lwGAUgASgJEhUKDXByZWZpeF9sZW5ndGgYBiABKA0SCwoDbXR1GAcgASgNEhcKD2Ruc19uYW1lc2VydmVycxgIIAMoCRIkCgtob3N0X3JvdXRlcxgJIAMoCzIPLmFsY29yLnYxLlJvdXRlEjwKDWV4dHJhX29wdGlvbnMYCiADKAsyJS5hbGNvci52MS5EaGNwU3RhdGUuRXh0cmFPcHRpb25zRW50cnkaMwoRRXh0cmFPcHRpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKTAQoLUm91dGVyU3RhdGUSCgoCaWQYASABKAkSLQoKaW50ZXJmYWNlcxgCIAMoCzIZLmFsY29yLnYxLlJvdXRlckludGVyZmFjZRIfCgZyb3V0ZXMYAyADKAsyDy5hbGNvci52MS5Sb3V0ZRIoCgdnYXRld2F5GAQgASgLMhcuYWxjb3IudjEuUm91dGVyR2F0ZXdheSKzAQoNUm91dGVyR2F0ZXdheRIPCgdwb3J0X2lkGAEgASgJEhIKCm5ldHdvcmtfaWQYAiABKAkSEgoKaXBfYWRkcmVzcxgDIAEoCRITCgttYWNfYWRkcmVzcxgEIAEoCRIMCgRjaWRyGAUgASgJEg8KB25leHRob3AYBiABKAkSEwoLZW5hYmxlX3NuYXQYByABKAgSDwoHaG9zdF9pZBgIIAEoCRIPCgdob3N0X2lwGAkgASgJIl4KD1JvdXRlckludGVyZmFjZRIRCglzdWJuZXRfaWQYASABKAkSEgoKaXBfYWRkcmVzcxgCIAEoCRITCgttYWNfYWRkcmVzcxgDIAEoCRIPCgdwb3J0X2lkGAQgASgJIpYDCg1SZXNvdXJjZVN0YXRlEiQKBHR5cGUYASABKA4yFi5hbGNvci52MS5SZXNvdXJjZVR5cGUSCgoCaWQYAiABKAkSJgoJb3BlcmF0aW9uGAMgASgOMhMuYWxjb3IudjEuT3BlcmF0aW9uEiEKA3ZwYxgKIAEoCzISLmFsY29yLnYxLlZwY1N0YXRlSAASJwoGc3VibmV0GAsgASgLMhUuYWxjb3IudjEuU3VibmV0U3RhdGVIABIjCgRwb3J0GAwgASgLMhMuYWxjb3IudjEuUG9ydFN0YXRlSAASKwoIbmVpZ2hib3IYDSABKAsyFy5hbGNvci52MS5OZWlnaGJvclN0YXRlSAASNgoOc2VjdXJpdHlfZ3JvdXAYDiABKAsyHC5hbGNvci52MS5TZWN1cml0eUdyb3VwU3RhdGVIABIjCgRkaGNwGA8gASgLMhMuYWxjb3IudjEuRGhjcFN0YXRlSAASJwoGcm91dGVyGBAgASgLMhUuYWxjb3IudjEuUm91dGVyU3RhdGVIAEIHCgVzdGF0ZSJSCgpTY29wZURlbHRhEg0KBXNjb3BlGAEgASgJEicKBnN0YXRlcxgCIAMoCzIXLmFsY29yLnYxLlJlc291cmNlU3RhdGUSDAoEZnVsbBgDIAEoCCJfCg5Hb2FsU3RhdGVEZWx0YRIQCghyZXZpc2lvbhgBIAEoBBIkCgZzY29wZXMYAiADKAsyFC5hbGNvci52MS5TY29wZURlbHRhEhUKDWJhc2VfcmV2aXNpb24YAyABKAQiZwoNU25hcHNob3RDaHVuaxIQCghyZXZpc2lvbhgBIAEoBBINCgVpbmRleBgCIAEoDRIMCgRsYXN0GAMgASgIEicKBnN0YXRlcxgEIAMoCzIXLmFsY29yLnYxLlJlc291cmNlU3RhdGUqUgoJT3BlcmF0aW9uEhkKFU9QRVJBVElPTl9VTlNQRUNJRklFRBAAEhQKEE9QRVJBVElPTl9VUFNFUlQQARIUChBPUEVSQVRJT05fREVMRVRFEAIq5gEKDFJlc291cmNlVHlwZRIdChlSRVNPVVJDRV9UWVBFX1VOU1BFQ0lGSUVEEAASFQoRUkVTT1VSQ0VfVFlQRV9WUEMQARIYChRSRVNPVVJDRV9UWVBFX1NVQk5FVBACEhYKElJFU09VUkNFX1RZUEVfUE9SVBADEhoKFlJFU09VUkNFX1RZUEVfTkVJR0hCT1IQBBIgChxSRVNPVVJDRV9UWVBFX1NFQ1VSSVRZX0dST1VQEAUSFgoSUkVTT1VSQ0VfVFlQRV9ESENQEAYSGAoUUkVTT1VSQ0VfVFlQRV9ST1VURVIQB2IGcHJvdG8z");
 
 /**
  * A VPC (Neutron network) a host has at least one local port in.
@@ -536,6 +536,14 @@ export type RouterState = Message<"alcor.v1.RouterState"> & {
    * @generated from field: repeated alcor.v1.Route routes = 3;
    */
   routes: Route[];
+
+  /**
+   * The external gateway, when the router has one: every host of the router sends traffic leaving the
+   * router's subnets for the outside to the gateway host, which SNATs it (and holds the external VPC).
+   *
+   * @generated from field: alcor.v1.RouterGateway gateway = 4;
+   */
+  gateway?: RouterGateway;
 };
 
 /**
@@ -544,6 +552,69 @@ export type RouterState = Message<"alcor.v1.RouterState"> & {
  */
 export const RouterStateSchema: GenMessage<RouterState> = /*@__PURE__*/
   messageDesc(file_alcor_v1_goal_state, 10);
+
+/**
+ * A router's external gateway port and the host the controller chose to carry it.
+ *
+ * @generated from message alcor.v1.RouterGateway
+ */
+export type RouterGateway = Message<"alcor.v1.RouterGateway"> & {
+  /**
+   * @generated from field: string port_id = 1;
+   */
+  portId: string;
+
+  /**
+   * @generated from field: string network_id = 2;
+   */
+  networkId: string;
+
+  /**
+   * @generated from field: string ip_address = 3;
+   */
+  ipAddress: string;
+
+  /**
+   * @generated from field: string mac_address = 4;
+   */
+  macAddress: string;
+
+  /**
+   * The external subnet of ip_address, and its gateway (the next hop of everything leaving).
+   *
+   * @generated from field: string cidr = 5;
+   */
+  cidr: string;
+
+  /**
+   * @generated from field: string nexthop = 6;
+   */
+  nexthop: string;
+
+  /**
+   * @generated from field: bool enable_snat = 7;
+   */
+  enableSnat: boolean;
+
+  /**
+   * The gateway host and its tunnel endpoint.
+   *
+   * @generated from field: string host_id = 8;
+   */
+  hostId: string;
+
+  /**
+   * @generated from field: string host_ip = 9;
+   */
+  hostIp: string;
+};
+
+/**
+ * Describes the message alcor.v1.RouterGateway.
+ * Use `create(RouterGatewaySchema)` to create a new message.
+ */
+export const RouterGatewaySchema: GenMessage<RouterGateway> = /*@__PURE__*/
+  messageDesc(file_alcor_v1_goal_state, 11);
 
 /**
  * One router interface.
@@ -577,7 +648,7 @@ export type RouterInterface = Message<"alcor.v1.RouterInterface"> & {
  * Use `create(RouterInterfaceSchema)` to create a new message.
  */
 export const RouterInterfaceSchema: GenMessage<RouterInterface> = /*@__PURE__*/
-  messageDesc(file_alcor_v1_goal_state, 11);
+  messageDesc(file_alcor_v1_goal_state, 12);
 
 /**
  * One resource state with its operation; exactly one state is set for OPERATION_UPSERT.
@@ -653,7 +724,7 @@ export type ResourceState = Message<"alcor.v1.ResourceState"> & {
  * Use `create(ResourceStateSchema)` to create a new message.
  */
 export const ResourceStateSchema: GenMessage<ResourceState> = /*@__PURE__*/
-  messageDesc(file_alcor_v1_goal_state, 12);
+  messageDesc(file_alcor_v1_goal_state, 13);
 
 /**
  * The changes of one scope at one revision.
@@ -686,7 +757,7 @@ export type ScopeDelta = Message<"alcor.v1.ScopeDelta"> & {
  * Use `create(ScopeDeltaSchema)` to create a new message.
  */
 export const ScopeDeltaSchema: GenMessage<ScopeDelta> = /*@__PURE__*/
-  messageDesc(file_alcor_v1_goal_state, 13);
+  messageDesc(file_alcor_v1_goal_state, 14);
 
 /**
  * Every change a host must apply to go from `base_revision` to `revision`. A delta is self-contained
@@ -719,7 +790,7 @@ export type GoalStateDelta = Message<"alcor.v1.GoalStateDelta"> & {
  * Use `create(GoalStateDeltaSchema)` to create a new message.
  */
 export const GoalStateDeltaSchema: GenMessage<GoalStateDelta> = /*@__PURE__*/
-  messageDesc(file_alcor_v1_goal_state, 14);
+  messageDesc(file_alcor_v1_goal_state, 15);
 
 /**
  * The complete goal state of a host at `revision`, in chunks. The agent replaces its desired state with
@@ -754,7 +825,7 @@ export type SnapshotChunk = Message<"alcor.v1.SnapshotChunk"> & {
  * Use `create(SnapshotChunkSchema)` to create a new message.
  */
 export const SnapshotChunkSchema: GenMessage<SnapshotChunk> = /*@__PURE__*/
-  messageDesc(file_alcor_v1_goal_state, 15);
+  messageDesc(file_alcor_v1_goal_state, 16);
 
 /**
  * What a record asks the agent to do with its resource.
