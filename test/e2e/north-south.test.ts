@@ -117,7 +117,7 @@ test('north-south - a vlan provider network carries its frames tagged on the phy
 async function sourceSeenByExternal(vm: Awaited<ReturnType<typeof apiVm>>, port: number): Promise<string> {
   const script = `import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('${EXTERNAL_HOST_IP}',${port}))\ns.listen(1)\ns.settimeout(15)\nc,a=s.accept()\nprint(a[0])`;
   const listener = testbed.external!.exec('python3', ['-c', script], { timeoutMs: 20_000 });
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor(async () => (await testbed.external!.exec('ss', ['-ltn'])).stdout.includes(`:${port} `), 10_000, 'the external listener is up');
   await vm.exec('nc', ['-z', '-w', '3', EXTERNAL_HOST_IP, String(port)], { allowFailure: true });
   return (await listener).stdout.trim();
 }
