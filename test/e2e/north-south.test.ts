@@ -124,11 +124,12 @@ async function sourceSeenByExternal(vm: Awaited<ReturnType<typeof apiVm>>, port:
 
 let router: string;
 let gatewayIp: string;
+let tenant: { networkId: string; subnetId: string };
 let inner: Awaited<ReturnType<typeof apiVm>>;
 
 test('north-south - SNAT: a VM without a floating IP reaches the external host, which sees the router gateway address', async (t) => {
   if (!requireE2e(t)) return;
-  const tenant = await apiNetwork(controller, P1, 'tenant', '10.9.0.0/24');
+  tenant = await apiNetwork(controller, P1, 'tenant', '10.9.0.0/24');
   const created = await controller.request('POST', '/v2.0/routers', { router: { name: 'r-ext', external_gateway_info: { network_id: flat.networkId } } }, { project: P1 });
   router = created.router.id;
   gatewayIp = created.router.external_gateway_info.external_fixed_ips[0].ip_address;
@@ -143,6 +144,67 @@ test('north-south - SNAT: a VM without a floating IP reaches the external host, 
   assert.equal(await sourceSeenByExternal(inner, 7001), gatewayIp, 'the external host sees the gateway address as source');
   const external = testbed.external!;
   assert.notEqual((await external.exec('ping', ['-n', '-c', '1', '-W', '1', ipOf(p)], { allowFailure: true })).code, 0, 'the VM is not reachable from outside without a floating IP');
+});
+
+/** Peer address of the first TCP connection to `ip:port`, accepted by a one-shot listener that `exec` runs. */
+async function acceptOnce(exec: (file: string, args: string[]) => Promise<{ stdout: string }>, ss: () => Promise<string>, ip: string, port: number): Promise<{ peer: Promise<string> }> {
+  const script = `import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('${ip}',${port}))\ns.listen(1)\ns.settimeout(15)\nc,a=s.accept()\nprint(a[0])`;
+  const peer = exec('python3', ['-c', script]).then((r) => r.stdout.trim());
+  await waitFor(async () => (await ss()).includes(`:${port} `), 10_000, 'the listener is up');
+  return { peer };
+}
+
+const externalPing = async (ip: string, count = 1) => (await testbed.external!.exec('ping', ['-n', '-c', String(count), '-W', '1', ip], { allowFailure: true })).code === 0;
+
+let fipId: string;
+let fipAddress: string;
+
+test('north-south - floating IP: the external host reaches the VM through it and sees its own address; the VM leaves with the floating IP', async (t) => {
+  if (!requireE2e(t)) return;
+  const p = await apiPort(controller, P1, tenant.networkId, 'h2', { security_groups: [sgOpen] });
+  const vm = await apiVm(controller, testbed, 'vf1', 'h2', p);
+  const started = Date.now();
+  const fip = (await controller.request('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: flat.networkId, port_id: p.id } }, { project: P1 })).floatingip;
+  fipId = fip.id;
+  fipAddress = fip.floating_ip_address;
+  assert.ok(await waitFor(() => externalPing(fipAddress), 20_000, 'the external host pings the floating IP'));
+  process.stdout.write(`# floating IP associate → first reply: ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
+  const seen = await acceptOnce((f, a) => vm.exec(f, a, { timeoutMs: 20_000 }), async () => (await vm.exec('ss', ['-ltn'])).stdout, ipOf(p), 7101);
+  await testbed.external!.exec('nc', ['-z', '-w', '3', fipAddress, '7101'], { allowFailure: true });
+  const peer = await seen.peer;
+  assert.equal(peer, EXTERNAL_HOST_IP, 'the VM sees the external host\'s own address');
+  assert.equal(await sourceSeenByExternal(vm, 7102), fipAddress, 'the VM leaves with its floating IP, not the gateway address');
+});
+
+test('north-south - floating IP: security groups gate traffic arriving through it', async (t) => {
+  if (!requireE2e(t)) return;
+  const p = await apiPort(controller, P1, tenant.networkId, 'h1');
+  await apiVm(controller, testbed, 'vf2', 'h1', p);
+  const fip = (await controller.request('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: flat.networkId, port_id: p.id } }, { project: P1 })).floatingip;
+  // Its default group admits only members: once the floating IP is programmed (its host answers ARP for
+  // it, flows of the same bundle as its NAT), pings are still dropped.
+  await waitFor(async () => {
+    await externalPing(fip.floating_ip_address);
+    return (await testbed.external!.exec('ip', ['neigh', 'show', fip.floating_ip_address])).stdout.includes('lladdr');
+  }, 20_000, 'the floating IP answers ARP');
+  assert.equal(await externalPing(fip.floating_ip_address, 3), false, 'the default group drops pings from outside');
+  await controller.request('PUT', `/v2.0/ports/${p.id}`, { port: { security_groups: [sgOpen] } }, { project: P1 });
+  assert.ok(await waitFor(() => externalPing(fip.floating_ip_address), 20_000, 'an ingress rule admits them'));
+  await controller.request('DELETE', `/v2.0/floatingips/${fip.id}`, undefined, { project: P1 });
+  assert.ok(await waitFor(async () => !(await externalPing(fip.floating_ip_address)), 20_000, 'a deleted floating IP stops answering'));
+  vf2Port = p.id;
+});
+
+let vf2Port: string;
+
+test('north-south - floating IP: disassociate stops it, re-associating to a VM on another host moves it', async (t) => {
+  if (!requireE2e(t)) return;
+  await controller.request('PUT', `/v2.0/floatingips/${fipId}`, { floatingip: { port_id: null } }, { project: P1 });
+  assert.ok(await waitFor(async () => !(await externalPing(fipAddress)), 20_000, 'disassociated: no answer'));
+  await controller.request('PUT', `/v2.0/floatingips/${fipId}`, { floatingip: { port_id: vf2Port } }, { project: P1 });
+  assert.ok(await waitFor(() => externalPing(fipAddress), 20_000, 'the floating IP answers from the VM on h1'));
+  const vf2 = testbed.vms.get('vf2')!;
+  assert.equal(await sourceSeenByExternal(vf2, 7103), fipAddress, 'vf2 leaves with the moved floating IP');
 });
 
 test('north-south - gateway failover: the gateway host is lost, another host takes the router and SNAT flows again', async (t) => {

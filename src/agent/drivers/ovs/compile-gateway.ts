@@ -2,7 +2,7 @@
  * A router's external gateway (IPv4): SNAT on the gateway host the controller chose, through conntrack.
  *
  * Every host of the router (owner `router/<id>`):
- * - ROUTING 99: `reg6=<internal VNI>,dl_dst=<router MAC there>,ip` (nothing more specific matched: the
+ * - ROUTING 98: `reg6=<internal VNI>,dl_dst=<router MAC there>,ip` (nothing more specific matched: the
  *   destination is outside the router) → on the gateway host SNAT_OUT, elsewhere the tunnel to the gateway
  *   host, unchanged (the gateway host routes it).
  * Only the gateway host:
@@ -52,14 +52,14 @@ export function gatewayFlows(ctx: CompileContext, router: RouterState, interface
       if (gw.hostIp) {
         flows.push({
           table: Table.ROUTING,
-          priority: 99,
+          priority: 98,
           match: routed,
           actions: `set_field:${ifc.vni}->tun_id,set_field:${gw.hostIp}->tun_dst,output:${ctx.host.tunnelOfport}`,
         });
       }
       continue;
     }
-    flows.push({ table: Table.ROUTING, priority: 99, match: routed, actions: `goto_table:${Table.SNAT_OUT}` });
+    flows.push({ table: Table.ROUTING, priority: 98, match: routed, actions: `goto_table:${Table.SNAT_OUT}` });
     flows.push({ table: Table.L2, priority: 100, match: `reg6=${ifc.vni},dl_dst=${ifc.mac}`, actions: `resubmit(,${Table.SNAT_OUT})` });
   }
   if (!local) return flows;

@@ -149,6 +149,8 @@ export function compileBase(ctx: CompileContext): FlowSpec[] {
     { table: t.SNAT_OUT, priority: 0, match: '', actions: 'drop' },
     { table: t.EXT_OUT, priority: 0, match: '', actions: 'drop' },
     { table: t.UNSNAT, priority: 0, match: '', actions: 'drop' },
+    { table: t.FIP_OUT, priority: 0, match: '', actions: 'drop' },
+    { table: t.FIP_EXT_OUT, priority: 0, match: '', actions: 'drop' },
     { table: t.L3_RESOLVE, priority: 0, match: '', actions: 'drop' },
     { table: t.L2, priority: 0, match: '', actions: 'drop' },
     { table: t.INGRESS_CT, priority: 0, match: '', actions: 'drop' },

@@ -6,6 +6,7 @@
  */
 import type { PortState } from '../../../proto/alcor/v1/goal_state_pb.js';
 import { addressFlows } from './compile-addresses.js';
+import { compileFloatingIps } from './compile-fip.js';
 import { providerPortFlows } from './compile-provider.js';
 import { ruleFlows } from './compile-security-group.js';
 import { vpcVni, type CompileContext } from './context.js';
@@ -77,7 +78,7 @@ export function compilePort(ctx: CompileContext, portId: string): FlowSpec[] {
     ...securityFlows(ctx, port, ofport),
     { table: Table.L2, priority: 100, match: `reg6=${vni},dl_dst=${mac}`, actions: `load:${ofport}->NXM_NX_REG7[],goto_table:${Table.INGRESS_CT}` },
   ];
-  flows.push(...providerPortFlows(ctx, port.vpcId, mac, port.fixedIps, port.allowedAddressPairs));
+  flows.push(...providerPortFlows(ctx, port.vpcId, mac, port.fixedIps, port.allowedAddressPairs), ...compileFloatingIps(ctx, port));
   if (!ctx.neighbor(portId)) flows.push(...addressFlows(ctx, vni, mac, port.fixedIps, port.allowedAddressPairs, port.securityGroupIds));
   return flows;
 }

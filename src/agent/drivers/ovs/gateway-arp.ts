@@ -1,5 +1,5 @@
 /**
- * ARP for the router gateways this host carries: resolves each gateway's external next hop (an ARP
+ * ARP for the router gateways this host carries and the floating IPs of its ports: resolves each gateway's external next hop (an ARP
  * request from the gateway address out of the physical patch, repeated every second until a reply
  * arrives; the reply reaches the agent as a packet-in with GATEWAY_ARP_USERDATA and its MAC becomes the
  * destination of the gateway's EXT_OUT flows), and announces a gateway this host has just taken
@@ -7,6 +7,7 @@
  * failover. Learned MACs are kept while the agent runs; a next hop answering from a new MAC updates it.
  */
 import type { DesiredStateView } from '../../driver.js';
+import { floatingIpMac } from './compile-fip.js';
 import { providerSegment, type HostFacts } from './context.js';
 import { ipBytes, ipString, macBytes, macString } from './frames.js';
 import type { PacketIn } from './openflow.js';
@@ -21,15 +22,22 @@ export interface LocalGateway {
   vlan: number;
 }
 
-/** The gateways of the desired state that this host carries and can reach the outside for. */
+/**
+ * The external addresses of the desired state this host answers for and sends from: the gateways it
+ * carries and the floating IPs of its ports, with the next hop each sends to.
+ */
 export function localGateways(view: DesiredStateView, host: HostFacts): LocalGateway[] {
   const out: LocalGateway[] = [];
+  const add = (networkId: string, ip: string, mac: string, nexthop: string | undefined) => {
+    const segment = providerSegment(host, view.vpc.get(networkId));
+    if (nexthop && segment?.patchOfport !== undefined) out.push({ ip, mac: mac.toLowerCase(), nexthop, ofport: segment.patchOfport, vlan: segment.vlan });
+  };
   for (const router of view.router.values()) {
     const gw = router.gateway;
-    if (!gw || gw.hostId !== host.hostId || !gw.nexthop) continue;
-    const segment = providerSegment(host, view.vpc.get(gw.networkId));
-    if (segment?.patchOfport === undefined) continue;
-    out.push({ ip: gw.ipAddress, mac: gw.macAddress.toLowerCase(), nexthop: gw.nexthop, ofport: segment.patchOfport, vlan: segment.vlan });
+    if (gw && gw.hostId === host.hostId) add(gw.networkId, gw.ipAddress, gw.macAddress, gw.nexthop);
+  }
+  for (const port of view.port.values()) {
+    for (const fip of port.floatingIps) add(fip.networkId, fip.floatingIpAddress, floatingIpMac(fip.id), view.router.get(fip.routerId)?.gateway?.nexthop);
   }
   return out;
 }

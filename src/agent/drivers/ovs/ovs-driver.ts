@@ -119,7 +119,7 @@ export class OvsDriver implements Driver {
         failedOwners = await this.program(mods);
       }
       if (request.mode === 'full' || request.changes.some(mayRevokeConnections)) void this.sweeper.request();
-      if (request.mode === 'full' || request.changes.some((c) => c.kind === 'router' || c.kind === 'vpc')) this.gatewayArp.sync(localGateways(this.view, this.host));
+      if (request.mode === 'full' || request.changes.some((c) => c.kind === 'router' || c.kind === 'vpc' || c.kind === 'port')) this.gatewayArp.sync(localGateways(this.view, this.host));
       const micros = Number((process.hrtime.bigint() - started) / 1000n) / Math.max(1, request.changes.length);
       return request.changes.map((change): ResourceOutcome => {
         const owner = `${change.kind}/${change.id}`;

@@ -23,6 +23,8 @@ export const Table = {
   UNSNAT: 43,
   L3_RESOLVE: 45,
   NEXTHOP: 46,
+  FIP_OUT: 47,
+  FIP_EXT_OUT: 48,
   L2: 50,
   INGRESS_CT: 60,
   INGRESS_RULES: 61,
