@@ -207,6 +207,27 @@ test('north-south - floating IP: disassociate stops it, re-associating to a VM o
   assert.equal(await sourceSeenByExternal(vf2, 7103), fipAddress, 'vf2 leaves with the moved floating IP');
 });
 
+test('north-south - measurements: floating IP associate → first reply from outside, flows per host', async (t) => {
+  if (!requireE2e(t)) return;
+  // Prints numbers for BENCHMARKS.md; asserts only that every cycle works.
+  const samples: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    await controller.request('PUT', `/v2.0/floatingips/${fipId}`, { floatingip: { port_id: null } }, { project: P1 });
+    await waitFor(async () => !(await externalPing(fipAddress)), 20_000, 'disassociated');
+    await testbed.external!.exec('ip', ['neigh', 'flush', 'all']);
+    const started = Date.now();
+    await controller.request('PUT', `/v2.0/floatingips/${fipId}`, { floatingip: { port_id: vf2Port } }, { project: P1 });
+    await waitFor(async () => (await testbed.external!.exec('ping', ['-n', '-c', '1', '-W', '0.2', fipAddress], { allowFailure: true })).code === 0, 20_000, 'associated');
+    samples.push(Date.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  process.stdout.write(`# floating IP associate → first reply from the external host (ms, ${samples.length} runs): ${samples.join(' ')}; p50 ${samples[samples.length >> 1]}\n`);
+  for (const host of testbed.hosts) {
+    const flows = (await host.ofctl(['-O', 'OpenFlow14', 'dump-flows', 'BRIDGE'])).stdout.split('\n').filter((l) => l.includes('actions=')).length;
+    process.stdout.write(`# flows on ${host.name}: ${flows}\n`);
+  }
+});
+
 test('north-south - gateway failover: the gateway host is lost, another host takes the router and SNAT flows again', async (t) => {
   if (!requireE2e(t)) return;
   // The host goes down as a whole: its agent and its switch (so its installed flows stop forwarding too).

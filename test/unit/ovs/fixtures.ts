@@ -6,6 +6,7 @@ import {
   DhcpStateSchema,
   NeighborStateSchema,
   PortStateSchema,
+  PortFloatingIpSchema,
   RouterGatewaySchema,
   RouterStateSchema,
   RouteSchema,
@@ -128,6 +129,10 @@ export function richView(): MutableView {
     portId: 'gw-r1', networkId: 'net-ext', ipAddress: '203.0.113.5', macAddress: 'fa:16:3e:00:00:55', cidr: '203.0.113.0/24',
     nexthop: '203.0.113.1', enableSnat: true, hostId: 'h1', hostIp: '192.168.250.11',
   });
+  // p2 has a floating IP on the flat network through r1 (its subnet sub-b is r1's).
+  v.port.get('p2')!.floatingIps.push(create(PortFloatingIpSchema, {
+    id: 'fip-1', floatingIpAddress: '203.0.113.20', fixedIpAddress: v.port.get('p2')!.fixedIps[0]!.ipAddress, routerId: 'r1', networkId: 'net-ext',
+  }));
   v.neighbor.set('n4', create(NeighborStateSchema, {
     id: 'n4', vpcId: 'net-b', macAddress: 'fa:16:3e:00:00:04', fixedIps: [{ subnetId: 'sub-b', ipAddress: '10.0.2.40' }],
     hostId: 'h3', hostIp: '192.168.250.13', securityGroupIds: ['sg-1', 'sg-2'], allowedAddressPairs: [{ ipAddress: '10.0.2.41', macAddress: 'fa:16:3e:00:00:41' }],
