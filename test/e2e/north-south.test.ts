@@ -4,6 +4,7 @@
  * h1 and h2 map physnet1 to br-ex; h3's agent maps nothing, so provider ports cannot bind there.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -253,4 +254,21 @@ test('north-south - gateway failover: the gateway host is lost, another host tak
   await h1.restartVswitchd();
   agents.get('h1')!.start();
   await waitFor(async () => (await controller.connectedHosts()).includes('h1'), 30_000, 'h1 reconnected');
+});
+
+test('north-south - an agent restart on the floating IP host loses no pings through the floating IP', async (t) => {
+  if (!requireE2e(t)) return;
+  assert.ok(await waitFor(() => externalPing(fipAddress), 30_000, 'the floating IP answers after the host came back'));
+  const pinger = spawn('ip', ['netns', 'exec', testbed.external!.netns, 'ping', '-n', '-i', '0.1', '-c', '60', '-W', '1', fipAddress], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  pinger.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  const done = new Promise<void>((resolve) => pinger.on('close', () => resolve()));
+  await waitFor(async () => output.includes('icmp_seq=5'), 10_000, 'pinging');
+  await agents.get('h1')!.kill();
+  agents.get('h1')!.start();
+  await waitFor(async () => (await controller.connectedHosts()).includes('h1'), 30_000, 'h1 reconnected');
+  await done;
+  const received = Number(/(\d+) received/.exec(output)?.[1] ?? 0);
+  process.stdout.write(`# agent restart on the floating IP's host: ${60 - received} of 60 pings lost\n`);
+  assert.ok(received >= 59, `pings through the floating IP across the agent restart: ${output.split('\n').slice(-3).join(' ')}`);
 });

@@ -4,8 +4,11 @@
  * arrives; the reply reaches the agent as a packet-in with GATEWAY_ARP_USERDATA and its MAC becomes the
  * destination of the gateway's EXT_OUT flows), and announces a gateway this host has just taken
  * (three gratuitous ARPs), so the external network's switches and hosts learn where it moved on a
- * failover. Learned MACs are kept while the agent runs; a next hop answering from a new MAC updates it.
+ * failover. Learned MACs are kept in `<stateDir>/ovs/external-macs.json`, so a restarted agent programs
+ * the same flows at once (a restart changes nothing); a next hop answering from a new MAC updates it.
  */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { DesiredStateView } from '../../driver.js';
 import { floatingIpMac } from './compile-fip.js';
 import { providerSegment, type HostFacts } from './context.js';
@@ -63,7 +66,18 @@ export class GatewayArp {
   constructor(
     private readonly packetOut: (ofport: number, frame: Buffer) => boolean,
     private readonly learned: (ip: string) => void,
-  ) {}
+    /** Where learned MACs persist; undefined = memory only. */
+    private readonly file?: string,
+  ) {
+    if (!file) return;
+    try {
+      for (const [ip, mac] of Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>)) {
+        if (/^\d+\.\d+\.\d+\.\d+$/.test(ip) && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac)) this.macs.set(ip, mac);
+      }
+    } catch {
+      // Nothing learned yet (or an unreadable file): resolve again.
+    }
+  }
 
   /** Takes the current set of local gateways: announces new ones, resolves unknown next hops. */
   sync(gateways: LocalGateway[]): void {
@@ -91,8 +105,16 @@ export class GatewayArp {
     if (!this.gateways.some((g) => g.nexthop === ip) || this.macs.get(ip) === mac) return true;
     this.macs.set(ip, mac);
     this.counters.arpLearned++;
+    this.save();
     this.learned(ip);
     return true;
+  }
+
+  private save(): void {
+    if (!this.file) return;
+    mkdirSync(dirname(this.file), { recursive: true });
+    writeFileSync(`${this.file}.tmp`, JSON.stringify(Object.fromEntries(this.macs)));
+    renameSync(`${this.file}.tmp`, this.file);
   }
 
   close(): void {

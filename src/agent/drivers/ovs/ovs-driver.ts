@@ -14,6 +14,7 @@
  * the bridge (flow-bundle.ts), which also reads installed cookies and carries DHCP. Interface changes
  * and (re)connections are handled under the same lock as apply().
  */
+import { join } from 'node:path';
 import type { ApplyRequest, DesiredStateView, Driver, DriverContext, DriverStats, ResourceOutcome } from '../../driver.js';
 import { ensureBridge, ensurePhysicalBridges, resolveDatapathType } from './bridge.js';
 import { mayRevokeConnections } from './conntrack.js';
@@ -75,6 +76,7 @@ export class OvsDriver implements Driver {
     this.gatewayArp = new GatewayArp(
       (ofport, frame) => this.connection?.packetOut(ofport, frame) ?? false,
       (ip) => void this.onExternalMacLearned(ip),
+      join(context.stateDir, 'ovs', 'external-macs.json'),
     );
     this.sweeper = new ConntrackSweeper({
       rundir: this.options.rundir,
