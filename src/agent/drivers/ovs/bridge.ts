@@ -45,12 +45,13 @@ export async function ensureBridge(cli: OvsCli, s: BridgeSettings): Promise<numb
  */
 export async function ensurePhysicalBridges(cli: OvsCli, s: BridgeSettings, mappings: ReadonlyMap<string, string>): Promise<Map<string, number>> {
   const out = new Map<string, number>();
+  const existing = new Set((await cli.vsctl(['list-br'])).split('\n').map((b) => b.trim()));
   for (const [physnet, bridge] of mappings) {
     const intPort = `int-${bridge}`.slice(0, 15);
     const phyPort = `phy-${bridge}`.slice(0, 15);
+    const create = existing.has(bridge) ? [] : ['--', 'add-br', bridge, '--', 'set', 'Bridge', bridge, `datapath_type=${s.datapathType}`];
     await cli.vsctl([
-      '--', '--may-exist', 'add-br', bridge,
-      '--', 'set', 'Bridge', bridge, `datapath_type=${s.datapathType}`,
+      ...create,
       '--', '--may-exist', 'add-port', s.bridge, intPort,
       '--', 'set', 'Interface', intPort, 'type=patch', `options:peer=${phyPort}`,
       '--', '--may-exist', 'add-port', bridge, phyPort,
