@@ -37,7 +37,7 @@ before(async () => {
 
 after(async () => {
   if (!available) return;
-  if (process.env.NS_DEBUG || process.exitCode) for (const a of agents.values()) process.stderr.write(`--- agent ${a.host.name}\n${a.logTail()}\n`);
+  if (process.exitCode) for (const a of agents.values()) process.stderr.write(`--- agent ${a.host.name}\n${a.logTail()}\n`);
   for (const a of agents.values()) await a.kill();
   await controller?.close();
   await testbed?.destroy();
