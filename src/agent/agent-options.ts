@@ -16,6 +16,8 @@ export interface AgentOptions {
   /** The host's availability zone, reported to the controller. @default "" (the controller's default zone) */
   availabilityZone?: string;
   driver: Driver;
+  /** Bridge mappings `physnet:bridge`, reported to the controller. @default [] */
+  bridgeMappings?: string[];
   /** Directory for persisted state. */
   stateDir: string;
   /** @default 10000 */
@@ -52,6 +54,7 @@ export function compileAgentOptions(options: AgentOptions): CompiledAgentOptions
     persistDebounceMs: 1000,
     persistState: true,
     availabilityZone: '',
+    bridgeMappings: [],
     log: () => {},
     ...options,
     capabilities: [...(options.capabilities ?? [options.driver.name]), ...(options.nats ? [MQ_CAPABILITY] : [])],

@@ -127,6 +127,8 @@ export interface DriverContext {
   options: Readonly<Record<string, string>>;
   /** The metadata service VMs reach at 169.254.169.254; absent = none (drivers that cannot proxy ignore it). */
   metadata?: MetadataService;
+  /** Physical network → bridge (`--bridge-mapping`); absent = none. */
+  bridgeMappings?: ReadonlyMap<string, string>;
   /** Structured log sink. */
   log: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }

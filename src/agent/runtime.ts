@@ -242,6 +242,7 @@ export class AgentRuntime {
             agentVersion: ALCOR_VERSION,
             protocolVersion: 1,
             datapathType: this.opts.driver.datapathType ?? '',
+            bridgeMappings: this.opts.bridgeMappings,
           }),
         },
       });

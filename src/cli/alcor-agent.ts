@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { DRIVER_NAMES, loadDriver } from '../agent/drivers/registry.js';
+import { formatBridgeMappings, parseBridgeMappings } from '../agent/bridge-mappings.js';
 import { AgentRuntime } from '../agent/runtime.js';
 import { timeDriver, watchAgent } from '../agent/metrics.js';
 import { parseHostPort, startMetricsListener } from '../metrics/listener.js';
@@ -28,6 +29,7 @@ const program = new Command()
   .option('--availability-zone <name>', 'availability zone of this host, shown by the agents list (ALCOR_AVAILABILITY_ZONE)', process.env.ALCOR_AVAILABILITY_ZONE ?? 'nova')
   .option('--controller <host:port>', 'controller southbound address host:port, or several (replicas) comma separated', process.env.ALCOR_CONTROLLER ?? '127.0.0.1:9016')
   .option('--driver <name>', `data-plane driver: ${DRIVER_NAMES.join('|')}`, 'sim')
+  .option('--bridge-mapping <physnet:bridge>', 'physical network carried by an OVS bridge, as Neutron\'s bridge_mappings (repeatable)', collect, [] as string[])
   .option('--driver-opt <key=value>', 'driver option (repeatable)', collect, [] as string[])
   .option('--state-dir <dir>', 'directory for persisted state (default ./data/agent-<host-id>)')
   .option('--heartbeat-ms <ms>', 'heartbeat interval', '10000')
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
     controller: string;
     driver: string;
     driverOpt: string[];
+    bridgeMapping: string[];
     stateDir?: string;
     heartbeatMs: string;
     logLevel: string;
@@ -93,16 +96,24 @@ async function main(): Promise<void> {
   const tls = o.tlsCa && o.tlsCert && o.tlsKey
     ? new TlsFiles({ ca: o.tlsCa, cert: o.tlsCert, key: o.tlsKey }, (err) => log('error', 'TLS files invalid; keeping the previous ones', { err: err.message })).watch()
     : undefined;
+  const bridgeMappings = (() => {
+    try {
+      return parseBridgeMappings(o.bridgeMapping);
+    } catch (err) {
+      return program.error(`--bridge-mapping: ${(err as Error).message}`);
+    }
+  })();
   const stateDir = o.stateDir ?? `./data/agent-${o.hostId}`;
   const metadata = o.metadataUrl ? { url: o.metadataUrl, sharedSecret: metadataSecret(o.metadataSecretFile) } : undefined;
   if (metadata && !metadata.sharedSecret) log('warn', 'metadata proxy without a shared secret: Nova must have an empty metadata_proxy_shared_secret too');
-  const driver = timeDriver(await loadDriver(o.driver, { hostId: o.hostId, datapathIp: o.datapathIp, stateDir, options, log, ...(metadata ? { metadata } : {}) }));
+  const driver = timeDriver(await loadDriver(o.driver, { hostId: o.hostId, datapathIp: o.datapathIp, stateDir, options, bridgeMappings, log, ...(metadata ? { metadata } : {}) }));
   const agent = await AgentRuntime.create({
     controller: o.controller,
     hostId: o.hostId,
     datapathIp: o.datapathIp,
     availabilityZone: o.availabilityZone,
     driver,
+    bridgeMappings: formatBridgeMappings(bridgeMappings),
     stateDir,
     heartbeatMs: Number(o.heartbeatMs) || 10_000,
     // A tls:// bus gets the host's certificate as its NATS identity (docs/southbound.md).

@@ -87,8 +87,17 @@ export async function planChanges(q: Queryable, changes: readonly ChangeRecord[]
         for (const p of ports) plan.ports.add(p.id);
         break;
       }
+      case 'floatingip': {
+        // The port's host now, and every host holding an external network (the former port's host holds
+        // the floating IP's network while the floating IP is associated there).
+        if (!tables.routers) break;
+        const fip = await q.get<{ port_id: string | null }>('SELECT port_id FROM floatingips WHERE id = ?', [id]);
+        if (fip?.port_id) plan.ports.add(fip.port_id);
+        for (const n of await q.all<{ id: string }>('SELECT id FROM networks WHERE router_external = 1')) holders(entryKey('vpc', n.id));
+        break;
+      }
       default:
-        // floatingip and future types carry nothing the v1 goal state holds.
+        // Future types carry nothing the v1 goal state holds.
         break;
     }
   }
@@ -112,7 +121,11 @@ export async function planChanges(q: Queryable, changes: readonly ChangeRecord[]
   }
   for (const router of routers) {
     holders(entryKey('router', router));
-    if (tables.routers) for (const s of await routerSubnets(q, router)) subnets.add(s);
+    if (!tables.routers) continue;
+    for (const s of await routerSubnets(q, router)) subnets.add(s);
+    // The host carrying its gateway (the former one holds the router entry, above).
+    const gateway = await q.get<{ gateway_host: string }>('SELECT gateway_host FROM routers WHERE id = ?', [router]);
+    if (gateway && gateway.gateway_host !== '') plan.hosts.add(gateway.gateway_host);
   }
   for (const group of groups) {
     holders(entryKey('securityGroup', group));

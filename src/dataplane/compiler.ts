@@ -13,10 +13,12 @@ import {
   DhcpStateSchema,
   FixedIpSchema,
   NeighborStateSchema,
+  PortFloatingIpSchema,
   PortStateSchema,
   SubnetStateSchema,
   VpcStateSchema,
   type FixedIp,
+  type PortFloatingIp,
 } from '../proto/alcor/v1/goal_state_pb.js';
 import type { Queryable } from '../store/store.js';
 import type { Channel } from './channels.js';
@@ -71,6 +73,7 @@ interface NetworkRow {
   project_id: string;
   segmentation_id: number | null;
   network_type: string;
+  physical_network: string | null;
   mtu: number;
   port_security_enabled: number;
 }
@@ -95,6 +98,24 @@ async function portGroups(q: Queryable, portIds: readonly string[]): Promise<Map
   return out;
 }
 
+/** Floating IPs of the ports (with a router: one without cannot be associated). */
+async function portFloatingIps(q: Queryable, portIds: readonly string[]): Promise<Map<string, PortFloatingIp[]>> {
+  const rows = await allIn<{ id: string; port_id: string; floating_ip_address: string; fixed_ip_address: string; router_id: string; floating_network_id: string }>(
+    q,
+    (m) => `SELECT id, port_id, floating_ip_address, fixed_ip_address, router_id, floating_network_id FROM floatingips
+      WHERE port_id IN (${m}) AND router_id IS NOT NULL ORDER BY id`,
+    portIds,
+  );
+  const out = new Map<string, PortFloatingIp[]>();
+  for (const r of rows) {
+    const fip = create(PortFloatingIpSchema, {
+      id: r.id, floatingIpAddress: r.floating_ip_address, fixedIpAddress: r.fixed_ip_address, routerId: r.router_id, networkId: r.floating_network_id,
+    });
+    out.set(r.port_id, [...(out.get(r.port_id) ?? []), fip]);
+  }
+  return out;
+}
+
 function toFixedIps(rows: readonly IpRow[] | undefined): FixedIp[] {
   return (rows ?? []).map((r) => create(FixedIpSchema, { subnetId: r.subnet_id, ipAddress: r.ip_address }));
 }
@@ -112,7 +133,8 @@ export async function compileHostScope(q: Queryable, host: string, tables: Optio
     'SELECT * FROM ports WHERE binding_host_id = ? OR id IN (SELECT port_id FROM port_bindings WHERE host = ? AND prepared = 1) ORDER BY id',
     [host, host],
   );
-  if (ports.length === 0) return result;
+  const carriesGateway = tables.routers && (await q.get("SELECT id FROM routers WHERE gateway_host = ? AND gw_port_id IS NOT NULL", [host])) !== undefined;
+  if (ports.length === 0 && !carriesGateway) return result;
   const portIds = ports.map((p) => p.id);
   const ips = await fixedIps(q, portIds);
   const groups = await portGroups(q, portIds);
@@ -120,7 +142,9 @@ export async function compileHostScope(q: Queryable, host: string, tables: Optio
   for (const list of ips.values()) for (const ip of list) subnetIds.add(ip.subnet_id);
   const networkIds = new Set(ports.map((p) => p.network_id));
 
-  if (tables.routers && subnetIds.size > 0) await compileRouters(q, subnetIds, networkIds, result);
+  if (tables.routers && (subnetIds.size > 0 || carriesGateway)) await compileRouters(q, host, subnetIds, networkIds, result);
+  const fips = tables.routers ? await portFloatingIps(q, portIds) : new Map<string, PortFloatingIp[]>();
+  for (const list of fips.values()) for (const f of list) networkIds.add(f.networkId);
 
   const networks = new Map(
     (await allIn<NetworkRow>(q, (m) => `SELECT * FROM networks WHERE id IN (${m})`, [...networkIds])).map((n) => [n.id, n]),
@@ -137,6 +161,7 @@ export async function compileHostScope(q: Queryable, host: string, tables: Optio
         mtu: Number(n.mtu),
         portSecurityEnabled: n.port_security_enabled === 1,
         channel: channelOf(n.id),
+        physicalNetwork: n.physical_network ?? '',
       }),
     });
   }
@@ -181,6 +206,7 @@ export async function compileHostScope(q: Queryable, host: string, tables: Optio
         allowedAddressPairs: addressPairs(port.allowed_address_pairs),
         deviceId: port.device_id,
         deviceOwner: port.device_owner,
+        floatingIps: fips.get(port.id) ?? [],
       }),
     });
     const dhcpIp = portIps.find((ip) => {

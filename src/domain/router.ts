@@ -41,6 +41,8 @@ export interface Router {
   revision_number: number;
   created_at: string;
   updated_at: string;
+  /** Admins only, with a gateway: the host the controller chose to carry it (null: no candidate host). */
+  'alcor:gateway_host'?: string | null;
 }
 
 /** `external_gateway_info` as given. */

@@ -10,6 +10,7 @@ import { AgentNotFound, PolicyNotAuthorized } from '../domain/errors.js';
 import type { ListPage, ListQuery } from '../domain/list-query.js';
 import { appendChange } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
+import { scheduleGateways } from './gateway-scheduler.js';
 import { newId, timestamp } from './standard-attributes.js';
 import { getVisibleRow, listRows, sameNameColumns, type TableSpec } from './table-list.js';
 
@@ -22,6 +23,7 @@ export interface HostRow {
   agent_version: string;
   availability_zone: string;
   datapath_type: string;
+  bridge_mappings: string;
   connected: number;
   controller_id: string;
   applied_revision: number;
@@ -57,6 +59,8 @@ export interface HostRegistration {
   availabilityZone: string;
   /** Datapath type of the host's integration bridge ('' when the agent does not report it). */
   datapathType?: string;
+  /** Bridge mappings `physnet:bridge` (Neutron's bridge_mappings); malformed items are ignored. */
+  bridgeMappings?: readonly string[];
   controllerId: string;
 }
 
@@ -109,11 +113,31 @@ function toAgent(row: HostRow, live: LiveConfiguration | undefined): Agent {
       capabilities,
       agent_version: row.agent_version,
       datapath_type: row.datapath_type,
+      bridge_mappings: parseObject(row.bridge_mappings),
       applied_revision: Number(row.applied_revision),
       controller_id: row.controller_id,
       ...live?.(row.host),
     },
   };
+}
+
+function parseObject(text: string): Record<string, string> {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value && typeof value === 'object' ? (value as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** `physnet:bridge` items as the stored JSON object (the first bridge of a physnet wins). */
+function mappingsJson(items: readonly string[] | undefined): string {
+  const out: Record<string, string> = {};
+  for (const item of items ?? []) {
+    const m = /^([\w.-]{1,64}):([\w.-]{1,15})$/.exec(item);
+    if (m && !(m[1]! in out)) out[m[1]!] = m[2]!;
+  }
+  return JSON.stringify(out);
 }
 
 function assertAdmin(ctx: RequestContext): void {
@@ -158,21 +182,24 @@ export function createHostService(store: Store): HostService {
         const existing = await tx.get<HostRow>('SELECT * FROM hosts WHERE host = ?', [r.host]);
         const capabilities = JSON.stringify([...r.capabilities]);
         const zone = r.availabilityZone === '' ? DEFAULT_AVAILABILITY_ZONE : r.availabilityZone;
+        const mappings = mappingsJson(r.bridgeMappings);
         if (!existing) {
           await tx.run(
-            `INSERT INTO hosts (id, host, datapath_ip, capabilities, agent_version, availability_zone, datapath_type, connected, controller_id,
-              applied_revision, heartbeat_at, started_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, 0, ?, ?, ?)`,
-            [newId(), r.host, r.datapathIp, capabilities, r.agentVersion, zone, r.datapathType ?? '', r.controllerId, now, now, now],
+            `INSERT INTO hosts (id, host, datapath_ip, capabilities, agent_version, availability_zone, datapath_type, bridge_mappings, connected,
+              controller_id, applied_revision, heartbeat_at, started_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, 0, ?, ?, ?)`,
+            [newId(), r.host, r.datapathIp, capabilities, r.agentVersion, zone, r.datapathType ?? '', mappings, r.controllerId, now, now, now],
           );
           await appendChange(tx, 'host', r.host, 'create');
+          await scheduleGateways(tx);
           return true;
         }
         await tx.run(
-          `UPDATE hosts SET datapath_ip = ?, capabilities = ?, agent_version = ?, availability_zone = ?, datapath_type = ?, connected = 1,
-            controller_id = ?, heartbeat_at = ?, started_at = ? WHERE host = ?`,
-          [r.datapathIp, capabilities, r.agentVersion, zone, r.datapathType ?? '', r.controllerId, now, now, r.host],
+          `UPDATE hosts SET datapath_ip = ?, capabilities = ?, agent_version = ?, availability_zone = ?, datapath_type = ?, bridge_mappings = ?,
+            connected = 1, controller_id = ?, heartbeat_at = ?, started_at = ? WHERE host = ?`,
+          [r.datapathIp, capabilities, r.agentVersion, zone, r.datapathType ?? '', mappings, r.controllerId, now, now, r.host],
         );
-        if (existing.datapath_ip === r.datapathIp) return false;
+        const moved = await scheduleGateways(tx);
+        if (existing.datapath_ip === r.datapathIp && existing.bridge_mappings === mappings) return moved > 0;
         await appendChange(tx, 'host', r.host, 'update');
         return true;
       });
@@ -182,9 +209,11 @@ export function createHostService(store: Store): HostService {
       return row?.host;
     },
     async disconnect(host, controllerId) {
-      await store.write((tx) =>
-        tx.run('UPDATE hosts SET connected = 0 WHERE host = ? AND controller_id = ?', [host, controllerId]),
-      );
+      await store.write(async (tx) => {
+        await tx.run('UPDATE hosts SET connected = 0 WHERE host = ? AND controller_id = ?', [host, controllerId]);
+        // A lost gateway host hands its router gateways to another candidate (failover).
+        await scheduleGateways(tx);
+      });
     },
     async recordHeartbeats(beats, controllerId) {
       if (beats.size === 0) return;
@@ -204,7 +233,10 @@ export function createHostService(store: Store): HostService {
       live = fn;
     },
     async disconnectStale(cutoff) {
-      await store.write((tx) => tx.run('UPDATE hosts SET connected = 0 WHERE heartbeat_at < ?', [timestamp(cutoff)]));
+      await store.write(async (tx) => {
+        await tx.run('UPDATE hosts SET connected = 0 WHERE heartbeat_at < ?', [timestamp(cutoff)]);
+        await scheduleGateways(tx);
+      });
     },
   };
 }

@@ -13,11 +13,31 @@ const OVS_VNIC_TYPES = new Set(['normal']);
 /** The integration bridge every Alcor agent plugs VMs into. */
 export const INTEGRATION_BRIDGE = 'br-int';
 
-/** The vif_type of a binding of a port to `host` made now. */
-export async function bindingVifType(q: Queryable, host: string, vnicType: string): Promise<string> {
+/**
+ * The vif_type of a binding of a port of `networkId` to `host` made now. A flat or vlan network binds
+ * only on a host whose agent maps its physical network to a bridge (`--bridge-mapping`), as ML2's OVS
+ * mechanism driver checks the agent's bridge_mappings.
+ */
+export async function bindingVifType(q: Queryable, host: string, vnicType: string, networkId: string): Promise<string> {
   if (host === '') return 'unbound';
-  const agent = await q.get<{ connected: number }>('SELECT connected FROM hosts WHERE host = ?', [host]);
-  return agent?.connected === 1 && OVS_VNIC_TYPES.has(vnicType) ? 'ovs' : 'binding_failed';
+  const agent = await q.get<{ connected: number; bridge_mappings: string }>('SELECT connected, bridge_mappings FROM hosts WHERE host = ?', [host]);
+  if (agent?.connected !== 1 || !OVS_VNIC_TYPES.has(vnicType)) return 'binding_failed';
+  const network = await q.get<{ network_type: string; physical_network: string }>('SELECT network_type, physical_network FROM networks WHERE id = ?', [networkId]);
+  if (network && PROVIDER_TYPES.has(network.network_type) && !hostMapsPhysnet(agent.bridge_mappings, network.physical_network)) return 'binding_failed';
+  return 'ovs';
+}
+
+/** Network types whose frames leave the host on a physical bridge. */
+export const PROVIDER_TYPES: ReadonlySet<string> = new Set(['flat', 'vlan']);
+
+/** Whether a host's stored bridge mappings (JSON object physnet → bridge) include `physnet`. */
+export function hostMapsPhysnet(mappingsJson: string, physnet: string): boolean {
+  try {
+    const mappings = JSON.parse(mappingsJson) as Record<string, unknown>;
+    return physnet !== '' && typeof mappings[physnet] === 'string';
+  } catch {
+    return false;
+  }
 }
 
 /** What a host whose agent reports no datapath type runs (Neutron's OVS agent default). */

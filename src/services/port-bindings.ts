@@ -85,9 +85,12 @@ async function inactiveBindings(q: Queryable, portId: string): Promise<BindingRo
 
 /** Binds now, or throws PortBindingError as Neutron does when no mechanism driver can bind. */
 async function bind(q: Queryable, portId: string, host: string, vnicType: string): Promise<string> {
-  const vifType = await bindingVifType(q, host, vnicType);
+  const port = await q.get<{ network_id: string }>('SELECT network_id FROM ports WHERE id = ?', [portId]);
+  const vifType = await bindingVifType(q, host, vnicType, port?.network_id ?? '');
   if (vifType !== 'ovs') {
-    throw new PortBindingError(`Binding for port ${portId} on host ${host} could not be created or updated: no live Alcor agent on the host, or vnic_type ${vnicType} is not served.`);
+    throw new PortBindingError(
+      `Binding for port ${portId} on host ${host} could not be created or updated: no live Alcor agent on the host, vnic_type ${vnicType} is not served, or the host does not map the network's physical network.`,
+    );
   }
   return vifType;
 }

@@ -243,7 +243,7 @@ export async function insertPort(tx: Queryable, ctx: RequestContext, body: PortC
     port_security_enabled: portSecurity ? 1 : 0,
     binding_host_id: hostId,
     binding_vnic_type: vnicType,
-    binding_vif_type: await bindingVifType(tx, hostId, vnicType),
+    binding_vif_type: await bindingVifType(tx, hostId, vnicType, network.id),
     binding_profile: JSON.stringify(body['binding:profile'] ?? {}),
     allowed_address_pairs: JSON.stringify(pairs),
     extra_dhcp_opts: JSON.stringify(normalizeExtraDhcpOpts(body.extra_dhcp_opts ?? [])),
@@ -323,7 +323,7 @@ export function createPortService(store: Store, config: ServerConfig): PortServi
             // A port moved to another host is down until that host has programmed it.
             hostId === row.binding_host_id ? row.status : 'DOWN',
             body.device_id ?? row.device_id, deviceOwner, portSecurity ? 1 : 0, hostId,
-            vnicType, rebind ? await bindingVifType(tx, hostId, vnicType) : row.binding_vif_type,
+            vnicType, rebind ? await bindingVifType(tx, hostId, vnicType, row.network_id) : row.binding_vif_type,
             body['binding:profile'] === undefined ? row.binding_profile : JSON.stringify(body['binding:profile']),
             JSON.stringify(pairs),
             body.extra_dhcp_opts === undefined ? row.extra_dhcp_opts : JSON.stringify(normalizeExtraDhcpOpts(body.extra_dhcp_opts)),

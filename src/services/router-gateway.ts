@@ -9,6 +9,7 @@ import { NeutronBadRequest, PolicyNotAuthorized, RouterExternalGatewayInUseByFlo
 import type { ExternalGatewayRequest } from '../domain/router.js';
 import type { Queryable } from '../store/store.js';
 import { NETWORK_TABLE, type NetworkRow } from './networks.js';
+import { scheduleGateways } from './gateway-scheduler.js';
 import { deletePortRows } from './port-rows.js';
 import { insertPort } from './ports.js';
 import { ROUTER_GATEWAY_OWNER, type RouterRow } from './router-rows.js';
@@ -25,6 +26,7 @@ export async function clearGateway(tx: Queryable, router: RouterRow): Promise<vo
   }
   await deletePortRows(tx, router.gw_port_id);
   await tx.run('UPDATE routers SET gw_network_id = NULL, gw_port_id = NULL WHERE id = ?', [router.id]);
+  await scheduleGateways(tx);
 }
 
 /** Creates the gateway port of a router on an external network and records it on the row. */
@@ -54,6 +56,7 @@ export async function setGateway(tx: Queryable, ctx: RequestContext, router: Rou
     info.enable_snat === false ? 0 : 1,
     router.id,
   ]);
+  await scheduleGateways(tx);
 }
 
 /** Neutron's policy: only admins choose gateway addresses or SNAT. */

@@ -30,6 +30,7 @@ export interface RouterRow {
   gw_network_id: string | null;
   gw_port_id: string | null;
   enable_snat: number;
+  gateway_host: string;
   routes: string;
   revision_number: number;
   created_at: string;
@@ -98,7 +99,7 @@ function routerZones(q: Queryable, routerIds: readonly string[]): Promise<Map<st
 }
 
 /** Turns rows into API objects (gateway addresses and tags in one query each). */
-export async function hydrateRouters(q: Queryable, rows: RouterRow[]): Promise<Router[]> {
+export async function hydrateRouters(q: Queryable, rows: RouterRow[], showGatewayHost = false): Promise<Router[]> {
   if (rows.length === 0) return [];
   const tags = await loadTags(q, 'routers', rows.map((r) => r.id));
   const zones = await routerZones(q, rows.map((r) => r.id));
@@ -132,5 +133,7 @@ export async function hydrateRouters(q: Queryable, rows: RouterRow[]): Promise<R
     revision_number: Number(r.revision_number),
     created_at: r.created_at,
     updated_at: r.updated_at,
+    // The host carrying the gateway (SNAT), for admins, as Neutron's l3-agent-list-hosting-router shows it.
+    ...(showGatewayHost && r.gw_network_id ? { 'alcor:gateway_host': r.gateway_host === '' ? null : r.gateway_host } : {}),
   }));
 }

@@ -73,7 +73,7 @@ async function insertRouter(tx: Queryable, ctx: RequestContext, body: RouterCrea
 
 /** Builds the router service. */
 export function createRouterService(store: Store, config: ServerConfig): RouterService {
-  const reader = collectionReader<RouterRow, Router>(store, ROUTER_TABLE, (q, _ctx, rows) => hydrateRouters(q, rows));
+  const reader = collectionReader<RouterRow, Router>(store, ROUTER_TABLE, (q, ctx, rows) => hydrateRouters(q, rows, ctx.isAdmin));
   const changeRoutes = (ctx: RequestContext, id: string, change: (current: RouterRoute[]) => RouterRoute[]) =>
     store.write(async (tx) => {
       const row = await writableRouter(tx, ctx, id, 'update');

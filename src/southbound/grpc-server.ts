@@ -258,6 +258,7 @@ export class SouthboundServer {
         agentVersion: hello.agentVersion,
         availabilityZone: hello.availabilityZone,
         datapathType: hello.datapathType,
+        bridgeMappings: hello.bridgeMappings,
         controllerId: this.controllerId,
       });
       if (changed) await this.manager.poll();

@@ -11,12 +11,13 @@ import type { Migration } from './migrations/migration.js';
 import { MIGRATE_MIGRATIONS } from './migrations/migrate.js';
 import { NEUTRON_EXTENSION_MIGRATIONS } from './migrations/neutron-extensions.js';
 import { POOLS_RBAC_MIGRATIONS } from './migrations/pools-rbac.js';
+import { NORTH_SOUTH_MIGRATIONS } from './migrations/north-south.js';
 import { NOTIFY_MIGRATIONS } from './migrations/notify.js';
 import { SOUTHBOUND_MIGRATIONS } from './migrations/southbound.js';
 import { assertSchemaAllowed, type AppliedMigration, type MigrationMode, readSchemaStatus, type SchemaStatus } from './schema-state.js';
 import type { Store, StoreEngine } from './store.js';
 
-const MIGRATIONS: Migration[] = [...CORE_MIGRATIONS, ...L3_MIGRATIONS, ...SOUTHBOUND_MIGRATIONS, ...MIGRATE_MIGRATIONS, ...NEUTRON_EXTENSION_MIGRATIONS, ...POOLS_RBAC_MIGRATIONS, ...NOTIFY_MIGRATIONS].sort((a, b) => a.version - b.version);
+const MIGRATIONS: Migration[] = [...CORE_MIGRATIONS, ...L3_MIGRATIONS, ...SOUTHBOUND_MIGRATIONS, ...MIGRATE_MIGRATIONS, ...NEUTRON_EXTENSION_MIGRATIONS, ...POOLS_RBAC_MIGRATIONS, ...NOTIFY_MIGRATIONS, ...NORTH_SOUTH_MIGRATIONS].sort((a, b) => a.version - b.version);
 
 const TYPES: Record<StoreEngine, Record<string, string>> = {
   sqlite: { bigserial: 'INTEGER PRIMARY KEY AUTOINCREMENT', bigint: 'INTEGER' },

@@ -25,9 +25,10 @@ export class AgentProcess {
   /**
    * Starts the agent (again); `detached` lets it outlive this process (`alcor testbed up --controller`).
    * With `metadata`, the agent proxies 169.254.169.254 to that URL with the secret in `secretFile`, on
-   * the host's metadata link (wired by wireMetadataLink first).
+   * the host's metadata link (wired by wireMetadataLink first). `bridgeMappings` replaces the run's
+   * (`physnet1:br-ex` with the external network).
    */
-  start(options: { detached?: boolean; metadata?: { url: string; secretFile: string; link: MetadataLinkOptions } } = {}): void {
+  start(options: { detached?: boolean; metadata?: { url: string; secretFile: string; link: MetadataLinkOptions }; bridgeMappings?: readonly string[] } = {}): void {
     const log = openSync(join(this.host.rundir, 'agent.log'), 'a');
     const md = options.metadata;
     const metadataArgs = md
@@ -38,6 +39,7 @@ export class AgentProcess {
       [
         AGENT_CLI, '--host-id', this.host.name, '--datapath-ip', this.host.underlayIp, '--controller', this.controller,
         '--driver', 'ovs', '--driver-opt', `rundir=${this.host.rundir}`, '--driver-opt', 'datapath-type=netdev',
+        ...(options.bridgeMappings ?? this.testbed.bridgeMappings).flatMap((m) => ['--bridge-mapping', m]),
         '--state-dir', join(this.host.rundir, 'agent-state'), '--heartbeat-ms', '1000', '--log-level', 'info', ...metadataArgs,
       ],
       { stdio: ['ignore', log, log], detached: options.detached === true },

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processAlive, run, runIn } from './exec.js';
+import { EXTERNAL_BRIDGE, EXTERNAL_PHYSNET, ExternalNetwork } from './external.js';
 import { OvsHost, type OvsHostSpec } from './ovs-host.js';
 import { UDHCPC_SCRIPT, Vm, type VmSpec } from './vm.js';
 
@@ -27,6 +28,8 @@ export interface TestbedOptions {
   ownerPid?: number;
   /** Underlay /24 the hosts get addresses in (isolated inside the run's namespaces). @default 192.168.250 */
   underlayNet?: string;
+  /** Add the external namespace on flat physnet1, wired to every host's br-ex (external.ts). @default false */
+  external?: boolean;
 }
 
 /** The run state file. */
@@ -38,6 +41,8 @@ interface RunState {
   vms: VmSpec[];
   /** Pids of agents started for the run (killed on destroy). */
   agentPids: number[];
+  /** Whether the run has the external network (absent in runs of older versions). */
+  external?: boolean;
 }
 
 /** Default directory for run state. */
@@ -88,6 +93,7 @@ export class Testbed {
       })),
       vms: [],
       agentPids: [],
+      external: options.external === true,
     };
     writeFileSync(join(dir, 'udhcpc.sh'), UDHCPC_SCRIPT, { mode: 0o755 });
     const testbed = new Testbed(state, dir);
@@ -99,6 +105,11 @@ export class Testbed {
       await runIn(underlay, 'ip', ['link', 'set', 'br0', 'up']);
       await runIn(underlay, 'ip', ['link', 'set', 'lo', 'up']);
       await Promise.all(testbed.hosts.map((host, i) => testbed.createHost(host, underlay, i + 1)));
+      const external = testbed.external;
+      if (external) {
+        await external.create();
+        for (const [i, host] of testbed.hosts.entries()) await external.attach(host, i + 1);
+      }
     } catch (err) {
       await testbed.destroy();
       throw err;
@@ -135,6 +146,16 @@ export class Testbed {
   /** Takes a host's underlay NIC down or up: its tunnels stop (a cable pulled), its VMs stay plugged. */
   async setUnderlayLink(name: string, up: boolean): Promise<void> {
     await this.host(name).exec('ip', ['link', 'set', 'ul0', up ? 'up' : 'down']);
+  }
+
+  /** The external network, when the run has one. */
+  get external(): ExternalNetwork | undefined {
+    return this.state.external ? new ExternalNetwork(`${this.prefix}-ext`) : undefined;
+  }
+
+  /** Bridge mappings the run's agents take (`physnet1:br-ex` with the external network). */
+  get bridgeMappings(): string[] {
+    return this.state.external ? [`${EXTERNAL_PHYSNET}:${EXTERNAL_BRIDGE}`] : [];
   }
 
   /** The host with this name (`h1`...). */

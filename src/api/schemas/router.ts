@@ -98,5 +98,7 @@ export const Router = Type.Partial(
     revision_number: Type.Integer(),
     created_at: Type.String(),
     updated_at: Type.String(),
+    // Admins only, on routers with a gateway: the host carrying it (null while no host can).
+    'alcor:gateway_host': Type.Optional(Nullable(Type.String())),
   }),
 );

@@ -1,13 +1,16 @@
 /**
- * `alcor testbed up|down|vm|metadata`: the multi-host OVS testbed from the shell (see src/testbed/testbed.ts).
- * `up` leaves a persistent run behind and prints its prefix; `down` removes one run, or every run and
- * leftover with `--all`; `vm` plugs a VM namespace for a port into a host of a run; `metadata` runs the
- * stand-in metadata API (src/testbed/metadata.ts) in the foreground.
+ * `alcor testbed up|down|vm|exec|metadata`: the multi-host OVS testbed from the shell (see src/testbed/testbed.ts).
+ * `up` leaves a persistent run behind and prints its prefix (`--external` adds the external network on
+ * flat physnet1); `down` removes one run, or every run and leftover with `--all`; `vm` plugs a VM
+ * namespace for a port into a host of a run; `exec` runs a command in a VM, a host or the external
+ * namespace; `metadata` runs the stand-in metadata API (src/testbed/metadata.ts) in the foreground.
  */
+import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { AgentProcess } from '../../testbed/agent-process.js';
 import { MetadataStandIn, wireMetadataLink } from '../../testbed/metadata.js';
+import { EXTERNAL_CIDR, EXTERNAL_HOST_IP, EXTERNAL_PHYSNET } from '../../testbed/external.js';
 import { cleanupStale, Testbed } from '../../testbed/testbed.js';
 import { commandGroup, numberOption, type RegisterCommand } from '../command-group.js';
 
@@ -21,11 +24,12 @@ export const registerTestbed: RegisterCommand = (program: Command) => {
     .option('--controller <host:port>', 'also start an alcor-agent --driver ovs per host against this southbound')
     .option('--metadata-url <url>', 'with --controller: the agents proxy 169.254.169.254 to this metadata API (e.g. `alcor testbed metadata`)')
     .option('--metadata-secret-file <file>', 'with --metadata-url: file holding the shared secret')
+    .option('--external', 'add an external namespace (203.0.113.1/24) on flat physnet1, wired to each host\'s br-ex')
     .option('--json', 'print the run as JSON')
-    .action(async (flags: { hosts: number; controller?: string; metadataUrl?: string; metadataSecretFile?: string; json?: boolean }) => {
+    .action(async (flags: { hosts: number; controller?: string; metadataUrl?: string; metadataSecretFile?: string; external?: boolean; json?: boolean }) => {
       if (flags.metadataUrl && (!flags.controller || !flags.metadataSecretFile)) throw new Error('--metadata-url needs --controller and --metadata-secret-file');
       await cleanupStale();
-      const testbed = await Testbed.create({ hosts: flags.hosts, ownerPid: 0 });
+      const testbed = await Testbed.create({ hosts: flags.hosts, ownerPid: 0, external: flags.external === true });
       if (flags.controller) {
         for (const host of testbed.hosts) {
           const metadata = flags.metadataUrl ? { url: flags.metadataUrl, secretFile: flags.metadataSecretFile!, link: await wireMetadataLink(host) } : undefined;
@@ -40,10 +44,12 @@ export const registerTestbed: RegisterCommand = (program: Command) => {
         bridge: h.mgmtSocket(),
         rundir: h.rundir,
       }));
-      if (flags.json) process.stdout.write(`${JSON.stringify({ prefix: testbed.prefix, hosts }, null, 2)}\n`);
+      const external = testbed.external ? { netns: testbed.external.netns, address: EXTERNAL_HOST_IP, cidr: EXTERNAL_CIDR, physnet: EXTERNAL_PHYSNET } : undefined;
+      if (flags.json) process.stdout.write(`${JSON.stringify({ prefix: testbed.prefix, hosts, ...(external ? { external } : {}) }, null, 2)}\n`);
       else {
         process.stdout.write(`testbed ${testbed.prefix} (state in ${testbed.stateDir})\n`);
         for (const h of hosts) process.stdout.write(`  ${h.name}: netns ${h.netns}, underlay ${h.underlayIp}, rundir ${h.rundir}\n`);
+        if (external) process.stdout.write(`  external: netns ${external.netns}, ${external.address} on ${external.cidr} (flat ${external.physnet}, br-ex on every host)\n`);
         if (flags.controller) process.stdout.write(`  agents: logs in <rundir>/agent.log\n`);
       }
     });
@@ -91,5 +97,19 @@ export const registerTestbed: RegisterCommand = (program: Command) => {
       const vm = await testbed.addVm({ name: flags.name, host: flags.host, portId: flags.portId, mac: flags.mac });
       process.stdout.write(`vm ${vm.name}: netns ${vm.netns} (ip netns exec ${vm.netns} ...)\n`);
       if (flags.dhcp) process.stdout.write(`${JSON.stringify(await vm.dhcp())}\n`);
+    });
+  group
+    .command('exec')
+    .description('run a command in a VM, a host (h1...) or the external network (ext) of a run')
+    .requiredOption('--run <prefix>', 'run prefix')
+    .argument('<target>', 'VM name, host name or "ext"')
+    .argument('<command...>', 'the command and its arguments (after --)')
+    .action(async (target: string, command: string[], flags: { run: string }) => {
+      const testbed = Testbed.open(flags.run);
+      const netns =
+        target === 'ext' ? testbed.external?.netns : (testbed.vms.get(target)?.netns ?? testbed.hosts.find((h) => h.name === target)?.netns);
+      if (!netns) throw new Error(`testbed ${flags.run} has no VM, host or external network "${target}"`);
+      const child = spawn('ip', ['netns', 'exec', netns, ...command], { stdio: 'inherit' });
+      process.exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
     });
 };

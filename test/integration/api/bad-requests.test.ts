@@ -99,6 +99,17 @@ async function seed(api: TestApi, paths: Set<string>): Promise<Map<string, strin
   await create('ports', 'port', { network_id: network, name: 'fuzz-port' });
   const group = await create('security-groups', 'security_group', { name: 'fuzz-sg' });
   await create('routers', 'router', { name: 'fuzz-router' });
+  // An external flat network (made by an admin) with a router gateway and a floating IP on it.
+  if (paths.has('/v2.0/floatingips')) {
+    const ext = await api.request('POST', '/v2.0/networks', {
+      body: { network: { name: 'fuzz-ext', 'router:external': true, 'provider:network_type': 'flat', 'provider:physical_network': 'physnet1' } },
+    });
+    assert.equal(ext.status, 201, JSON.stringify(ext.body));
+    const extSubnet = await api.request('POST', '/v2.0/subnets', { body: { subnet: { network_id: ext.body.network.id, ip_version: 4, cidr: '203.0.113.0/24' } } });
+    assert.equal(extSubnet.status, 201, JSON.stringify(extSubnet.body));
+    await create('routers', 'router', { name: 'fuzz-router-gw', external_gateway_info: { network_id: ext.body.network.id } });
+    await create('floatingips', 'floatingip', { floating_network_id: ext.body.network.id });
+  }
   await create('security-group-rules', 'security_group_rule', { security_group_id: group, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 22, port_range_max: 22 });
   const scope = await create('address-scopes', 'address_scope', { name: 'fuzz-scope', ip_version: 4 });
   await create('subnetpools', 'subnetpool', { name: 'fuzz-pool', prefixes: ['10.78.0.0/16'], default_prefixlen: 24, address_scope_id: scope });
@@ -107,8 +118,9 @@ async function seed(api: TestApi, paths: Set<string>): Promise<Map<string, strin
     if (!/^\/v2\.0\/[a-z-]+$/.test(path) || !paths.has(`${path}/{id}`)) continue;
     const res = await api.request('GET', path, { project: OWNER, roles: 'member' });
     const collection = path.split('/').at(-1)?.replace(/-/g, '_') ?? '';
-    const items = (res.body?.[collection] ?? []) as { id: string }[];
-    ids.set(path, items.map((i) => i.id));
+    const items = (res.body?.[collection] ?? []) as { id: string; project_id?: string }[];
+    // Only OWNER's own resources: another project may read shared ones (the external network).
+    ids.set(path, items.filter((i) => i.project_id === undefined || i.project_id === OWNER).map((i) => i.id));
   }
   return ids;
 }

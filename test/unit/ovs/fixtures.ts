@@ -6,6 +6,8 @@ import {
   DhcpStateSchema,
   NeighborStateSchema,
   PortStateSchema,
+  PortFloatingIpSchema,
+  RouterGatewaySchema,
   RouterStateSchema,
   RouteSchema,
   SecurityGroupStateSchema,
@@ -114,6 +116,23 @@ export function richView(): MutableView {
     fixedIps: [{ subnetId: 'sub-a', ipAddress: '10.0.1.33' }], securityGroupIds: ['sg-stateless', 'sg-2'],
   }));
   v.dhcp.set('p3', create(DhcpStateSchema, { id: 'p3', subnetId: 'sub-a', macAddress: 'fa:16:3e:00:00:33', ipAddress: '10.0.1.33', gatewayIp: '10.0.1.1', prefixLength: 24, mtu: 1450 }));
+  // Provider networks (flat physnet1, vlan 120 on physnet2, both mapped on h1) with a local port on the
+  // vlan one, and r1's external gateway on the flat one, carried by h1.
+  v.vpc.set('net-ext', create(VpcStateSchema, { id: 'net-ext', networkType: 'flat', physicalNetwork: 'physnet1', mtu: 1500 }));
+  v.vpc.set('net-vlan', create(VpcStateSchema, { id: 'net-vlan', networkType: 'vlan', physicalNetwork: 'physnet2', segmentationId: 120, mtu: 1500 }));
+  v.subnet.set('sub-vlan', create(SubnetStateSchema, { id: 'sub-vlan', vpcId: 'net-vlan', ipVersion: 4, cidr: '198.51.100.0/24', gatewayIp: '198.51.100.1', enableDhcp: true, segmentationId: 120 }));
+  v.port.set('p4', create(PortStateSchema, {
+    id: 'p4', vpcId: 'net-vlan', macAddress: 'fa:16:3e:00:00:44', adminStateUp: true, portSecurityEnabled: true,
+    fixedIps: [{ subnetId: 'sub-vlan', ipAddress: '198.51.100.44' }], securityGroupIds: ['sg-1'],
+  }));
+  v.router.get('r1')!.gateway = create(RouterGatewaySchema, {
+    portId: 'gw-r1', networkId: 'net-ext', ipAddress: '203.0.113.5', macAddress: 'fa:16:3e:00:00:55', cidr: '203.0.113.0/24',
+    nexthop: '203.0.113.1', enableSnat: true, hostId: 'h1', hostIp: '192.168.250.11',
+  });
+  // p2 has a floating IP on the flat network through r1 (its subnet sub-b is r1's).
+  v.port.get('p2')!.floatingIps.push(create(PortFloatingIpSchema, {
+    id: 'fip-1', floatingIpAddress: '203.0.113.20', fixedIpAddress: v.port.get('p2')!.fixedIps[0]!.ipAddress, routerId: 'r1', networkId: 'net-ext',
+  }));
   v.neighbor.set('n4', create(NeighborStateSchema, {
     id: 'n4', vpcId: 'net-b', macAddress: 'fa:16:3e:00:00:04', fixedIps: [{ subnetId: 'sub-b', ipAddress: '10.0.2.40' }],
     hostId: 'h3', hostIp: '192.168.250.13', securityGroupIds: ['sg-1', 'sg-2'], allowedAddressPairs: [{ ipAddress: '10.0.2.41', macAddress: 'fa:16:3e:00:00:41' }],
@@ -121,8 +140,19 @@ export function richView(): MutableView {
   return v;
 }
 
-/** Flow inputs of richView() on h1, ports p1, p2, p3 plugged as ofports 1, 2, 3, with a metadata port at ofport 10. */
+/**
+ * Flow inputs of richView() on h1, ports p1 to p4 plugged as ofports 1 to 4, physnet1 and physnet2
+ * patched as ofports 10 and 11, r1's external next hop resolved, and a metadata port at ofport 20.
+ */
 export function richInputs(): FlowInputs {
-  const inputs = sampleInputs(richView(), new Map([['p1', 1], ['p2', 2], ['p3', 3]]));
-  return { ...inputs, host: { ...inputs.host, metadata: { ofport: 10, cidr: '169.254.0.0/16', interfaceMac: '02:00:00:00:00:0a' } } };
+  const inputs = sampleInputs(richView(), new Map([['p1', 1], ['p2', 2], ['p3', 3], ['p4', 4]]));
+  return {
+    ...inputs,
+    host: {
+      ...inputs.host,
+      physnets: new Map([['physnet1', 10], ['physnet2', 11]]),
+      metadata: { ofport: 20, cidr: '169.254.0.0/16', interfaceMac: '02:00:00:00:00:0a' },
+    },
+    externalMacs: new Map([['203.0.113.1', 'fa:16:3e:00:00:01']]),
+  };
 }

@@ -53,7 +53,7 @@ test('ovs flow encoder - every flow the compilers produce for a rich desired sta
   const mods = engine.recompute(richInputs());
   const texts = mods.map((m) => (m.op === 'add' ? m.text : ''));
   // The fixture must exercise every construct the compilers can emit.
-  for (const construct of ['ct_state=+new+trk', 'conj_id=', 'conjunction(', 'tp_dst=0x', 'ipv6_src=2001:db8::/32', 'icmp_type=8', 'icmp6', 'nw_proto=47', 'sctp', 'controller(userdata=', 'dec_ttl', 'output:NXM_NX_REG7[0..15]', 'move:', 'load:', 'set_field:', 'ct_clear', 'ct(commit', 'ct(table=', 'in_port', 'arp_sha=', 'nw_dst=10.0.2.0/24', 'nw_src=0.0.0.0', 'resubmit(,46)', 'reg4=0x0a000228']) {
+  for (const construct of ['ct_state=+new+trk', 'conj_id=', 'conjunction(', 'tp_dst=0x', 'ipv6_src=2001:db8::/32', 'icmp_type=8', 'icmp6', 'nw_proto=47', 'sctp', 'controller(userdata=', 'dec_ttl', 'output:NXM_NX_REG7[0..15]', 'move:', 'load:', 'set_field:', 'ct_clear', 'ct(commit', 'ct(table=', 'in_port', 'arp_sha=', 'nw_dst=10.0.2.0/24', 'nw_src=0.0.0.0', 'resubmit(,46)', 'reg4=0x0a000228', 'push_vlan:0x8100', 'pop_vlan', 'vlan_vid=0x1078', 'vlan_vid=0 ', 'nat(src=203.0.113.5)', 'nat(dst=', 'nat(src=203.0.113.20)', ',nat)', 'reg3=', 'resubmit(,50)']) {
     assert.ok(texts.some((t) => t.includes(construct)), `fixture produces ${construct}`);
   }
   assert.ok(mods.length > 100, `${mods.length} flows`);
@@ -102,5 +102,5 @@ test('ovs flow encoder - syntax outside the supported subset is refused, never g
   assert.throws(bad('table=0,priority=1,nw_dst=10.0.0.256 actions=drop'), /bad IPv4/);
   assert.throws(bad('table=0,priority=1 actions=load:0x1ffff->NXM_NX_REG6[0..15]'), /does not fit/);
   assert.throws(bad('table=0,priority=1 actions=goto_table:5,drop'), /after goto_table/);
-  assert.throws(bad('table=0,priority=1 actions=ct(commit,nat)'), /ct option/);
+  assert.throws(bad('table=0,priority=1 actions=ct(commit,nat(src=10.0.0.1-10.0.0.9))'), /ct option/);
 });

@@ -25,10 +25,10 @@ test('ovs metadata - a VM port gets the rewrite to the proxy and the way back; n
   const out = texts.find((t) => t.startsWith('table=37,priority=100,reg5=1,tcp,nw_src=10.0.1.10,nw_dst=169.254.169.254,tp_dst=80 '));
   assert.ok(out, texts.filter((t) => t.includes('table=37')).join('\n'));
   assert.match(out, /set_field:169\.254\.0\.3->ip_src,set_field:169\.254\.0\.1->ip_dst,output:10$/);
-  const back = texts.find((t) => t.startsWith('table=0,priority=110,in_port=10,tcp,nw_src=169.254.0.1,nw_dst=169.254.0.3,tp_src=80 '));
+  const back = texts.find((t) => t.startsWith('table=0,priority=110,in_port=20,tcp,nw_src=169.254.0.1,nw_dst=169.254.0.3,tp_src=80 '));
   assert.ok(back);
   assert.match(back, /set_field:169\.254\.169\.254->ip_src,set_field:10\.0\.1\.10->ip_dst,load:100->NXM_NX_REG6\[\],load:1->NXM_NX_REG7\[\],goto_table:60$/);
-  assert.ok(texts.some((t) => t.startsWith('table=0,priority=110,in_port=10,arp,arp_op=1,arp_tpa=169.254.0.3 ')));
+  assert.ok(texts.some((t) => t.startsWith('table=0,priority=110,in_port=20,arp,arp_op=1,arp_tpa=169.254.0.3 ')));
   const plain = [...new FlowEngine().recompute(sampleInputs()).flatMap((m) => (m.op === 'add' ? [m.text] : []))];
   assert.ok(!plain.some((t) => t.includes('169.254')), 'without a metadata service nothing goes to the proxy');
   assert.ok(plain.includes('table=35,priority=0 actions=goto_table:37') && plain.includes('table=37,priority=0 actions=goto_table:40'));

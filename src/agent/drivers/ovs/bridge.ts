@@ -36,3 +36,30 @@ export async function ensureBridge(cli: OvsCli, s: BridgeSettings): Promise<numb
   if (!Number.isInteger(ofport) || ofport <= 0) throw new Error(`tunnel port ${s.tunnelPort} has no OpenFlow port (ofport ${ofport})`);
   return ofport;
 }
+
+/**
+ * Ensures each mapped physical bridge (created when missing, with the integration bridge's datapath
+ * type; an existing one keeps its settings) and the patch pair joining it to the integration bridge,
+ * named as Neutron's OVS agent names them (`int-<bridge>` on br-int, `phy-<bridge>` on the physical
+ * bridge). Returns physnet → the patch's OpenFlow port on the integration bridge.
+ */
+export async function ensurePhysicalBridges(cli: OvsCli, s: BridgeSettings, mappings: ReadonlyMap<string, string>): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const existing = new Set((await cli.vsctl(['list-br'])).split('\n').map((b) => b.trim()));
+  for (const [physnet, bridge] of mappings) {
+    const intPort = `int-${bridge}`.slice(0, 15);
+    const phyPort = `phy-${bridge}`.slice(0, 15);
+    const create = existing.has(bridge) ? [] : ['--', 'add-br', bridge, '--', 'set', 'Bridge', bridge, `datapath_type=${s.datapathType}`];
+    await cli.vsctl([
+      ...create,
+      '--', '--may-exist', 'add-port', s.bridge, intPort,
+      '--', 'set', 'Interface', intPort, 'type=patch', `options:peer=${phyPort}`,
+      '--', '--may-exist', 'add-port', bridge, phyPort,
+      '--', 'set', 'Interface', phyPort, 'type=patch', `options:peer=${intPort}`,
+    ]);
+    const ofport = Number((await cli.vsctl(['get', 'Interface', intPort, 'ofport'])).trim());
+    if (!Number.isInteger(ofport) || ofport <= 0) throw new Error(`patch port ${intPort} has no OpenFlow port (ofport ${ofport})`);
+    out.set(physnet, ofport);
+  }
+  return out;
+}

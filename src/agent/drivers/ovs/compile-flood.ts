@@ -8,6 +8,7 @@
  */
 import type { DesiredStateView } from '../../driver.js';
 import type { CompileContext, FloodTargets, HostFacts } from './context.js';
+import { compileProvider } from './compile-provider.js';
 import type { FlowSpec } from './flow.js';
 import { Table } from './tables.js';
 
@@ -109,7 +110,10 @@ export class FloodIndex {
 
 /** The flood flows of one network (owner `vpc/<id>`); none when it has no port without port security. */
 export function compileFlood(ctx: CompileContext, vpcId: string): FlowSpec[] {
-  const vni = ctx.vpc(vpcId)?.segmentationId;
+  const vpc = ctx.vpc(vpcId);
+  // Provider networks flood to the physical network instead (compile-provider.ts).
+  if (vpc?.physicalNetwork) return compileProvider(ctx, vpcId);
+  const vni = vpc?.segmentationId;
   const targets = ctx.floodTargets(vpcId);
   if (!vni || !targets) return [];
   const outputs = [

@@ -4,6 +4,7 @@
  * the pipeline (`base`).
  */
 import { addressFlows, arpResponder } from './compile-addresses.js';
+import { gatewayFlows } from './compile-gateway.js';
 import { subnetVni, vpcVni, type CompileContext } from './context.js';
 import { derivedMac, ipv4InCidr, ipv4ToHex, isIpv4, type FlowSpec } from './flow.js';
 import { CT_ZONE, DHCP_USERDATA, REG_NEXTHOP, Table } from './tables.js';
@@ -22,7 +23,8 @@ export function compileNeighbor(ctx: CompileContext, neighborId: string): FlowSp
   const mac = n.macAddress.toLowerCase();
   const flows = addressFlows(ctx, vni, mac, n.fixedIps, n.allowedAddressPairs, n.securityGroupIds);
   const local = n.hostId === ctx.host.hostId || n.hostIp === ctx.host.datapathIp;
-  if (!local && n.hostIp) {
+  // A provider network's remote ports are reached through the physical network (compile-provider.ts).
+  if (!local && n.hostIp && !ctx.vpc(n.vpcId)?.physicalNetwork) {
     flows.push({
       table: Table.L2,
       priority: 100,
@@ -37,6 +39,8 @@ export function compileNeighbor(ctx: CompileContext, neighborId: string): FlowSp
 export function compileSubnet(ctx: CompileContext, subnetId: string): FlowSpec[] {
   const subnet = ctx.subnet(subnetId);
   if (!subnet || !subnet.enableDhcp || !isIpv4(subnet.gatewayIp)) return [];
+  // On a provider network the gateway is a real router of the physical network, which answers itself.
+  if (ctx.vpc(subnet.vpcId)?.physicalNetwork) return [];
   const vni = subnetVni(ctx, subnetId);
   if (vni === undefined) return [];
   return [arpResponder(vni, subnet.gatewayIp, dhcpServerMac(subnetId), 90)];
@@ -56,7 +60,7 @@ export function compileRouter(ctx: CompileContext, routerId: string): FlowSpec[]
   const interfaces = router.interfaces
     .map((ifc) => ({ ifc, subnet: ctx.subnet(ifc.subnetId), vni: subnetVni(ctx, ifc.subnetId) }))
     .filter((x) => x.subnet && x.vni !== undefined && isIpv4(x.ifc.ipAddress) && isIpv4(x.subnet.cidr));
-  const flows: FlowSpec[] = [];
+  const flows: FlowSpec[] = gatewayFlows(ctx, router, interfaces.map((x) => ({ vni: x.vni!, mac: x.ifc.macAddress.toLowerCase(), cidr: x.subnet!.cidr })));
   for (const { ifc, vni } of interfaces) {
     const mac = ifc.macAddress.toLowerCase();
     flows.push(arpResponder(vni!, ifc.ipAddress, mac, 110));
@@ -143,6 +147,11 @@ export function compileBase(ctx: CompileContext): FlowSpec[] {
     { table: t.METADATA, priority: 0, match: '', actions: goto(t.ROUTING) },
     { table: t.DHCP, priority: 100, match: 'udp,tp_src=68,tp_dst=67', actions: `controller(userdata=${DHCP_USERDATA},max_len=65535)` },
     { table: t.ROUTING, priority: 0, match: '', actions: goto(t.L2) },
+    { table: t.SNAT_OUT, priority: 0, match: '', actions: 'drop' },
+    { table: t.EXT_OUT, priority: 0, match: '', actions: 'drop' },
+    { table: t.UNSNAT, priority: 0, match: '', actions: 'drop' },
+    { table: t.FIP_OUT, priority: 0, match: '', actions: 'drop' },
+    { table: t.FIP_EXT_OUT, priority: 0, match: '', actions: 'drop' },
     { table: t.L3_RESOLVE, priority: 0, match: '', actions: 'drop' },
     { table: t.L2, priority: 0, match: '', actions: 'drop' },
     { table: t.INGRESS_CT, priority: 0, match: '', actions: 'drop' },

@@ -7,6 +7,8 @@
 import type { PortState } from '../../../proto/alcor/v1/goal_state_pb.js';
 import { addressFlows } from './compile-addresses.js';
 import { metadataFlows } from './compile-metadata.js';
+import { compileFloatingIps } from './compile-fip.js';
+import { providerPortFlows } from './compile-provider.js';
 import { ruleFlows } from './compile-security-group.js';
 import { vpcVni, type CompileContext } from './context.js';
 import { isIpv4, type FlowSpec } from './flow.js';
@@ -78,6 +80,7 @@ export function compilePort(ctx: CompileContext, portId: string): FlowSpec[] {
     { table: Table.L2, priority: 100, match: `reg6=${vni},dl_dst=${mac}`, actions: `load:${ofport}->NXM_NX_REG7[],goto_table:${Table.INGRESS_CT}` },
     ...metadataFlows(ctx, port, ofport, vni),
   ];
+  flows.push(...providerPortFlows(ctx, port.vpcId, mac, port.fixedIps, port.allowedAddressPairs), ...compileFloatingIps(ctx, port));
   if (!ctx.neighbor(portId)) flows.push(...addressFlows(ctx, vni, mac, port.fixedIps, port.allowedAddressPairs, port.securityGroupIds));
   return flows;
 }

@@ -4,6 +4,7 @@
  * numbers of discovered VM interfaces, and facts about this host.
  */
 import type { MetadataFacts } from './compile-metadata.js';
+import { fnv32 } from './flow.js';
 import type { DhcpState, NeighborState, PortState, RouterState, SecurityGroupState, SubnetState, VpcState } from '../../../proto/alcor/v1/goal_state_pb.js';
 
 /** Facts about the host the flows are for. */
@@ -14,6 +15,8 @@ export interface HostFacts {
   tunnelOfport: number;
   /** The metadata proxy's port and addresses; absent when the agent has no metadata service configured. */
   metadata?: MetadataFacts;
+  /** OpenFlow port on br-int of the patch to each mapped physical network's bridge (`--bridge-mapping`). */
+  physnets?: ReadonlyMap<string, number>;
 }
 
 /** Where a network's flooded frames go: local OpenFlow ports and remote hosts' tunnel endpoints. */
@@ -40,6 +43,8 @@ export interface CompileContext {
   nexthopReferenced(ip: string): boolean;
   /** Where the network's flooded frames go; undefined when it has no port without port security. */
   floodTargets(vpcId: string): FloodTargets | undefined;
+  /** The MAC the agent resolved (ARP) for an address on an external network, if any yet. */
+  externalMac(ip: string): string | undefined;
 }
 
 /** Remote-group references of a set of security groups: `<groupId>|<direction>` keys. */
@@ -61,16 +66,43 @@ export function nexthopReferences(routers: Iterable<{ routes: ReadonlyArray<{ ne
 /** Dependency key of a lookup: `<kind>/<id>`, with kind `iface` for interface discovery. */
 export type DependencyKey = string;
 
-/** The VNI of a subnet (its own segmentation id, else its VPC's). */
+/** How a flat or vlan network reaches this host: its patch port and VLAN tag (0 = untagged). */
+export interface ProviderSegment {
+  physnet: string;
+  /** br-int's end of the patch to the physnet's bridge; undefined when this host does not map it. */
+  patchOfport: number | undefined;
+  vlan: number;
+}
+
+/** The segment of a provider (flat or vlan) network, or undefined for an overlay network. */
+export function providerSegment(host: HostFacts, vpc: VpcState | undefined): ProviderSegment | undefined {
+  if (!vpc || !vpc.physicalNetwork || (vpc.networkType !== 'flat' && vpc.networkType !== 'vlan')) return undefined;
+  return { physnet: vpc.physicalNetwork, patchOfport: host.physnets?.get(vpc.physicalNetwork), vlan: vpc.networkType === 'vlan' ? vpc.segmentationId : 0 };
+}
+
+/**
+ * The reg6 value of a provider network: bit 24 set (above every VXLAN VNI), 8 bits of the physnet's
+ * hash, then the 13-bit VLAN (4096 for flat). Only this host uses it (provider traffic never enters the
+ * tunnel), and its low 16 bits are the network's conntrack zone like a VNI's.
+ */
+export function providerVni(segment: ProviderSegment): number {
+  return 0x1000000 | ((fnv32(segment.physnet) & 0xff) << 13) | (segment.vlan || 4096);
+}
+
+/** The VNI of a subnet (the provider value of its network, else its own segmentation id, else its VPC's). */
 export function subnetVni(ctx: CompileContext, subnetId: string): number | undefined {
   const subnet = ctx.subnet(subnetId);
   if (!subnet) return undefined;
+  const provider = providerSegment(ctx.host, ctx.vpc(subnet.vpcId));
+  if (provider) return providerVni(provider);
   if (subnet.segmentationId) return subnet.segmentationId;
   return ctx.vpc(subnet.vpcId)?.segmentationId || undefined;
 }
 
 /** The VNI of a VPC, falling back to the segmentation id of one of the given subnets. */
 export function vpcVni(ctx: CompileContext, vpcId: string, subnetIds: readonly string[]): number | undefined {
+  const provider = providerSegment(ctx.host, ctx.vpc(vpcId));
+  if (provider) return providerVni(provider);
   const vni = ctx.vpc(vpcId)?.segmentationId;
   if (vni) return vni;
   for (const id of subnetIds) {

@@ -8,6 +8,8 @@ import { fieldHeader, MATCH_FIELDS, NXM_FIELDS, parseNumber, UnsupportedFlowErro
 import { NX_VENDOR_ID, OFPP_IN_PORT } from './openflow.js';
 
 const OFPAT_OUTPUT = 0;
+const OFPAT_PUSH_VLAN = 17;
+const OFPAT_POP_VLAN = 18;
 const OFPAT_DEC_NW_TTL = 24;
 const OFPAT_SET_FIELD = 25;
 const OFPIT_GOTO_TABLE = 1;
@@ -22,6 +24,10 @@ const NXAST_CONJUNCTION = 34;
 const NXAST_CT = 35;
 const NXAST_CONTROLLER2 = 37;
 const NXAST_CT_CLEAR = 43;
+const NXAST_NAT = 36;
+const NX_NAT_F_SRC = 1;
+const NX_NAT_F_DST = 2;
+const NX_NAT_RANGE_IPV4_MIN = 1;
 const NXAC2PT_MAX_LEN = 0;
 const NXAC2PT_USERDATA = 3;
 const NX_CT_F_COMMIT = 1;
@@ -84,6 +90,17 @@ function writeAction(w: ByteWriter, action: string): void {
       return arg.includes('[') ? outputReg(w, arg) : output(w, parseNumber(arg));
     case 'dec_ttl':
       w.u16(OFPAT_DEC_NW_TTL);
+      w.u16(8);
+      w.zeros(4);
+      return;
+    case 'push_vlan':
+      w.u16(OFPAT_PUSH_VLAN);
+      w.u16(8);
+      w.u16(parseNumber(arg));
+      w.zeros(2);
+      return;
+    case 'pop_vlan':
+      w.u16(OFPAT_POP_VLAN);
       w.u16(8);
       w.zeros(4);
       return;
@@ -208,13 +225,17 @@ function setField(w: ByteWriter, arg: string): void {
   w.buffer.writeUInt16BE(w.length - start, start + 2);
 }
 
-/** `ct(commit,zone=NXM_NX_REG6[0..15],table=21)` without nested actions. */
+/**
+ * `ct(commit,zone=NXM_NX_REG6[0..15],table=21)`, optionally with one nested `nat` (un-NAT a tracked
+ * connection) or `nat(src=IP)` / `nat(dst=IP)` action.
+ */
 function conntrack(w: ByteWriter, arg: string): void {
   let flags = 0;
   let zoneSrc = 0;
   let zone = 0;
   let table = NX_CT_RECIRC_NONE;
-  for (const option of arg.split(',')) {
+  let nat: { flags: number; ip?: string } | undefined;
+  for (const option of splitActions(arg)) {
     if (option === 'commit') flags |= NX_CT_F_COMMIT;
     else if (option.startsWith('table=')) table = parseNumber(option.slice(6));
     else if (option.startsWith('zone=') && option.includes('[')) {
@@ -222,6 +243,8 @@ function conntrack(w: ByteWriter, arg: string): void {
       zoneSrc = src.header;
       zone = ofsNbits(src.ofs, src.nBits);
     } else if (option.startsWith('zone=')) zone = parseNumber(option.slice(5));
+    else if (option === 'nat') nat = { flags: 0 };
+    else if (/^nat\((src|dst)=[\d.]+\)$/.test(option)) nat = { flags: option.startsWith('nat(src') ? NX_NAT_F_SRC : NX_NAT_F_DST, ip: option.slice(8, -1) };
     else throw new UnsupportedFlowError(`unsupported ct option ${option}`);
   }
   nicira(w, NXAST_CT, () => {
@@ -230,6 +253,15 @@ function conntrack(w: ByteWriter, arg: string): void {
     w.u16(zone);
     w.u8(table);
     w.zeros(5); // pad, alg
+    if (nat) {
+      const natAction = nat;
+      nicira(w, NXAST_NAT, () => {
+        w.zeros(2);
+        w.u16(natAction.flags);
+        w.u16(natAction.ip ? NX_NAT_RANGE_IPV4_MIN : 0);
+        if (natAction.ip) writeField(w, MATCH_FIELDS.nw_src!, natAction.ip);
+      });
+    }
   });
 }
 

@@ -20,6 +20,8 @@ export interface FlowInputs {
   /** OpenFlow ports of plugged interfaces by port id. */
   readonly ofports: ReadonlyMap<string, number>;
   readonly host: HostFacts;
+  /** External next hops' MACs the agent resolved (gateway-arp.ts). */
+  readonly externalMacs?: ReadonlyMap<string, string>;
 }
 
 const OWNER_KINDS = new Set(['port', 'neighbor', 'subnet', 'router', 'vpc']);
@@ -62,6 +64,10 @@ class RecordingContext implements CompileContext {
     const key = `${groupId}|${direction}`;
     this.deps.add(`sgref/${key}`);
     return this.refs.has(key);
+  }
+  externalMac(ip: string): string | undefined {
+    this.deps.add(`extmac/${ip}`);
+    return this.inputs.externalMacs?.get(ip);
   }
   nexthopReferenced(ip: string): boolean {
     this.deps.add(`nexthop/${ip}`);

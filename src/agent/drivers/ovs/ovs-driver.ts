@@ -14,8 +14,9 @@
  * the bridge (flow-bundle.ts), which also reads installed cookies and carries DHCP. Interface changes
  * and (re)connections are handled under the same lock as apply().
  */
+import { join } from 'node:path';
 import type { ApplyRequest, DesiredStateView, Driver, DriverContext, DriverStats, ResourceOutcome } from '../../driver.js';
-import { ensureBridge, resolveDatapathType } from './bridge.js';
+import { ensureBridge, ensurePhysicalBridges, resolveDatapathType } from './bridge.js';
 import { metadataFixedIp, metadataOfport, metadataProxyIp } from './compile-metadata.js';
 import { mayRevokeConnections } from './conntrack.js';
 import { ConntrackSweeper } from './conntrack-sweeper.js';
@@ -25,6 +26,7 @@ import type { FlowMod } from './flow.js';
 import { applyFlowMods, FlowRejectedError } from './flow-bundle.js';
 import { FlowEngine, type FlowInputs } from './flow-engine.js';
 import { diffInstalled } from './flow-ledger.js';
+import { GatewayArp, localGateways } from './gateway-arp.js';
 import { InterfaceWatcher, readBridgeInterfaces } from './interface-watcher.js';
 import { ensureMetadataLink } from './metadata-link.js';
 import { MetadataProxy, type MetadataRequester } from './metadata-proxy.js';
@@ -51,6 +53,7 @@ export class OvsDriver implements Driver {
   private readonly dhcp: DhcpResponder;
   private readonly sweeper: ConntrackSweeper;
   private metadataProxy: MetadataProxy | undefined;
+  private readonly gatewayArp: GatewayArp;
   private view: DesiredStateView = EMPTY_VIEW;
   private host: HostFacts;
   private needsResync = true;
@@ -75,6 +78,11 @@ export class OvsDriver implements Driver {
       isolatedMetadata: context.metadata !== undefined,
       log: context.log,
     });
+    this.gatewayArp = new GatewayArp(
+      (ofport, frame) => this.connection?.packetOut(ofport, frame) ?? false,
+      (ip) => void this.onExternalMacLearned(ip),
+      join(context.stateDir, 'ovs', 'external-macs.json'),
+    );
     this.sweeper = new ConntrackSweeper({
       rundir: this.options.rundir,
       datapathType: resolveDatapathType(this.options.datapathType),
@@ -84,25 +92,27 @@ export class OvsDriver implements Driver {
   }
 
   async start(): Promise<void> {
-    const tunnelOfport = await ensureBridge(this.cli, {
+    const settings = {
       bridge: this.options.bridge,
       datapathType: this.datapathType,
       tunnelPort: this.options.tunnelPort,
       tunnelOfportRequest: this.options.tunnelOfport,
       localIp: this.context.datapathIp,
-    });
-    this.host = { ...this.host, tunnelOfport };
+    };
+    const tunnelOfport = await ensureBridge(this.cli, settings);
+    const physnets = await ensurePhysicalBridges(this.cli, settings, this.context.bridgeMappings ?? new Map());
+    this.host = { ...this.host, tunnelOfport, physnets };
     if (this.context.metadata) await this.startMetadata(this.context.metadata);
     this.watcher = new InterfaceWatcher(this.cli, (ids) => void this.onInterfacesChanged(ids), (level, message, fields) => this.context.log(level, message, fields));
     await this.watcher.start();
     this.connection = new OfConnection(this.options.bridgeTarget.replace(/^unix:/, ''), {
-      packetIn: (packetIn) => void this.dhcp.handle(packetIn).catch((err: unknown) => this.context.log('error', 'dhcp packet-in failed', { error: String(err) })),
+      packetIn: (packetIn) => this.gatewayArp.handle(packetIn) || void this.dhcp.handle(packetIn).catch((err: unknown) => this.context.log('error', 'dhcp packet-in failed', { error: String(err) })),
       ready: () => this.onConnectionReady(),
       log: this.context.log,
     });
     this.connection.start();
     if (!(await this.connection.waitReady(5000))) this.context.log('warn', 'openflow connection not ready yet; DHCP waits for it');
-    this.context.log('info', 'ovs driver started', { bridge: this.options.bridge, tunnelOfport, interfaces: this.watcher.ofports.size });
+    this.context.log('info', 'ovs driver started', { bridge: this.options.bridge, tunnelOfport, physnets: Object.fromEntries(physnets), interfaces: this.watcher.ofports.size });
   }
 
   apply(request: ApplyRequest): Promise<ResourceOutcome[]> {
@@ -117,6 +127,7 @@ export class OvsDriver implements Driver {
         failedOwners = await this.program(mods);
       }
       if (request.mode === 'full' || request.changes.some(mayRevokeConnections)) void this.sweeper.request();
+      if (request.mode === 'full' || request.changes.some((c) => c.kind === 'router' || c.kind === 'vpc' || c.kind === 'port')) this.gatewayArp.sync(localGateways(this.view, this.host));
       const micros = Number((process.hrtime.bigint() - started) / 1000n) / Math.max(1, request.changes.length);
       return request.changes.map((change): ResourceOutcome => {
         const owner = `${change.kind}/${change.id}`;
@@ -140,10 +151,11 @@ export class OvsDriver implements Driver {
 
   /** Driver-specific counters (flow mods, bundle failures, DHCP). */
   details(): Record<string, number> {
-    return { ...this.counters, ...this.dhcp.counters, ...this.sweeper.counters, ...this.metadataProxy?.counters, flows: this.engine.flowCount, interfaces: this.watcher?.ofports.size ?? 0 };
+    return { ...this.counters, ...this.dhcp.counters, ...this.sweeper.counters, ...this.gatewayArp.counters, ...this.metadataProxy?.counters, flows: this.engine.flowCount, interfaces: this.watcher?.ofports.size ?? 0 };
   }
 
   async close(): Promise<void> {
+    this.gatewayArp.close();
     this.metadataProxy?.close();
     this.watcher?.close();
     this.connection?.close();
@@ -272,7 +284,15 @@ export class OvsDriver implements Driver {
   }
 
   private inputs(): FlowInputs {
-    return { view: this.view, ofports: this.watcher?.ofports ?? new Map(), host: this.host };
+    return { view: this.view, ofports: this.watcher?.ofports ?? new Map(), host: this.host, externalMacs: this.gatewayArp.macs };
+  }
+
+  /** A gateway's next hop answered ARP: its EXT_OUT flows can send now. */
+  private onExternalMacLearned(ip: string): Promise<void> {
+    return this.locked(async () => {
+      if (this.needsResync) await this.resync();
+      else await this.program(this.engine.update(this.inputs(), [`extmac/${ip}`]));
+    }).catch((err: unknown) => this.context.log('error', 'programming a learned next hop failed', { error: String(err) }));
   }
 
   private locked<T>(work: () => Promise<T>): Promise<T> {

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file alcor/v1/goal_state.proto.
  */
 export const file_alcor_v1_goal_state: GenFile = /*@__PURE__*/
-  fileDesc("ChlhbGNvci92MS9nb2FsX3N0YXRlLnByb3RvEghhbGNvci52MSKWAQoIVnBjU3RhdGUSCgoCaWQYASABKAkSEgoKcHJvamVjdF9pZBgCIAEoCRIXCg9zZWdtZW50YXRpb25faWQYAyABKA0SFAoMbmV0d29ya190eXBlGAQgASgJEgsKA210dRgFIAEoDRIdChVwb3J0X3NlY3VyaXR5X2VuYWJsZWQYBiABKAgSDwoHY2hhbm5lbBgHIAEoCSItCgVSb3V0ZRITCgtkZXN0aW5hdGlvbhgBIAEoCRIPCgduZXh0aG9wGAIgASgJIswBCgtTdWJuZXRTdGF0ZRIKCgJpZBgBIAEoCRIOCgZ2cGNfaWQYAiABKAkSEgoKaXBfdmVyc2lvbhgDIAEoDRIMCgRjaWRyGAQgASgJEhIKCmdhdGV3YXlfaXAYBSABKAkSEwoLZW5hYmxlX2RoY3AYBiABKAgSFwoPZG5zX25hbWVzZXJ2ZXJzGAcgAygJEiQKC2hvc3Rfcm91dGVzGAggAygLMg8uYWxjb3IudjEuUm91dGUSFwoPc2VnbWVudGF0aW9uX2lkGAkgASgNIjAKB0ZpeGVkSXASEQoJc3VibmV0X2lkGAEgASgJEhIKCmlwX2FkZHJlc3MYAiABKAkiNgoLQWRkcmVzc1BhaXISEgoKaXBfYWRkcmVzcxgBIAEoCRITCgttYWNfYWRkcmVzcxgCIAEoCSKoAgoJUG9ydFN0YXRlEgoKAmlkGAEgASgJEg4KBnZwY19pZBgCIAEoCRISCgpwcm9qZWN0X2lkGAMgASgJEhMKC21hY19hZGRyZXNzGAQgASgJEiQKCWZpeGVkX2lwcxgFIAMoCzIRLmFsY29yLnYxLkZpeGVkSXASFgoOYWRtaW5fc3RhdGVfdXAYBiABKAgSHQoVcG9ydF9zZWN1cml0eV9lbmFibGVkGAcgASgIEhoKEnNlY3VyaXR5X2dyb3VwX2lkcxgIIAMoCRI0ChVhbGxvd2VkX2FkZHJlc3NfcGFpcnMYCSADKAsyFS5hbGNvci52MS5BZGRyZXNzUGFpchIRCglkZXZpY2VfaWQYCiABKAkSFAoMZGV2aWNlX293bmVyGAsgASgJIvoBCg1OZWlnaGJvclN0YXRlEgoKAmlkGAEgASgJEg4KBnZwY19pZBgCIAEoCRITCgttYWNfYWRkcmVzcxgDIAEoCRIkCglmaXhlZF9pcHMYBCADKAsyES5hbGNvci52MS5GaXhlZElwEg8KB2hvc3RfaWQYBSABKAkSDwoHaG9zdF9pcBgGIAEoCRIaChJzZWN1cml0eV9ncm91cF9pZHMYByADKAkSNAoVYWxsb3dlZF9hZGRyZXNzX3BhaXJzGAggAygLMhUuYWxjb3IudjEuQWRkcmVzc1BhaXISHgoWcG9ydF9zZWN1cml0eV9kaXNhYmxlZBgJIAEoCCK6AQoRU2VjdXJpdHlHcm91cFJ1bGUSCgoCaWQYASABKAkSEQoJZGlyZWN0aW9uGAIgASgJEhEKCWV0aGVydHlwZRgDIAEoCRIQCghwcm90b2NvbBgEIAEoCRIWCg5wb3J0X3JhbmdlX21pbhgFIAEoDRIWCg5wb3J0X3JhbmdlX21heBgGIAEoDRIYChByZW1vdGVfaXBfcHJlZml4GAcgASgJEhcKD3JlbW90ZV9ncm91cF9pZBgIIAEoCSJyChJTZWN1cml0eUdyb3VwU3RhdGUSCgoCaWQYASABKAkSEgoKcHJvamVjdF9pZBgCIAEoCRIqCgVydWxlcxgDIAMoCzIbLmFsY29yLnYxLlNlY3VyaXR5R3JvdXBSdWxlEhAKCHN0YXRlZnVsGAQgASgIIr0CCglEaGNwU3RhdGUSCgoCaWQYASABKAkSEQoJc3VibmV0X2lkGAIgASgJEhMKC21hY19hZGRyZXNzGAMgASgJEhIKCmlwX2FkZHJlc3MYBCABKAkSEgoKZ2F0ZXdheV9pcBgFIAEoCRIVCg1wcmVmaXhfbGVuZ3RoGAYgASgNEgsKA210dRgHIAEoDRIXCg9kbnNfbmFtZXNlcnZlcnMYCCADKAkSJAoLaG9zdF9yb3V0ZXMYCSADKAsyDy5hbGNvci52MS5Sb3V0ZRI8Cg1leHRyYV9vcHRpb25zGAogAygLMiUuYWxjb3IudjEuRGhjcFN0YXRlLkV4dHJhT3B0aW9uc0VudHJ5GjMKEUV4dHJhT3B0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiaQoLUm91dGVyU3RhdGUSCgoCaWQYASABKAkSLQoKaW50ZXJmYWNlcxgCIAMoCzIZLmFsY29yLnYxLlJvdXRlckludGVyZmFjZRIfCgZyb3V0ZXMYAyADKAsyDy5hbGNvci52MS5Sb3V0ZSJeCg9Sb3V0ZXJJbnRlcmZhY2USEQoJc3VibmV0X2lkGAEgASgJEhIKCmlwX2FkZHJlc3MYAiABKAkSEwoLbWFjX2FkZHJlc3MYAyABKAkSDwoHcG9ydF9pZBgEIAEoCSKWAwoNUmVzb3VyY2VTdGF0ZRIkCgR0eXBlGAEgASgOMhYuYWxjb3IudjEuUmVzb3VyY2VUeXBlEgoKAmlkGAIgASgJEiYKCW9wZXJhdGlvbhgDIAEoDjITLmFsY29yLnYxLk9wZXJhdGlvbhIhCgN2cGMYCiABKAsyEi5hbGNvci52MS5WcGNTdGF0ZUgAEicKBnN1Ym5ldBgLIAEoCzIVLmFsY29yLnYxLlN1Ym5ldFN0YXRlSAASIwoEcG9ydBgMIAEoCzITLmFsY29yLnYxLlBvcnRTdGF0ZUgAEisKCG5laWdoYm9yGA0gASgLMhcuYWxjb3IudjEuTmVpZ2hib3JTdGF0ZUgAEjYKDnNlY3VyaXR5X2dyb3VwGA4gASgLMhwuYWxjb3IudjEuU2VjdXJpdHlHcm91cFN0YXRlSAASIwoEZGhjcBgPIAEoCzITLmFsY29yLnYxLkRoY3BTdGF0ZUgAEicKBnJvdXRlchgQIAEoCzIVLmFsY29yLnYxLlJvdXRlclN0YXRlSABCBwoFc3RhdGUiUgoKU2NvcGVEZWx0YRINCgVzY29wZRgBIAEoCRInCgZzdGF0ZXMYAiADKAsyFy5hbGNvci52MS5SZXNvdXJjZVN0YXRlEgwKBGZ1bGwYAyABKAgiXwoOR29hbFN0YXRlRGVsdGESEAoIcmV2aXNpb24YASABKAQSJAoGc2NvcGVzGAIgAygLMhQuYWxjb3IudjEuU2NvcGVEZWx0YRIVCg1iYXNlX3JldmlzaW9uGAMgASgEImcKDVNuYXBzaG90Q2h1bmsSEAoIcmV2aXNpb24YASABKAQSDQoFaW5kZXgYAiABKA0SDAoEbGFzdBgDIAEoCBInCgZzdGF0ZXMYBCADKAsyFy5hbGNvci52MS5SZXNvdXJjZVN0YXRlKlIKCU9wZXJhdGlvbhIZChVPUEVSQVRJT05fVU5TUEVDSUZJRUQQABIUChBPUEVSQVRJT05fVVBTRVJUEAESFAoQT1BFUkFUSU9OX0RFTEVURRACKuYBCgxSZXNvdXJjZVR5cGUSHQoZUkVTT1VSQ0VfVFlQRV9VTlNQRUNJRklFRBAAEhUKEVJFU09VUkNFX1RZUEVfVlBDEAESGAoUUkVTT1VSQ0VfVFlQRV9TVUJORVQQAhIWChJSRVNPVVJDRV9UWVBFX1BPUlQQAxIaChZSRVNPVVJDRV9UWVBFX05FSUdIQk9SEAQSIAocUkVTT1VSQ0VfVFlQRV9TRUNVUklUWV9HUk9VUBAFEhYKElJFU09VUkNFX1RZUEVfREhDUBAGEhgKFFJFU09VUkNFX1RZUEVfUk9VVEVSEAdiBnByb3RvMw");
+  fileDesc("ChlhbGNvci92MS9nb2FsX3N0YXRlLnByb3RvEghhbGNvci52MSKwAQoIVnBjU3RhdGUSCgoCaWQYASABKAkSEgoKcHJvamVjdF9pZBgCIAEoCRIXCg9zZWdtZW50YXRpb25faWQYAyABKA0SFAoMbmV0d29ya190eXBlGAQgASgJEgsKA210dRgFIAEoDRIdChVwb3J0X3NlY3VyaXR5X2VuYWJsZWQYBiABKAgSDwoHY2hhbm5lbBgHIAEoCRIYChBwaHlzaWNhbF9uZXR3b3JrGAogASgJIi0KBVJvdXRlEhMKC2Rlc3RpbmF0aW9uGAEgASgJEg8KB25leHRob3AYAiABKAkizAEKC1N1Ym5ldFN0YXRlEgoKAmlkGAEgASgJEg4KBnZwY19pZBgCIAEoCRISCgppcF92ZXJzaW9uGAMgASgNEgwKBGNpZHIYBCABKAkSEgoKZ2F0ZXdheV9pcBgFIAEoCRITCgtlbmFibGVfZGhjcBgGIAEoCBIXCg9kbnNfbmFtZXNlcnZlcnMYByADKAkSJAoLaG9zdF9yb3V0ZXMYCCADKAsyDy5hbGNvci52MS5Sb3V0ZRIXCg9zZWdtZW50YXRpb25faWQYCSABKA0iMAoHRml4ZWRJcBIRCglzdWJuZXRfaWQYASABKAkSEgoKaXBfYWRkcmVzcxgCIAEoCSI2CgtBZGRyZXNzUGFpchISCgppcF9hZGRyZXNzGAEgASgJEhMKC21hY19hZGRyZXNzGAIgASgJItgCCglQb3J0U3RhdGUSCgoCaWQYASABKAkSDgoGdnBjX2lkGAIgASgJEhIKCnByb2plY3RfaWQYAyABKAkSEwoLbWFjX2FkZHJlc3MYBCABKAkSJAoJZml4ZWRfaXBzGAUgAygLMhEuYWxjb3IudjEuRml4ZWRJcBIWCg5hZG1pbl9zdGF0ZV91cBgGIAEoCBIdChVwb3J0X3NlY3VyaXR5X2VuYWJsZWQYByABKAgSGgoSc2VjdXJpdHlfZ3JvdXBfaWRzGAggAygJEjQKFWFsbG93ZWRfYWRkcmVzc19wYWlycxgJIAMoCzIVLmFsY29yLnYxLkFkZHJlc3NQYWlyEhEKCWRldmljZV9pZBgKIAEoCRIUCgxkZXZpY2Vfb3duZXIYCyABKAkSLgoMZmxvYXRpbmdfaXBzGA8gAygLMhguYWxjb3IudjEuUG9ydEZsb2F0aW5nSXAiegoOUG9ydEZsb2F0aW5nSXASCgoCaWQYASABKAkSGwoTZmxvYXRpbmdfaXBfYWRkcmVzcxgCIAEoCRIYChBmaXhlZF9pcF9hZGRyZXNzGAMgASgJEhEKCXJvdXRlcl9pZBgEIAEoCRISCgpuZXR3b3JrX2lkGAUgASgJIvoBCg1OZWlnaGJvclN0YXRlEgoKAmlkGAEgASgJEg4KBnZwY19pZBgCIAEoCRITCgttYWNfYWRkcmVzcxgDIAEoCRIkCglmaXhlZF9pcHMYBCADKAsyES5hbGNvci52MS5GaXhlZElwEg8KB2hvc3RfaWQYBSABKAkSDwoHaG9zdF9pcBgGIAEoCRIaChJzZWN1cml0eV9ncm91cF9pZHMYByADKAkSNAoVYWxsb3dlZF9hZGRyZXNzX3BhaXJzGAggAygLMhUuYWxjb3IudjEuQWRkcmVzc1BhaXISHgoWcG9ydF9zZWN1cml0eV9kaXNhYmxlZBgJIAEoCCK6AQoRU2VjdXJpdHlHcm91cFJ1bGUSCgoCaWQYASABKAkSEQoJZGlyZWN0aW9uGAIgASgJEhEKCWV0aGVydHlwZRgDIAEoCRIQCghwcm90b2NvbBgEIAEoCRIWCg5wb3J0X3JhbmdlX21pbhgFIAEoDRIWCg5wb3J0X3JhbmdlX21heBgGIAEoDRIYChByZW1vdGVfaXBfcHJlZml4GAcgASgJEhcKD3JlbW90ZV9ncm91cF9pZBgIIAEoCSJyChJTZWN1cml0eUdyb3VwU3RhdGUSCgoCaWQYASABKAkSEgoKcHJvamVjdF9pZBgCIAEoCRIqCgVydWxlcxgDIAMoCzIbLmFsY29yLnYxLlNlY3VyaXR5R3JvdXBSdWxlEhAKCHN0YXRlZnVsGAQgASgIIr0CCglEaGNwU3RhdGUSCgoCaWQYASABKAkSEQoJc3VibmV0X2lkGAIgASgJEhMKC21hY19hZGRyZXNzGAMgASgJEhIKCmlwX2FkZHJlc3MYBCABKAkSEgoKZ2F0ZXdheV9pcBgFIAEoCRIVCg1wcmVmaXhfbGVuZ3RoGAYgASgNEgsKA210dRgHIAEoDRIXCg9kbnNfbmFtZXNlcnZlcnMYCCADKAkSJAoLaG9zdF9yb3V0ZXMYCSADKAsyDy5hbGNvci52MS5Sb3V0ZRI8Cg1leHRyYV9vcHRpb25zGAogAygLMiUuYWxjb3IudjEuRGhjcFN0YXRlLkV4dHJhT3B0aW9uc0VudHJ5GjMKEUV4dHJhT3B0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEikwEKC1JvdXRlclN0YXRlEgoKAmlkGAEgASgJEi0KCmludGVyZmFjZXMYAiADKAsyGS5hbGNvci52MS5Sb3V0ZXJJbnRlcmZhY2USHwoGcm91dGVzGAMgAygLMg8uYWxjb3IudjEuUm91dGUSKAoHZ2F0ZXdheRgEIAEoCzIXLmFsY29yLnYxLlJvdXRlckdhdGV3YXkiswEKDVJvdXRlckdhdGV3YXkSDwoHcG9ydF9pZBgBIAEoCRISCgpuZXR3b3JrX2lkGAIgASgJEhIKCmlwX2FkZHJlc3MYAyABKAkSEwoLbWFjX2FkZHJlc3MYBCABKAkSDAoEY2lkchgFIAEoCRIPCgduZXh0aG9wGAYgASgJEhMKC2VuYWJsZV9zbmF0GAcgASgIEg8KB2hvc3RfaWQYCCABKAkSDwoHaG9zdF9pcBgJIAEoCSJeCg9Sb3V0ZXJJbnRlcmZhY2USEQoJc3VibmV0X2lkGAEgASgJEhIKCmlwX2FkZHJlc3MYAiABKAkSEwoLbWFjX2FkZHJlc3MYAyABKAkSDwoHcG9ydF9pZBgEIAEoCSKWAwoNUmVzb3VyY2VTdGF0ZRIkCgR0eXBlGAEgASgOMhYuYWxjb3IudjEuUmVzb3VyY2VUeXBlEgoKAmlkGAIgASgJEiYKCW9wZXJhdGlvbhgDIAEoDjITLmFsY29yLnYxLk9wZXJhdGlvbhIhCgN2cGMYCiABKAsyEi5hbGNvci52MS5WcGNTdGF0ZUgAEicKBnN1Ym5ldBgLIAEoCzIVLmFsY29yLnYxLlN1Ym5ldFN0YXRlSAASIwoEcG9ydBgMIAEoCzITLmFsY29yLnYxLlBvcnRTdGF0ZUgAEisKCG5laWdoYm9yGA0gASgLMhcuYWxjb3IudjEuTmVpZ2hib3JTdGF0ZUgAEjYKDnNlY3VyaXR5X2dyb3VwGA4gASgLMhwuYWxjb3IudjEuU2VjdXJpdHlHcm91cFN0YXRlSAASIwoEZGhjcBgPIAEoCzITLmFsY29yLnYxLkRoY3BTdGF0ZUgAEicKBnJvdXRlchgQIAEoCzIVLmFsY29yLnYxLlJvdXRlclN0YXRlSABCBwoFc3RhdGUiUgoKU2NvcGVEZWx0YRINCgVzY29wZRgBIAEoCRInCgZzdGF0ZXMYAiADKAsyFy5hbGNvci52MS5SZXNvdXJjZVN0YXRlEgwKBGZ1bGwYAyABKAgiXwoOR29hbFN0YXRlRGVsdGESEAoIcmV2aXNpb24YASABKAQSJAoGc2NvcGVzGAIgAygLMhQuYWxjb3IudjEuU2NvcGVEZWx0YRIVCg1iYXNlX3JldmlzaW9uGAMgASgEImcKDVNuYXBzaG90Q2h1bmsSEAoIcmV2aXNpb24YASABKAQSDQoFaW5kZXgYAiABKA0SDAoEbGFzdBgDIAEoCBInCgZzdGF0ZXMYBCADKAsyFy5hbGNvci52MS5SZXNvdXJjZVN0YXRlKlIKCU9wZXJhdGlvbhIZChVPUEVSQVRJT05fVU5TUEVDSUZJRUQQABIUChBPUEVSQVRJT05fVVBTRVJUEAESFAoQT1BFUkFUSU9OX0RFTEVURRACKuYBCgxSZXNvdXJjZVR5cGUSHQoZUkVTT1VSQ0VfVFlQRV9VTlNQRUNJRklFRBAAEhUKEVJFU09VUkNFX1RZUEVfVlBDEAESGAoUUkVTT1VSQ0VfVFlQRV9TVUJORVQQAhIWChJSRVNPVVJDRV9UWVBFX1BPUlQQAxIaChZSRVNPVVJDRV9UWVBFX05FSUdIQk9SEAQSIAocUkVTT1VSQ0VfVFlQRV9TRUNVUklUWV9HUk9VUBAFEhYKElJFU09VUkNFX1RZUEVfREhDUBAGEhgKFFJFU09VUkNFX1RZUEVfUk9VVEVSEAdiBnByb3RvMw");
 
 /**
  * A VPC (Neutron network) a host has at least one local port in.
@@ -65,6 +65,14 @@ export type VpcState = Message<"alcor.v1.VpcState"> & {
    * @generated from field: string channel = 7;
    */
   channel: string;
+
+  /**
+   * Physical network of a flat or vlan (provider) network: the host carries its frames on the bridge
+   * its agent maps that physnet to (VLAN tag = segmentation_id for vlan). Empty for overlay networks.
+   *
+   * @generated from field: string physical_network = 10;
+   */
+  physicalNetwork: string;
 };
 
 /**
@@ -265,6 +273,13 @@ export type PortState = Message<"alcor.v1.PortState"> & {
    * @generated from field: string device_owner = 11;
    */
   deviceOwner: string;
+
+  /**
+   * Floating IPs associated with the port: NATed on the port's host (distributed).
+   *
+   * @generated from field: repeated alcor.v1.PortFloatingIp floating_ips = 15;
+   */
+  floatingIps: PortFloatingIp[];
 };
 
 /**
@@ -273,6 +288,51 @@ export type PortState = Message<"alcor.v1.PortState"> & {
  */
 export const PortStateSchema: GenMessage<PortState> = /*@__PURE__*/
   messageDesc(file_alcor_v1_goal_state, 5);
+
+/**
+ * A floating IP of a local port.
+ *
+ * @generated from message alcor.v1.PortFloatingIp
+ */
+export type PortFloatingIp = Message<"alcor.v1.PortFloatingIp"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string floating_ip_address = 2;
+   */
+  floatingIpAddress: string;
+
+  /**
+   * The port's address it maps to.
+   *
+   * @generated from field: string fixed_ip_address = 3;
+   */
+  fixedIpAddress: string;
+
+  /**
+   * The router joining the port's subnet to the external network.
+   *
+   * @generated from field: string router_id = 4;
+   */
+  routerId: string;
+
+  /**
+   * The external network (its VpcState is in the host's scope).
+   *
+   * @generated from field: string network_id = 5;
+   */
+  networkId: string;
+};
+
+/**
+ * Describes the message alcor.v1.PortFloatingIp.
+ * Use `create(PortFloatingIpSchema)` to create a new message.
+ */
+export const PortFloatingIpSchema: GenMessage<PortFloatingIp> = /*@__PURE__*/
+  messageDesc(file_alcor_v1_goal_state, 6);
 
 /**
  * A bound port of a VPC as seen from other hosts: where to tunnel its traffic. Published once to the
@@ -340,7 +400,7 @@ export type NeighborState = Message<"alcor.v1.NeighborState"> & {
  * Use `create(NeighborStateSchema)` to create a new message.
  */
 export const NeighborStateSchema: GenMessage<NeighborState> = /*@__PURE__*/
-  messageDesc(file_alcor_v1_goal_state, 6);
+  messageDesc(file_alcor_v1_goal_state, 7);
 
 /**
  * One security-group rule (Neutron semantics).
@@ -402,7 +462,7 @@ export type SecurityGroupRule = Message<"alcor.v1.SecurityGroupRule"> & {
  * Use `create(SecurityGroupRuleSchema)` to create a new message.
  */
 export const SecurityGroupRuleSchema: GenMessage<SecurityGroupRule> = /*@__PURE__*/
-  messageDesc(file_alcor_v1_goal_state, 7);
+  messageDesc(file_alcor_v1_goal_state, 8);
 
 /**
  * A security group used by a local port, with all its rules.
@@ -436,7 +496,7 @@ export type SecurityGroupState = Message<"alcor.v1.SecurityGroupState"> & {
  * Use `create(SecurityGroupStateSchema)` to create a new message.
  */
 export const SecurityGroupStateSchema: GenMessage<SecurityGroupState> = /*@__PURE__*/
-  messageDesc(file_alcor_v1_goal_state, 8);
+  messageDesc(file_alcor_v1_goal_state, 9);
 
 /**
  * What the agent's DHCP responder answers for one local port.
@@ -504,7 +564,7 @@ export type DhcpState = Message<"alcor.v1.DhcpState"> & {
  * Use `create(DhcpStateSchema)` to create a new message.
  */
 export const DhcpStateSchema: GenMessage<DhcpState> = /*@__PURE__*/
-  messageDesc(file_alcor_v1_goal_state, 9);
+  messageDesc(file_alcor_v1_goal_state, 10);
 
 /**
  * A router attached to a subnet the host has local ports in (distributed routing).
@@ -528,6 +588,14 @@ export type RouterState = Message<"alcor.v1.RouterState"> & {
    * @generated from field: repeated alcor.v1.Route routes = 3;
    */
   routes: Route[];
+
+  /**
+   * The external gateway, when the router has one: every host of the router sends traffic leaving the
+   * router's subnets for the outside to the gateway host, which SNATs it (and holds the external VPC).
+   *
+   * @generated from field: alcor.v1.RouterGateway gateway = 4;
+   */
+  gateway?: RouterGateway;
 };
 
 /**
@@ -535,7 +603,70 @@ export type RouterState = Message<"alcor.v1.RouterState"> & {
  * Use `create(RouterStateSchema)` to create a new message.
  */
 export const RouterStateSchema: GenMessage<RouterState> = /*@__PURE__*/
-  messageDesc(file_alcor_v1_goal_state, 10);
+  messageDesc(file_alcor_v1_goal_state, 11);
+
+/**
+ * A router's external gateway port and the host the controller chose to carry it.
+ *
+ * @generated from message alcor.v1.RouterGateway
+ */
+export type RouterGateway = Message<"alcor.v1.RouterGateway"> & {
+  /**
+   * @generated from field: string port_id = 1;
+   */
+  portId: string;
+
+  /**
+   * @generated from field: string network_id = 2;
+   */
+  networkId: string;
+
+  /**
+   * @generated from field: string ip_address = 3;
+   */
+  ipAddress: string;
+
+  /**
+   * @generated from field: string mac_address = 4;
+   */
+  macAddress: string;
+
+  /**
+   * The external subnet of ip_address, and its gateway (the next hop of everything leaving).
+   *
+   * @generated from field: string cidr = 5;
+   */
+  cidr: string;
+
+  /**
+   * @generated from field: string nexthop = 6;
+   */
+  nexthop: string;
+
+  /**
+   * @generated from field: bool enable_snat = 7;
+   */
+  enableSnat: boolean;
+
+  /**
+   * The gateway host and its tunnel endpoint.
+   *
+   * @generated from field: string host_id = 8;
+   */
+  hostId: string;
+
+  /**
+   * @generated from field: string host_ip = 9;
+   */
+  hostIp: string;
+};
+
+/**
+ * Describes the message alcor.v1.RouterGateway.
+ * Use `create(RouterGatewaySchema)` to create a new message.
+ */
+export const RouterGatewaySchema: GenMessage<RouterGateway> = /*@__PURE__*/
+  messageDesc(file_alcor_v1_goal_state, 12);
 
 /**
  * One router interface.
@@ -569,7 +700,7 @@ export type RouterInterface = Message<"alcor.v1.RouterInterface"> & {
  * Use `create(RouterInterfaceSchema)` to create a new message.
  */
 export const RouterInterfaceSchema: GenMessage<RouterInterface> = /*@__PURE__*/
-  messageDesc(file_alcor_v1_goal_state, 11);
+  messageDesc(file_alcor_v1_goal_state, 13);
 
 /**
  * One resource state with its operation; exactly one state is set for OPERATION_UPSERT.
@@ -645,7 +776,7 @@ export type ResourceState = Message<"alcor.v1.ResourceState"> & {
  * Use `create(ResourceStateSchema)` to create a new message.
  */
 export const ResourceStateSchema: GenMessage<ResourceState> = /*@__PURE__*/
-  messageDesc(file_alcor_v1_goal_state, 12);
+  messageDesc(file_alcor_v1_goal_state, 14);
 
 /**
  * The changes of one scope at one revision.
@@ -678,7 +809,7 @@ export type ScopeDelta = Message<"alcor.v1.ScopeDelta"> & {
  * Use `create(ScopeDeltaSchema)` to create a new message.
  */
 export const ScopeDeltaSchema: GenMessage<ScopeDelta> = /*@__PURE__*/
-  messageDesc(file_alcor_v1_goal_state, 13);
+  messageDesc(file_alcor_v1_goal_state, 15);
 
 /**
  * Every change a host must apply to go from `base_revision` to `revision`. A delta is self-contained
@@ -711,7 +842,7 @@ export type GoalStateDelta = Message<"alcor.v1.GoalStateDelta"> & {
  * Use `create(GoalStateDeltaSchema)` to create a new message.
  */
 export const GoalStateDeltaSchema: GenMessage<GoalStateDelta> = /*@__PURE__*/
-  messageDesc(file_alcor_v1_goal_state, 14);
+  messageDesc(file_alcor_v1_goal_state, 16);
 
 /**
  * The complete goal state of a host at `revision`, in chunks. The agent replaces its desired state with
@@ -746,7 +877,7 @@ export type SnapshotChunk = Message<"alcor.v1.SnapshotChunk"> & {
  * Use `create(SnapshotChunkSchema)` to create a new message.
  */
 export const SnapshotChunkSchema: GenMessage<SnapshotChunk> = /*@__PURE__*/
-  messageDesc(file_alcor_v1_goal_state, 15);
+  messageDesc(file_alcor_v1_goal_state, 17);
 
 /**
  * What a record asks the agent to do with its resource.
