@@ -24,7 +24,7 @@ test('ovs metadata - a VM port gets the rewrite to the proxy and the way back; n
   const texts = [...engine.recompute(richInputs()).flatMap((m) => (m.op === 'add' ? [m.text] : []))];
   const out = texts.find((t) => t.startsWith('table=37,priority=100,reg5=1,tcp,nw_src=10.0.1.10,nw_dst=169.254.169.254,tp_dst=80 '));
   assert.ok(out, texts.filter((t) => t.includes('table=37')).join('\n'));
-  assert.match(out, /set_field:169\.254\.0\.3->ip_src,set_field:169\.254\.0\.1->ip_dst,output:10$/);
+  assert.match(out, /set_field:169\.254\.0\.3->ip_src,set_field:169\.254\.0\.1->ip_dst,output:20$/);
   const back = texts.find((t) => t.startsWith('table=0,priority=110,in_port=20,tcp,nw_src=169.254.0.1,nw_dst=169.254.0.3,tp_src=80 '));
   assert.ok(back);
   assert.match(back, /set_field:169\.254\.169\.254->ip_src,set_field:10\.0\.1\.10->ip_dst,load:100->NXM_NX_REG6\[\],load:1->NXM_NX_REG7\[\],goto_table:60$/);
