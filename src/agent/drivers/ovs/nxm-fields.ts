@@ -43,6 +43,7 @@ export const MATCH_FIELDS: Readonly<Record<string, NxmField>> = {
   arp_tha: oxm(25, 6, 'mac'),
   ipv6_src: oxm(26, 16, 'ipv6'),
   ipv6_dst: oxm(27, 16, 'ipv6'),
+  nd_target: oxm(31, 16, 'ipv6'),
   tun_id: oxm(38, 8),
   reg4: nxmNx(4, 4),
   reg5: nxmNx(5, 4),

@@ -25,6 +25,7 @@ import { applyFlowMods, FlowRejectedError } from './flow-bundle.js';
 import { FlowEngine, type FlowInputs } from './flow-engine.js';
 import { diffInstalled } from './flow-ledger.js';
 import { InterfaceWatcher, readBridgeInterfaces } from './interface-watcher.js';
+import { Ipv6Responder } from './ipv6-responder.js';
 import { OfConnection } from './of-connection.js';
 import { compileOvsDriverOptions, type CompiledOvsDriverOptions } from './options.js';
 import { OvsCli } from './ovs-cli.js';
@@ -46,6 +47,7 @@ export class OvsDriver implements Driver {
   private watcher: InterfaceWatcher | undefined;
   private connection: OfConnection | undefined;
   private readonly dhcp: DhcpResponder;
+  private readonly ipv6: Ipv6Responder;
   private readonly sweeper: ConntrackSweeper;
   private view: DesiredStateView = EMPTY_VIEW;
   private host: HostFacts;
@@ -70,6 +72,12 @@ export class OvsDriver implements Driver {
       leaseSeconds: this.options.leaseSeconds,
       log: context.log,
     });
+    this.ipv6 = new Ipv6Responder({
+      view: () => this.view,
+      portAt: (ofport) => this.portAt(ofport),
+      ofports: () => this.watcher?.ofports ?? new Map(),
+      packetOut: (ofport, frame) => this.connection?.packetOut(ofport, frame) ?? false,
+    });
     this.sweeper = new ConntrackSweeper({
       rundir: this.options.rundir,
       datapathType: resolveDatapathType(this.options.datapathType),
@@ -90,11 +98,15 @@ export class OvsDriver implements Driver {
     this.watcher = new InterfaceWatcher(this.cli, (ids) => void this.onInterfacesChanged(ids), (level, message, fields) => this.context.log(level, message, fields));
     await this.watcher.start();
     this.connection = new OfConnection(this.options.bridgeTarget.replace(/^unix:/, ''), {
-      packetIn: (packetIn) => void this.dhcp.handle(packetIn).catch((err: unknown) => this.context.log('error', 'dhcp packet-in failed', { error: String(err) })),
+      packetIn: (packetIn) => {
+        if (this.ipv6.handle(packetIn)) return;
+        void this.dhcp.handle(packetIn).catch((err: unknown) => this.context.log('error', 'dhcp packet-in failed', { error: String(err) }));
+      },
       ready: () => this.onConnectionReady(),
       log: this.context.log,
     });
     this.connection.start();
+    this.ipv6.start();
     if (!(await this.connection.waitReady(5000))) this.context.log('warn', 'openflow connection not ready yet; DHCP waits for it');
     this.context.log('info', 'ovs driver started', { bridge: this.options.bridge, tunnelOfport, interfaces: this.watcher.ofports.size });
   }
@@ -134,11 +146,12 @@ export class OvsDriver implements Driver {
 
   /** Driver-specific counters (flow mods, bundle failures, DHCP). */
   details(): Record<string, number> {
-    return { ...this.counters, ...this.dhcp.counters, ...this.sweeper.counters, flows: this.engine.flowCount, interfaces: this.watcher?.ofports.size ?? 0 };
+    return { ...this.counters, ...this.dhcp.counters, ...this.ipv6.counters, ...this.sweeper.counters, flows: this.engine.flowCount, interfaces: this.watcher?.ofports.size ?? 0 };
   }
 
   async close(): Promise<void> {
     this.watcher?.close();
+    this.ipv6.stop();
     this.connection?.close();
     await this.lock.catch(() => undefined);
   }

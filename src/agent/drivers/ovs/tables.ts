@@ -38,3 +38,13 @@ export const CT_ZONE = 'NXM_NX_REG6[0..15]';
 export const DHCP_USERDATA = 'dc.b0.00.01';
 /** The same userdata as bytes. */
 export const DHCP_USERDATA_BYTES = Buffer.from([0xdc, 0xb0, 0x00, 0x01]);
+
+/** Userdata prefix of the neighbor-solicitation punt (followed by the answering MAC and the NA flags byte). */
+export const ND_USERDATA = 'dc.b0.00.02';
+/** Userdata of the router-solicitation punt. */
+export const RS_USERDATA = 'dc.b0.00.03';
+/** Userdata of the DHCPv6 punt. */
+export const DHCP6_USERDATA = 'dc.b0.00.04';
+/** ICMPv6 types of neighbor discovery (RS, RA, NS, NA, redirect) and MLD (query, reports, done, v2 report). */
+export const ND_TYPES = [133, 134, 135, 136, 137] as const;
+export const MLD_TYPES = [130, 131, 132, 143] as const;
