@@ -38,8 +38,8 @@ function antiSpoofFlows(port: PortState, ofport: number): FlowSpec[] {
 
 /**
  * IPv6 anti-spoofing: the port's fixed IPv6 addresses, allowed address pairs (exact or prefixes) and the
- * EUI-64 link-local address of each of its MACs; `::` only for duplicate address detection and MLD
- * reports; neighbor advertisements only for its own exact addresses; router advertisements and DHCPv6
+ * EUI-64 link-local address of each of its MACs; `::` only for router solicitations, duplicate address
+ * detection and MLD reports; neighbor advertisements only for its own exact addresses; router advertisements and DHCPv6
  * server messages never (RA guard: a VM cannot become a router or DHCPv6 server for its peers).
  */
 function ipv6AntiSpoofFlows(port: PortState, ofport: number, macs: ReadonlySet<string>): FlowSpec[] {
@@ -56,7 +56,7 @@ function ipv6AntiSpoofFlows(port: PortState, ofport: number, macs: ReadonlySet<s
   }
   const flows: FlowSpec[] = [at(120, 'icmp6,icmp_type=134', 'drop'), at(120, 'udp6,tp_src=547', 'drop'), at(110, 'icmp6,icmp_type=136', 'drop')];
   for (const m of macs) {
-    flows.push(at(100, `dl_src=${m},icmp6,ipv6_src=::,icmp_type=135`), at(100, `dl_src=${m},icmp6,ipv6_src=::,icmp_type=143`));
+    for (const type of [133, 135, 143]) flows.push(at(100, `dl_src=${m},icmp6,ipv6_src=::,icmp_type=${type}`));
   }
   for (const { mac: m, ip } of prefixes) flows.push(at(100, `dl_src=${m},ipv6,ipv6_src=${ip}`));
   const exact = [...[...macs].map((m) => ({ mac: m, ip: linkLocal(m) })), ...ipv6Addresses(mac, port.fixedIps, port.allowedAddressPairs)];
