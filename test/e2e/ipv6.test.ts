@@ -13,6 +13,7 @@ import { create } from '@bufbuild/protobuf';
 import { eui64Address } from '../../src/domain/subnet.js';
 import { formatIp, parseCidr, type Cidr } from '../../src/domain/ip.js';
 import { FixedIpSchema } from '../../src/proto/alcor/v1/goal_state_pb.js';
+import { run } from '../../src/testbed/exec.js';
 import { cleanupStale, Testbed } from '../../src/testbed/testbed.js';
 import type { Vm } from '../../src/testbed/vm.js';
 import { waitFor } from '../harness/wait-for.js';
@@ -185,7 +186,13 @@ test('ipv6 - a foreign source address is dropped; a VM router advertisement does
   const peerLinkLocal = `fe80::${addrB.split('::')[1]}`;
   await va.exec('python3', [join(scratch, 'rogue-ra.py'), peerLinkLocal]);
   await va.exec('python3', [join(scratch, 'rogue-ra.py'), 'ff02::1']);
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  // The RA guard flow on va's host counted them: they reached the switch and were dropped there.
+  const h1 = testbed.host('h1');
+  const guarded = async () => {
+    const { stdout } = await run('ovs-ofctl', ['-O', 'OpenFlow14', 'dump-flows', h1.mgmtSocket('br-int'), 'table=10,icmp6,icmp_type=134'], { env: h1.env });
+    return Number(/n_packets=(\d+)/.exec(stdout)?.[1] ?? 0) >= 6;
+  };
+  assert.ok(await waitFor(guarded, 10_000, 'rogue RAs dropped by the RA guard'));
   const routes = (await vb.exec('ip', ['-6', 'route'])).stdout;
   assert.doesNotMatch(routes, /fd00:dead/, 'the rogue prefix is not installed');
   assert.doesNotMatch((await vb.exec('ip', ['-6', 'route', 'show', 'default'])).stdout, /fe80::(?!f816:3eff:feee:1)/, 'no rogue default router');
