@@ -199,7 +199,7 @@ test('ipv6 - a foreign source address is dropped; a VM router advertisement does
   assert.deepEqual(await globalAddresses(vb), [addrB]);
 });
 
-test('ipv6 - routing between IPv6 subnets decrements the hop limit; stateless DHCPv6 gives DNS beside SLAAC', async (t) => {
+test('ipv6 - routing between IPv6 subnets decrements the hop limit, router addresses answer ping6; stateless DHCPv6 gives DNS beside SLAAC', async (t) => {
   if (!requireE2e(t)) return;
   net.addVpc('net-b', 3002);
   net.addSubnet('sub-b6', 'net-b', 'fd00:62::/64', 'fd00:62::1', { mode: 'dhcpv6-stateless', dns: ['fd00:62::53'] });
@@ -215,6 +215,7 @@ test('ipv6 - routing between IPv6 subnets decrements the hop limit; stateless DH
   assert.deepEqual(await waitFor(async () => ((await globalAddresses(vc)).length ? globalAddresses(vc) : undefined), 30_000, 'SLAAC address of vc'), [addrC]);
   assert.ok(await waitFor(() => va.ping(addrC), 20_000, 'ping6 across the router'));
   assert.equal(await va.pingTtl(addrC), 63, 'one routing hop decrements the hop limit once');
+  assert.equal(await va.pingTtl('fd00:61::1'), 255, 'the router interface address answers ping6');
   const info = await vc.exec('python3', [join(scratch, 'dhcp6.py'), 'info']);
   assert.match(info.stdout, /dns fd00:62::53/);
   assert.match(info.stdout, /type 7/);

@@ -145,5 +145,6 @@ test('ovs ipv6 - flows: anti-spoofing with RA guard, ND responder entries, route
   has('icmp6,icmp_type=135,nd_target=fe80::f816:3eff:feaa:1 actions=controller(userdata=dc.b0.00.02.fa.16.3e.aa.00.01.80');
   has('dl_dst=fa:16:3e:aa:00:01,ipv6,ipv6_dst=fd00:b::/64 actions=dec_ttl,set_field:fa:16:3e:bb:00:01->eth_src,load:200->NXM_NX_REG6[]');
   has('reg6=200,ipv6,ipv6_dst=fd00:b::40 actions=set_field:fa:16:3e:00:00:04->eth_dst');
+  has('reg6=100,icmp6,icmp_type=128,icmp_code=0,ipv6_dst=fd00:a::1 actions=move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],set_field:fa:16:3e:aa:00:01->eth_src');
   assert.ok(!texts.some((t) => t.includes('in_port=2') && t.includes('icmp_type=134')), 'no RA guard without port security');
 });

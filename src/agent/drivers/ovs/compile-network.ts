@@ -115,7 +115,7 @@ export function compileRouter(ctx: CompileContext, routerId: string): FlowSpec[]
 
 /**
  * IPv6 side of a router: neighbor discovery answers (router flag) for each interface address and the
- * link-local address of its MAC (the next hop the RAs announce), and routes between its IPv6 subnets
+ * link-local address of its MAC (the next hop the RAs announce), echo replies from its addresses, and routes between its IPv6 subnets
  * (hop limit decremented). Extra routes are IPv4 only for now.
  */
 function routerIpv6Flows(ctx: CompileContext, all: RouterState['interfaces']): FlowSpec[] {
@@ -127,6 +127,20 @@ function routerIpv6Flows(ctx: CompileContext, all: RouterState['interfaces']): F
   for (const { ifc, vni } of interfaces) {
     const mac = ifc.macAddress.toLowerCase();
     flows.push(ndResponder(vni!, canonicalIpv6(ifc.ipAddress), mac, true));
+    flows.push({
+      table: Table.ROUTING,
+      priority: 200,
+      match: `reg6=${vni},icmp6,icmp_type=128,icmp_code=0,ipv6_dst=${canonicalIpv6(ifc.ipAddress)}`,
+      actions: [
+        'move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[]',
+        `set_field:${mac}->eth_src`,
+        'move:NXM_NX_IPV6_SRC[]->NXM_NX_IPV6_DST[]',
+        `set_field:${canonicalIpv6(ifc.ipAddress)}->ipv6_src`,
+        'load:0xff->NXM_NX_IP_TTL[]',
+        'set_field:129->icmpv6_type',
+        'in_port',
+      ].join(','),
+    });
     if (!seen.has(`${vni}/${mac}`)) flows.push(ndResponder(vni!, linkLocal(mac), mac, true));
     seen.add(`${vni}/${mac}`);
   }

@@ -48,6 +48,8 @@ const DHCP6 = bytes(DHCP6_USERDATA);
 
 /** Seconds between unsolicited RAs (radvd's and OVN's default maximum interval is 600). */
 export const RA_INTERVAL_MS = 200_000;
+/** When a new port's initial unsolicited RAs go out, after its flows are installed. */
+const INITIAL_RA_DELAYS_MS = [0, 500, 1500];
 
 /** The RA a port's network gets: its subnets with an RA mode and a router interface; undefined if none. */
 export function routerAdvertisementFor(view: DesiredStateView, portId: string): RouterAdvertisement | undefined {
@@ -112,12 +114,26 @@ export class Ipv6Responder {
 
   /** Sends an unsolicited RA to every local port whose network has one. */
   advertiseAll(): void {
-    const view = this.deps.view();
-    if (!view) return;
-    for (const [portId, ofport] of this.deps.ofports()) {
-      const ra = routerAdvertisementFor(view, portId);
-      if (ra && this.deps.packetOut(ofport, buildRouterAdvertisement(ra, linkLocal(ra.routerMac), 'ff02::1', '33:33:00:00:00:01'))) this.counters.raSent++;
+    for (const portId of this.deps.ofports().keys()) this.advertise(portId);
+  }
+
+  /**
+   * A port whose interface just appeared gets its initial unsolicited RAs (three, as RFC 4861 lets a
+   * router do for a new interface): the VM configures its address without waiting to solicit one.
+   */
+  advertiseNew(portIds: readonly string[]): void {
+    for (const delay of INITIAL_RA_DELAYS_MS) {
+      const send = () => portIds.forEach((id) => this.advertise(id));
+      if (delay === 0) send();
+      else setTimeout(send, delay).unref();
     }
+  }
+
+  private advertise(portId: string): void {
+    const view = this.deps.view();
+    const ofport = this.deps.ofports().get(portId);
+    const ra = view && ofport !== undefined ? routerAdvertisementFor(view, portId) : undefined;
+    if (ra && this.deps.packetOut(ofport!, buildRouterAdvertisement(ra, linkLocal(ra.routerMac), 'ff02::1', '33:33:00:00:00:01'))) this.counters.raSent++;
   }
 
   private neighborSolicitation(packetIn: PacketIn, mac: string, flags: number): void {

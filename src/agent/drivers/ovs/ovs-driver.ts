@@ -224,6 +224,7 @@ export class OvsDriver implements Driver {
         return;
       }
       const failed = await this.program(this.engine.update(this.inputs(), portIds.map((id) => `iface/${id}`)));
+      this.ipv6.advertiseNew(portIds.filter((id) => !failed.has(`port/${id}`)));
       const outcomes = portIds
         .filter((id) => this.view.port.has(id))
         .map((id): ResourceOutcome =>
