@@ -2,7 +2,7 @@
  * Ethernet / IPv6 framing for the agent's IPv6 answers — neighbor advertisements, router advertisements
  * and DHCPv6 replies: parse what a VM sent, build frames with valid upper-layer checksums. Pure functions.
  */
-import { internetChecksum, macBytes, macString } from './frames.js';
+import { internetChecksum, l3Offset, macBytes, macString } from './frames.js';
 import { ipv6FromBytes, ipv6ToBytes, multicastMac } from './ipv6.js';
 
 /** An IPv6 packet inside an Ethernet frame (no extension headers). */
@@ -22,15 +22,8 @@ export const UDP = 17;
 
 /** Parses an untagged (or single-VLAN-tagged) Ethernet/IPv6 frame; undefined for anything else. */
 export function parseIpv6Frame(frame: Buffer): Ipv6Frame | undefined {
-  let offset = 12;
-  if (frame.length < 14) return undefined;
-  let ethertype = frame.readUInt16BE(offset);
-  if (ethertype === 0x8100 && frame.length >= 18) {
-    offset += 4;
-    ethertype = frame.readUInt16BE(offset);
-  }
-  offset += 2;
-  if (ethertype !== 0x86dd || frame.length < offset + 40) return undefined;
+  const offset = l3Offset(frame, 0x86dd, 40);
+  if (offset === undefined) return undefined;
   const length = frame.readUInt16BE(offset + 4);
   return {
     dstMac: macString(frame, 0),

@@ -28,24 +28,11 @@ export function ipv6ToBytes(text: string): Buffer {
   return out;
 }
 
-/** 16 bytes as canonical IPv6 text: lower case, the longest run of two or more zero groups as `::`. */
+/** 16 bytes as canonical IPv6 text (RFC 5952: lower case, the longest run of zero groups as `::`). */
 export function ipv6FromBytes(bytes: Buffer, offset = 0): string {
-  const groups = Array.from({ length: 8 }, (_, i) => bytes.readUInt16BE(offset + i * 2));
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+  const groups = Array.from({ length: 8 }, (_, i) => bytes.readUInt16BE(offset + i * 2).toString(16));
+  // The URL standard serializes IPv6 hosts exactly so.
+  return new URL(`http://[${groups.join(':')}]/`).hostname.slice(1, -1);
 }
 
 /** Canonical text of an IPv6 address (so flows and comparisons use one spelling). */
