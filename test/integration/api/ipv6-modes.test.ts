@@ -58,7 +58,7 @@ describe('IPv6 address and RA modes', () => {
     assert.equal((await api.request('GET', `/v2.0/subnets/${stateful.body.subnet.id}`)).body.subnet.enable_dhcp, true);
   });
 
-  test('ipv6 modes - SLAAC and stateless ports get the EUI-64 address of their MAC; stateful ones an address from the pool', async () => {
+  test('ipv6 modes - SLAAC and stateless ports get the EUI-64 address of their MAC; stateful ones an address from the pool; a requested auto address is 400', async () => {
     const slaac = (await create({ ipv6_ra_mode: 'slaac', ipv6_address_mode: 'slaac' })).body.subnet;
     const net2 = (await api.request('POST', '/v2.0/networks', { body: { network: { name: 'v6b' } } })).body.network.id;
     const mk = (network_id: string, cidr: string, mode: string) =>
@@ -74,6 +74,10 @@ describe('IPv6 address and RA modes', () => {
     assert.deepEqual(p2.fixed_ips, [{ subnet_id: stateless.id, ip_address: 'fd02:1::f816:3eff:fe12:3456' }]);
     const p3 = (await port(net3)).body.port;
     assert.deepEqual(p3.fixed_ips, [{ subnet_id: stateful.id, ip_address: 'fd02:2::1' }]);
+    const direct = await api.request('POST', '/v2.0/ports', { body: { port: { network_id: net2, fixed_ips: [{ subnet_id: stateless.id, ip_address: 'fd02:1::99' }] } } });
+    assert.equal(direct.status, 400);
+    assert.equal(direct.body.NeutronError.type, 'AllocationOnAutoAddressSubnet');
+    assert.match(direct.body.NeutronError.message, /cannot be directly assigned to a port on subnet .* as the subnet is configured for automatic addresses/);
   });
 
   test('ipv6 modes - a subnet taking RAs from an external router cannot be a router interface (400)', async () => {
