@@ -175,6 +175,42 @@ test('ipv6 - an ICMPv6 rule gates ping6 while neighbor discovery keeps working',
   await hosts.applyDelta([['port', 'port-b'], ['neighbor', 'port-b']]);
 });
 
+test('ipv6 - deleting the rule that allowed a TCP session ends it (its conntrack entry is flushed)', async (t) => {
+  if (!requireE2e(t)) return;
+  const base = [{ direction: 'egress', ethertype: 'IPv6' }];
+  net.addSecurityGroup('sg-tcp7', [...base, { direction: 'ingress', ethertype: 'IPv6', protocol: 'tcp', portRangeMin: 5007, portRangeMax: 5007 }]);
+  net.ports.get('port-b')!.state.securityGroupIds = ['sg-tcp7'];
+  await hosts.applyDelta([['securityGroup', 'sg-tcp7'], ['port', 'port-b'], ['neighbor', 'port-b']]);
+  const listener = vb.spawn('nc', ['-6', '-lk', '5007']);
+  const received: string[] = [];
+  listener.stdout!.on('data', (chunk: Buffer) => received.push(chunk.toString()));
+  const listening = async () => (await va.exec('nc', ['-6', '-z', '-w', '2', addrB, '5007'], { allowFailure: true })).code === 0;
+  const client = va.spawn('nc', ['-6', addrB, '5007'], { stdin: true });
+  try {
+    await waitFor(listening, 10_000, 'the server listens');
+    client.stdin!.write('before\n');
+    await waitFor(() => received.join('').includes('before'), 10_000, 'TCP session established');
+    const flushedBefore = hosts.get('h2').details().ctFlushed ?? 0;
+    net.addSecurityGroup('sg-tcp7', base);
+    await hosts.applyDelta([['securityGroup', 'sg-tcp7']]);
+    const h2 = testbed.host('h2');
+    const sessionTracked = async () => {
+      const { stdout } = await run('ovs-appctl', ['-t', join(h2.rundir, 'ovs-vswitchd.ctl'), 'dpctl/dump-conntrack'], { env: h2.env });
+      return stdout.includes('dport=5007');
+    };
+    await waitFor(async () => (hosts.get('h2').details().ctFlushed ?? 0) > flushedBefore && !(await sessionTracked()), 10_000, 'the agent flushed the TCP connection');
+    client.stdin!.write('after\n');
+    assert.equal(await listening(), false, 'new connections are refused too');
+    assert.ok(!received.join('').includes('after'), 'the established session no longer passes');
+  } finally {
+    client.kill();
+    listener.kill();
+  }
+  net.ports.get('port-b')!.state.securityGroupIds = ['sg-default'];
+  await hosts.applyDelta([['port', 'port-b'], ['neighbor', 'port-b']]);
+  assert.ok(await waitFor(() => va.ping(addrB), 15_000, 'back in the default group'));
+});
+
 test('ipv6 - a foreign source address is dropped; a VM router advertisement does not reach its peer', async (t) => {
   if (!requireE2e(t)) return;
   await va.exec('ip', ['-6', 'addr', 'add', 'fd00:61::99/64', 'dev', 'eth0', 'nodad']);
