@@ -61,7 +61,7 @@ export async function compileRouters(q: Queryable, host: string, subnetIds: Set<
       FROM ports p JOIN ip_allocations a ON a.port_id = p.id WHERE ${ROUTER_OWNER} AND p.device_id IN (${m}) ORDER BY p.id`,
     routerIds,
   );
-  const routerRows = await allIn<{ id: string; routes: string }>(q, (m) => `SELECT id, routes FROM routers WHERE id IN (${m})`, routerIds);
+  const routerRows = await allIn<{ id: string; routes: string; gw_port_id: string | null }>(q, (m) => `SELECT id, routes, gw_port_id FROM routers WHERE id IN (${m})`, routerIds);
   const byRouter = group(interfaces, (i) => i.router_id);
   for (const router of routerRows) {
     const list = byRouter.get(router.id) ?? [];
@@ -77,6 +77,7 @@ export async function compileRouters(q: Queryable, host: string, subnetIds: Set<
       value: create(RouterStateSchema, {
         id: router.id,
         routes: routes(router.routes),
+        hasGateway: Boolean(router.gw_port_id),
         interfaces: list.map((i) =>
           create(RouterInterfaceSchema, { subnetId: i.subnet_id, ipAddress: i.ip_address, macAddress: i.mac_address, portId: i.port_id }),
         ),

@@ -67,6 +67,8 @@ interface SubnetRow {
   enable_dhcp: number;
   dns_nameservers: string;
   host_routes: string;
+  ipv6_ra_mode: string | null;
+  ipv6_address_mode: string | null;
 }
 interface NetworkRow {
   id: string;
@@ -181,6 +183,8 @@ export async function compileHostScope(q: Queryable, host: string, tables: Optio
         dnsNameservers: parseJson<string[]>(s.dns_nameservers, []).map(String),
         hostRoutes: routes(s.host_routes),
         segmentationId: Number(networks.get(s.network_id)?.segmentation_id ?? 0),
+        ipv6RaMode: s.ipv6_ra_mode ?? '',
+        ipv6AddressMode: s.ipv6_address_mode ?? '',
       }),
     });
   }
@@ -209,28 +213,34 @@ export async function compileHostScope(q: Queryable, host: string, tables: Optio
         floatingIps: fips.get(port.id) ?? [],
       }),
     });
-    const dhcpIp = portIps.find((ip) => {
-      const s = subnets.get(ip.subnet_id);
-      return s !== undefined && s.enable_dhcp === 1 && Number(s.ip_version) === 4;
-    });
+    const dhcpSubnet = (version: number) =>
+      portIps.find((ip) => {
+        const s = subnets.get(ip.subnet_id);
+        return s !== undefined && s.enable_dhcp === 1 && Number(s.ip_version) === version;
+      });
+    const dhcpIp = dhcpSubnet(4);
+    const dhcp6Ip = dhcpSubnet(6);
     const subnet = dhcpIp ? subnets.get(dhcpIp.subnet_id) : undefined;
-    if (dhcpIp && subnet) {
-      const options = parseJson<{ opt_name?: string; opt_value?: string }[]>(port.extra_dhcp_opts, []);
+    if (dhcpIp || dhcp6Ip) {
+      const options = parseJson<{ opt_name?: string; opt_value?: string; ip_version?: number }[]>(port.extra_dhcp_opts, []).filter((o) => o && o.opt_name);
+      const optionMap = (v6: boolean) =>
+        Object.fromEntries(options.filter((o) => (Number(o.ip_version) === 6) === v6).map((o) => [String(o.opt_name), String(o.opt_value ?? '')]));
       add(result.entries, 'dhcp', port.id, {
         case: 'dhcp',
         value: create(DhcpStateSchema, {
           id: port.id,
-          subnetId: subnet.id,
+          subnetId: subnet?.id ?? '',
           macAddress: port.mac_address,
-          ipAddress: dhcpIp.ip_address,
-          gatewayIp: subnet.gateway_ip ?? '',
-          prefixLength: Number(subnet.cidr.split('/')[1] ?? 32),
+          ipAddress: dhcpIp?.ip_address ?? '',
+          gatewayIp: subnet?.gateway_ip ?? '',
+          prefixLength: subnet ? Number(subnet.cidr.split('/')[1] ?? 32) : 0,
           mtu: Number(networks.get(port.network_id)?.mtu ?? 1450),
-          dnsNameservers: parseJson<string[]>(subnet.dns_nameservers, []).map(String),
-          hostRoutes: routes(subnet.host_routes),
-          extraOptions: Object.fromEntries(
-            options.filter((o) => o && o.opt_name).map((o) => [String(o.opt_name), String(o.opt_value ?? '')]),
-          ),
+          dnsNameservers: subnet ? parseJson<string[]>(subnet.dns_nameservers, []).map(String) : [],
+          hostRoutes: subnet ? routes(subnet.host_routes) : [],
+          extraOptions: optionMap(false),
+          ipv6SubnetId: dhcp6Ip?.subnet_id ?? '',
+          ipv6Address: dhcp6Ip?.ip_address ?? '',
+          ipv6ExtraOptions: optionMap(true),
         }),
       });
     }

@@ -44,6 +44,8 @@ export const InvalidInput = define('InvalidInput', 400);
 export const InvalidIpForSubnet = define('InvalidIpForSubnet', 400);
 /** A requested fixed IP matches no subnet of the port's network. */
 export const InvalidIpForNetwork = define('InvalidIpForNetwork', 400);
+/** A fixed IP requested on a SLAAC / stateless DHCPv6 subnet, whose addresses are the hosts' own (EUI-64). */
+export const AllocationOnAutoAddressSubnet = define('AllocationOnAutoAddressSubnet', 400);
 /** A subnet named in fixed_ips does not belong to the port's network. */
 export const InvalidSubnetForNetwork = define('InvalidInput', 400);
 

@@ -206,11 +206,36 @@ export function validateHostRoutes(routes: HostRoute[], version: IpVersion): Hos
   return out;
 }
 
-/** Validates IPv6 modes: IPv6 only, and if both are set they must match (Neutron's rule). */
-export function validateIpv6Modes(version: IpVersion, ra: Ipv6Mode | null | undefined, address: Ipv6Mode | null | undefined): void {
-  if (version === 4 && (ra || address)) throw new InvalidInput('ipv6_ra_mode and ipv6_address_mode are only valid for IPv6 subnets');
+/**
+ * Validates IPv6 modes as Neutron does: IPv6 only, equal when both are set, and not with DHCP disabled
+ * (the modes say how the subnet's RA and DHCPv6 are served).
+ */
+export function validateIpv6Modes(
+  version: IpVersion,
+  ra: Ipv6Mode | null | undefined,
+  address: Ipv6Mode | null | undefined,
+  enableDhcp = true,
+): void {
+  if (version === 4 && ra) throw new InvalidInput('Invalid input for operation: ipv6_ra_mode is not valid when ip_version is 4.');
+  if (version === 4 && address) throw new InvalidInput('Invalid input for operation: ipv6_address_mode is not valid when ip_version is 4.');
   if (ra && address && ra !== address) {
-    throw new InvalidInput(`ipv6_ra_mode '${ra}' and ipv6_address_mode '${address}' must be equal when both are set`);
+    throw new InvalidInput(
+      `Invalid input for operation: ipv6_ra_mode set to '${ra}' with ipv6_address_mode set to '${address}' is not valid. ` +
+        'If both attributes are set, they must be the same value.',
+    );
+  }
+  if ((ra || address) && !enableDhcp) {
+    throw new InvalidInput('Invalid input for operation: ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is set to False.');
+  }
+}
+
+/** SLAAC and stateless DHCPv6 addresses are EUI-64: Neutron requires a /64 prefix for them. */
+export function validateEui64Prefix(cidr: Cidr, ra: Ipv6Mode | null | undefined, address: Ipv6Mode | null | undefined): void {
+  if (cidr.version !== 6 || cidr.prefixLength === 64) return;
+  if (isAutoAddressSubnet(ra ?? null) || isAutoAddressSubnet(address ?? null)) {
+    throw new InvalidInput(
+      `Invalid input for operation: Invalid CIDR ${formatCidr(cidr)} for IPv6 address mode. OpenStack uses the EUI-64 address format, which requires the prefix to be /64.`,
+    );
   }
 }
 

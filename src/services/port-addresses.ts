@@ -9,6 +9,7 @@
  * because it all runs in the caller's transaction.
  */
 import {
+  AllocationOnAutoAddressSubnet,
   InvalidInput,
   InvalidIpForNetwork,
   InvalidIpForSubnet,
@@ -96,7 +97,9 @@ async function allocateRequested(tx: Queryable, subnet: AddressSubnet, request: 
     return { subnet_id: subnet.id, ip_address: await allocateNextAddress(tx, subnet, target.portId, position) };
   }
   if (auto) {
-    throw new InvalidInput(`IPv6 address ${request.ip_address} cannot be assigned directly on subnet ${subnet.id}: it is configured for automatic addresses`);
+    throw new AllocationOnAutoAddressSubnet(
+      `IPv6 address ${request.ip_address} cannot be directly assigned to a port on subnet ${subnet.id} as the subnet is configured for automatic addresses`,
+    );
   }
   const ip = await allocateSpecificAddress(tx, subnet, requestedAddress(request.ip_address), target.portId, position, {
     allowGateway: isRouterPort(target.deviceOwner),

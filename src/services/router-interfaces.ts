@@ -104,6 +104,10 @@ export async function addRouterInterface(
   } else {
     const subnet = await getVisibleRow<SubnetRow>(tx, SUBNET_TABLE, ctx, body.subnet_id ?? '');
     if (!subnet.gateway_ip) throw new NeutronBadRequest(`Bad router request: Subnet ${subnet.id} for router interface must have a gateway IP`);
+    if (subnet.ipv6_address_mode && !subnet.ipv6_ra_mode) {
+      // Its hosts take their RAs from a router outside the cloud.
+      throw new NeutronBadRequest(`Bad router request: IPv6 subnet ${subnet.id} configured to receive RAs from an external router cannot be added to Neutron Router.`);
+    }
     checkNewSubnet(router.id, subnet, existing);
     const created = await insertPort(
       tx,

@@ -11,6 +11,7 @@ import {
   formatPools,
   subnetLayout,
   validateDnsNameservers,
+  validateEui64Prefix,
   validateGateway,
   validateHostRoutes,
   validateIpv6Modes,
@@ -130,9 +131,10 @@ async function insertSubnet(tx: Queryable, ctx: RequestContext, body: SubnetCrea
   assertOwner(ctx, network.project_id, 'create', 'subnet', body.network_id);
   const projectId = owningProject(ctx, body);
   await checkQuota(tx, config.quotaDefaults, projectId, 'subnet', 1);
-  validateIpv6Modes(body.ip_version as IpVersion, body.ipv6_ra_mode, body.ipv6_address_mode);
+  validateIpv6Modes(body.ip_version as IpVersion, body.ipv6_ra_mode, body.ipv6_address_mode, body.enable_dhcp !== false);
   const source = await subnetSource(tx, ctx, body, body.network_id, projectId);
   const layout = subnetLayout({ ...body, cidr: source.cidr });
+  validateEui64Prefix(layout.cidr, body.ipv6_ra_mode, body.ipv6_address_mode);
   await assertNoOverlap(tx, body.network_id, layout.cidr);
   const id = newId();
   const now = timestamp();
@@ -188,6 +190,9 @@ export function createSubnetService(store: Store, config: ServerConfig): SubnetS
       store.write(async (tx) => {
         const row = await writableRow<SubnetRow>(tx, SUBNET_TABLE, ctx, 'subnet', id, 'update', ifRevision);
         const cidr = parseCidr(row.cidr, false) as Cidr;
+        if (body.enable_dhcp === false && (row.ipv6_ra_mode || row.ipv6_address_mode)) {
+          throw new InvalidInput('Invalid input for operation: Cannot disable enable_dhcp with ipv6 attributes set.');
+        }
         const gatewayIp = body.gateway_ip === undefined ? row.gateway_ip : body.gateway_ip;
         const gateway = gatewayIp === null ? null : validateGateway(gatewayIp, cidr);
         const pools = body.allocation_pools

@@ -42,7 +42,7 @@ case "$1" in
   bound|renew)
     cur=$(ip -4 -o addr show dev "$interface" | awk '{print $4}')
     if [ "$cur" != "$ip/$mask" ]; then
-      ip addr flush dev "$interface"
+      ip -4 addr flush dev "$interface"
       ip addr add "$ip/$mask" dev "$interface"
     fi
     [ -n "$mtu" ] && ip link set "$interface" mtu "$mtu"

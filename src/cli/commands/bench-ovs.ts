@@ -1,11 +1,13 @@
 /**
  * `alcor bench ovs`: OVS data-plane benchmarks on a throw-away testbed (needs root and Open vSwitch):
  * flow programming rate, one-neighbor delta, agent restart resync with N neighbors under a 10 ms ping,
- * and port-create-to-first-ping latency through the API and real agents.
+ * port-create-to-first-ping (and ping6) latency through the API and real agents, and flows per port for
+ * IPv4 only vs dual stack.
  */
 import type { Command } from 'commander';
 import os from 'node:os';
 import { benchOvsFlows } from '../../bench/ovs-bench-flows.js';
+import { flowsPerPort } from '../../bench/ovs-bench-ipv6.js';
 import { benchPortToPing } from '../../bench/ovs-bench-latency.js';
 import { cleanupStale, Testbed } from '../../testbed/testbed.js';
 import { commandGroup, numberOption, type RegisterCommand } from '../command-group.js';
@@ -26,6 +28,7 @@ export const registerBenchOvs: RegisterCommand = (program: Command) => {
       let testbed = await Testbed.create({ hosts: 2 });
       try {
         result.flows = await benchOvsFlows(testbed, flags.neighbors, log);
+        result.flowsPerPort = flowsPerPort();
       } finally {
         await testbed.destroy();
       }

@@ -40,9 +40,10 @@ export class HandBuiltNetwork {
     this.vpcs.set(id, create(VpcStateSchema, { id, segmentationId: vni, mtu: 1450, portSecurityEnabled: true, networkType: 'vxlan' }));
   }
 
-  addSubnet(id: string, vpcId: string, cidr: string, gatewayIp: string): void {
+  addSubnet(id: string, vpcId: string, cidr: string, gatewayIp: string, ipv6?: { mode: string; dns?: string[] }): void {
     const vni = this.vpcs.get(vpcId)?.segmentationId ?? 0;
-    this.subnets.set(id, create(SubnetStateSchema, { id, vpcId, ipVersion: 4, cidr, gatewayIp, enableDhcp: true, segmentationId: vni, dnsNameservers: ['10.255.255.53'] }));
+    const v6 = ipv6 ? { ipVersion: 6, ipv6RaMode: ipv6.mode, ipv6AddressMode: ipv6.mode, dnsNameservers: ipv6.dns ?? [] } : {};
+    this.subnets.set(id, create(SubnetStateSchema, { id, vpcId, ipVersion: 4, cidr, gatewayIp, enableDhcp: true, segmentationId: vni, dnsNameservers: ['10.255.255.53'], ...v6 }));
   }
 
   addPort(id: string, subnetId: string, ip: string, host: { name: string; underlayIp: string }, extra: { portSecurityEnabled?: boolean; securityGroupIds?: string[] } = {}): HandPort {
@@ -57,12 +58,12 @@ export class HandBuiltNetwork {
     return port;
   }
 
-  addSecurityGroup(id: string, rules: Array<{ direction: string; protocol?: string; portRangeMin?: number; portRangeMax?: number; remoteIpPrefix?: string; remoteGroupId?: string }>): void {
+  addSecurityGroup(id: string, rules: Array<{ direction: string; ethertype?: string; protocol?: string; portRangeMin?: number; portRangeMax?: number; remoteIpPrefix?: string; remoteGroupId?: string }>): void {
     this.securityGroups.set(id, create(SecurityGroupStateSchema, { id, stateful: true, rules: rules.map((r, i) => create(SecurityGroupRuleSchema, { id: `${id}-r${i}`, ethertype: 'IPv4', ...r })) }));
   }
 
-  addRouter(id: string, interfaces: Array<{ subnetId: string; ip: string; mac: string }>): void {
-    this.routers.set(id, create(RouterStateSchema, { id, interfaces: interfaces.map((i) => ({ subnetId: i.subnetId, ipAddress: i.ip, macAddress: i.mac, portId: `${id}-${i.subnetId}` })) }));
+  addRouter(id: string, interfaces: Array<{ subnetId: string; ip: string; mac: string }>, hasGateway = false): void {
+    this.routers.set(id, create(RouterStateSchema, { id, hasGateway, interfaces: interfaces.map((i) => ({ subnetId: i.subnetId, ipAddress: i.ip, macAddress: i.mac, portId: `${id}-${i.subnetId}` })) }));
   }
 
   /** The desired state of one host: everything shared, its own ports and DHCP entries, all ports as neighbors. */
@@ -79,11 +80,13 @@ export class HandBuiltNetwork {
       }));
       if (p.hostId !== hostId) continue;
       view.port.set(id, s);
-      const fixed = s.fixedIps[0]!;
-      const subnet = this.subnets.get(fixed.subnetId)!;
+      const fixed = s.fixedIps.find((f) => this.subnets.get(f.subnetId)?.ipVersion === 4);
+      const fixed6 = s.fixedIps.find((f) => this.subnets.get(f.subnetId)?.ipVersion === 6);
+      const subnet = fixed ? this.subnets.get(fixed.subnetId) : undefined;
       view.dhcp.set(id, create(DhcpStateSchema, {
-        id, subnetId: subnet.id, macAddress: s.macAddress, ipAddress: fixed.ipAddress, gatewayIp: subnet.gatewayIp,
-        prefixLength: Number(subnet.cidr.split('/')[1]), mtu: 1450, dnsNameservers: subnet.dnsNameservers,
+        id, subnetId: subnet?.id ?? '', macAddress: s.macAddress, ipAddress: fixed?.ipAddress ?? '', gatewayIp: subnet?.gatewayIp ?? '',
+        prefixLength: subnet ? Number(subnet.cidr.split('/')[1]) : 0, mtu: 1450, dnsNameservers: subnet?.dnsNameservers ?? [],
+        ipv6SubnetId: fixed6?.subnetId ?? '', ipv6Address: fixed6?.ipAddress ?? '',
       }));
     }
     return view;

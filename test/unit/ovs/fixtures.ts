@@ -4,10 +4,12 @@ import type { DesiredStateView, KindStates, ResourceKind } from '../../../src/ag
 import {
   AddressPairSchema,
   DhcpStateSchema,
+  FixedIpSchema,
   NeighborStateSchema,
   PortStateSchema,
   PortFloatingIpSchema,
   RouterGatewaySchema,
+  RouterInterfaceSchema,
   RouterStateSchema,
   RouteSchema,
   SecurityGroupStateSchema,
@@ -137,7 +139,23 @@ export function richView(): MutableView {
     id: 'n4', vpcId: 'net-b', macAddress: 'fa:16:3e:00:00:04', fixedIps: [{ subnetId: 'sub-b', ipAddress: '10.0.2.40' }],
     hostId: 'h3', hostIp: '192.168.250.13', securityGroupIds: ['sg-1', 'sg-2'], allowedAddressPairs: [{ ipAddress: '10.0.2.41', macAddress: 'fa:16:3e:00:00:41' }],
   }));
+  addIpv6(v);
   return v;
+}
+
+/** Dual stack: a SLAAC subnet beside each IPv4 one, on the same router; p1, n3 and n4 get IPv6 addresses. */
+function addIpv6(v: MutableView): void {
+  v.subnet.set('sub-a6', create(SubnetStateSchema, { id: 'sub-a6', vpcId: 'net-a', ipVersion: 6, cidr: 'fd00:a::/64', gatewayIp: 'fd00:a::1', enableDhcp: true, segmentationId: 100, ipv6RaMode: 'slaac', ipv6AddressMode: 'slaac' }));
+  v.subnet.set('sub-b6', create(SubnetStateSchema, { id: 'sub-b6', vpcId: 'net-b', ipVersion: 6, cidr: 'fd00:b::/64', gatewayIp: 'fd00:b::1', enableDhcp: true, segmentationId: 200, ipv6RaMode: 'dhcpv6-stateful', ipv6AddressMode: 'dhcpv6-stateful' }));
+  v.router.get('r1')!.interfaces.push(
+    create(RouterInterfaceSchema, { subnetId: 'sub-a6', ipAddress: 'fd00:a::1', macAddress: 'fa:16:3e:aa:00:01', portId: 'rp-a' }),
+    create(RouterInterfaceSchema, { subnetId: 'sub-b6', ipAddress: 'fd00:b::1', macAddress: 'fa:16:3e:bb:00:01', portId: 'rp-b' }),
+  );
+  v.port.get('p1')!.fixedIps.push(create(FixedIpSchema, { subnetId: 'sub-a6', ipAddress: 'fd00:a::f816:3eff:fe00:1' }));
+  v.port.get('p1')!.allowedAddressPairs.push(create(AddressPairSchema, { ipAddress: 'fd00:a:0:0:1::/80' }));
+  v.neighbor.get('p1')!.fixedIps.push(create(FixedIpSchema, { subnetId: 'sub-a6', ipAddress: 'fd00:a::f816:3eff:fe00:1' }));
+  v.neighbor.get('n3')!.fixedIps.push(create(FixedIpSchema, { subnetId: 'sub-a6', ipAddress: 'fd00:a::f816:3eff:fe00:3' }));
+  v.neighbor.get('n4')!.fixedIps.push(create(FixedIpSchema, { subnetId: 'sub-b6', ipAddress: 'fd00:b::40' }));
 }
 
 /**

@@ -6,7 +6,8 @@
 import type { AddressPair, FixedIp } from '../../../proto/alcor/v1/goal_state_pb.js';
 import { fnv32, ipv4ToHex, isIpv4, macToHex, type FlowSpec } from './flow.js';
 import type { CompileContext } from './context.js';
-import { CT_ZONE, Table } from './tables.js';
+import { canonicalIpv6, isIpv6, linkLocal } from './ipv6.js';
+import { CT_ZONE, ND_USERDATA, Table } from './tables.js';
 
 /** ARP responder actions: turn the request into a reply from `mac` for `ip` and send it back. */
 export function arpReplyActions(mac: string, ip: string): string {
@@ -21,6 +22,21 @@ export function arpReplyActions(mac: string, ip: string): string {
 /** The ARP responder flow answering for `ip` in network `vni`. */
 export function arpResponder(vni: number, ip: string, mac: string, priority: number): FlowSpec {
   return { table: Table.ARP, priority, match: `reg6=${vni},arp,arp_op=1,arp_tpa=${ip}`, actions: arpReplyActions(mac, ip) };
+}
+
+/**
+ * The neighbor-discovery responder entry for `ip` in network `vni`: a Neighbor Solicitation for it goes
+ * to the agent, which answers with an advertisement from `mac` (the userdata carries the MAC and, for
+ * router addresses, the router flag), as the ARP responder does for IPv4.
+ */
+export function ndResponder(vni: number, ip: string, mac: string, router: boolean): FlowSpec {
+  const userdata = `${ND_USERDATA}.${mac.toLowerCase().replace(/:/g, '.')}.${router ? '80' : '00'}`;
+  return {
+    table: Table.ARP,
+    priority: 100,
+    match: `reg6=${vni},icmp6,icmp_type=135,nd_target=${ip}`,
+    actions: `controller(userdata=${userdata},max_len=65535)`,
+  };
 }
 
 /** Conjunction id of "remote address is a member of `groupId`" for one direction and ethertype. */
@@ -43,6 +59,24 @@ export function ipv4Addresses(mac: string, fixedIps: readonly FixedIp[], pairs: 
     if (!isIpv4(bare) || bare.includes('/') || seen.has(bare)) return;
     seen.add(bare);
     out.push({ ip: bare, mac: m.toLowerCase() });
+  };
+  for (const f of fixedIps) add(f.ipAddress, lower);
+  for (const p of pairs) add(p.ipAddress, p.macAddress || lower);
+  return out;
+}
+
+/** The exact IPv6 addresses of a port or neighbor (canonical text), with the MAC each answers with. */
+export function ipv6Addresses(mac: string, fixedIps: readonly FixedIp[], pairs: readonly AddressPair[]): Array<{ ip: string; mac: string }> {
+  const lower = mac.toLowerCase();
+  const out: Array<{ ip: string; mac: string }> = [];
+  const seen = new Set<string>();
+  const add = (ip: string, m: string) => {
+    const bare = ip.endsWith('/128') ? ip.slice(0, -4) : ip;
+    if (bare.includes('/') || !isIpv6(bare)) return;
+    const canonical = canonicalIpv6(bare);
+    if (seen.has(canonical)) return;
+    seen.add(canonical);
+    out.push({ ip: canonical, mac: m.toLowerCase() });
   };
   for (const f of fixedIps) add(f.ipAddress, lower);
   for (const p of pairs) add(p.ipAddress, p.macAddress || lower);
@@ -74,6 +108,19 @@ export function addressFlows(
     if (ctx.nexthopReferenced(ip)) flows.push({ table: Table.NEXTHOP, priority: 100, match: `reg6=${vni},reg4=${ipv4ToHex(ip)}`, actions: `set_field:${m}->eth_dst` });
     if (ingress) flows.push({ table: Table.INGRESS_RULES, priority: 60, match: `ip,nw_src=${ip}`, actions: ingress });
     if (egress) flows.push({ table: Table.EGRESS_RULES, priority: 60, match: `ip,nw_dst=${ip}`, actions: egress });
+  }
+  const v6 = ipv6Addresses(mac, fixedIps, pairs);
+  if (v6.length === 0) return flows;
+  const conj6 = (direction: 'ingress' | 'egress') =>
+    groups.filter((g) => ctx.remoteGroupReferenced(g, direction)).map((g) => `conjunction(${conjunctionId(g, direction, 'IPv6')},2/2)`).join(',');
+  const ingress6 = conj6('ingress');
+  const egress6 = conj6('egress');
+  flows.push(ndResponder(vni, linkLocal(mac), mac, false));
+  for (const { ip, mac: m } of v6) {
+    flows.push(ndResponder(vni, ip, m, false));
+    flows.push({ table: Table.L3_RESOLVE, priority: 100, match: `reg6=${vni},ipv6,ipv6_dst=${ip}`, actions: `set_field:${m}->eth_dst,goto_table:${Table.L2}` });
+    if (ingress6) flows.push({ table: Table.INGRESS_RULES, priority: 60, match: `ipv6,ipv6_src=${ip}`, actions: ingress6 });
+    if (egress6) flows.push({ table: Table.EGRESS_RULES, priority: 60, match: `ipv6,ipv6_dst=${ip}`, actions: egress6 });
   }
   return flows;
 }

@@ -3,11 +3,13 @@
  * server's address), routers (distributed routing between their subnets), and the static skeleton of
  * the pipeline (`base`).
  */
-import { addressFlows, arpResponder } from './compile-addresses.js';
+import type { RouterState } from '../../../proto/alcor/v1/goal_state_pb.js';
+import { addressFlows, arpResponder, ndResponder } from './compile-addresses.js';
 import { gatewayFlows } from './compile-gateway.js';
 import { subnetVni, vpcVni, type CompileContext } from './context.js';
 import { derivedMac, ipv4InCidr, ipv4ToHex, isIpv4, type FlowSpec } from './flow.js';
-import { CT_ZONE, DHCP_USERDATA, REG_NEXTHOP, Table } from './tables.js';
+import { canonicalIpv6, isIpv6, linkLocal } from './ipv6.js';
+import { CT_ZONE, DHCP6_USERDATA, DHCP_USERDATA, MLD_TYPES, ND_TYPES, REG_NEXTHOP, RS_USERDATA, Table } from './tables.js';
 
 /** The MAC the agent's DHCP server answers from in a subnet (and the ARP answer for its address). */
 export function dhcpServerMac(subnetId: string): string {
@@ -112,6 +114,51 @@ export function compileRouter(ctx: CompileContext, routerId: string): FlowSpec[]
       });
     }
   }
+  return [...flows, ...routerIpv6Flows(ctx, router.interfaces)];
+}
+
+/**
+ * IPv6 side of a router: neighbor discovery answers (router flag) for each interface address and the
+ * link-local address of its MAC (the next hop the RAs announce), echo replies from its addresses, and routes between its IPv6 subnets
+ * (hop limit decremented). Extra routes are IPv4 only for now.
+ */
+function routerIpv6Flows(ctx: CompileContext, all: RouterState['interfaces']): FlowSpec[] {
+  const interfaces = all
+    .map((ifc) => ({ ifc, subnet: ctx.subnet(ifc.subnetId), vni: subnetVni(ctx, ifc.subnetId) }))
+    .filter((x) => x.subnet && x.vni !== undefined && isIpv6(x.ifc.ipAddress) && isIpv6(x.subnet.cidr));
+  const flows: FlowSpec[] = [];
+  const seen = new Set<string>();
+  for (const { ifc, vni } of interfaces) {
+    const mac = ifc.macAddress.toLowerCase();
+    flows.push(ndResponder(vni!, canonicalIpv6(ifc.ipAddress), mac, true));
+    flows.push({
+      table: Table.ROUTING,
+      priority: 200,
+      match: `reg6=${vni},icmp6,icmp_type=128,icmp_code=0,ipv6_dst=${canonicalIpv6(ifc.ipAddress)}`,
+      actions: [
+        'move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[]',
+        `set_field:${mac}->eth_src`,
+        'move:NXM_NX_IPV6_SRC[]->NXM_NX_IPV6_DST[]',
+        `set_field:${canonicalIpv6(ifc.ipAddress)}->ipv6_src`,
+        'load:0xff->NXM_NX_IP_TTL[]',
+        'set_field:129->icmpv6_type',
+        'in_port',
+      ].join(','),
+    });
+    if (!seen.has(`${vni}/${mac}`)) flows.push(ndResponder(vni!, linkLocal(mac), mac, true));
+    seen.add(`${vni}/${mac}`);
+  }
+  for (const from of interfaces) {
+    for (const to of interfaces) {
+      if (from === to || from.subnet!.cidr === to.subnet!.cidr) continue;
+      flows.push({
+        table: Table.ROUTING,
+        priority: 101 + 2 * Number(to.subnet!.cidr.split('/')[1] ?? 128),
+        match: `reg6=${from.vni},dl_dst=${from.ifc.macAddress.toLowerCase()},ipv6,ipv6_dst=${to.subnet!.cidr}`,
+        actions: `dec_ttl,set_field:${to.ifc.macAddress.toLowerCase()}->eth_src,load:${to.vni}->NXM_NX_REG6[],goto_table:${Table.L3_RESOLVE}`,
+      });
+    }
+  }
   return flows;
 }
 
@@ -135,6 +182,9 @@ export function compileBase(ctx: CompileContext): FlowSpec[] {
     { table: t.EGRESS_CT, priority: 0, match: '', actions: 'drop' },
     { table: t.EGRESS_CT, priority: 200, match: 'arp', actions: goto(t.ARP) },
     { table: t.EGRESS_CT, priority: 200, match: 'udp,tp_src=68,tp_dst=67', actions: goto(t.ARP) },
+    // Neighbor discovery, MLD and DHCPv6 requests are never filtered (as ARP and DHCP).
+    ...[...ND_TYPES, ...MLD_TYPES].map((type) => ({ table: t.EGRESS_CT, priority: 200, match: `icmp6,icmp_type=${type}`, actions: goto(t.ARP) })),
+    { table: t.EGRESS_CT, priority: 200, match: 'udp6,tp_src=546,tp_dst=547', actions: goto(t.ARP) },
     { table: t.EGRESS_CT, priority: 100, match: 'ip', actions: `ct(table=${t.EGRESS_RULES},zone=${CT_ZONE})` },
     { table: t.EGRESS_CT, priority: 100, match: 'ipv6', actions: `ct(table=${t.EGRESS_RULES},zone=${CT_ZONE})` },
     { table: t.EGRESS_RULES, priority: 0, match: '', actions: 'drop' },
@@ -143,9 +193,13 @@ export function compileBase(ctx: CompileContext): FlowSpec[] {
     { table: t.EGRESS_RULES, priority: 90, match: 'ct_state=+rel+trk', actions: goto(t.ARP) },
     { table: t.ARP, priority: 0, match: '', actions: goto(t.DHCP) },
     { table: t.ARP, priority: 1, match: 'arp', actions: 'drop' },
+    // Duplicate address detection (from ::) is not answered: the address is the sender's own.
+    { table: t.ARP, priority: 110, match: 'icmp6,icmp_type=135,ipv6_src=::', actions: goto(t.DHCP) },
+    { table: t.ARP, priority: 100, match: 'icmp6,icmp_type=133', actions: `controller(userdata=${RS_USERDATA},max_len=65535)` },
     { table: t.DHCP, priority: 0, match: '', actions: goto(t.METADATA) },
     { table: t.METADATA, priority: 0, match: '', actions: goto(t.ROUTING) },
     { table: t.DHCP, priority: 100, match: 'udp,tp_src=68,tp_dst=67', actions: `controller(userdata=${DHCP_USERDATA},max_len=65535)` },
+    { table: t.DHCP, priority: 100, match: 'udp6,tp_src=546,tp_dst=547', actions: `controller(userdata=${DHCP6_USERDATA},max_len=65535)` },
     { table: t.ROUTING, priority: 0, match: '', actions: goto(t.L2) },
     { table: t.SNAT_OUT, priority: 0, match: '', actions: 'drop' },
     { table: t.EXT_OUT, priority: 0, match: '', actions: 'drop' },
@@ -156,6 +210,7 @@ export function compileBase(ctx: CompileContext): FlowSpec[] {
     { table: t.L2, priority: 0, match: '', actions: 'drop' },
     { table: t.INGRESS_CT, priority: 0, match: '', actions: 'drop' },
     { table: t.INGRESS_CT, priority: 200, match: 'arp', actions: goto(t.OUTPUT) },
+    ...[...ND_TYPES, ...MLD_TYPES].map((type) => ({ table: t.INGRESS_CT, priority: 200, match: `icmp6,icmp_type=${type}`, actions: goto(t.OUTPUT) })),
     { table: t.INGRESS_CT, priority: 100, match: 'ip', actions: `ct_clear,ct(table=${t.INGRESS_RULES},zone=${CT_ZONE})` },
     { table: t.INGRESS_CT, priority: 100, match: 'ipv6', actions: `ct_clear,ct(table=${t.INGRESS_RULES},zone=${CT_ZONE})` },
     { table: t.INGRESS_RULES, priority: 0, match: '', actions: 'drop' },

@@ -5,13 +5,14 @@
  * interface watcher recomputes it when the interface appears.
  */
 import type { PortState } from '../../../proto/alcor/v1/goal_state_pb.js';
-import { addressFlows } from './compile-addresses.js';
+import { addressFlows, ipv6Addresses } from './compile-addresses.js';
 import { metadataFlows } from './compile-metadata.js';
 import { compileFloatingIps } from './compile-fip.js';
 import { providerPortFlows } from './compile-provider.js';
 import { ruleFlows } from './compile-security-group.js';
 import { vpcVni, type CompileContext } from './context.js';
 import { isIpv4, type FlowSpec } from './flow.js';
+import { canonicalIpv6, isIpv6, linkLocal } from './ipv6.js';
 import { Table } from './tables.js';
 
 /** Anti-spoofing: what the port may send (its MAC with its IPs or allowed address pairs). */
@@ -25,6 +26,7 @@ function antiSpoofFlows(port: PortState, ofport: number): FlowSpec[] {
   }
   const flows: FlowSpec[] = [];
   const macs = new Set<string>([mac]);
+  for (const p of port.allowedAddressPairs) if (isIpv6(p.ipAddress)) macs.add((p.macAddress || mac).toLowerCase());
   for (const { mac: m, ip } of pairs) {
     macs.add(m);
     flows.push({ table: Table.PORT_SECURITY, priority: 100, match: `in_port=${ofport},dl_src=${m},ip,nw_src=${ip}`, actions: next });
@@ -34,7 +36,35 @@ function antiSpoofFlows(port: PortState, ofport: number): FlowSpec[] {
     // DHCP DISCOVER/REQUEST come from 0.0.0.0 before the VM has an address.
     flows.push({ table: Table.PORT_SECURITY, priority: 100, match: `in_port=${ofport},dl_src=${m},udp,nw_src=0.0.0.0,tp_src=68,tp_dst=67`, actions: next });
   }
-  return flows;
+  return [...flows, ...ipv6AntiSpoofFlows(port, ofport, macs)];
+}
+
+/**
+ * IPv6 anti-spoofing: the port's fixed IPv6 addresses, allowed address pairs (exact or prefixes) and the
+ * EUI-64 link-local address of each of its MACs; `::` only for router solicitations, duplicate address
+ * detection and MLD reports; neighbor advertisements only for its own exact addresses; router advertisements and DHCPv6
+ * server messages never (RA guard: a VM cannot become a router or DHCPv6 server for its peers).
+ */
+function ipv6AntiSpoofFlows(port: PortState, ofport: number, macs: ReadonlySet<string>): FlowSpec[] {
+  const next = `goto_table:${Table.EGRESS_CT}`;
+  const at = (priority: number, match: string, actions = next): FlowSpec => ({ table: Table.PORT_SECURITY, priority, match: `in_port=${ofport},${match}`, actions });
+  const mac = port.macAddress.toLowerCase();
+  const prefixes: Array<{ mac: string; ip: string }> = [];
+  for (const m of macs) prefixes.push({ mac: m, ip: linkLocal(m) });
+  for (const f of port.fixedIps) if (isIpv6(f.ipAddress)) prefixes.push({ mac, ip: canonicalIpv6(f.ipAddress) });
+  for (const p of port.allowedAddressPairs) {
+    if (!isIpv6(p.ipAddress)) continue;
+    const [ip = '', len] = p.ipAddress.split('/');
+    prefixes.push({ mac: (p.macAddress || mac).toLowerCase(), ip: len === undefined || len === '128' ? canonicalIpv6(ip) : `${canonicalIpv6(ip)}/${len}` });
+  }
+  const flows: FlowSpec[] = [at(120, 'icmp6,icmp_type=134', 'drop'), at(120, 'udp6,tp_src=547', 'drop'), at(110, 'icmp6,icmp_type=136', 'drop')];
+  for (const m of macs) {
+    for (const type of [133, 135, 143]) flows.push(at(100, `dl_src=${m},icmp6,ipv6_src=::,icmp_type=${type}`));
+  }
+  for (const { mac: m, ip } of prefixes) flows.push(at(100, `dl_src=${m},ipv6,ipv6_src=${ip}`));
+  const exact = [...[...macs].map((m) => ({ mac: m, ip: linkLocal(m) })), ...ipv6Addresses(mac, port.fixedIps, port.allowedAddressPairs)];
+  for (const { mac: m, ip } of exact) flows.push(at(115, `dl_src=${m},icmp6,icmp_type=136,nd_target=${ip}`));
+  return [...new Map(flows.map((f) => [f.match, f])).values()];
 }
 
 /** Security-group flows of the port, or the bypass when port security is off. */

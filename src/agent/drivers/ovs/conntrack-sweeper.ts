@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DesiredStateView } from '../../driver.js';
-import { flushTuple, governedPorts, groupMembership, parseConntrackDump, staleEntries } from './conntrack.js';
+import { flushArgs, governedPorts, groupMembership, parseConntrackDump, staleEntries } from './conntrack.js';
 import { runTool } from './ovs-cli.js';
 
 /** What a sweep reads and where it runs the tools. */
@@ -82,7 +82,9 @@ export class ConntrackSweeper {
         // No datapath argument here: OVS 3.1 reads a datapath name followed by a zone and a tuple as a
         // second tuple and fails; without one, ovs-vswitchd uses its only datapath.
         for (const entry of stale) {
-          await appctl(['dpctl/flush-conntrack', `zone=${zone}`, flushTuple(entry)]);
+          const tuples = flushArgs(entry);
+          if (!tuples) continue;
+          await appctl(['dpctl/flush-conntrack', `zone=${zone}`, ...tuples]);
           this.counters.ctFlushed++;
         }
         if (stale.length > 0) this.deps.log('info', 'flushed connections no rule allows any more', { zone, flushed: stale.length });

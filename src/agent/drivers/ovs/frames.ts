@@ -46,17 +46,21 @@ export function internetChecksum(data: Buffer, initial = 0): number {
   return ~sum & 0xffff;
 }
 
+/**
+ * Where the network-layer header of an untagged (or single-VLAN-tagged) Ethernet frame starts, if its
+ * ethertype is `ethertype` and at least `minLength` bytes of it are there.
+ */
+export function l3Offset(frame: Buffer, ethertype: number, minLength: number): number | undefined {
+  if (frame.length < 14) return undefined;
+  let at = 12;
+  if (frame.readUInt16BE(at) === 0x8100 && frame.length >= 18) at += 4;
+  return frame.readUInt16BE(at) === ethertype && frame.length >= at + 2 + minLength ? at + 2 : undefined;
+}
+
 /** Parses an untagged (or single-VLAN-tagged) Ethernet/IPv4/UDP frame; undefined for anything else. */
 export function parseUdpFrame(frame: Buffer): UdpFrame | undefined {
-  if (frame.length < 14) return undefined;
-  let offset = 12;
-  let ethertype = frame.readUInt16BE(offset);
-  if (ethertype === 0x8100 && frame.length >= 18) {
-    offset += 4;
-    ethertype = frame.readUInt16BE(offset);
-  }
-  offset += 2;
-  if (ethertype !== 0x0800 || frame.length < offset + 20) return undefined;
+  const offset = l3Offset(frame, 0x0800, 20);
+  if (offset === undefined) return undefined;
   const ihl = ((frame[offset] ?? 0) & 0x0f) * 4;
   if ((frame[offset + 9] ?? 0) !== 17 || frame.length < offset + ihl + 8) return undefined;
   const udp = offset + ihl;

@@ -45,6 +45,8 @@ export const MATCH_FIELDS: Readonly<Record<string, NxmField>> = {
   arp_tha: oxm(25, 6, 'mac'),
   ipv6_src: oxm(26, 16, 'ipv6'),
   ipv6_dst: oxm(27, 16, 'ipv6'),
+  nd_target: oxm(31, 16, 'ipv6'),
+  icmpv6_type: oxm(29, 1),
   tun_id: oxm(38, 8),
   reg2: nxmNx(2, 4),
   reg3: nxmNx(3, 4),
@@ -103,6 +105,8 @@ export const NXM_FIELDS: Readonly<Record<string, NxmField>> = {
   NXM_NX_ARP_SHA: nxmNx(17, 6),
   NXM_NX_ARP_THA: nxmNx(18, 6),
   NXM_NX_IP_TTL: nxmNx(29, 1),
+  NXM_NX_IPV6_SRC: nxmNx(19, 16),
+  NXM_NX_IPV6_DST: nxmNx(20, 16),
 };
 
 /** ct_state flag bits by name. */

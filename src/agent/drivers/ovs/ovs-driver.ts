@@ -30,6 +30,7 @@ import { GatewayArp, localGateways } from './gateway-arp.js';
 import { InterfaceWatcher, readBridgeInterfaces } from './interface-watcher.js';
 import { ensureMetadataLink } from './metadata-link.js';
 import { MetadataProxy, type MetadataRequester } from './metadata-proxy.js';
+import { Ipv6Responder } from './ipv6-responder.js';
 import { OfConnection } from './of-connection.js';
 import { compileOvsDriverOptions, type CompiledOvsDriverOptions } from './options.js';
 import { OvsCli } from './ovs-cli.js';
@@ -51,6 +52,7 @@ export class OvsDriver implements Driver {
   private watcher: InterfaceWatcher | undefined;
   private connection: OfConnection | undefined;
   private readonly dhcp: DhcpResponder;
+  private readonly ipv6: Ipv6Responder;
   private readonly sweeper: ConntrackSweeper;
   private metadataProxy: MetadataProxy | undefined;
   private readonly gatewayArp: GatewayArp;
@@ -83,6 +85,12 @@ export class OvsDriver implements Driver {
       (ip) => void this.onExternalMacLearned(ip),
       join(context.stateDir, 'ovs', 'external-macs.json'),
     );
+    this.ipv6 = new Ipv6Responder({
+      view: () => this.view,
+      portAt: (ofport) => this.portAt(ofport),
+      ofports: () => this.watcher?.ofports ?? new Map(),
+      packetOut: (ofport, frame) => this.connection?.packetOut(ofport, frame) ?? false,
+    });
     this.sweeper = new ConntrackSweeper({
       rundir: this.options.rundir,
       datapathType: resolveDatapathType(this.options.datapathType),
@@ -106,11 +114,15 @@ export class OvsDriver implements Driver {
     this.watcher = new InterfaceWatcher(this.cli, (ids) => void this.onInterfacesChanged(ids), (level, message, fields) => this.context.log(level, message, fields));
     await this.watcher.start();
     this.connection = new OfConnection(this.options.bridgeTarget.replace(/^unix:/, ''), {
-      packetIn: (packetIn) => this.gatewayArp.handle(packetIn) || void this.dhcp.handle(packetIn).catch((err: unknown) => this.context.log('error', 'dhcp packet-in failed', { error: String(err) })),
+      packetIn: (packetIn) => {
+        if (this.gatewayArp.handle(packetIn) || this.ipv6.handle(packetIn)) return;
+        void this.dhcp.handle(packetIn).catch((err: unknown) => this.context.log('error', 'dhcp packet-in failed', { error: String(err) }));
+      },
       ready: () => this.onConnectionReady(),
       log: this.context.log,
     });
     this.connection.start();
+    this.ipv6.start();
     if (!(await this.connection.waitReady(5000))) this.context.log('warn', 'openflow connection not ready yet; DHCP waits for it');
     this.context.log('info', 'ovs driver started', { bridge: this.options.bridge, tunnelOfport, physnets: Object.fromEntries(physnets), interfaces: this.watcher.ofports.size });
   }
@@ -151,13 +163,14 @@ export class OvsDriver implements Driver {
 
   /** Driver-specific counters (flow mods, bundle failures, DHCP). */
   details(): Record<string, number> {
-    return { ...this.counters, ...this.dhcp.counters, ...this.sweeper.counters, ...this.gatewayArp.counters, ...this.metadataProxy?.counters, flows: this.engine.flowCount, interfaces: this.watcher?.ofports.size ?? 0 };
+    return { ...this.counters, ...this.dhcp.counters, ...this.ipv6.counters, ...this.sweeper.counters, ...this.gatewayArp.counters, ...this.metadataProxy?.counters, flows: this.engine.flowCount, interfaces: this.watcher?.ofports.size ?? 0 };
   }
 
   async close(): Promise<void> {
     this.gatewayArp.close();
     this.metadataProxy?.close();
     this.watcher?.close();
+    this.ipv6.stop();
     this.connection?.close();
     await this.lock.catch(() => undefined);
   }
@@ -251,6 +264,7 @@ export class OvsDriver implements Driver {
         return;
       }
       const failed = await this.program(this.engine.update(this.inputs(), portIds.map((id) => `iface/${id}`)));
+      this.ipv6.advertiseNew(portIds.filter((id) => !failed.has(`port/${id}`)));
       const outcomes = portIds
         .filter((id) => this.view.port.has(id))
         .map((id): ResourceOutcome =>

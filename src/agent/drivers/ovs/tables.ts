@@ -59,3 +59,13 @@ export const METADATA_IP = '169.254.169.254';
 export const GATEWAY_ARP_USERDATA = 'dc.b0.00.05';
 /** The same userdata as bytes. */
 export const GATEWAY_ARP_USERDATA_BYTES = Buffer.from([0xdc, 0xb0, 0x00, 0x05]);
+
+/** Userdata prefix of the neighbor-solicitation punt (followed by the answering MAC and the NA flags byte). */
+export const ND_USERDATA = 'dc.b0.00.02';
+/** Userdata of the router-solicitation punt. */
+export const RS_USERDATA = 'dc.b0.00.03';
+/** Userdata of the DHCPv6 punt. */
+export const DHCP6_USERDATA = 'dc.b0.00.04';
+/** ICMPv6 types of neighbor discovery (RS, RA, NS, NA, redirect) and MLD (query, reports, done, v2 report). */
+export const ND_TYPES = [133, 134, 135, 136, 137] as const;
+export const MLD_TYPES = [130, 131, 132, 143] as const;
