@@ -1,0 +1,95 @@
+/** The controller's APIs as the dashboard reads them: fetch with the caller's token, errors as exceptions. */
+import type { Network, OperatorEvent, Port, ProgrammingLatency, Router, Status, Subnet, HostView } from './types.js';
+
+/** The controller answered 401: the page needs Keystone credentials (`keystoneUrl` from WWW-Authenticate). */
+export class AuthRequired extends Error {
+  constructor(readonly keystoneUrl: string) {
+    super('authentication required');
+  }
+}
+
+/** Keystone password credentials, as the openstack CLI takes them. */
+export interface Credentials {
+  authUrl: string;
+  username: string;
+  password: string;
+  projectName: string;
+  userDomainName: string;
+  projectDomainName: string;
+}
+
+const TOKEN_KEY = 'alcor-dashboard-token';
+
+/** Everything one refresh of the page shows. */
+export interface Snapshot {
+  status: Status;
+  hosts: HostView[];
+  events: OperatorEvent[];
+  programming: ProgrammingLatency;
+  networks: Network[];
+  subnets: Subnet[];
+  routers: Router[];
+  ports: Port[];
+}
+
+/** Reads the controller that served the page. */
+export class Api {
+  private token: string | null = sessionStorage.getItem(TOKEN_KEY);
+
+  async get<T>(path: string): Promise<T> {
+    const res = await fetch(path, { headers: this.token ? { 'x-auth-token': this.token } : {} });
+    if (res.status === 401) {
+      this.forget();
+      const header = res.headers.get('www-authenticate') ?? '';
+      throw new AuthRequired(/uri="([^"]*)"/.exec(header)?.[1] ?? '');
+    }
+    const body: unknown = await res.json().catch(() => null);
+    if (!res.ok) {
+      const message = (body as { NeutronError?: { message?: string } } | null)?.NeutronError?.message;
+      throw new Error(`${path}: HTTP ${res.status}${message ? `: ${message}` : ''}`);
+    }
+    return body as T;
+  }
+
+  async snapshot(): Promise<Snapshot> {
+    const [status, hosts, events, programming, networks, subnets, routers, ports] = await Promise.all([
+      this.get<{ status: Status }>('/alcor/v1/status'),
+      this.get<{ hosts: HostView[] }>('/alcor/v1/hosts'),
+      this.get<{ events: OperatorEvent[] }>('/alcor/v1/events?limit=50'),
+      this.get<{ programming: ProgrammingLatency }>('/alcor/v1/programming'),
+      this.get<{ networks: Network[] }>('/v2.0/networks?fields=id&fields=name&fields=project_id&fields=status&fields=router:external'),
+      this.get<{ subnets: Subnet[] }>('/v2.0/subnets?fields=id&fields=name&fields=network_id&fields=cidr&fields=project_id'),
+      this.get<{ routers: Router[] }>('/v2.0/routers?fields=id&fields=name&fields=project_id&fields=status&fields=external_gateway_info'),
+      this.get<{ ports: Port[] }>(
+        '/v2.0/ports?fields=id&fields=name&fields=network_id&fields=project_id&fields=status&fields=device_owner&fields=device_id&fields=binding:host_id&fields=fixed_ips',
+      ),
+    ]);
+    return {
+      status: status.status, hosts: hosts.hosts, events: events.events, programming: programming.programming,
+      networks: networks.networks, subnets: subnets.subnets, routers: routers.routers, ports: ports.ports,
+    };
+  }
+
+  /** Asks Keystone for a project-scoped token and keeps it for this browser tab. */
+  async login(c: Credentials): Promise<void> {
+    const res = await fetch(`${c.authUrl.replace(/\/+$/, '')}/v3/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        auth: {
+          identity: { methods: ['password'], password: { user: { name: c.username, password: c.password, domain: { name: c.userDomainName } } } },
+          scope: { project: { name: c.projectName, domain: { name: c.projectDomainName } } },
+        },
+      }),
+    });
+    const token = res.headers.get('x-subject-token');
+    if (res.status !== 201 || !token) throw new Error(`Keystone refused the credentials (HTTP ${res.status})`);
+    this.token = token;
+    sessionStorage.setItem(TOKEN_KEY, token);
+  }
+
+  forget(): void {
+    this.token = null;
+    sessionStorage.removeItem(TOKEN_KEY);
+  }
+}
