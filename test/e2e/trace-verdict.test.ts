@@ -5,39 +5,28 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { cleanupStale, Testbed } from '../../src/testbed/testbed.js';
+import type { Testbed } from '../../src/testbed/testbed.js';
 import type { Vm } from '../../src/testbed/vm.js';
-import { AgentProcess } from '../../src/testbed/agent-process.js';
 import { waitFor } from '../harness/wait-for.js';
 import { apiNetwork, apiPort, apiVm, ipOf, type ApiPort } from './support/api-vms.js';
-import { startE2eController, type E2eController } from './support/controller.js';
+import type { E2eController } from './support/controller.js';
+import { startE2eStack, type E2eStack } from './support/stack.js';
 import { e2eUnavailable, requireE2e } from './support/prerequisites.js';
 
 const available = e2eUnavailable() === undefined;
 const P = 'project-trace';
 let testbed: Testbed;
 let controller: E2eController;
-const agents: AgentProcess[] = [];
+let stack: E2eStack | undefined;
 
 before(async () => {
   if (!available) return;
-  await cleanupStale();
-  testbed = await Testbed.create({ hosts: 2 });
-  controller = await startE2eController();
-  for (const host of testbed.hosts) {
-    const agent = new AgentProcess(host, testbed, controller.southboundAddress);
-    agent.start();
-    agents.push(agent);
-  }
-  await waitFor(async () => (await controller.connectedHosts()).length === 2, 30_000, 'both agents connected');
+  stack = await startE2eStack(2);
+  ({ testbed, controller } = stack);
 });
 
 after(async () => {
-  if (!available) return;
-  if (process.exitCode) for (const a of agents) process.stderr.write(`--- agent ${a.host.name}\n${a.logTail()}\n`);
-  for (const a of agents) await a.kill();
-  await controller?.close();
-  await testbed?.destroy();
+  await stack?.close();
 });
 
 /** The logical trace's verdict for one packet from `from` to `to`. */

@@ -4,16 +4,17 @@
  * The operator dashboard in a real browser: playwright-core drives Debian's chromium against a controller
  * with real agents. Created networks and hosts appear, a host whose agent goes away shows as lost, an
  * agent refused by the southbound shows among the recent refusals, and the page logs no console error.
- * The test leaves a screenshot in .tmp/dashboard.png.
+ * Under Keystone the page asks for credentials first. The test leaves a screenshot in .tmp/dashboard.png.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
+import { KeystoneStandIn } from '../../harness/keystone-stand-in.js';
 import { missingPrerequisite } from '../../harness/services.js';
 import { waitFor } from '../../harness/wait-for.js';
-import { withSouthbound, type TestStack } from '../southbound/harness.js';
+import { withSouthbound, type SouthboundFixture, type TestStack } from '../southbound/harness.js';
 
 /** Debian's chromium package. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -28,11 +29,30 @@ async function created(s: TestStack, collection: string, key: string, body: Reco
 /** Waits until `selector` matches in the page. */
 const shows = (page: Page, selector: string) => page.waitForSelector(selector, { timeout: 15_000 });
 
+/** True when chromium is there; otherwise skips (fails under CI). */
+function chromiumAvailable(t: TestContext): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  missingPrerequisite(t, `${CHROMIUM} (Debian package chromium) for the browser test`, 'ALCOR_TEST_E2E');
+  return false;
+}
+
+/** Opens the dashboard of `url` in a new headless chromium; `problems` collects console errors, page errors and failed requests. */
+async function openDashboard(f: SouthboundFixture, url: string): Promise<{ page: Page; problems: string[] }> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  f.defer(() => void browser.close());
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  await page.goto(`${url}/dashboard/`);
+  return { page, problems };
+}
+
 test('dashboard - topology, host health and refusals in a real browser, no console errors', { timeout: 120_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    missingPrerequisite(t, `${CHROMIUM} (Debian package chromium) for the browser test`, 'ALCOR_TEST_E2E');
-    return;
-  }
+  if (!chromiumAvailable(t)) return;
   await withSouthbound(async (f) => {
     const s = await f.stack();
     await f.agent(s.address, 'dash-h1');
@@ -47,17 +67,7 @@ test('dashboard - topology, host health and refusals in a real browser, no conso
     await created(s, 'ports', 'port', { network_id: other.id, 'binding:host_id': 'dash-h2' });
     await waitFor(async () => (await s.request('GET', `/v2.0/ports/${p1.id}`)).body.port.status === 'ACTIVE', 10_000, 'port ACTIVE');
 
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-    f.defer(() => void browser.close());
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-
-    await page.goto(`${s.url}/dashboard/`);
+    const { page, problems } = await openDashboard(f, s.url);
     await shows(page, '#hosts tr[data-host="dash-h1"][data-state="alive"]');
     await shows(page, '#hosts tr[data-host="dash-h2"][data-state="alive"]');
     const networks = await page.textContent('#networks');
@@ -80,4 +90,35 @@ test('dashboard - topology, host health and refusals in a real browser, no conso
     await page.screenshot({ path: `${SHOTS}dashboard.png`, fullPage: true });
     assert.deepEqual(problems, []);
   });
+});
+
+test('dashboard - under Keystone it asks for credentials, explains a refusal, then shows the controller with the token', { timeout: 120_000 }, async (t) => {
+  if (!chromiumAvailable(t)) return;
+  const keystone = new KeystoneStandIn();
+  await keystone.start();
+  keystone.users.set('neutron', { password: 'secret', roles: ['admin', 'service'] });
+  keystone.users.set('ops', { password: 'pw', roles: ['admin'] });
+  try {
+    await withSouthbound(async (f) => {
+      const keystoneSettings = { auth: 'keystone', keystoneUrl: keystone.url, keystoneUsername: 'neutron', keystonePassword: 'secret', keystoneProject: 'service' } as const;
+      const s = await f.stack({}, keystoneSettings);
+      await f.agent(s.address, 'ks-h1');
+      assert.equal((await fetch(`${s.url}/alcor/v1/hosts`)).status, 401, 'the API itself still wants a token');
+      const { page, problems } = await openDashboard(f, s.url);
+      await shows(page, '#login:not([hidden])');
+      assert.equal(await page.inputValue('input[name="authUrl"]'), keystone.url, 'prefilled from WWW-Authenticate');
+      await page.fill('input[name="username"]', 'ops');
+      await page.fill('input[name="password"]', 'wrong');
+      await page.click('#login button[type="submit"]');
+      await waitFor(async () => /Keystone refused the credentials \(HTTP 401\)/.test((await page.textContent('#login-error')) ?? ''), 10_000, 'refusal explained');
+      await page.fill('input[name="password"]', 'pw');
+      await page.click('#login button[type="submit"]');
+      await shows(page, '#hosts tr[data-host="ks-h1"][data-state="alive"]');
+      assert.equal(await page.isHidden('#login'), true);
+      // The 401s that asked for credentials (the controller's, then Keystone's for the wrong password) are the only errors.
+      assert.deepEqual(problems.filter((p) => !p.includes('status of 401')), []);
+    });
+  } finally {
+    await keystone.close();
+  }
 });

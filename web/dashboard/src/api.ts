@@ -1,5 +1,6 @@
 /** The controller's APIs as the dashboard reads them: fetch with the caller's token, errors as exceptions. */
-import type { Network, OperatorEvent, Port, ProgrammingLatency, Router, Status, Subnet, HostView } from './types.js';
+import type { KeystoneCredentials } from '../../../src/migrate/neutron-auth.js';
+import type { HostView, Network, OperatorEvent, OperatorStatus, Port, ProgrammingLatency, Router, Subnet } from './types.js';
 
 /** The controller answered 401: the page needs Keystone credentials (`keystoneUrl` from WWW-Authenticate). */
 export class AuthRequired extends Error {
@@ -8,21 +9,11 @@ export class AuthRequired extends Error {
   }
 }
 
-/** Keystone password credentials, as the openstack CLI takes them. */
-export interface Credentials {
-  authUrl: string;
-  username: string;
-  password: string;
-  projectName: string;
-  userDomainName: string;
-  projectDomainName: string;
-}
-
 const TOKEN_KEY = 'alcor-dashboard-token';
 
 /** Everything one refresh of the page shows. */
 export interface Snapshot {
-  status: Status;
+  status: OperatorStatus;
   hosts: HostView[];
   events: OperatorEvent[];
   programming: ProgrammingLatency;
@@ -53,7 +44,7 @@ export class Api {
 
   async snapshot(): Promise<Snapshot> {
     const [status, hosts, events, programming, networks, subnets, routers, ports] = await Promise.all([
-      this.get<{ status: Status }>('/alcor/v1/status'),
+      this.get<{ status: OperatorStatus }>('/alcor/v1/status'),
       this.get<{ hosts: HostView[] }>('/alcor/v1/hosts'),
       this.get<{ events: OperatorEvent[] }>('/alcor/v1/events?limit=50'),
       this.get<{ programming: ProgrammingLatency }>('/alcor/v1/programming'),
@@ -71,7 +62,7 @@ export class Api {
   }
 
   /** Asks Keystone for a project-scoped token and keeps it for this browser tab. */
-  async login(c: Credentials): Promise<void> {
+  async login(c: KeystoneCredentials): Promise<void> {
     const res = await fetch(`${c.authUrl.replace(/\/+$/, '')}/v3/auth/tokens`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -1,41 +1,8 @@
-/** The wire shapes the dashboard reads (the fields it asks for), from /alcor/v1 and /v2.0. */
-
-export interface HostView {
-  host: string;
-  alive: boolean;
-  datapath_ip: string;
-  agent_version: string;
-  controller_id: string;
-  applied_revision: number;
-  heartbeat_at: string;
-  ports: number;
-  live: { transport: string; sent_revision: number; acked_revision: number; lag_revisions: number; last_ack_at: string | null } | null;
-}
-
-export interface Status {
-  version: string;
-  controller_id: string;
-  store: { engine: string };
-  outbox: { head_revision: number; compiled_revision: number };
-  hosts: { total: number; alive: number; lost: number };
-}
-
-export interface OperatorEvent {
-  at: string;
-  level: 'warn' | 'error';
-  message: string;
-  host: string;
-  details: string;
-}
-
-export interface ProgrammingLatency {
-  count: number;
-  p50_ms: number | null;
-  p90_ms: number | null;
-  p99_ms: number | null;
-  max_ms: number | null;
-  recent: { port: string; host: string; at: string; ms: number }[];
-}
+/**
+ * The wire shapes the dashboard reads: the operator view's are the controller's own (src/domain), the
+ * Neutron resources' are the fields it asks for.
+ */
+export type { HostView, OperatorEvent, OperatorStatus, ProgrammingLatency } from '../../../src/domain/operator.js';
 
 export interface Network {
   id: string;
