@@ -49,6 +49,17 @@ export interface RecordedEvent {
   details: string;
 }
 
+/** A log field as text: an error's message, a string as is, anything else as JSON when it can be. */
+function describe(v: unknown): string {
+  if (v instanceof Error) return v.message;
+  if (typeof v === 'string') return v;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
 /**
  * The last warnings and errors of the southbound (refused agents, malformed messages, failed publishes,
  * data-plane errors), at most `capacity`, oldest first. `tee` wraps the logger so both see every line.
@@ -76,7 +87,7 @@ export class RecentEvents {
   private record(level: RecordedEvent['level'], obj: object, msg = ''): void {
     const { host, ...rest } = obj as { host?: unknown };
     const details = Object.entries(rest)
-      .map(([k, v]) => `${k}=${v instanceof Error ? v.message : typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .map(([k, v]) => `${k}=${describe(v)}`)
       .join(' ');
     this.entries.push({ at: Date.now(), level, message: msg, host: typeof host === 'string' ? host : '', details });
     if (this.entries.length > this.capacity) this.entries.shift();

@@ -158,7 +158,8 @@ export function createOperatorView(store: Store, southbound: Southbound, version
     async programming() {
       const recent = manager.portStatus.recent;
       const sorted = recent.map((r) => r.ms).sort((a, b) => a - b);
-      const at = (q: number) => (sorted.length === 0 ? null : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? null));
+      // Nearest rank: the smallest sample with at least q of the samples at or below it.
+      const at = (q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? null;
       return {
         count: sorted.length,
         p50_ms: at(0.5),
