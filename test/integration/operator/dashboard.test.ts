@@ -86,6 +86,22 @@ test('dashboard - topology, host health and refusals in a real browser, no conso
     await waitFor(async () => /agent refused.*host dash-h1 is already connected/s.test((await page.textContent('#events')) ?? ''), 15_000, 'refusal shown');
     assert.match((await page.textContent('#status')) ?? '', /1 alive, 1 lost/);
 
+    // Another project's network is drawn only once that project is chosen.
+    const res = await fetch(`${s.url}/v2.0/networks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-project-id': 'dash-other', 'x-roles': 'member' },
+      body: JSON.stringify({ network: { name: 'dash-red' } }),
+    });
+    assert.equal(res.status, 201);
+    await waitFor(async () => (await page.$$('#project option')).length === 2, 15_000, 'second project offered');
+    assert.doesNotMatch((await page.textContent('#networks')) ?? '', /dash-red/);
+    await page.selectOption('#project', 'dash-other');
+    await waitFor(async () => /dash-red/.test((await page.textContent('#networks')) ?? ''), 15_000, 'the other project drawn');
+    assert.doesNotMatch((await page.textContent('#networks')) ?? '', /dash-blue/);
+    assert.equal(await page.getAttribute('#topology', 'data-nodes'), '1');
+    await page.selectOption('#project', (await s.request('GET', `/v2.0/networks/${net.id}`)).body.network.project_id);
+    await waitFor(async () => (await page.getAttribute('#topology', 'data-nodes')) === '7', 15_000, 'back to the first project');
+
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: `${SHOTS}dashboard.png`, fullPage: true });
     assert.deepEqual(problems, []);

@@ -13,6 +13,8 @@ const TOKEN_KEY = 'alcor-dashboard-token';
 
 /** Everything one refresh of the page shows. */
 export interface Snapshot {
+  /** The project drawn; its ports are the only ones read. */
+  project: string;
   status: OperatorStatus;
   hosts: HostView[];
   events: OperatorEvent[];
@@ -42,8 +44,12 @@ export class Api {
     return body as T;
   }
 
-  async snapshot(): Promise<Snapshot> {
-    const [status, hosts, events, programming, networks, subnets, routers, ports] = await Promise.all([
+  /**
+   * Reads everything the page shows. `choose` picks the project to draw from the projects that own
+   * networks or routers; only that project's ports are read (a cloud's ports are many).
+   */
+  async snapshot(choose: (projects: string[]) => string): Promise<Snapshot> {
+    const [status, hosts, events, programming, networks, subnets, routers] = await Promise.all([
       this.get<{ status: OperatorStatus }>('/alcor/v1/status'),
       this.get<{ hosts: HostView[] }>('/alcor/v1/hosts'),
       this.get<{ events: OperatorEvent[] }>('/alcor/v1/events?limit=50'),
@@ -51,13 +57,14 @@ export class Api {
       this.get<{ networks: Network[] }>('/v2.0/networks?fields=id&fields=name&fields=project_id&fields=status&fields=router:external'),
       this.get<{ subnets: Subnet[] }>('/v2.0/subnets?fields=id&fields=name&fields=network_id&fields=cidr&fields=project_id'),
       this.get<{ routers: Router[] }>('/v2.0/routers?fields=id&fields=name&fields=project_id&fields=status&fields=external_gateway_info'),
-      this.get<{ ports: Port[] }>(
-        '/v2.0/ports?fields=id&fields=name&fields=network_id&fields=project_id&fields=status&fields=device_owner&fields=device_id&fields=binding:host_id&fields=fixed_ips',
-      ),
     ]);
+    const projects = [...new Set([...networks.networks, ...routers.routers].map((x) => x.project_id).filter((p) => p !== ''))].sort();
+    const project = choose(projects);
+    const fields = ['id', 'name', 'network_id', 'project_id', 'status', 'device_owner', 'device_id', 'binding:host_id', 'fixed_ips'].map((f) => `fields=${f}`).join('&');
+    const ports = project === '' ? [] : (await this.get<{ ports: Port[] }>(`/v2.0/ports?project_id=${encodeURIComponent(project)}&${fields}`)).ports;
     return {
-      status: status.status, hosts: hosts.hosts, events: events.events, programming: programming.programming,
-      networks: networks.networks, subnets: subnets.subnets, routers: routers.routers, ports: ports.ports,
+      project, status: status.status, hosts: hosts.hosts, events: events.events, programming: programming.programming,
+      networks: networks.networks, subnets: subnets.subnets, routers: routers.routers, ports,
     };
   }
 

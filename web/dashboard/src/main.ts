@@ -13,14 +13,9 @@ const api = new Api();
 let topology: TopologyView | undefined;
 let timer: number | undefined;
 
-/** The projects that own anything in `s`, sorted. */
-function projectsOf(s: Snapshot): string[] {
-  return [...new Set([...s.networks, ...s.routers, ...s.ports].map((x) => x.project_id).filter((p) => p !== ''))].sort();
-}
-
-function chosenProject(s: Snapshot): string {
+/** Keeps the project selector in step with `projects`; returns the one chosen (the URL's ?project= first). */
+function chooseProject(projects: string[]): string {
   const select = document.getElementById('project') as HTMLSelectElement;
-  const projects = projectsOf(s);
   const current = select.value || (new URLSearchParams(location.search).get('project') ?? '');
   if (select.options.length !== projects.length || projects.some((p, i) => select.options[i]?.value !== p)) {
     select.replaceChildren(...projects.map((p) => el('option', { value: p }, p)));
@@ -30,7 +25,7 @@ function chosenProject(s: Snapshot): string {
 }
 
 function render(s: Snapshot): void {
-  const project = chosenProject(s);
+  const project = s.project;
   renderStatus(s);
   renderHosts(s);
   renderNetworks(s, project);
@@ -50,7 +45,7 @@ function showLogin(keystoneUrl: string): void {
 
 async function refresh(): Promise<void> {
   try {
-    render(await api.snapshot());
+    render(await api.snapshot(chooseProject));
     fill('error');
   } catch (err) {
     if (err instanceof AuthRequired) {
