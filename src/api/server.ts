@@ -9,6 +9,7 @@ import type { ServerConfig } from '../config.js';
 import { BadRequest } from '../domain/errors.js';
 import type { Services } from '../services/services.js';
 import { faultBody, registerErrorHandlers } from './errors.js';
+import dashboard from './plugins/dashboard.js';
 import health from './plugins/health.js';
 import { recordRequestDurations } from './metrics.js';
 import { rewriteProjectUrl } from './project-url.js';
@@ -111,6 +112,7 @@ export async function buildApiServer({ config, services, logger, operator }: Api
   if (config.auth === 'noauth') await app.register(noauthProjectRoutes);
   await app.register(extensionRoutes, { prefix: '/v2.0' });
   if (operator) await app.register(operatorRoutes, { prefix: '/alcor/v1', operator });
+  await app.register(dashboard);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -39,6 +39,18 @@ export interface PortProgramming {
   activeAt: number | undefined;
 }
 
+/** One port that became ACTIVE: how long it took from the send of its state (operator view). */
+export interface ProgrammingSample {
+  port: string;
+  host: string;
+  /** When it became ACTIVE (epoch ms). */
+  at: number;
+  ms: number;
+}
+
+/** Samples kept in `recent`. */
+const RECENT_SAMPLES = 200;
+
 /** Observes status writes: runs inside each status transaction (events derived from it commit with it), then after the commit. */
 export interface StatusWriteHook {
   inTransaction(tx: Queryable, ports: readonly string[]): Promise<void>;
@@ -61,6 +73,8 @@ export class PortStatusTracker {
   private readonly waiting = new Map<string, ReadonlySet<string>>();
   private readonly failedAt = new Map<string, number>();
   private readonly timing = new Map<string, PortTiming>();
+  /** The last ports that became ACTIVE, oldest first (at most RECENT_SAMPLES). */
+  readonly recent: ProgrammingSample[] = [];
   /**
    * host → its ports whose programmed state it may not have acked yet. An ack that reports nothing
    * failed or waiting, after one that reported nothing waiting, can change only these: with 1,000
@@ -201,6 +215,8 @@ export class PortStatusTracker {
     if (status === 'ACTIVE' && timing && timing.activeAt === undefined) {
       timing.activeAt = Date.now();
       portProgrammingSeconds.observe((timing.activeAt - timing.sentAt) / 1000);
+      this.recent.push({ port, host: this.hostOfPort.get(port) ?? '', at: timing.activeAt, ms: timing.activeAt - timing.sentAt });
+      if (this.recent.length > RECENT_SAMPLES) this.recent.shift();
     }
     this.releasedBy.delete(port);
     if (this.written.get(port) === status && !this.pending.has(port)) return;

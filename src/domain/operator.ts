@@ -110,6 +110,28 @@ export interface TraceResult {
   reason: string | null;
 }
 
+/** A warning or error the answering replica's southbound logged (a refused agent, a failed publish...). */
+export interface OperatorEvent {
+  at: string;
+  level: 'warn' | 'error';
+  message: string;
+  /** The host it concerns; empty when none. */
+  host: string;
+  details: string;
+}
+
+/** Programming latency on the answering replica: the last ports that became ACTIVE. */
+export interface ProgrammingLatency {
+  /** Ports in the window below. */
+  count: number;
+  p50_ms: number | null;
+  p90_ms: number | null;
+  p99_ms: number | null;
+  max_ms: number | null;
+  /** Oldest first: when each became ACTIVE and how long it took from the send of its state. */
+  recent: { port: string; host: string; at: string; ms: number }[];
+}
+
 /** Read-only operator queries; every call is admin only (the API checks). */
 export interface OperatorView {
   status(): Promise<OperatorStatus>;
@@ -120,4 +142,7 @@ export interface OperatorView {
   port(id: string): Promise<PortProgrammingView>;
   /** Throws PortNotFound for an unknown port, InvalidInput for an address that is not one. */
   trace(request: TraceRequest): Promise<TraceResult>;
+  /** The last warnings and errors, newest first, at most `limit`. */
+  events(limit: number): Promise<OperatorEvent[]>;
+  programming(): Promise<ProgrammingLatency>;
 }

@@ -36,3 +36,60 @@ export class RateLimitedLog {
     this.log.warn(obj, msg);
   }
 }
+
+/** A warning or error the southbound logged (operator view). */
+export interface RecordedEvent {
+  /** Epoch ms. */
+  at: number;
+  level: 'warn' | 'error';
+  message: string;
+  /** The host it concerns, when the log line named one. */
+  host: string;
+  /** The rest of the log line's fields, as text. */
+  details: string;
+}
+
+/** A log field as text: an error's message, a string as is, anything else as JSON when it can be. */
+function describe(v: unknown): string {
+  if (v instanceof Error) return v.message;
+  if (typeof v === 'string') return v;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/**
+ * The last warnings and errors of the southbound (refused agents, malformed messages, failed publishes,
+ * data-plane errors), at most `capacity`, oldest first. `tee` wraps the logger so both see every line.
+ */
+export class RecentEvents {
+  readonly entries: RecordedEvent[] = [];
+
+  constructor(private readonly capacity = 200) {}
+
+  tee(log: SouthboundLogger): SouthboundLogger {
+    return {
+      debug: (obj, msg) => log.debug(obj, msg),
+      info: (obj, msg) => log.info(obj, msg),
+      warn: (obj, msg) => {
+        this.record('warn', obj, msg);
+        log.warn(obj, msg);
+      },
+      error: (obj, msg) => {
+        this.record('error', obj, msg);
+        log.error(obj, msg);
+      },
+    };
+  }
+
+  private record(level: RecordedEvent['level'], obj: object, msg = ''): void {
+    const { host, ...rest } = obj as { host?: unknown };
+    const details = Object.entries(rest)
+      .map(([k, v]) => `${k}=${describe(v)}`)
+      .join(' ');
+    this.entries.push({ at: Date.now(), level, message: msg, host: typeof host === 'string' ? host : '', details });
+    if (this.entries.length > this.capacity) this.entries.shift();
+  }
+}

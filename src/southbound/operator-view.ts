@@ -147,6 +147,28 @@ export function createOperatorView(store: Store, southbound: Southbound, version
       if (!row.binding_host_id) throw new InvalidInput(`Port ${request.from_port} is not bound to a host (binding:host_id is empty): it is programmed nowhere, so there is no goal state to trace.`);
       return traceHostGoalStates(manager, row.binding_host_id, request);
     },
+
+    async events(limit) {
+      return southbound.events.entries
+        .slice(-limit)
+        .reverse()
+        .map((e) => ({ at: new Date(e.at).toISOString(), level: e.level, message: e.message, host: e.host, details: e.details }));
+    },
+
+    async programming() {
+      const recent = manager.portStatus.recent;
+      const sorted = recent.map((r) => r.ms).sort((a, b) => a - b);
+      // Nearest rank: the smallest sample with at least q of the samples at or below it.
+      const at = (q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? null;
+      return {
+        count: sorted.length,
+        p50_ms: at(0.5),
+        p90_ms: at(0.9),
+        p99_ms: at(0.99),
+        max_ms: sorted.at(-1) ?? null,
+        recent: recent.map((r) => ({ port: r.port, host: r.host, at: new Date(r.at).toISOString(), ms: r.ms })),
+      };
+    },
   };
 }
 

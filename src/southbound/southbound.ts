@@ -13,7 +13,7 @@ import { createHostService, type HostService } from '../services/hosts.js';
 import type { ChannelPolicy } from '../dataplane/channels.js';
 import { NatsBus, type NatsBusOptions } from './nats-bus.js';
 import { SouthboundServer, type SouthboundServerOptions } from './grpc-server.js';
-import { silentLogger, type SouthboundLogger } from './log.js';
+import { RecentEvents, silentLogger, type SouthboundLogger } from './log.js';
 import { runningManagers } from '../dataplane/metrics.js';
 import { watchSouthbound } from './metrics.js';
 
@@ -54,6 +54,8 @@ export interface Southbound {
   bus: NatsBus | undefined;
   /** Port the gRPC server is bound to. */
   port: number;
+  /** Its last warnings and errors. */
+  events: RecentEvents;
   /** Tells the manager something committed; resolves when it has compiled and published it. */
   notify(): Promise<void>;
   close(): Promise<void>;
@@ -86,7 +88,8 @@ export function exposeBus(southbound: Southbound, services: { health: { addCheck
 
 /** Compiles the current goal states, starts the outbox tail and the gRPC server. */
 export async function startSouthbound(store: Store, options: SouthboundOptions = {}): Promise<Southbound> {
-  const log = options.log ?? silentLogger;
+  const events = new RecentEvents();
+  const log = events.tee(options.log ?? silentLogger);
   const manager = new DataPlaneManager(store, {
     ...(options.logLimits ? { logLimits: options.logLimits } : {}),
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
@@ -120,6 +123,7 @@ export async function startSouthbound(store: Store, options: SouthboundOptions =
     hosts,
     bus,
     port: server.port,
+    events,
     notify: () => manager.poll(),
     async close() {
       clearInterval(timer);

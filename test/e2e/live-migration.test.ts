@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { AgentProcess } from '../../src/testbed/agent-process.js';
-import { cleanupStale, Testbed } from '../../src/testbed/testbed.js';
+import type { Testbed } from '../../src/testbed/testbed.js';
 import { waitFor } from '../harness/wait-for.js';
 import { apiNetwork, apiPort, apiVm, hostsAcked, ipOf, latestRevision } from './support/api-vms.js';
-import { startE2eController, type E2eController } from './support/controller.js';
+import type { E2eController } from './support/controller.js';
+import { startE2eStack, type E2eStack } from './support/stack.js';
 import { e2eUnavailable, requireE2e } from './support/prerequisites.js';
 
 const available = e2eUnavailable() === undefined;
@@ -18,27 +18,16 @@ const PROJECT = 'project-migration';
 const PING_INTERVAL_MS = 50;
 let testbed: Testbed;
 let controller: E2eController;
-const agents: AgentProcess[] = [];
+let stack: E2eStack | undefined;
 
 before(async () => {
   if (!available) return;
-  await cleanupStale();
-  testbed = await Testbed.create({ hosts: 3 });
-  controller = await startE2eController();
-  for (const host of testbed.hosts) {
-    const agent = new AgentProcess(host, testbed, controller.southboundAddress);
-    agent.start();
-    agents.push(agent);
-  }
-  await waitFor(async () => (await controller.connectedHosts()).length === 3, 30_000, 'the three agents connected');
+  stack = await startE2eStack(3);
+  ({ testbed, controller } = stack);
 });
 
 after(async () => {
-  if (!available) return;
-  if (process.exitCode) for (const a of agents) process.stderr.write(`--- agent ${a.host.name}\n${a.logTail()}\n`);
-  for (const a of agents) await a.kill();
-  await controller?.close();
-  await testbed?.destroy();
+  await stack?.close();
 });
 
 /** Sequence numbers of the echo replies a running `ping` printed, with when each arrived. */

@@ -2,7 +2,7 @@
  * A Keystone v3 stand-in for the token API: password auth (`POST /v3/auth/tokens`, the token in
  * `X-Subject-Token`, a catalog in the body), token validation over HTTP (`GET /v3/auth/tokens` with
  * `X-Subject-Token`, for the controller's API) and in process (`validate`, so other stand-ins can refuse
- * requests without a valid token).
+ * requests without a valid token). It answers CORS like a Keystone configured to let a browser page in.
  */
 import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -37,12 +37,16 @@ export class KeystoneStandIn {
       req.on('data', (c: Buffer) => (text += c.toString()));
       req.on('end', () => {
         const answer: { status: number; headers?: Record<string, string>; body: unknown } =
-          req.method === 'POST' && req.url === '/v3/auth/tokens'
+          req.method === 'OPTIONS'
+            ? { status: 204, headers: { 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'content-type, x-auth-token' }, body: '' }
+            : req.method === 'POST' && req.url === '/v3/auth/tokens'
             ? this.issue(text)
             : req.method === 'GET' && req.url === '/v3/auth/tokens'
               ? this.check(String(req.headers['x-auth-token']), String(req.headers['x-subject-token']))
               : { status: 404, body: { error: { code: 404 } } };
-        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+        // CORS as Keystone's [cors] section allows a browser page (the dashboard) of another origin.
+        const cors = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'X-Subject-Token' };
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...cors, ...answer.headers });
         res.end(JSON.stringify(answer.body));
       });
     });

@@ -71,10 +71,11 @@ function assertPathProject(ctx: RequestContext, pathProject: string | undefined)
   }
 }
 
-/** Paths that answer without a token (version discovery, probes). */
+/** Paths that answer without a token (version discovery, probes, the dashboard's static files). */
 function isPublic(request: FastifyRequest): boolean {
   const path = request.url.split('?')[0] ?? '';
-  return request.method === 'GET' && ['/', '/v2.0', '/v2.0/', '/healthz', '/readyz', '/openapi.json'].includes(path);
+  if (request.method !== 'GET') return false;
+  return ['/', '/v2.0', '/v2.0/', '/healthz', '/readyz', '/openapi.json', '/dashboard'].includes(path) || path.startsWith('/dashboard/');
 }
 
 async function keystoneContext(request: FastifyRequest, reply: FastifyReply, validator: KeystoneValidator, url: string): Promise<RequestContext> {

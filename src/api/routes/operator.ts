@@ -1,6 +1,7 @@
 /**
  * /alcor/v1: the operator view (admin only): controller status, hosts with their stream state, where a
- * port is programmed and why it is not ACTIVE, and the logical packet trace. Read by the `alcor` CLI.
+ * port is programmed and why it is not ACTIVE, the logical packet trace, the southbound's recent warnings
+ * and errors, and programming latency. Read by the `alcor` CLI.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -8,7 +9,7 @@ import { Type } from '@sinclair/typebox';
 import { PolicyNotAuthorized } from '../../domain/errors.js';
 import type { OperatorView } from '../../domain/operator.js';
 import { IdParams } from '../schemas/common.js';
-import { HostView, OperatorStatus, PortProgrammingView, TraceQuery, TraceResult } from '../schemas/operator.js';
+import { EventsQuery, HostView, OperatorEvent, OperatorStatus, PortProgrammingView, ProgrammingLatency, TraceQuery, TraceResult } from '../schemas/operator.js';
 import { rejectOtherMethods } from './method-not-allowed.js';
 
 /** Options of the operator plugin. */
@@ -43,5 +44,11 @@ export const operatorRoutes: FastifyPluginAsync<OperatorRoutesOptions> = async (
     return { trace: await operator.trace({ ...rest, ...(dport === undefined ? {} : { dport: Number(dport) }) }) };
   });
 
-  for (const url of ['/status', '/hosts', '/hosts/:id', '/ports/:id', '/trace']) rejectOtherMethods(app, url, ['GET']);
+  app.get('/events', { schema: { tags, querystring: EventsQuery, response: { 200: Type.Object({ events: Type.Array(OperatorEvent) }) } } }, async (request) => ({
+    events: await operator.events(Number(request.query.limit ?? 50)),
+  }));
+
+  app.get('/programming', { schema: { tags, response: { 200: Type.Object({ programming: ProgrammingLatency }) } } }, async () => ({ programming: await operator.programming() }));
+
+  for (const url of ['/status', '/hosts', '/hosts/:id', '/ports/:id', '/trace', '/events', '/programming']) rejectOtherMethods(app, url, ['GET']);
 };

@@ -86,3 +86,25 @@ export const TraceResult = Type.Object({
   verdict: Type.Union([Type.Literal('allow'), Type.Literal('drop')]),
   reason: Nullable(Type.String()),
 });
+
+/** `GET /alcor/v1/events` query. */
+export const EventsQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^([1-9][0-9]?|1[0-9][0-9]|200)$' })) }, { additionalProperties: false });
+
+/** A warning or error the southbound logged. */
+export const OperatorEvent = Type.Object({
+  at: Type.String(),
+  level: Type.Union([Type.Literal('warn'), Type.Literal('error')]),
+  message: Type.String(),
+  host: Type.String(),
+  details: Type.String(),
+});
+
+/** `GET /alcor/v1/programming`. */
+export const ProgrammingLatency = Type.Object({
+  count: Type.Integer(),
+  p50_ms: Nullable(Type.Integer()),
+  p90_ms: Nullable(Type.Integer()),
+  p99_ms: Nullable(Type.Integer()),
+  max_ms: Nullable(Type.Integer()),
+  recent: Type.Array(Type.Object({ port: Type.String(), host: Type.String(), at: Type.String(), ms: Type.Integer() })),
+});

@@ -8,6 +8,7 @@ import { compileServerOptions } from '../../../src/config.js';
 import { createServices } from '../../../src/services/services.js';
 import { openStore } from '../../../src/store/open-store.js';
 import type { Store } from '../../../src/store/store.js';
+import { createOperatorView } from '../../../src/southbound/operator-view.js';
 import { notifyingStore, startSouthbound, type Southbound } from '../../../src/southbound/southbound.js';
 
 /** A running controller. */
@@ -30,7 +31,7 @@ export async function startE2eController(): Promise<E2eController> {
   const store = await openStore(config.database);
   const southbound = await startSouthbound(store, { listen: '127.0.0.1:0' });
   const services = createServices(notifyingStore(store, () => void southbound.notify()), config);
-  const app = await buildApiServer({ config, services, logger: false });
+  const app = await buildApiServer({ config, services, logger: false, operator: createOperatorView(store, southbound, 'e2e') });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

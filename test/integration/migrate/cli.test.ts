@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,6 +70,22 @@ describe('migrate - command line', () => {
     const refused = await alcor(['migrate', 'from-neutron', ...keystone.slice(0, 5), 'wrong', ...keystone.slice(6)], env);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /Keystone refused the credentials of admin/);
+  });
+
+  test('migrate - Keystone credentials from a cloud of clouds.yaml (--os-cloud or OS_CLOUD), an unknown cloud explained', async () => {
+    const clouds = join(dir, 'clouds.yaml');
+    writeFileSync(clouds, `clouds:\n  lab:\n    auth:\n      auth_url: ${standIn.url}\n      username: admin\n      password: pw\n      project_name: admin\n`);
+    const withFile = { ...env, OS_CLIENT_CONFIG_FILE: clouds };
+    const tokens = standIn.requests.filter((r) => r === 'POST /v3/auth/tokens').length;
+    const flag = await alcor(['migrate', 'verify', '--os-cloud', 'lab'], withFile);
+    assert.equal(flag.code, 0, flag.stdout + flag.stderr);
+    assert.match(flag.stdout, /Alcor matches Neutron/);
+    const variable = await alcor(['migrate', 'verify'], { ...withFile, OS_CLOUD: 'lab' });
+    assert.equal(variable.code, 0, variable.stdout + variable.stderr);
+    assert.equal(standIn.requests.filter((r) => r === 'POST /v3/auth/tokens').length, tokens + 2, 'each run obtained a token from Keystone');
+    const unknown = await alcor(['migrate', 'verify', '--os-cloud', 'nope'], withFile);
+    assert.notEqual(unknown.code, 0);
+    assert.ok(unknown.stderr.includes(`no cloud "nope" in ${clouds} (it has: lab)`), unknown.stderr);
   });
 
   test('migrate - verify exits 0 on a match and 1 with a field-by-field diff', async () => {

@@ -69,3 +69,36 @@ test('operator view - status, hosts and port programming with real agents', asyn
     assert.equal((await s.request('POST', '/alcor/v1/status', {})).status, 405);
   });
 });
+
+test('operator view - programming latency of the last ports and the southbound\'s recent refusals, bounded', async () => {
+  await withSouthbound(async (f) => {
+    const s = await f.stack();
+    await f.agent(s.address, 'ev-h1');
+    const before = (await s.request('GET', '/alcor/v1/programming')).body.programming;
+    assert.deepEqual(before, { count: 0, p50_ms: null, p90_ms: null, p99_ms: null, max_ms: null, recent: [] });
+    const a = await network(s, '10.43.0.0/24');
+    const p1 = await port(s, a.network, 'ev-h1');
+    await active(s, p1.id);
+    const programming = (await s.request('GET', '/alcor/v1/programming')).body.programming;
+    assert.equal(programming.count, 1);
+    assert.deepEqual(programming.recent.map((r: any) => [r.port, r.host]), [[p1.id, 'ev-h1']]);
+    assert.ok(programming.p50_ms >= 0 && programming.p50_ms === programming.max_ms, JSON.stringify(programming));
+
+    assert.deepEqual((await s.request('GET', '/alcor/v1/events')).body.events, []);
+    // An impostor claims the connected host id: each of its attempts is refused and recorded, newest first.
+    await f.agent(s.address, 'ev-h1', { datapathIp: '198.51.100.7' });
+    await waitFor(async () => (await s.request('GET', '/alcor/v1/events')).body.events.length >= 2, 10_000, 'refusals recorded');
+    const [latest] = (await s.request('GET', '/alcor/v1/events?limit=1')).body.events;
+    assert.equal(latest.level, 'warn');
+    assert.equal(latest.host, 'ev-h1');
+    assert.equal(latest.message, 'agent refused');
+    assert.match(latest.details, /details=host ev-h1 is already connected/);
+    assert.equal((await s.request('GET', '/alcor/v1/events?limit=1')).body.events.length, 1);
+    for (const bad of ['0', '201', 'x', '-1']) {
+      const res = await s.request('GET', `/alcor/v1/events?limit=${bad}`);
+      assert.equal(res.status, 400, bad);
+      assert.equal(res.body.NeutronError.type, 'HTTPBadRequest');
+    }
+    assert.equal((await s.request('DELETE', '/alcor/v1/events')).status, 405);
+  });
+});

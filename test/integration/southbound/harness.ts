@@ -19,6 +19,7 @@ import { appendChange } from '../../../src/store/outbox.js';
 import type { Store } from '../../../src/store/store.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { notifyingStore, startSouthbound, type Southbound, type SouthboundOptions } from '../../../src/southbound/southbound.js';
+import type { ServerOptions } from '../../../src/config.js';
 
 /** A temporary directory removed by `cleanup`. */
 export function tempDir(prefix: string): string {
@@ -111,7 +112,7 @@ export async function cleanup(items: { agents?: TestAgent[]; controllers?: TestC
 export interface SouthboundFixture {
   controller(options?: SouthboundOptions & { path?: string }): Promise<TestController>;
   /** A controller with the Neutron API too (see startStack). */
-  stack(options?: SouthboundOptions): Promise<TestStack>;
+  stack(options?: SouthboundOptions, server?: Partial<ServerOptions>): Promise<TestStack>;
   agent(address: string, hostId: string, options?: Parameters<typeof startAgent>[2]): Promise<TestAgent>;
   /** A temporary directory removed at the end. */
   dir(prefix: string): string;
@@ -129,8 +130,8 @@ export async function withSouthbound(body: (f: SouthboundFixture) => Promise<voi
         items.controllers.push(c);
         return c;
       },
-      async stack(options) {
-        const s = await startStack(options);
+      async stack(options, server) {
+        const s = await startStack(options, server);
         items.controllers.push(s);
         return s;
       },
@@ -253,13 +254,13 @@ export interface TestStack extends TestController {
   request: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
 }
 
-/** Starts API + southbound over a fresh in-memory store. */
-export async function startStack(options: SouthboundOptions = {}): Promise<TestStack> {
+/** Starts API + southbound over a fresh in-memory store; `server` adds API settings (e.g. Keystone). */
+export async function startStack(options: SouthboundOptions = {}, server: Partial<ServerOptions> = {}): Promise<TestStack> {
   const { buildApiServer } = await import('../../../src/api/server.js');
   const { compileServerOptions } = await import('../../../src/config.js');
   const { createServices } = await import('../../../src/services/services.js');
   const controller = await startController(options);
-  const config = compileServerOptions({ listen: '127.0.0.1:0', databaseUrl: 'sqlite::memory:', logLevel: 'silent' });
+  const config = compileServerOptions({ listen: '127.0.0.1:0', databaseUrl: 'sqlite::memory:', logLevel: 'silent', ...server });
   const { exposeBus } = await import('../../../src/southbound/southbound.js');
   const services = createServices(controller.api, config);
   exposeBus(controller.southbound, services);
