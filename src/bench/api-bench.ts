@@ -291,6 +291,7 @@ export async function runApiBench(input: ApiBenchOptions): Promise<ApiBenchResul
     const state: RunState = { client, options, networkId, stored: 0, fillTimes: [], fillPorts: 0, fillWallMs: 0 };
 
     // Warm-up (JIT, statement caches, sockets); these ports count as stored but are not measured.
+    options.log(`warm-up: ${Math.min(100, options.samples)} single creates, not measured`);
     await runConcurrently(Math.min(100, options.samples), options.concurrency, async () => {
       await client.expectOk('POST', '/v2.0/ports', { port: portBody(state) });
     });

@@ -123,7 +123,10 @@ function number(value: number | null): string {
 }
 
 function loadLine(run: CompareRun): string {
-  return `${run.label}: load average ${run.loadAverageBefore} → ${run.loadAverageAfter}, ${run.result.durationS} s, samples c = 1 ${run.samples.latency}, c = ${run.result.concurrency} ${run.samples.throughput}, list ${run.samples.list}, networks ${run.samples.networks}; fill ${run.result.fill.method === 'api' ? 'through the API' : 'in SQL'}`;
+  const r = run.result;
+  const count = (c: number) => r.single.find((s) => s.concurrency === c)?.count ?? 0;
+  const samples = `c = 1 ${count(1)}, c = ${r.concurrency} ${count(r.concurrency)} per level, list ${r.list.count}, networks ${r.networks.network.count}`;
+  return `${run.label}: load average ${run.loadAverageBefore} → ${run.loadAverageAfter}, ${r.durationS} s; samples ${samples}; fill ${r.fill.method === 'api' ? 'through the API' : 'in SQL'}`;
 }
 
 /** The Markdown report: context lines, the table with a ratio column per contender, the goals. */

@@ -5,7 +5,8 @@
  * Each target gets levels 0 and `stored` ports: warm-up, single creates (c = 1 and c = 16), one bulk create
  * of 1,000, the fill to `stored` (SQL for neutron-server, bulk creates through the API for Alcor), single
  * creates again, the paged list, network and subnet creates; CPU and memory of its process tree. Neutron
- * gets fewer samples than Alcor (it is ~300× slower per request); the result records every count.
+ * gets fewer samples than Alcor (it is ~300× slower per request); the result records every count (`alcor
+ * bench api` measures at least 50 creates with c in flight and 20 of the other kinds).
  */
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { runApiBench, type ApiBenchResult } from './api-bench.js';
@@ -54,7 +55,6 @@ export interface CompareRun {
   name: string;
   label: string;
   role: CompareTarget['role'];
-  samples: SampleCounts;
   loadAverageBefore: number;
   loadAverageAfter: number;
   result: ApiBenchResult;
@@ -108,7 +108,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
         cleanup: !started.throwaway,
         log: prefixed,
       });
-      runs.push({ name: target.name, label: target.label, role: target.role, samples, loadAverageBefore, loadAverageAfter: round(loadavg()[0] ?? 0), result });
+      runs.push({ name: target.name, label: target.label, role: target.role, loadAverageBefore, loadAverageAfter: round(loadavg()[0] ?? 0), result });
     } finally {
       options.signal?.removeEventListener('abort', abort);
       prefixed('stopping');
