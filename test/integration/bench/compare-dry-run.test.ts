@@ -1,6 +1,6 @@
 /**
  * `alcor bench compare` without installing Neutron: the baseline is a small fake Neutron-API server in this
- * file (just the calls the workload makes, with Neutron's answers and slowness it chooses), the contender a
+ * file (just the calls the workload makes, with Neutron's answers), the contender a
  * real alcor-server on SQLite spawned by the command. The command runs as a subprocess, as a user would.
  */
 import assert from 'node:assert/strict';
@@ -20,15 +20,13 @@ interface FakePort {
   network_id: string;
 }
 
-/** The Neutron calls of the benchmark workload, answered from memory after `delayMs`. */
+/** The Neutron calls of the benchmark workload, answered from memory. */
 class FakeNeutron {
   readonly networks = new Map<string, { id: string; subnets: number }>();
   readonly ports: FakePort[] = [];
   readonly calls = new Map<string, number>();
   private server?: Server;
   url = '';
-
-  constructor(private readonly delayMs: number) {}
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -49,7 +47,6 @@ class FakeNeutron {
     const url = new URL(req.url ?? '/', 'http://fake');
     const route = `${req.method} ${url.pathname.replace(/[0-9a-f-]{36}|project-[a-z]+/g, ':id')}`;
     this.calls.set(route, (this.calls.get(route) ?? 0) + 1);
-    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     const [status, answer] = this.answer(route, url, body);
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(answer === undefined ? '' : JSON.stringify(answer));
@@ -118,7 +115,7 @@ describe('bench compare', () => {
   let neutron: FakeNeutron;
   let out: string;
   before(async () => {
-    neutron = new FakeNeutron(4);
+    neutron = new FakeNeutron();
     await neutron.start();
     out = mkdtempSync(join(tmpdir(), 'alcor-compare-test-'));
   });
