@@ -30,7 +30,7 @@ function progressLog(): { log: (line: string) => void; stop: () => void } {
   const write = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
   const timer = setInterval(() => {
     const silentS = Math.round((Date.now() - last.at) / 1000);
-    if (silentS >= 30) write(`  … still at: ${last.line} (${silentS} s)`);
+    if (silentS >= 30) write(`  … working; ${silentS} s since: ${last.line}`);
   }, 30_000);
   timer.unref();
   return {
