@@ -4,15 +4,14 @@
  * real alcor-server on SQLite spawned by the command. The command runs as a subprocess, as a user would.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { CompareResult } from '../../../src/bench/compare.js';
+import { runAlcor } from '../../harness/alcor-cli.js';
 
 interface FakePort {
   id: string;
@@ -98,19 +97,6 @@ class FakeNeutron {
   }
 }
 
-const CLI = fileURLToPath(new URL('../../../src/cli/alcor.js', import.meta.url));
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describe('bench compare', () => {
   let neutron: FakeNeutron;
   let out: string;
@@ -125,7 +111,7 @@ describe('bench compare', () => {
   });
 
   test('bench - alcor bench compare runs the workload against a Neutron endpoint and a spawned Alcor, and writes JSON, Markdown and SVG', async () => {
-    const run = await runCli(['bench', 'compare', '--neutron-url', neutron.url, '--engines', 'sqlite', '--stored', '1000', '--bulk-size', '30', '--samples', '240', '--neutron-samples', '20', '--concurrency', '4', '--out', out]);
+    const run = await runAlcor(['bench', 'compare', '--neutron-url', neutron.url, '--engines', 'sqlite', '--stored', '1000', '--bulk-size', '30', '--samples', '240', '--neutron-samples', '20', '--concurrency', '4', '--out', out]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /\[neutron\] single creates at \d+ stored, 4 in flight/, 'progress is shown per target');
     assert.match(run.stderr, /\[alcor-sqlite\] alcor: alcor-server pid \d+/);
@@ -162,14 +148,14 @@ describe('bench compare', () => {
 
   test('bench - alcor bench compare fails with the endpoint\'s answer when a call fails, and writes nothing', async () => {
     const broken = join(out, 'broken');
-    const run = await runCli(['bench', 'compare', '--neutron-url', 'http://127.0.0.1:9/none', '--engines', 'sqlite', '--out', broken]);
+    const run = await runAlcor(['bench', 'compare', '--neutron-url', 'http://127.0.0.1:9/none', '--engines', 'sqlite', '--out', broken]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /ECONNREFUSED/);
     assert.throws(() => readFileSync(join(broken, 'compare.json')), /ENOENT/);
   });
 
   test('bench - alcor bench compare rejects an unknown engine before starting anything', async () => {
-    const run = await runCli(['bench', 'compare', '--neutron-url', neutron.url, '--engines', 'sqlite,mysql']);
+    const run = await runAlcor(['bench', 'compare', '--neutron-url', neutron.url, '--engines', 'sqlite,mysql']);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /--engines: "mysql" is neither sqlite nor postgres/);
   });
