@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const ALCOR = fileURLToPath(new URL('../src/cli/alcor.js', import.meta.url));
+const ALCOR = fileURLToPath(new URL('../../src/cli/alcor.js', import.meta.url));
 
 /** What a finished `alcor` run printed and its exit code. */
 export interface AlcorRun {
