@@ -38,6 +38,8 @@ export interface CompareOptions {
   concurrency?: number;
   /** Ports in the measured bulk create (and in each bulk of an API fill). @default 1000 */
   bulkSize?: number;
+  /** Per-request timeout: neutron-server's bulk create of 1,000 takes minutes, more on a busy machine. @default 1800000 */
+  timeoutMs?: number;
   /** Sample counts for the baseline. @default sampleCounts(200) */
   baselineSamples?: SampleCounts;
   /** Sample counts for the contenders. @default sampleCounts(2000) */
@@ -100,6 +102,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
         levels: [0, stored],
         concurrency,
         bulkSize,
+        timeoutMs: options.timeoutMs ?? 1_800_000,
         samples: samples.throughput,
         latencySamples: samples.latency,
         listSamples: samples.list,

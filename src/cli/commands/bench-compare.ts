@@ -14,6 +14,7 @@ interface BenchCompareFlags {
   stored: number;
   concurrency: number;
   bulkSize: number;
+  timeoutMs: number;
   samples: number;
   neutronSamples: number;
   engines: string;
@@ -72,6 +73,7 @@ async function benchCompare(flags: BenchCompareFlags): Promise<void> {
       stored: flags.stored,
       concurrency: flags.concurrency,
       bulkSize: flags.bulkSize,
+      timeoutMs: flags.timeoutMs,
       baselineSamples: sampleCounts(flags.neutronSamples),
       contenderSamples: sampleCounts(flags.samples),
       command: ['alcor', ...process.argv.slice(2)].join(' '),
@@ -102,6 +104,7 @@ export const registerBenchCompare: RegisterCommand = (program: Command) => {
     .option('--stored <n>', 'ports stored for the second level and the paged list', numberOption('--stored'), 10_000)
     .option('--concurrency <n>', 'single creates in flight for the throughput phases', numberOption('--concurrency'), 16)
     .option('--bulk-size <n>', 'ports in the measured bulk create', numberOption('--bulk-size'), 1000)
+    .option('--timeout-ms <ms>', 'per-request timeout (Neutron\'s bulk create of 1,000 takes minutes)', numberOption('--timeout-ms'), 1_800_000)
     .option('--samples <n>', 'Alcor: single creates per level with c in flight (a quarter of it one at a time and for the list)', numberOption('--samples'), 2000)
     .option('--neutron-samples <n>', 'Neutron: the same, smaller (it serves ~4 ports/s)', numberOption('--neutron-samples'), 200)
     .option('--engines <list>', 'Alcor database engines to measure', 'sqlite,postgres')
