@@ -28,7 +28,7 @@ export function comparePlotSpec(result: CompareResult): TopLevelSpec {
       subtitle: `${result.startedAt.slice(0, 10)}, ${result.machine.cpus} CPUs, ${result.stored.toLocaleString('en')} ports stored; ticks = goals, grey line = as good as Neutron`,
     },
     width: 460,
-    config: { font: 'sans-serif', view: { stroke: null }, axis: { labelLimit: 400 } },
+    config: { font: 'sans-serif', view: { stroke: null }, axis: { labelLimit: 0 } },
     layer: [
       {
         data: { values: bars },
