@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import type { ApiBenchResult } from '../../../src/bench/api-bench.js';
+import { compileApiBenchOptions, type ApiBenchResult } from '../../../src/bench/api-bench.js';
 import { sampleCounts, type CompareResult, type CompareRun } from '../../../src/bench/compare.js';
 import { parsePostgresServer } from '../../../src/bench/compare-host.js';
 import { neutronConfig } from '../../../src/bench/compare-neutron.js';
@@ -105,6 +105,13 @@ test('bench compare - the plot is a Vega-Lite bar chart of the ratios rendered t
   assert.match(svg, /class="mark-rect role-mark/, 'bars are drawn');
   assert.match(svg, /250×/);
   assert.match(svg, /times better than Neutron/);
+});
+
+test('bench compare - the workload takes explicit stored levels, increasing, instead of the scaled ones', () => {
+  assert.deepEqual(compileApiBenchOptions({ levels: [0, 10_000] }).levels, [0, 10_000]);
+  assert.throws(() => compileApiBenchOptions({ levels: [0, 0] }), /expected increasing non-negative integers/);
+  assert.throws(() => compileApiBenchOptions({ levels: [] }), /expected increasing/);
+  assert.throws(() => compileApiBenchOptions({ networkSamples: -1 }), /network samples -1/);
 });
 
 test('bench compare - sample counts derive from the single-create count and refuse too few', () => {
