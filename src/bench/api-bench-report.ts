@@ -22,11 +22,15 @@ export function formatApiBenchReport(result: ApiBenchResult): string {
   const bulkRate = b.ms > 0 ? Math.round((b.size * 1000) / b.ms) : null;
   lines.push([`bulk create of ${b.size}`.padEnd(26), cell(b.storedBefore, 8), cell(1, 3), cell(1, 7), cell(b.ms, 8), cell('', 8), cell('', 8), cell('', 8), cell(bulkRate, 8), cell(b.serverCpuMs, 7), cell('', 7), cell(b.rssMb, 7)].join(' '));
   const f = result.fill;
-  lines.push([`fill (bulks of ${b.size})`.padEnd(26), cell('', 8), cell(1, 3), cell(f.bulks, 7), cell(f.p50Ms, 8), cell('', 8), cell('', 8), cell(f.maxMs, 8), cell(f.portsPerSecond, 8), cell('', 7), cell('', 7), cell('', 7)].join(' '));
+  lines.push([`fill (${f.method === 'api' ? `bulks of ${b.size}` : 'outside the API'})`.padEnd(26), cell('', 8), cell(1, 3), cell(f.bulks, 7), cell(f.p50Ms, 8), cell('', 8), cell('', 8), cell(f.maxMs, 8), cell(f.portsPerSecond, 8), cell('', 7), cell('', 7), cell('', 7)].join(' '));
   const l = result.list;
   lines.push([`list ports limit=${l.limit}`.padEnd(26), cell(l.stored, 8), cell(1, 3), cell(l.count, 7), cell(l.p50Ms, 8), cell(l.p90Ms, 8), cell(l.p99Ms, 8), cell(l.maxMs, 8), cell('', 8), cell(l.serverCpuMsPerRequest, 7), cell('', 7), cell(l.rssMb, 7)].join(' '));
+  const n = result.networks;
+  lines.push([`network create`.padEnd(26), cell('', 8), cell(1, 3), cell(n.network.count, 7), cell(n.network.p50Ms, 8), cell(n.network.p90Ms, 8), cell(n.network.p99Ms, 8), cell(n.network.maxMs, 8), cell('', 8), cell(n.serverCpuMsPerRequest, 7), cell('', 7), cell('', 7)].join(' '));
+  lines.push([`subnet create`.padEnd(26), cell('', 8), cell(1, 3), cell(n.subnet.count, 7), cell(n.subnet.p50Ms, 8), cell(n.subnet.p90Ms, 8), cell(n.subnet.p99Ms, 8), cell(n.subnet.maxMs, 8), cell('', 8), cell('', 7), cell('', 7), cell('', 7)].join(' '));
   lines.push('');
-  lines.push(`server memory: RSS ${result.memory.rssMb ?? '-'} MB, peak ${result.memory.peakRssMb ?? '-'} MB`);
+  const m = result.memory;
+  lines.push(`server memory: RSS ${m.rssMb ?? '-'} MB, peak ${m.peakRssMb ?? '-'} MB, PSS ${m.pssMb ?? '-'} MB (${m.processes ?? '-'} processes)`);
   lines.push('');
   lines.push('c = requests in flight; CPU ms = server CPU time per request (per bulk for the bulk row);');
   lines.push('client = this benchmark\'s own CPU time per request (it competes for the same cores when local).');

@@ -7,17 +7,26 @@
  *             service time of a request) and closed-loop with N in flight (throughput). By Little's law
  *             the latency with N in flight is N / throughput, so both are reported.
  *   bulk      one bulk create of 1,000 ports
- *   fill      bulk creates of 1,000 between the levels
+ *   fill      bulk creates of 1,000 between the levels (or the caller's `fill`, e.g. SQL for neutron-server)
  *   list      `GET /v2.0/ports?network_id=X&limit=100`, walking the pages with `marker`
- *   memory    the server's RSS after each phase, when the server runs on this machine
+ *   networks  network creates, each followed by a subnet create on it (deleted afterwards)
+ *   memory    the server's RSS after each phase, when the server runs on this machine (summed over the
+ *             process and the workers it forked)
  *
  * Levels and sample counts shrink with `scale` for quick runs.
  */
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { runConcurrently } from './concurrency.js';
+import { deleteNetworkAndPorts, liftPortQuota, measureNetworkCreates, type NetworkCreateResult } from './api-bench-setup.js';
 import { NeutronClient, UnexpectedResponse } from './neutron-client.js';
-import { readProcessCpuMs, readProcessMemory } from './server-process.js';
+import { readTreeCpuMs, readTreeMemory } from './process-tree.js';
 import { round, summarize, type LatencySummary } from './stats.js';
+
+/**
+ * Stores `count` more ports on the benchmark network without the API (e.g. SQL for an endpoint whose
+ * bulk create is too slow to fill with); they are named `bench-<firstIndex + i>` like the API's.
+ */
+export type PortFill = (networkId: string, firstIndex: number, count: number) => Promise<void>;
 
 /** What a run does. Every field has a default; see `compileApiBenchOptions`. */
 export interface ApiBenchOptions {
@@ -39,6 +48,12 @@ export interface ApiBenchOptions {
   listSamples?: number;
   /** Ports per bulk create, for the measured bulk and the fill. @default 1000 */
   bulkSize?: number;
+  /** Stored-port levels to measure at, overriding the scaled 0 / 10k / 100k. @default undefined */
+  levels?: number[];
+  /** Fills between levels instead of bulk creates through the API. @default undefined (the API) */
+  fill?: PortFill;
+  /** Network creates (each with a subnet create) measured. @default 20 */
+  networkSamples?: number;
   /** CIDR of the benchmark subnet. @default "10.0.0.0/12" */
   cidr?: string;
   /** Pid of the local server process, for RSS. @default undefined (RSS not reported) */
@@ -52,8 +67,8 @@ export interface ApiBenchOptions {
 }
 
 /** Compiled options: every field set. */
-export type CompiledApiBenchOptions = Required<Omit<ApiBenchOptions, 'project' | 'token' | 'serverPid'>> &
-  Pick<ApiBenchOptions, 'project' | 'token' | 'serverPid'> & { levels: number[] };
+export type CompiledApiBenchOptions = Required<Omit<ApiBenchOptions, 'project' | 'token' | 'serverPid' | 'fill'>> &
+  Pick<ApiBenchOptions, 'project' | 'token' | 'serverPid' | 'fill'>;
 
 /** Fills in defaults and validates; throws RangeError naming the bad option. */
 export function compileApiBenchOptions(options: ApiBenchOptions): CompiledApiBenchOptions {
@@ -66,6 +81,12 @@ export function compileApiBenchOptions(options: ApiBenchOptions): CompiledApiBen
   const samples = Math.max(50, Math.round((options.samples ?? 2000) * Math.min(1, scale)));
   const latencySamples = Math.max(20, Math.round((options.latencySamples ?? 500) * Math.min(1, scale)));
   const listSamples = Math.max(20, Math.round((options.listSamples ?? 500) * Math.min(1, scale)));
+  const levels = options.levels ?? [0, Math.round(10_000 * scale), Math.round(100_000 * scale)];
+  if (levels.length === 0 || levels.some((l, i) => !Number.isInteger(l) || l < 0 || (i > 0 && l <= (levels[i - 1] ?? 0)))) {
+    throw new RangeError(`levels ${levels.join(',')}: expected increasing non-negative integers`);
+  }
+  const networkSamples = options.networkSamples ?? 20;
+  if (!Number.isInteger(networkSamples) || networkSamples < 0) throw new RangeError(`network samples ${networkSamples}: expected a non-negative integer`);
   return {
     url: (options.url ?? 'http://127.0.0.1:9696').replace(/\/+$/, ''),
     project: options.project,
@@ -81,7 +102,9 @@ export function compileApiBenchOptions(options: ApiBenchOptions): CompiledApiBen
     cleanup: options.cleanup ?? true,
     timeoutMs: options.timeoutMs ?? 600_000,
     log: options.log ?? (() => undefined),
-    levels: [0, Math.round(10_000 * scale), Math.round(100_000 * scale)],
+    levels,
+    fill: options.fill,
+    networkSamples,
   };
 }
 
@@ -122,9 +145,12 @@ export interface ApiBenchResult {
   environment: { cpus: number; memoryGb: number; node: string; loadAverageBefore: number; loadAverageAfter: number };
   single: SinglePhaseResult[];
   bulk: { size: number; storedBefore: number; ms: number; serverCpuMs: number | null; rssMb: number | null };
-  fill: { bulks: number; ports: number; portsPerSecond: number; p50Ms: number; maxMs: number };
+  /** How the levels were reached: bulk creates through the API, or the caller's `fill` ("external"). */
+  fill: { method: 'api' | 'external'; bulks: number; ports: number; portsPerSecond: number; p50Ms: number; maxMs: number };
   list: LatencySummary & { stored: number; limit: number; serverCpuMsPerRequest: number | null; rssMb: number | null };
-  memory: { rssMb: number | null; peakRssMb: number | null };
+  networks: NetworkCreateResult;
+  /** At the end, summed over the server process and its descendants (PSS counts shared pages once). */
+  memory: { rssMb: number | null; peakRssMb: number | null; pssMb: number | null; processes: number | null };
   targets: TargetResult[];
 }
 
@@ -138,12 +164,12 @@ interface RunState {
   fillWallMs: number;
 }
 
-function serverCpu(options: CompiledApiBenchOptions): number | undefined {
-  return options.serverPid === undefined ? undefined : readProcessCpuMs(options.serverPid);
+export function serverCpu(options: CompiledApiBenchOptions): number | undefined {
+  return options.serverPid === undefined ? undefined : readTreeCpuMs(options.serverPid);
 }
 
 /** Server CPU milliseconds per request since `before`, or null when unknown. */
-function cpuPerRequest(options: CompiledApiBenchOptions, before: number | undefined, requests: number): number | null {
+export function cpuPerRequest(options: CompiledApiBenchOptions, before: number | undefined, requests: number): number | null {
   const after = serverCpu(options);
   return before === undefined || after === undefined || requests === 0 ? null : round((after - before) / requests, 3);
 }
@@ -154,7 +180,7 @@ function clientCpuPerRequest(before: NodeJS.CpuUsage, requests: number): number 
 }
 
 function rss(options: CompiledApiBenchOptions): number | null {
-  return options.serverPid === undefined ? null : (readProcessMemory(options.serverPid)?.rssMb ?? null);
+  return options.serverPid === undefined ? null : (readTreeMemory(options.serverPid)?.rssMb ?? null);
 }
 
 function portBody(state: RunState): { network_id: string; name: string } {
@@ -172,6 +198,13 @@ async function bulkCreate(state: RunState, size: number): Promise<number> {
 async function fillTo(state: RunState, level: number): Promise<void> {
   const { options } = state;
   if (state.stored >= level) return;
+  if (options.fill) {
+    options.log(`fill: storing ${level - state.stored} ports outside the API`);
+    await options.fill(state.networkId, state.stored, level - state.stored);
+    state.fillPorts += level - state.stored;
+    state.stored = level;
+    return;
+  }
   const started = performance.now();
   let lastReport = 0;
   while (state.stored < level) {
@@ -198,7 +231,7 @@ async function measureSingles(state: RunState, level: number, samples: number, c
     latencies.push(res.ms);
   });
   const wallS = (performance.now() - started) / 1000;
-  const result = { level, storedBefore, concurrency, ...summarize(latencies), portsPerSecond: round(samples / wallS, 0), serverCpuMsPerRequest: cpuPerRequest(options, cpuBefore, samples), clientCpuMsPerRequest: clientCpuPerRequest(clientBefore, samples), rssMb: rss(options) };
+  const result = { level, storedBefore, concurrency, ...summarize(latencies), portsPerSecond: round(samples / wallS, samples / wallS < 100 ? 2 : 0), serverCpuMsPerRequest: cpuPerRequest(options, cpuBefore, samples), clientCpuMsPerRequest: clientCpuPerRequest(clientBefore, samples), rssMb: rss(options) };
   options.log(`single creates at ${storedBefore} stored, ${concurrency} in flight: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.portsPerSecond} ports/s, server CPU ${result.serverCpuMsPerRequest ?? '-'} ms/port`);
   return result;
 }
@@ -237,24 +270,6 @@ export function evaluateTargets(result: Omit<ApiBenchResult, 'targets'>): Target
   ];
 }
 
-/**
- * Lifts the project's port quota (Neutron's default of 500 would stop the run) and returns how to put
- * the old limits back. Needs admin rights; without them the run goes on and may hit OverQuota.
- */
-async function liftPortQuota(client: NeutronClient, project: string, log: (line: string) => void): Promise<(() => Promise<void>) | undefined> {
-  const path = `/v2.0/quotas/${encodeURIComponent(project)}`;
-  const before = await client.request('GET', path);
-  const raised = await client.request('PUT', path, { quota: { port: -1 } });
-  if (raised.status !== 200) {
-    log(`could not lift the port quota of project ${project} (${raised.status}); the run may hit OverQuota`);
-    return undefined;
-  }
-  const previous = (before.body as { quota?: { port?: number } } | undefined)?.quota?.port;
-  return async () => {
-    if (previous !== undefined) await client.request('PUT', path, { quota: { port: previous } });
-  };
-}
-
 /** Runs the whole benchmark against an endpoint. */
 export async function runApiBench(input: ApiBenchOptions): Promise<ApiBenchResult> {
   const options = compileApiBenchOptions(input);
@@ -276,6 +291,7 @@ export async function runApiBench(input: ApiBenchOptions): Promise<ApiBenchResul
     const state: RunState = { client, options, networkId, stored: 0, fillTimes: [], fillPorts: 0, fillWallMs: 0 };
 
     // Warm-up (JIT, statement caches, sockets); these ports count as stored but are not measured.
+    options.log(`warm-up: ${Math.min(100, options.samples)} single creates, not measured`);
     await runConcurrently(Math.min(100, options.samples), options.concurrency, async () => {
       await client.expectOk('POST', '/v2.0/ports', { port: portBody(state) });
     });
@@ -299,7 +315,9 @@ export async function runApiBench(input: ApiBenchOptions): Promise<ApiBenchResul
     const listSummary = await measureList(state, limit);
     const list = { stored: state.stored, limit, ...listSummary, serverCpuMsPerRequest: cpuPerRequest(options, listCpuBefore, listSummary.count), rssMb: rss(options) };
     options.log(`list limit=${limit} at ${state.stored} stored: p50 ${list.p50Ms} ms, p99 ${list.p99Ms} ms`);
-    const memory = options.serverPid === undefined ? undefined : readProcessMemory(options.serverPid);
+    const networks = await measureNetworkCreates(client, options.networkSamples, () => serverCpu(options), (before, requests) => cpuPerRequest(options, before, requests));
+    if (options.networkSamples > 0) options.log(`network create p50 ${networks.network.p50Ms} ms, subnet create p50 ${networks.subnet.p50Ms} ms`);
+    const memory = options.serverPid === undefined ? undefined : readTreeMemory(options.serverPid);
     const fillSummary = summarize(state.fillTimes);
     const partial = {
       tool: 'alcor bench api' as const,
@@ -319,6 +337,7 @@ export async function runApiBench(input: ApiBenchOptions): Promise<ApiBenchResul
       single,
       bulk: bulk ?? { size: options.bulkSize, storedBefore: 0, ms: NaN, serverCpuMs: null, rssMb: null },
       fill: {
+        method: options.fill ? ('external' as const) : ('api' as const),
         bulks: state.fillTimes.length,
         ports: state.fillPorts,
         portsPerSecond: state.fillWallMs > 0 ? round(state.fillPorts / (state.fillWallMs / 1000), 0) : 0,
@@ -326,7 +345,8 @@ export async function runApiBench(input: ApiBenchOptions): Promise<ApiBenchResul
         maxMs: fillSummary.maxMs,
       },
       list,
-      memory: { rssMb: memory?.rssMb ?? null, peakRssMb: memory?.peakRssMb ?? null },
+      networks,
+      memory: { rssMb: memory?.rssMb ?? null, peakRssMb: memory?.peakRssMb ?? null, pssMb: memory?.pssMb ?? null, processes: memory?.processes ?? null },
     };
     return { ...partial, targets: evaluateTargets(partial) };
   } finally {
@@ -337,17 +357,4 @@ export async function runApiBench(input: ApiBenchOptions): Promise<ApiBenchResul
     }
     client.close();
   }
-}
-
-/** Deletes a network after its ports, a page at a time (a network with ports on it is in use, as in Neutron). */
-async function deleteNetworkAndPorts(client: NeutronClient, networkId: string, concurrency: number): Promise<void> {
-  for (;;) {
-    const page = await client.expectOk('GET', `/v2.0/ports?network_id=${networkId}&fields=id&limit=1000`);
-    const ids = ((page.body as { ports: { id: string }[] }).ports ?? []).map((p) => p.id);
-    if (ids.length === 0) break;
-    await runConcurrently(ids.length, concurrency, async (i) => {
-      await client.expectOk('DELETE', `/v2.0/ports/${ids[i] ?? ''}`);
-    });
-  }
-  await client.expectOk('DELETE', `/v2.0/networks/${networkId}`);
 }

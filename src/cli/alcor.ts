@@ -19,6 +19,7 @@ import { DatabaseRefused } from '../store/schema-state.js';
 import { ALCOR_VERSION } from '../version.js';
 import { registerPki } from './commands/pki.js';
 import { registerBenchNova } from './commands/bench-nova.js';
+import { registerBenchCompare } from './commands/bench-compare.js';
 
 /** Every subcommand of `alcor`, in help order. */
 const COMMANDS: RegisterCommand[] = [
@@ -31,6 +32,7 @@ const COMMANDS: RegisterCommand[] = [
   registerBenchOvs, // alcor bench ovs
   registerBenchSouthbound, // alcor bench southbound
   registerBenchNova, // alcor bench nova
+  registerBenchCompare, // alcor bench compare
   registerMigrate, // alcor migrate from-neutron|verify
   registerDb, // alcor db status|upgrade
   registerPki, // alcor pki ca|cert

@@ -1,25 +1,13 @@
 // Test responses are arbitrary JSON.
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { fileURLToPath } from 'node:url';
+import { runAlcor } from '../../harness/alcor-cli.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { withSouthbound, type TestStack } from '../southbound/harness.js';
 
-const ALCOR = fileURLToPath(new URL('../../../src/cli/alcor.js', import.meta.url));
-
-function alcor(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [ALCOR, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const alcor = runAlcor;
 
 async function create(s: TestStack, collection: string, key: string, body: Record<string, unknown>): Promise<any> {
   const res = await s.request('POST', `/v2.0/${collection}`, { [key]: body });
