@@ -11,6 +11,7 @@ import type { Store } from '../../../src/store/store.js';
 import { widenRaceWindow } from '../../harness/race.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { POSTGRES, withStores } from './engines.js';
+import { assertOutboxInOrder } from './outbox-order.js';
 
 const ROWS_DDL = 'CREATE TABLE scoped_rows (id TEXT PRIMARY KEY, scope TEXT NOT NULL)';
 
@@ -71,40 +72,14 @@ describe('scoped writes on postgres', () => {
 
   test('scoped writes - outbox revisions of writers in different scopes become visible in commit order', async (t) => {
     await withStores(POSTGRES, t, 3, async (stores) => {
-      const first = stores[0] as Store;
-      const writers = 60;
-      let running = true;
-      const snapshots: number[][] = [];
-      const tail = (async () => {
-        while (running) {
-          const rows = await first.read((q) => q.all<{ revision: number }>('SELECT revision FROM changes ORDER BY revision'));
-          snapshots.push(rows.map((r) => r.revision));
-        }
-      })();
-      try {
-        await Promise.all(
-          Array.from({ length: writers }, (_, i) =>
-            (stores[i % stores.length] as Store).write(async (tx) => {
-              if (i % 6 !== 5) await tx.scope(`network:n${i}`);
-              await appendChange(tx, 'scoped', `r${i}`, 'create');
-              await widenRaceWindow(8);
-              await appendChange(tx, 'scoped', `r${i}`, 'update');
-            }),
-          ),
-        );
-      } finally {
-        running = false;
-        await tail;
-      }
-      const all = await first.read((q) => q.all<{ revision: number; resource_id: string }>('SELECT revision, resource_id FROM changes ORDER BY revision'));
-      assert.equal(all.length, writers * 2);
-      for (let i = 0; i < all.length; i += 2) assert.equal(all[i]?.resource_id, all[i + 1]?.resource_id);
-      const final = all.map((r) => r.revision);
-      for (const seen of snapshots) {
-        const top = seen[seen.length - 1] ?? 0;
-        assert.deepEqual(seen, final.filter((r) => r <= top), `a reader saw revision ${top} before an earlier one committed`);
-      }
-      assert.ok(snapshots.length > 1);
+      await assertOutboxInOrder(stores[0] as Store, 60, (i) =>
+        (stores[i % stores.length] as Store).write(async (tx) => {
+          if (i % 6 !== 5) await tx.scope(`network:n${i}`);
+          await appendChange(tx, 'scoped', `r${i}`, 'create');
+          await widenRaceWindow(8);
+          await appendChange(tx, 'scoped', `r${i}`, 'update');
+        }),
+      );
     });
   });
 
