@@ -38,7 +38,7 @@ const zones = Object.entries(FORBIDDEN).flatMap(([target, rule]) =>
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'src/proto/alcor/**', 'data/**', '.tmp/**'] },
   {
-    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'web/**/*.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'web/**/*.ts'],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -67,7 +67,7 @@ export default tseslint.config(
   },
   {
     // The `throw new Error(` ban applies to services and api only (STYLE.md 4).
-    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'web/**/*.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'web/**/*.ts'],
     ignores: ['src/services/**', 'src/api/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },

@@ -9,6 +9,7 @@ import { registerBenchApi } from './commands/bench-api.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerTestbed } from './commands/testbed.js';
 import { registerBenchOvs } from './commands/bench-ovs.js';
+import { registerBenchReplicas } from './commands/bench-replicas.js';
 import { registerBenchSouthbound } from './commands/bench-southbound.js';
 import { registerStatus } from './commands/status.js';
 import { registerHosts } from './commands/hosts.js';
@@ -31,6 +32,7 @@ const COMMANDS: RegisterCommand[] = [
   registerTestbed, // alcor testbed up|down|vm
   registerBenchOvs, // alcor bench ovs
   registerBenchSouthbound, // alcor bench southbound
+  registerBenchReplicas, // alcor bench replicas
   registerBenchNova, // alcor bench nova
   registerBenchCompare, // alcor bench compare
   registerMigrate, // alcor migrate from-neutron|verify

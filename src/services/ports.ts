@@ -286,6 +286,8 @@ export function createPortService(store: Store, config: ServerConfig): PortServi
   return {
     createMany: (ctx, bodies) =>
       store.write(async (tx) => {
+        // A port create checks addresses and MACs in its network, the quota and default group of its project.
+        await tx.scope(...bodies.flatMap((body) => [`network:${body.network_id}`, `project:${body.project_id ?? body.tenant_id ?? ctx.projectId}`]));
         const ports: Port[] = [];
         for (const body of bodies) ports.push(await insertPort(tx, ctx, body, config));
         return ports;

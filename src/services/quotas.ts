@@ -47,9 +47,23 @@ export async function checkQuota(
   adding: number,
 ): Promise<void> {
   if (projectId === '' || adding <= 0) return;
-  const limit = await limitFor(tx, defaults, projectId, resource);
-  if (limit < 0) return;
-  const used = await quotaUsage(tx, projectId, resource);
+  let limit: number;
+  let used: number;
+  if (defaults[resource] < 0) {
+    // Unlimited by default: count only for a project with a limit of its own.
+    limit = await limitFor(tx, defaults, projectId, resource);
+    if (limit < 0) return;
+    used = await quotaUsage(tx, projectId, resource);
+  } else {
+    // Limited by default (Neutron's defaults are): the limit and the usage in one round trip.
+    const row = await tx.get<{ hard_limit: number | string | null; n: number | string }>(
+      `SELECT (SELECT hard_limit FROM quotas WHERE project_id = ? AND resource = ?) AS hard_limit, (SELECT COUNT(*) FROM ${USAGE_TABLE[resource]} WHERE project_id = ?) AS n`,
+      [projectId, resource, projectId],
+    );
+    limit = row?.hard_limit === null || row?.hard_limit === undefined ? defaults[resource] : Number(row.hard_limit);
+    if (limit < 0) return;
+    used = Number(row?.n ?? 0);
+  }
   if (used + adding > limit) {
     throw new OverQuota(`Quota exceeded for resources: ['${resource}']: project ${projectId} uses ${used} of ${limit}, requested ${adding} more.`);
   }

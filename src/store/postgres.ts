@@ -4,22 +4,18 @@
  * - SQL: the services' portable statements run unchanged; `?` placeholders become `$n`
  *   (sql-placeholders.ts states the one rule statements follow). int8 (COUNT(*), BIGINT, BIGSERIAL)
  *   and numeric come back as JS numbers, so services see the same row shapes as on SQLite.
- * - `write(fn)` gives every write transaction serial semantics, like SQLite, without serialising the
- *   reads that precede its first write. The engine keeps one row, `store_write_clock`; every write
- *   transaction updates it right before its first writing statement and holds that row lock until
- *   COMMIT. The first attempt runs in REPEATABLE READ: if any other writer committed after its snapshot,
- *   the clock update fails with a serialization failure (40001), so what it read is never stale when
- *   it writes. Retries (after 40001, deadlock 40P01, or a unique violation 23505 from racing
- *   allocators) run "serialized": READ COMMITTED with the clock row locked first, so they see every
- *   commit and no other writer can commit meanwhile. Contended writes therefore take two attempts at
- *   most, and under sustained contention most writes start serialized right away rather than waste an
- *   optimistic attempt (a moving conflict share decides). Check-then-insert invariants (quotas,
- *   IP/MAC/VNI picks, one flat network per physnet) hold across replicas, and the unique indexes stay
- *   as the final guard. `fn` may run more than once, so it must have no effects outside the transaction.
- * - Outbox order: `INSERT INTO changes` is a write, so it happens under the clock lock. BIGSERIAL
- *   revisions are thus drawn and committed one transaction at a time, and a reader tailing
- *   `revision > n` never sees revision n+2 commit before n+1. A rolled-back transaction can leave a hole
- *   in the numbering; a hole is never a lost change.
+ * - `write(fn)` gives write transactions serial semantics within their scope (postgres-clock.ts): a
+ *   global write locks out every other writer from BEGIN to COMMIT; a scoped one (its `fn` calls
+ *   `tx.scope(...)` first) only those sharing a scope, and global ones. Both read under READ COMMITTED after
+ *   taking their locks, so check-then-insert invariants (quotas, IP/MAC/VNI picks, one flat network per
+ *   physnet) hold across replicas; the unique indexes stay as the final guard. A deadlock (40P01), a
+ *   unique violation from a racing writer outside this discipline (23505) or a statement prepared before
+ *   another replica's migration runs `fn` again, so it must have no effects outside the transaction.
+ * - BEGIN waits until it is sent with the first statement's locks (one round trip); `INSERT INTO changes`
+ *   is kept and sent with the NOTIFY and COMMIT (one round trip), so a transaction does not see its own
+ *   outbox records. Revisions are drawn and committed one transaction at a time (the clock row), so a
+ *   reader tailing `revision > n` never sees n+2 commit before n+1. A rolled-back transaction can leave a
+ *   hole in the numbering; a hole is never a lost change.
  * - Commit notifications: a transaction that appended change records sends `NOTIFY` with its COMMIT;
  *   `onChanges(listener)` hears every replica's commits (postgres-changes.ts).
  * - `read(fn)`: `REPEATABLE READ READ ONLY`, one snapshot for every statement of `fn`; never blocked.
@@ -34,6 +30,7 @@ import { InvalidInput, ServiceUnavailable } from '../domain/errors.js';
 import { openSchema } from './migrations.js';
 import { ChangeListener, changesChannel } from './postgres-changes.js';
 import type { MigrationMode } from './schema-state.js';
+import { beginWrite, commitWrite, type BufferedStatement } from './postgres-clock.js';
 import { PlaceholderCache } from './sql-placeholders.js';
 import type { Queryable, SqlValue, Store } from './store.js';
 import { transactionRetries } from './metrics.js';
@@ -42,17 +39,8 @@ import { backoffDelayMs, DEFAULT_RETRY_POLICY, isDatabaseUnavailable, isRetryabl
 /** Advisory-lock class id of migrations (first key of the two-key form); the second key is hashtext(schema). */
 const MIGRATION_LOCK_CLASS = 0x414c4d31; // "ALM1"
 
-/** Statements that write or lock rows: the clock is taken before the first of them. */
-const WRITING_STATEMENT = /^\s*(insert|update|delete|create|alter|drop|with)\b|\bfor\s+(no\s+key\s+)?(update|share)\b/i;
-
-/** Every write transaction ticks (and thereby row-locks) the one clock row before its first write. */
-const TICK_CLOCK = 'UPDATE store_write_clock SET ticks = ticks + 1 WHERE id = 1';
-
-/** An outbox append: the commit then notifies listeners of the changes channel. */
+/** An outbox append: kept until COMMIT, which then notifies listeners of the changes channel. */
 const OUTBOX_INSERT = /^\s*insert\s+into\s+changes\b/i;
-
-/** Weight of the newest optimistic attempt in the contention estimate. */
-const CONTENTION_WEIGHT = 0.1;
 
 /** The engine's own table, created before migrations (it is not part of the portable schema). */
 const CLOCK_DDL = [
@@ -131,7 +119,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       const schema = target.schema ?? ((await lockClient.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]?.s ?? 'public');
       await lockClient.query('SELECT pg_advisory_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
       try {
-        const store = new PostgresStore(pool, { ...DEFAULT_RETRY_POLICY, ...options.retry }, clientConfig, changesChannel(schema));
+        const store = new PostgresStore(pool, { ...DEFAULT_RETRY_POLICY, ...options.retry }, clientConfig, changesChannel(schema), schema);
         const prepare = async () => {
           if (target.schema) await lockClient.query(`CREATE SCHEMA IF NOT EXISTS ${target.schema}`);
           for (const statement of CLOCK_DDL) await lockClient.query(statement);
@@ -165,23 +153,17 @@ class ConflictedAttempt {
   ) {}
 }
 
-/** How an attempt runs: optimistic (first) or serialized behind the clock (retries). */
-type AttemptMode = 'optimistic' | 'serialized' | 'read';
-
-const BEGIN: Record<AttemptMode, string> = {
-  optimistic: 'BEGIN ISOLATION LEVEL REPEATABLE READ',
-  serialized: 'BEGIN ISOLATION LEVEL READ COMMITTED',
-  read: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
-};
-
 /** State of one transaction attempt, shared by its Queryable. */
 interface Attempt {
   client: pg.PoolClient;
-  mode: AttemptMode;
-  /** The clock row is locked by this transaction. */
-  ticked: boolean;
-  /** The transaction appended outbox records: ring the changes channel at commit. */
-  appendedChanges: boolean;
+  /** A read transaction (begun at once) or a write (begun with its first statement). */
+  kind: 'read' | 'write';
+  /** BEGIN (and the write's locks) has been sent. */
+  begun: boolean;
+  /** Scopes named before the first statement; undefined: a global write. */
+  scopes: Set<string> | undefined;
+  /** Outbox appends kept for the commit round trip. */
+  outbox: BufferedStatement[];
   /** First statement error of the attempt: PostgreSQL aborts the transaction after it. */
   failure: unknown;
   /**
@@ -190,6 +172,14 @@ interface Attempt {
    * be an uncaught 'error' event that ends the process.
    */
   connectionLost: Error | undefined;
+}
+
+/** Write attempts so far, round trips and time spent taking the write locks (benchmarks, tests). */
+export interface WriteStats {
+  transactions: number;
+  roundTrips: number;
+  /** Milliseconds spent in the round trips that take locks (BEGIN of a write, its commit). */
+  lockRoundTripMs: number;
 }
 
 /** The PostgreSQL Store. */
@@ -203,8 +193,8 @@ export class PostgresStore implements Store {
   retries = 0;
   /** The most attempts one write needed so far. */
   maxAttemptsUsed = 0;
-  /** Moving share of optimistic attempts that conflicted (0..1). */
-  private contention = 0;
+  /** What write transactions cost so far (read by benchmarks and tests). */
+  readonly writeStats: WriteStats = { transactions: 0, roundTrips: 0, lockRoundTripMs: 0 };
 
   private changeListener: Promise<ChangeListener> | undefined;
 
@@ -214,6 +204,8 @@ export class PostgresStore implements Store {
     private readonly clientConfig: pg.ClientConfig,
     /** NOTIFY channel rung by every commit that appended change records. */
     readonly changesChannel: string,
+    /** The schema: keys the write locks. */
+    private readonly schema: string,
   ) {}
 
   /**
@@ -225,18 +217,30 @@ export class PostgresStore implements Store {
     return (await this.changeListener).add(listener);
   }
 
-  private async query(attempt: Attempt, sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
+  /** Sends one write round trip, counted; `locking` ones are timed as lock round trips. */
+  private async send(attempt: Attempt, text: string, locking: boolean): Promise<void> {
+    const started = performance.now();
+    this.writeStats.roundTrips++;
+    await attempt.client.query(text);
+    if (locking) this.writeStats.lockRoundTripMs += performance.now() - started;
+  }
+
+  private async query(attempt: Attempt, sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult | undefined> {
     if (attempt.failure !== undefined) throw attempt.failure;
     // PostgreSQL text cannot hold U+0000 (SQLite can); refuse it as bad input rather than fail with a 500.
     if (params.some((v) => typeof v === 'string' && v.includes('\u0000'))) {
       throw new InvalidInput('Text with a NUL character (U+0000) is not accepted');
     }
     try {
-      if (!attempt.ticked && attempt.mode !== 'read' && WRITING_STATEMENT.test(sql)) {
-        attempt.ticked = true;
-        await attempt.client.query(TICK_CLOCK);
+      if (!attempt.begun) {
+        attempt.begun = true;
+        await this.send(attempt, beginWrite(this.schema, attempt.scopes, (t) => attempt.client.escapeLiteral(t)), true);
       }
-      if (OUTBOX_INSERT.test(sql)) attempt.appendedChanges = true;
+      if (attempt.kind === 'write' && OUTBOX_INSERT.test(sql)) {
+        attempt.outbox.push({ sql, params: [...params] });
+        return undefined;
+      }
+      if (attempt.kind === 'write') this.writeStats.roundTrips++;
       const values = params.map((v) => (typeof v === 'bigint' ? v.toString() : v));
       const { text, name } = this.placeholders.translate(sql);
       return await attempt.client.query(name ? { name, text, values } : { text, values });
@@ -248,41 +252,58 @@ export class PostgresStore implements Store {
 
   private queryable(attempt: Attempt): Queryable {
     return {
-      all: async <R>(sql: string, params: readonly SqlValue[] = []) => (await this.query(attempt, sql, params)).rows as R[],
-      get: async <R>(sql: string, params: readonly SqlValue[] = []) => (await this.query(attempt, sql, params)).rows[0] as R | undefined,
-      run: async (sql: string, params: readonly SqlValue[] = []) => (await this.query(attempt, sql, params)).rowCount ?? 0,
+      all: async <R>(sql: string, params: readonly SqlValue[] = []) => ((await this.query(attempt, sql, params))?.rows ?? []) as R[],
+      get: async <R>(sql: string, params: readonly SqlValue[] = []) => (await this.query(attempt, sql, params))?.rows[0] as R | undefined,
+      run: async (sql: string, params: readonly SqlValue[] = []) => {
+        const result = await this.query(attempt, sql, params);
+        return result ? (result.rowCount ?? 0) : 1;
+      },
+      scope: async (...keys: string[]) => {
+        if (attempt.kind === 'read') return;
+        if (!attempt.begun) {
+          attempt.scopes ??= new Set();
+          for (const key of keys) attempt.scopes.add(key);
+        } else if (attempt.scopes !== undefined && keys.some((key) => !attempt.scopes?.has(key))) {
+          // Reads made before the lock could be stale: a programming error, not a race.
+          throw new Error(`write scope ${keys.join(', ')} named after the transaction's first statement`);
+        }
+      },
     };
   }
 
-  private async transaction<T>(mode: AttemptMode, fn: (q: Queryable) => Promise<T>): Promise<T> {
+  private async transaction<T>(kind: Attempt['kind'], fn: (q: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect().catch((err: unknown) => {
       throw isDatabaseUnavailable(err) ? new ServiceUnavailable('The database is unavailable; retry later', { cause: err }) : err;
     });
-    const attempt: Attempt = { client, mode, ticked: mode === 'serialized', appendedChanges: false, failure: undefined, connectionLost: undefined };
+    const attempt: Attempt = { client, kind, begun: kind === 'read', scopes: undefined, outbox: [], failure: undefined, connectionLost: undefined };
     const lost = (err: Error) => {
       attempt.connectionLost ??= err;
     };
     client.on('error', lost);
     let broken: Error | undefined;
     try {
-      // One round trip each for BEGIN (+ the clock of a serialized attempt) and for the NOTIFY + COMMIT:
-      // the simple query protocol runs both statements in order and stops at the first that fails.
-      await client.query(mode === 'serialized' ? `${BEGIN[mode]}; ${TICK_CLOCK}` : BEGIN[mode]);
+      if (kind === 'read') await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      else this.writeStats.transactions++;
       const result = await fn(this.queryable(attempt));
       // A statement failed but fn swallowed it: COMMIT would silently roll back, so report the failure.
       if (attempt.failure !== undefined) throw attempt.failure;
+      if (!attempt.begun) return result; // fn sent nothing: there is no transaction to commit
       try {
-        await client.query(attempt.appendedChanges ? `NOTIFY ${client.escapeIdentifier(this.changesChannel)}; COMMIT` : 'COMMIT');
+        const quote = (t: string) => client.escapeLiteral(t);
+        if (kind === 'read') await client.query('COMMIT');
+        else await this.send(attempt, commitWrite(attempt.scopes !== undefined, attempt.outbox, client.escapeIdentifier(this.changesChannel), quote), true);
       } catch (err) {
         attempt.failure = err;
         throw err;
       }
       return result;
     } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackErr) {
-        broken = rollbackErr as Error;
+      if (attempt.begun) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackErr) {
+          broken = rollbackErr as Error;
+        }
       }
       // Another replica's migration changed a table under this connection's prepared statements: drop
       // the connection (a new one prepares afresh) and let the write loop run the transaction again.
@@ -317,34 +338,23 @@ export class PostgresStore implements Store {
   write<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.tracked(async () => {
       for (let attempt = 1; ; attempt++) {
-        const mode: AttemptMode = attempt === 1 && !this.startSerialized() ? 'optimistic' : 'serialized';
         try {
-          const result = await this.transaction(mode, fn);
-          if (mode === 'optimistic') this.contention *= 1 - CONTENTION_WEIGHT;
+          const result = await this.transaction('write', fn);
           this.maxAttemptsUsed = Math.max(this.maxAttemptsUsed, attempt);
           return result;
         } catch (err) {
-          if (mode === 'optimistic') this.contention = this.contention * (1 - CONTENTION_WEIGHT) + (err instanceof ConflictedAttempt ? CONTENTION_WEIGHT : 0);
           if (!(err instanceof ConflictedAttempt)) throw err;
-          // A serialized attempt ran alone among writers: a unique violation there is real, not a race.
-          // Out of attempts likewise: the caller gets what fn threw (a service may have mapped it to a 409).
-          if (attempt >= this.retry.maxAttempts || (mode === 'serialized' && sqlState(err.conflict) === '23505')) throw err.thrown;
+          // Every write ran alone within its scope: a unique violation is real unless a writer outside this
+          // discipline (a release before this one, during a rolling upgrade) got in the way, so it gets one
+          // more attempt. Out of attempts likewise: the caller gets what fn threw (a service may have mapped
+          // it to a 409).
+          if (attempt >= this.retry.maxAttempts || (attempt >= 2 && sqlState(err.conflict) === '23505')) throw err.thrown;
           this.retries++;
           transactionRetries.inc();
-          // The first retry queues on the clock lock and needs no backoff; later ones (writers outside
-          // this store's discipline got in the way) spread out.
-          if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, backoffDelayMs(this.retry, attempt - 1)));
+          await new Promise((resolve) => setTimeout(resolve, backoffDelayMs(this.retry, attempt)));
         }
       }
     });
-  }
-
-  /**
-   * Under heavy write contention nearly every optimistic attempt conflicts and its work is wasted, so
-   * most writes then start serialized. A tenth still try optimistically to notice when load drops.
-   */
-  private startSerialized(): boolean {
-    return this.contention > 0.5 && Math.random() < 0.9;
   }
 
   read<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {

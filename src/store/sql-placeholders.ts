@@ -10,6 +10,11 @@ import { createHash } from 'node:crypto';
 
 /** Rewrites `?` placeholders as `$1, $2, ...`, leaving quoted text and comments alone. */
 export function toNumberedPlaceholders(sql: string): string {
+  return replacePlaceholders(sql, (n) => `$${n}`);
+}
+
+/** Replaces the `?` placeholders in order with `replacement(1)`, `replacement(2)`, ... */
+export function replacePlaceholders(sql: string, replacement: (n: number) => string): string {
   let out = '';
   let n = 0;
   let i = 0;
@@ -33,7 +38,7 @@ export function toNumberedPlaceholders(sql: string): string {
       out += sql.slice(i, j);
       i = j;
     } else if (c === '?') {
-      out += `$${++n}`;
+      out += replacement(++n);
       i++;
     } else {
       out += c;

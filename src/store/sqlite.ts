@@ -57,6 +57,8 @@ class SqliteStore implements Store {
       all: async <R>(sql: string, params: readonly SqlValue[] = []) => this.prepare(sql).all(...params) as R[],
       get: async <R>(sql: string, params: readonly SqlValue[] = []) => this.prepare(sql).get(...params) as R | undefined,
       run: async (sql: string, params: readonly SqlValue[] = []) => this.prepare(sql).run(...params).changes,
+      // One connection under one mutex: every transaction is serial, scoped or not.
+      scope: async () => undefined,
     };
   }
 

@@ -16,6 +16,13 @@ export interface Queryable {
   get<R = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<R | undefined>;
   /** A statement without result rows; returns the number of rows changed. */
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /**
+   * Called before a write transaction's first statement: the transaction's checks and writes concern only
+   * these scopes (`network:<id>`, `project:<id>`, ...), so on PostgreSQL it runs beside writes with other
+   * scopes (postgres-clock.ts). Without it a write is global. Naming a new scope after the first statement
+   * throws; in a read, or on SQLite (serial anyway), it does nothing.
+   */
+  scope(...keys: string[]): Promise<void>;
 }
 
 /** Which engine a store runs on; services use it only for the rare statement that cannot be portable. */

@@ -11,6 +11,7 @@ import type { Store } from '../../../src/store/store.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { widenRaceWindow } from '../../harness/race.js';
 import { POSTGRES, SQLITE, withStores, type EngineUnderTest } from './engines.js';
+import { assertOutboxInOrder } from './outbox-order.js';
 
 const COUNTER_DDL = 'CREATE TABLE contract_counter (id TEXT PRIMARY KEY, v {{bigint}} NOT NULL)';
 const SLOTS_DDL = 'CREATE TABLE contract_slots (slot INTEGER PRIMARY KEY, owner TEXT NOT NULL)';
@@ -135,41 +136,13 @@ function contract(engine: EngineUnderTest): void {
 
     test(`store - ${engine.name}: outbox revisions become visible in order across writers`, async (t) => {
       await withStores(engine, t, replicas, async (stores) => {
-        const first = stores[0] as Store;
-        const writers = 40;
-        let running = true;
-        const snapshots: number[][] = [];
-        const tail = (async () => {
-          while (running) {
-            const rows = await first.read((q) => q.all<{ revision: number }>('SELECT revision FROM changes ORDER BY revision'));
-            snapshots.push(rows.map((r) => r.revision));
-          }
-        })();
-        try {
-          await Promise.all(
-            Array.from({ length: writers }, (_, i) =>
-              (stores[i % stores.length] as Store).write(async (tx) => {
-                await appendChange(tx, 'contract', `r${i}`, 'create');
-                await widenRaceWindow(8);
-                await appendChange(tx, 'contract', `r${i}`, 'update');
-              }),
-            ),
-          );
-        } finally {
-          running = false;
-          await tail;
-        }
-        const all = await first.read((q) => q.all<{ revision: number; resource_id: string }>('SELECT revision, resource_id FROM changes ORDER BY revision'));
-        assert.equal(all.length, writers * 2);
-        // A writer's two records are adjacent: no other transaction drew a revision in between.
-        for (let i = 0; i < all.length; i += 2) assert.equal(all[i]?.resource_id, all[i + 1]?.resource_id);
-        const final = all.map((r) => r.revision);
-        for (const seen of snapshots) {
-          const top = seen[seen.length - 1] ?? 0;
-          const expected = final.filter((r) => r <= top);
-          assert.deepEqual(seen, expected, `a reader saw revision ${top} before an earlier one committed`);
-        }
-        assert.ok(snapshots.length > 1);
+        await assertOutboxInOrder(stores[0] as Store, 40, (i) =>
+          (stores[i % stores.length] as Store).write(async (tx) => {
+            await appendChange(tx, 'contract', `r${i}`, 'create');
+            await widenRaceWindow(8);
+            await appendChange(tx, 'contract', `r${i}`, 'update');
+          }),
+        );
       });
     });
 
