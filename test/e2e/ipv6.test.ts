@@ -14,11 +14,11 @@ import { eui64Address } from '../../src/domain/subnet.js';
 import { formatIp, parseCidr, type Cidr } from '../../src/domain/ip.js';
 import { FixedIpSchema } from '../../src/proto/alcor/v1/goal_state_pb.js';
 import { run } from '../../src/testbed/exec.js';
-import { cleanupStale, Testbed } from '../../src/testbed/testbed.js';
+import type { Testbed } from '../../src/testbed/testbed.js';
 import type { Vm } from '../../src/testbed/vm.js';
 import { waitFor } from '../harness/wait-for.js';
 import { HandBuiltNetwork, type HandPort } from './support/goal-state.js';
-import { OvsDrivers } from './support/ovs-drivers.js';
+import { type OvsDrivers, startHandBuiltTestbed, stopHandBuiltTestbed } from './support/ovs-drivers.js';
 import { e2eUnavailable, requireE2e } from './support/prerequisites.js';
 
 const available = e2eUnavailable() === undefined;
@@ -83,15 +83,11 @@ before(async () => {
   if (!available) return;
   writeFileSync(join(scratch, 'dhcp6.py'), DHCP6_CLIENT);
   writeFileSync(join(scratch, 'rogue-ra.py'), ROGUE_RA);
-  await cleanupStale();
-  testbed = await Testbed.create({ hosts: 2 });
-  hosts = new OvsDrivers(testbed, net);
-  await hosts.start(['h1', 'h2']);
+  ({ testbed, hosts } = await startHandBuiltTestbed(net));
 });
 
 after(async () => {
-  await hosts?.close();
-  if (testbed) await testbed.destroy();
+  await stopHandBuiltTestbed(testbed, hosts);
   rmSync(scratch, { recursive: true, force: true });
 });
 

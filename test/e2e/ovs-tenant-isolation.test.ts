@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { cleanupStale, Testbed } from '../../src/testbed/testbed.js';
+import type { Testbed } from '../../src/testbed/testbed.js';
 import { waitFor } from '../harness/wait-for.js';
 import { HandBuiltNetwork } from './support/goal-state.js';
-import { OvsDrivers } from './support/ovs-drivers.js';
+import { type OvsDrivers, startHandBuiltTestbed, stopHandBuiltTestbed } from './support/ovs-drivers.js';
 import { e2eUnavailable, requireE2e } from './support/prerequisites.js';
 
 const available = e2eUnavailable() === undefined;
@@ -18,15 +18,11 @@ const net = new HandBuiltNetwork();
 
 before(async () => {
   if (!available) return;
-  await cleanupStale();
-  testbed = await Testbed.create({ hosts: 2 });
-  hosts = new OvsDrivers(testbed, net);
-  await hosts.start(['h1', 'h2']);
+  ({ testbed, hosts } = await startHandBuiltTestbed(net));
 });
 
 after(async () => {
-  await hosts?.close();
-  if (testbed) await testbed.destroy();
+  await stopHandBuiltTestbed(testbed, hosts);
 });
 
 test('ovs isolation - DHCP answers an interface the agent has not mapped yet with its own port, never another port with its MAC', async (t) => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { DriverContext, ResourceKind } from '../../../src/agent/driver.js';
 import { OvsDriver } from '../../../src/agent/drivers/ovs/ovs-driver.js';
-import type { Testbed } from '../../../src/testbed/testbed.js';
+import { cleanupStale, Testbed } from '../../../src/testbed/testbed.js';
 import type { HandBuiltNetwork } from './goal-state.js';
 
 /** The drivers of a testbed's hosts and what they logged. */
@@ -90,4 +90,19 @@ export class OvsDrivers {
     process.kill(pid, 'SIGSTOP');
     return () => process.kill(pid, 'SIGCONT');
   }
+}
+
+/** A fresh testbed of two hosts (stale runs removed first) with a started OVS driver on each for `net`. */
+export async function startHandBuiltTestbed(net: HandBuiltNetwork): Promise<{ testbed: Testbed; hosts: OvsDrivers }> {
+  await cleanupStale();
+  const testbed = await Testbed.create({ hosts: 2 });
+  const hosts = new OvsDrivers(testbed, net);
+  await hosts.start(['h1', 'h2']);
+  return { testbed, hosts };
+}
+
+/** Stops the drivers and removes the testbed; either may be missing when the set-up failed or did not run. */
+export async function stopHandBuiltTestbed(testbed: Testbed | undefined, hosts: OvsDrivers | undefined): Promise<void> {
+  await hosts?.close();
+  if (testbed) await testbed.destroy();
 }
