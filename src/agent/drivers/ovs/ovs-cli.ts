@@ -45,13 +45,18 @@ export function runTool(file: string, args: readonly string[], rundir: string, t
   });
 }
 
-/** ovs-vsctl bound to one host's OVS. */
+/** ovs-vsctl and ovs-appctl bound to one host's OVS. */
 export class OvsCli {
   constructor(readonly endpoints: OvsEndpoints) {}
 
   /** Runs ovs-vsctl. */
   vsctl(args: readonly string[]): Promise<string> {
     return runTool('ovs-vsctl', [`--db=${this.endpoints.db}`, '--timeout=30', ...args], this.endpoints.rundir);
+  }
+
+  /** Runs ovs-appctl against ovs-vswitchd. */
+  appctl(args: readonly string[]): Promise<string> {
+    return runTool('ovs-appctl', ['--timeout=10', ...args], this.endpoints.rundir, 15_000);
   }
 }
 
