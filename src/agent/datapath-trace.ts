@@ -1,7 +1,8 @@
 /**
  * The agent's answer to a DatapathTraceRequest (`alcor trace --on-host`): the driver traces the packet
  * through the real data path and the reply, with the same request id, goes back on the Watch stream.
- * A driver that cannot trace, or a trace that fails, is answered with the reason.
+ * A driver that cannot trace, or a trace that fails, is answered with the reason (an undecodable
+ * request with an empty id, which the controller ignores); answering never throws.
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { DatapathTraceReplySchema, DatapathTraceRequestSchema, WatchRequestSchema } from '../proto/alcor/v1/southbound_pb.js';
@@ -10,7 +11,12 @@ import type { DatapathTrace, Driver } from './driver.js';
 const PROTOCOLS = new Set(['icmp', 'tcp', 'udp']);
 
 async function trace(driver: Driver, bytes: Uint8Array): Promise<{ requestId: string } & Partial<DatapathTrace> & { error?: string }> {
-  const r = fromBinary(DatapathTraceRequestSchema, bytes);
+  let r;
+  try {
+    r = fromBinary(DatapathTraceRequestSchema, bytes);
+  } catch (err) {
+    return { requestId: '', error: `undecodable trace request: ${(err as Error).message}` };
+  }
   if (!driver.traceDatapath) return { requestId: r.requestId, error: `the ${driver.name} driver cannot trace its data path` };
   if (!PROTOCOLS.has(r.protocol)) return { requestId: r.requestId, error: `"${r.protocol}" is not icmp, tcp or udp` };
   try {
