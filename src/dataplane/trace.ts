@@ -120,10 +120,14 @@ export function packetAddresses(source: HostGoalState, request: TraceRequest): T
   const fixed = destination && port?.fixedIps.find((f) => parseIp(f.ipAddress)?.version === destination.version);
   if (!port || !destination || !fixed) throw new TraceInputError(`Port ${request.from_port} has no address on host ${source.host} to send ${request.to} a packet from.`);
   const subnet = source.subnets.get(fixed.subnetId);
-  const onLink = subnet !== undefined && contains(subnet.cidr, destination) ? neighborWith(source, destination, subnet.vpcId) : undefined;
-  const gateway = [...source.routers.values()].flatMap((r) => r.interfaces).find((i) => i.subnetId === fixed.subnetId);
-  const destinationMac = onLink?.macAddress ?? gateway?.macAddress;
-  if (!destinationMac) throw new TraceInputError(`No MAC address to send ${request.to} a packet to from port ${port.id}: no port of its subnet has that address and no router is attached to the subnet.`);
+  const onLink = subnet !== undefined && contains(subnet.cidr, destination);
+  const destinationMac = onLink
+    ? neighborWith(source, destination, subnet.vpcId)?.macAddress
+    : [...source.routers.values()].flatMap((r) => r.interfaces).find((i) => i.subnetId === fixed.subnetId)?.macAddress;
+  if (!destinationMac) {
+    const why = onLink ? `no port of its subnet has that address` : `no router is attached to its subnet`;
+    throw new TraceInputError(`No MAC address to send ${request.to} a packet to from port ${port.id}: ${why}.`);
+  }
   return { sourceMac: port.macAddress, sourceIp: fixed.ipAddress, destinationMac, destinationIp: request.to };
 }
 
