@@ -108,6 +108,25 @@ export interface DriverStats {
   recomputeTotal: number;
 }
 
+/** One packet to trace through the host's real data path (`Driver.traceDatapath`). */
+export interface DatapathTracePacket {
+  /** The port the packet enters from. */
+  portId: string;
+  sourceMac: string;
+  sourceIp: string;
+  destinationMac: string;
+  destinationIp: string;
+  protocol: 'icmp' | 'tcp' | 'udp';
+  /** tcp and udp only. */
+  destinationPort: number;
+}
+
+/** A datapath trace: the flow the tool traced and its output. */
+export interface DatapathTrace {
+  flow: string;
+  output: string;
+}
+
 /** Nova's metadata service, which the agent's proxy forwards VM requests to. */
 export interface MetadataService {
   /** Base URL of Nova's metadata API, e.g. `http://nova-api:8775`. */
@@ -149,6 +168,11 @@ export interface Driver {
    * Drivers whose outcomes only change inside apply() need not implement it.
    */
   onOutcomesChanged?(listener: (outcomes: ResourceOutcome[]) => void): void;
+  /**
+   * Traces one packet through the installed data path (`alcor trace --on-host`); rejects with the
+   * reason when it cannot. Drivers that cannot trace need not implement it.
+   */
+  traceDatapath?(packet: DatapathTracePacket): Promise<DatapathTrace>;
   /** Current counters. */
   stats(): DriverStats;
   /** Releases connections. Installed state stays: an agent restart must not flush the data plane. */

@@ -15,6 +15,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { HeartbeatSchema, HelloSchema, WatchRequestSchema, WelcomeSchema, type Ack } from '../proto/alcor/v1/southbound_pb.js';
 import { AckBuilder, ackRequest } from './acks.js';
+import { answerTrace } from './datapath-trace.js';
 import { DesiredState } from './desired-state.js';
 import { saveCursors } from './bus-cursors.js';
 import { compileAgentOptions, type AgentOptions, type CompiledAgentOptions } from './agent-options.js';
@@ -192,13 +193,7 @@ export class AgentRuntime {
       let welcomed = false;
       let queued = 0;
       let chain = Promise.resolve();
-      const send = (kind: Parameters<typeof create<typeof WatchRequestSchema>>[1]) => {
-        try {
-          call.write(toBinary(WatchRequestSchema, create(WatchRequestSchema, kind)));
-        } catch {
-          // The stream closed under us; the end handler reconnects.
-        }
-      };
+      const send = (kind: Parameters<typeof create<typeof WatchRequestSchema>>[1]) => this.write(toBinary(WatchRequestSchema, create(WatchRequestSchema, kind)));
       const heartbeat = setInterval(() => send({ kind: { case: 'heartbeat', value: create(HeartbeatSchema, { appliedRevision: BigInt(this.revision) }) } }), this.opts.heartbeatMs);
       heartbeat.unref();
       call.on('data', (buf: Buffer) => {
@@ -268,6 +263,7 @@ export class AgentRuntime {
       }
       if (f.field === 2 && f.wireType === 2) return this.applyDelta(f.bytes);
       if (f.field === 3 && f.wireType === 2) return this.applyChunk(f.bytes);
+      if (f.field === 40 && f.wireType === 2) return void answerTrace(this.opts.driver, f.bytes).then((reply) => this.write(reply));
     }
     this.counters.rejected++;
     this.opts.log('warn', 'ignored an empty or unknown southbound message');
@@ -331,9 +327,12 @@ export class AgentRuntime {
   }
 
   private sendAck(ack: Ack): void {
-    if (this.state !== 'ready' && this.state !== 'syncing') return; // the next session's acks carry the state
+    if (this.state === 'ready' || this.state === 'syncing') this.write(ackRequest(ack)); // else the next session's acks carry the state
+  }
+
+  private write(request: Uint8Array): void {
     try {
-      this.call?.write(ackRequest(ack));
+      this.call?.write(request);
     } catch {
       // The stream closed under us; the end handler reconnects.
     }

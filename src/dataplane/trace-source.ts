@@ -8,7 +8,7 @@ import type { TraceRequest, TraceResult } from '../domain/operator.js';
 import { ResourceStateSchema, type NeighborState, type PortState, type RouterState, type SecurityGroupState, type SubnetState, type VpcState } from '../proto/alcor/v1/goal_state_pb.js';
 import type { DataPlaneManager } from './manager.js';
 import { hostScope, vpcScope } from './scope-table.js';
-import { traceLogical, TraceInputError, type HostGoalState } from './trace.js';
+import { packetAddresses, traceLogical, TraceInputError, type HostGoalState, type TracePacketAddresses } from './trace.js';
 
 /** The decoded goal state of `host`, or undefined when the manager holds none for it. */
 export function hostGoalState(manager: DataPlaneManager, host: string): HostGoalState | undefined {
@@ -40,10 +40,25 @@ export function hostGoalState(manager: DataPlaneManager, host: string): HostGoal
 
 /** Traces `request` from its port on `host` over the manager's compiled goal states. */
 export function traceHostGoalStates(manager: DataPlaneManager, host: string, request: TraceRequest): TraceResult {
+  const source = sourceState(manager, host, request);
+  return asInvalidInput(() => traceLogical(source, (other) => (other === host ? source : hostGoalState(manager, other)), request));
+}
+
+/** The addresses of `request`'s packet leaving its port on `host`, for the host's datapath trace. */
+export function hostPacketAddresses(manager: DataPlaneManager, host: string, request: TraceRequest): TracePacketAddresses {
+  const source = sourceState(manager, host, request);
+  return asInvalidInput(() => packetAddresses(source, request));
+}
+
+function sourceState(manager: DataPlaneManager, host: string, request: TraceRequest): HostGoalState {
   const source = hostGoalState(manager, host);
   if (!source) throw new InvalidInput(`Host ${host} of port ${request.from_port} has no compiled goal state on this controller (no agent has registered it).`);
+  return source;
+}
+
+function asInvalidInput<T>(fn: () => T): T {
   try {
-    return traceLogical(source, (other) => (other === host ? source : hostGoalState(manager, other)), request);
+    return fn();
   } catch (err) {
     if (err instanceof TraceInputError) throw new InvalidInput(err.message, { cause: err });
     throw err;

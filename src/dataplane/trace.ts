@@ -101,6 +101,36 @@ function route(state: HostGoalState, source: SubnetState, packet: TracePacket): 
   return { kind: 'drop', reason, step: { stage: 'routing', detail: reason, ids: { router: routers[0]?.id ?? '' } } };
 }
 
+/** The addresses of the packet of `request` as it leaves its port (what the host's real data path is asked to trace). */
+export interface TracePacketAddresses {
+  sourceMac: string;
+  sourceIp: string;
+  destinationMac: string;
+  destinationIp: string;
+}
+
+/**
+ * The addresses of `request`'s packet as its port sends it: to the destination port's MAC when the
+ * destination is in the port's subnet, else to the MAC of the router interface on that subnet (the
+ * gateway the VM resolves). Throws TraceInputError when the port, its address or that MAC is unknown.
+ */
+export function packetAddresses(source: HostGoalState, request: TraceRequest): TracePacketAddresses {
+  const port = source.ports.get(request.from_port);
+  const destination = parseIp(request.to);
+  const fixed = destination && port?.fixedIps.find((f) => parseIp(f.ipAddress)?.version === destination.version);
+  if (!port || !destination || !fixed) throw new TraceInputError(`Port ${request.from_port} has no address on host ${source.host} to send ${request.to} a packet from.`);
+  const subnet = source.subnets.get(fixed.subnetId);
+  const onLink = subnet !== undefined && contains(subnet.cidr, destination);
+  const destinationMac = onLink
+    ? neighborWith(source, destination, subnet.vpcId)?.macAddress
+    : [...source.routers.values()].flatMap((r) => r.interfaces).find((i) => i.subnetId === fixed.subnetId)?.macAddress;
+  if (!destinationMac) {
+    const why = onLink ? `no port of its subnet has that address` : `no router is attached to its subnet`;
+    throw new TraceInputError(`No MAC address to send ${request.to} a packet to from port ${port.id}: ${why}.`);
+  }
+  return { sourceMac: port.macAddress, sourceIp: fixed.ipAddress, destinationMac, destinationIp: request.to };
+}
+
 /** Groups of a port as the host holds them (a group the host lacks allows nothing). */
 const groupsOf = (state: HostGoalState, ids: readonly string[]) => ids.map((id) => state.securityGroups.get(id)).filter((g): g is SecurityGroupState => g !== undefined);
 

@@ -88,6 +88,8 @@ export interface TraceRequest {
   proto: 'icmp' | 'tcp' | 'udp';
   /** Destination port (tcp/udp). */
   dport?: number;
+  /** Also trace the packet through the source host's real data path (its agent runs the datapath's tracer). */
+  on_host?: boolean;
 }
 
 /** One step of a trace. */
@@ -108,6 +110,8 @@ export interface TraceResult {
   verdict: 'allow' | 'drop';
   /** The step that dropped the packet, in a sentence; null when allowed. */
   reason: string | null;
+  /** With `on_host`: what the source host's agent traced (ovs: the flow given to `ovs-appctl ofproto/trace` and its output). */
+  on_host?: { host: string; flow: string; output: string };
 }
 
 /** A warning or error the answering replica's southbound logged (a refused agent, a failed publish...). */

@@ -26,6 +26,7 @@ import { SOUTHBOUND_SERVICE } from './grpc-definition.js';
 import { RateLimitedLog, type SouthboundLogger } from './log.js';
 import { AgentSession } from './session.js';
 import { BatchFanOut } from './fanout.js';
+import { DatapathTracer } from './datapath-trace.js';
 
 /** Options of the gRPC southbound server. */
 export interface SouthboundServerOptions {
@@ -49,6 +50,8 @@ export interface SouthboundServerOptions {
   tlsWatchMs?: number;
   /** Listen without TLS on an address other than loopback. @default false (env ALCOR_SOUTHBOUND_INSECURE) */
   insecure?: boolean;
+  /** How long an agent has to answer a datapath trace (`alcor trace --on-host`), ms. @default 10000 */
+  traceTimeoutMs?: number;
   /** Identifies this controller process in the host registry. @default random UUID */
   controllerId?: string;
   /** Agent streams written per event-loop turn when a batch fans out (see fanout.ts). @default 64 */
@@ -87,6 +90,8 @@ export class SouthboundServer {
   readonly counters = { accepted: 0, refused: 0, malformed: 0, ignored: 0 };
   /** Called for every accepted ack (metrics, benchmarks). */
   readonly ackListeners = new Set<(host: string, revision: number) => void>();
+  /** Datapath traces asked of agents. */
+  readonly traces: DatapathTracer;
 
   constructor(
     private readonly manager: DataPlaneManager,
@@ -106,8 +111,10 @@ export class SouthboundServer {
       insecure: options.insecure ?? false,
       controllerId: options.controllerId ?? randomUUID(),
       fanOutSlice: options.fanOutSlice ?? 64,
+      traceTimeoutMs: options.traceTimeoutMs ?? 10_000,
     };
     this.controllerId = this.options.controllerId;
+    this.traces = new DatapathTracer(this.sessions, this.options.traceTimeoutMs);
     this.warn = new RateLimitedLog(log);
     this.tls = options.tls ? new TlsFiles(options.tls, (err) => log.error({ err: err.message }, 'southbound TLS files invalid; keeping the previous ones')) : undefined;
     this.fanOut = new BatchFanOut(manager, this.options.fanOutSlice, (err) => log.error({ err }, 'delivering a batch to an agent failed'));
@@ -206,6 +213,9 @@ export class SouthboundServer {
         case 'heartbeat':
           if (session.state !== 'hello-wait') this.heartbeats.set(session.host, session.ackedRevision);
           return;
+        case 'traceReply':
+          if (session.state === 'hello-wait' || !this.traces.settle(session.host, request.kind.value)) this.ignore(session, 'datapath trace reply to no pending request of this host');
+          return;
         default:
           this.ignore(session, 'empty WatchRequest');
       }
@@ -302,6 +312,7 @@ export class SouthboundServer {
   private ended(session: AgentSession): void {
     if (!session.host || this.sessions.get(session.host) !== session) return;
     this.sessions.delete(session.host);
+    this.traces.abandon(session.host);
     if (this.state === 'closed') return;
     this.manager.portStatus.hostDown(session.host);
     this.log.info({ host: session.host }, 'agent disconnected');
@@ -316,6 +327,7 @@ export class SouthboundServer {
     if (this.timer) clearInterval(this.timer);
     this.tls?.close();
     this.fanOut.close();
+    this.traces.abandon();
     for (const session of [...this.sessions.values()]) session.close({ code: grpc.status.UNAVAILABLE, details: 'controller shutting down' });
     if (!wasListening) return;
     await new Promise<void>((resolve) => {

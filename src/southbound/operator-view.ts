@@ -9,7 +9,7 @@ import { AgentNotFound, InvalidInput, PortNotFound } from '../domain/errors.js';
 import type { HostView, OperatorStatus, OperatorView, PortProgrammingView, TraceRequest, TraceResult } from '../domain/operator.js';
 import type { HostRow } from '../services/hosts.js';
 import type { Queryable, Store } from '../store/store.js';
-import { traceHostGoalStates } from '../dataplane/trace-source.js';
+import { hostPacketAddresses, traceHostGoalStates } from '../dataplane/trace-source.js';
 import type { Southbound } from './southbound.js';
 
 /** Hosts listed as the slowest in `status`. */
@@ -145,7 +145,11 @@ export function createOperatorView(store: Store, southbound: Southbound, version
       const row = await store.read((q) => q.get<{ binding_host_id: string }>('SELECT binding_host_id FROM ports WHERE id = ?', [request.from_port]));
       if (!row) throw new PortNotFound(`Port ${request.from_port} could not be found.`);
       if (!row.binding_host_id) throw new InvalidInput(`Port ${request.from_port} is not bound to a host (binding:host_id is empty): it is programmed nowhere, so there is no goal state to trace.`);
-      return traceHostGoalStates(manager, row.binding_host_id, request);
+      const result = traceHostGoalStates(manager, row.binding_host_id, request);
+      if (!request.on_host) return result;
+      const packet = hostPacketAddresses(manager, row.binding_host_id, request);
+      const onHost = await server.traces.request(row.binding_host_id, { ...packet, portId: request.from_port, protocol: request.proto, destinationPort: request.dport ?? 0 });
+      return { ...result, on_host: onHost };
     },
 
     async events(limit) {

@@ -143,6 +143,11 @@ export class AgentSession implements BatchReceiver {
     this.sentRevision = Math.max(this.sentRevision, this.manager.revision);
   }
 
+  /** Sends a message that carries no revision (a datapath trace request) after what is already queued. */
+  send(bytes: Uint8Array): void {
+    this.write(bytes, 0);
+  }
+
   private write(bytes: Uint8Array, revision: number): void {
     if (this.state === 'closed') return;
     this.pendingBytes += bytes.length;

@@ -223,6 +223,11 @@ export class SimDriver implements Driver {
     installed.delete(id);
   }
 
+  /** The model is not a data path: there is nothing real to trace. */
+  async traceDatapath(): Promise<never> {
+    throw new Error('the sim driver has no datapath to trace (its flows are an in-memory model)');
+  }
+
   stats(): DriverStats {
     return { installedEntries: this.installed, ...this.counters };
   }

@@ -40,8 +40,8 @@ export const operatorRoutes: FastifyPluginAsync<OperatorRoutesOptions> = async (
   }));
 
   app.get('/trace', { schema: { tags, querystring: TraceQuery, response: { 200: Type.Object({ trace: TraceResult }) } } }, async (request) => {
-    const { dport, ...rest } = request.query;
-    return { trace: await operator.trace({ ...rest, ...(dport === undefined ? {} : { dport: Number(dport) }) }) };
+    const { dport, on_host: onHost, ...rest } = request.query;
+    return { trace: await operator.trace({ ...rest, ...(dport === undefined ? {} : { dport: Number(dport) }), ...(onHost === 'true' ? { on_host: true } : {}) }) };
   });
 
   app.get('/events', { schema: { tags, querystring: EventsQuery, response: { 200: Type.Object({ events: Type.Array(OperatorEvent) }) } } }, async (request) => ({

@@ -67,6 +67,7 @@ export const TraceQuery = Type.Object(
     to: Type.String({ minLength: 1, maxLength: 64 }),
     proto: Type.Union([Type.Literal('icmp'), Type.Literal('tcp'), Type.Literal('udp')]),
     dport: Type.Optional(Type.String({ pattern: '^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$' })),
+    on_host: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
   },
   { additionalProperties: false },
 );
@@ -76,6 +77,7 @@ const TraceRequest = Type.Object({
   to: Type.String(),
   proto: Type.String(),
   dport: Type.Optional(Type.Integer()),
+  on_host: Type.Optional(Type.Boolean()),
 });
 
 /** The result of a logical trace. */
@@ -85,6 +87,7 @@ export const TraceResult = Type.Object({
   steps: Type.Array(Type.Object({ stage: Type.String(), detail: Type.String(), ids: Type.Optional(Type.Record(Type.String(), Type.String())) })),
   verdict: Type.Union([Type.Literal('allow'), Type.Literal('drop')]),
   reason: Nullable(Type.String()),
+  on_host: Type.Optional(Type.Object({ host: Type.String(), flow: Type.String(), output: Type.String() })),
 });
 
 /** `GET /alcor/v1/events` query. */

@@ -13,7 +13,7 @@ import {
   SubnetStateSchema,
   VpcStateSchema,
 } from '../../../src/proto/alcor/v1/goal_state_pb.js';
-import { traceLogical, TraceInputError, type HostGoalState } from '../../../src/dataplane/trace.js';
+import { packetAddresses, traceLogical, TraceInputError, type HostGoalState } from '../../../src/dataplane/trace.js';
 
 // Two networks joined by router r: A 10.1.0.0/24 (source port s on h1, next hop appliance n on h2) and
 // B 10.2.0.0/24 (port b on h2). Router r has the extra routes 10.9.0.0/16 and 10.2.0.128/25 via 10.1.0.20.
@@ -31,7 +31,7 @@ const neighbor = (id: string, vpcId: string, subnetId: string, ip: string, hostI
   create(NeighborStateSchema, { id, vpcId, macAddress: 'fa:16:3e:00:00:99', fixedIps: fixed(subnetId, ip), hostId, hostIp: hostId === 'h1' ? '192.0.2.1' : '192.0.2.2', securityGroupIds: ['open'] });
 const router = create(RouterStateSchema, {
   id: 'r',
-  interfaces: [create(RouterInterfaceSchema, { subnetId: 'sa', ipAddress: '10.1.0.1' }), create(RouterInterfaceSchema, { subnetId: 'sb', ipAddress: '10.2.0.1' })],
+  interfaces: [create(RouterInterfaceSchema, { subnetId: 'sa', ipAddress: '10.1.0.1', macAddress: 'fa:16:3e:aa:00:01' }), create(RouterInterfaceSchema, { subnetId: 'sb', ipAddress: '10.2.0.1' })],
   routes: [create(RouteSchema, { destination: '10.9.0.0/16', nexthop: '10.1.0.20' }), create(RouteSchema, { destination: '10.2.0.128/25', nexthop: '10.1.0.20' })],
 });
 
@@ -82,4 +82,15 @@ test('trace - port state: admin down, port security off, missing goal state, wro
   assert.throws(() => run('fd00::1'), /has no IPv6 address/);
   const lost = traceLogical(h1, () => undefined, { from_port: 's', to: '10.1.0.20', proto: 'icmp' });
   assert.match(lost.reason ?? '', /not in the goal state of host h2/);
+});
+
+test('packet addresses for the host datapath trace - to the port on the same subnet, else to the router interface on it', () => {
+  const addresses = (to: string, source = h1, from = 's') => packetAddresses(source, { from_port: from, to, proto: 'icmp' });
+  assert.deepEqual(addresses('10.1.0.20'), { sourceMac: 'fa:16:3e:00:00:11', sourceIp: '10.1.0.10', destinationMac: 'fa:16:3e:00:00:99', destinationIp: '10.1.0.20' });
+  assert.equal(addresses('10.2.0.10').destinationMac, 'fa:16:3e:aa:00:01');
+  assert.equal(addresses('192.168.7.7').destinationMac, 'fa:16:3e:aa:00:01');
+  assert.throws(() => addresses('10.1.0.250'), /no port of its subnet has that address/);
+  assert.throws(() => addresses('10.1.0.20', h2, 'b'), /no router is attached to its subnet/);
+  assert.throws(() => addresses('10.1.0.20', h1, 'missing'), TraceInputError);
+  assert.throws(() => addresses('fd00::1'), TraceInputError);
 });

@@ -3,6 +3,8 @@
  * command-line tools: the driver programs and reads them on its own OpenFlow connection (flow-bundle.ts).
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Where the tools find this host's OVS. */
 export interface OvsEndpoints {
@@ -45,13 +47,23 @@ export function runTool(file: string, args: readonly string[], rundir: string, t
   });
 }
 
-/** ovs-vsctl bound to one host's OVS. */
+/** ovs-vsctl and ovs-appctl bound to one host's OVS. */
 export class OvsCli {
   constructor(readonly endpoints: OvsEndpoints) {}
 
   /** Runs ovs-vsctl. */
   vsctl(args: readonly string[]): Promise<string> {
     return runTool('ovs-vsctl', [`--db=${this.endpoints.db}`, '--timeout=30', ...args], this.endpoints.rundir);
+  }
+
+  /**
+   * Runs ovs-appctl against ovs-vswitchd: its control socket `ovs-vswitchd.ctl` in the run directory
+   * when it was started with that `--unixctl`, else the one its pidfile names (the packaged default).
+   */
+  appctl(args: readonly string[]): Promise<string> {
+    const named = join(this.endpoints.rundir, 'ovs-vswitchd.ctl');
+    const target = existsSync(named) ? named : 'ovs-vswitchd';
+    return runTool('ovs-appctl', [`--target=${target}`, '--timeout=10', ...args], this.endpoints.rundir, 15_000);
   }
 }
 

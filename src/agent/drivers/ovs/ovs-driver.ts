@@ -15,7 +15,7 @@
  * and (re)connections are handled under the same lock as apply().
  */
 import { join } from 'node:path';
-import type { ApplyRequest, DesiredStateView, Driver, DriverContext, DriverStats, ResourceOutcome } from '../../driver.js';
+import type { ApplyRequest, DatapathTrace, DatapathTracePacket, DesiredStateView, Driver, DriverContext, DriverStats, ResourceOutcome } from '../../driver.js';
 import { ensureBridge, ensurePhysicalBridges, resolveDatapathType } from './bridge.js';
 import { metadataFixedIp, metadataOfport, metadataProxyIp } from './compile-metadata.js';
 import { mayRevokeConnections } from './conntrack.js';
@@ -34,6 +34,7 @@ import { Ipv6Responder } from './ipv6-responder.js';
 import { OfConnection } from './of-connection.js';
 import { compileOvsDriverOptions, type CompiledOvsDriverOptions } from './options.js';
 import { OvsCli } from './ovs-cli.js';
+import { ofprotoTraceFlow } from './trace-flow.js';
 
 const EMPTY_VIEW: DesiredStateView = {
   vpc: new Map(), subnet: new Map(), securityGroup: new Map(), router: new Map(), port: new Map(), dhcp: new Map(), neighbor: new Map(),
@@ -155,6 +156,14 @@ export class OvsDriver implements Driver {
 
   onOutcomesChanged(listener: (outcomes: ResourceOutcome[]) => void): void {
     this.outcomesListener = listener;
+  }
+
+  /** Runs `ovs-appctl ofproto/trace` on the bridge for `packet`, entering at its port's OpenFlow port. */
+  async traceDatapath(packet: DatapathTracePacket): Promise<DatapathTrace> {
+    const ofport = this.watcher?.ofports.get(packet.portId);
+    if (ofport === undefined) throw new Error(`port ${packet.portId} has no interface on ${this.options.bridge} (no interface with external_ids:iface-id=${packet.portId})`);
+    const flow = ofprotoTraceFlow(ofport, packet);
+    return { flow, output: await this.cli.appctl(['ofproto/trace', this.options.bridge, flow]) };
   }
 
   stats(): DriverStats {

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file alcor/v1/southbound.proto.
  */
 export const file_alcor_v1_southbound: GenFile = /*@__PURE__*/
-  fileDesc("ChlhbGNvci92MS9zb3V0aGJvdW5kLnByb3RvEghhbGNvci52MSLYAQoFSGVsbG8SDwoHaG9zdF9pZBgBIAEoCRITCgtkYXRhcGF0aF9pcBgCIAEoCRIUCgxjYXBhYmlsaXRpZXMYAyADKAkSFwoPcmVzdW1lX3JldmlzaW9uGAQgASgEEhUKDWFnZW50X3ZlcnNpb24YBSABKAkSGAoQcHJvdG9jb2xfdmVyc2lvbhgGIAEoDRIZChFhdmFpbGFiaWxpdHlfem9uZRgHIAEoCRIVCg1kYXRhcGF0aF90eXBlGBAgASgJEhcKD2JyaWRnZV9tYXBwaW5ncxgUIAMoCSKPAQoOUmVzb3VyY2VSZXN1bHQSJAoEdHlwZRgBIAEoDjIWLmFsY29yLnYxLlJlc291cmNlVHlwZRIKCgJpZBgCIAEoCRImCgZzdGF0dXMYAyABKA4yFi5hbGNvci52MS5SZXN1bHRTdGF0dXMSDQoFZXJyb3IYBCABKAkSFAoMYXBwbHlfbWljcm9zGAUgASgEIkIKA0FjaxIQCghyZXZpc2lvbhgBIAEoBBIpCgdyZXN1bHRzGAIgAygLMhguYWxjb3IudjEuUmVzb3VyY2VSZXN1bHQiJQoJSGVhcnRiZWF0EhgKEGFwcGxpZWRfcmV2aXNpb24YASABKAQigAEKDFdhdGNoUmVxdWVzdBIgCgVoZWxsbxgBIAEoCzIPLmFsY29yLnYxLkhlbGxvSAASHAoDYWNrGAIgASgLMg0uYWxjb3IudjEuQWNrSAASKAoJaGVhcnRiZWF0GAMgASgLMhMuYWxjb3IudjEuSGVhcnRiZWF0SABCBgoEa2luZCJDCgdXZWxjb21lEhUKDWNvbnRyb2xsZXJfaWQYASABKAkSEAoIcmV2aXNpb24YAiABKAQSDwoHcmVzdW1lZBgDIAEoCCKVAQoNV2F0Y2hSZXNwb25zZRIkCgd3ZWxjb21lGAEgASgLMhEuYWxjb3IudjEuV2VsY29tZUgAEikKBWRlbHRhGAIgASgLMhguYWxjb3IudjEuR29hbFN0YXRlRGVsdGFIABIrCghzbmFwc2hvdBgDIAEoCzIXLmFsY29yLnYxLlNuYXBzaG90Q2h1bmtIAEIGCgRraW5kIlQKBkJ1c0FjaxIPCgdob3N0X2lkGAEgASgJEg4KBnZwY19pZBgCIAEoCRIQCghyZXZpc2lvbhgDIAEoBBIXCg9zdHJlYW1fc2VxdWVuY2UYBCABKAQqeAoMUmVzdWx0U3RhdHVzEh0KGVJFU1VMVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIUChBSRVNVTFRfU1RBVFVTX09LEAESGAoUUkVTVUxUX1NUQVRVU19GQUlMRUQQAhIZChVSRVNVTFRfU1RBVFVTX1BFTkRJTkcQAzJRChFTb3V0aGJvdW5kU2VydmljZRI8CgVXYXRjaBIWLmFsY29yLnYxLldhdGNoUmVxdWVzdBoXLmFsY29yLnYxLldhdGNoUmVzcG9uc2UoATABYgZwcm90bzM", [file_alcor_v1_goal_state]);
+  fileDesc("ChlhbGNvci92MS9zb3V0aGJvdW5kLnByb3RvEghhbGNvci52MSLYAQoFSGVsbG8SDwoHaG9zdF9pZBgBIAEoCRITCgtkYXRhcGF0aF9pcBgCIAEoCRIUCgxjYXBhYmlsaXRpZXMYAyADKAkSFwoPcmVzdW1lX3JldmlzaW9uGAQgASgEEhUKDWFnZW50X3ZlcnNpb24YBSABKAkSGAoQcHJvdG9jb2xfdmVyc2lvbhgGIAEoDRIZChFhdmFpbGFiaWxpdHlfem9uZRgHIAEoCRIVCg1kYXRhcGF0aF90eXBlGBAgASgJEhcKD2JyaWRnZV9tYXBwaW5ncxgUIAMoCSKPAQoOUmVzb3VyY2VSZXN1bHQSJAoEdHlwZRgBIAEoDjIWLmFsY29yLnYxLlJlc291cmNlVHlwZRIKCgJpZBgCIAEoCRImCgZzdGF0dXMYAyABKA4yFi5hbGNvci52MS5SZXN1bHRTdGF0dXMSDQoFZXJyb3IYBCABKAkSFAoMYXBwbHlfbWljcm9zGAUgASgEIkIKA0FjaxIQCghyZXZpc2lvbhgBIAEoBBIpCgdyZXN1bHRzGAIgAygLMhguYWxjb3IudjEuUmVzb3VyY2VSZXN1bHQiJQoJSGVhcnRiZWF0EhgKEGFwcGxpZWRfcmV2aXNpb24YASABKAQitQEKDFdhdGNoUmVxdWVzdBIgCgVoZWxsbxgBIAEoCzIPLmFsY29yLnYxLkhlbGxvSAASHAoDYWNrGAIgASgLMg0uYWxjb3IudjEuQWNrSAASKAoJaGVhcnRiZWF0GAMgASgLMhMuYWxjb3IudjEuSGVhcnRiZWF0SAASMwoLdHJhY2VfcmVwbHkYKCABKAsyHC5hbGNvci52MS5EYXRhcGF0aFRyYWNlUmVwbHlIAEIGCgRraW5kIkMKB1dlbGNvbWUSFQoNY29udHJvbGxlcl9pZBgBIAEoCRIQCghyZXZpc2lvbhgCIAEoBBIPCgdyZXN1bWVkGAMgASgIIs4BCg1XYXRjaFJlc3BvbnNlEiQKB3dlbGNvbWUYASABKAsyES5hbGNvci52MS5XZWxjb21lSAASKQoFZGVsdGEYAiABKAsyGC5hbGNvci52MS5Hb2FsU3RhdGVEZWx0YUgAEisKCHNuYXBzaG90GAMgASgLMhcuYWxjb3IudjEuU25hcHNob3RDaHVua0gAEjcKDXRyYWNlX3JlcXVlc3QYKCABKAsyHi5hbGNvci52MS5EYXRhcGF0aFRyYWNlUmVxdWVzdEgAQgYKBGtpbmQivwEKFERhdGFwYXRoVHJhY2VSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSDwoHcG9ydF9pZBgCIAEoCRISCgpzb3VyY2VfbWFjGAMgASgJEhEKCXNvdXJjZV9pcBgEIAEoCRIXCg9kZXN0aW5hdGlvbl9tYWMYBSABKAkSFgoOZGVzdGluYXRpb25faXAYBiABKAkSEAoIcHJvdG9jb2wYByABKAkSGAoQZGVzdGluYXRpb25fcG9ydBgIIAEoDSJVChJEYXRhcGF0aFRyYWNlUmVwbHkSEgoKcmVxdWVzdF9pZBgBIAEoCRIMCgRmbG93GAIgASgJEg4KBm91dHB1dBgDIAEoCRINCgVlcnJvchgEIAEoCSJUCgZCdXNBY2sSDwoHaG9zdF9pZBgBIAEoCRIOCgZ2cGNfaWQYAiABKAkSEAoIcmV2aXNpb24YAyABKAQSFwoPc3RyZWFtX3NlcXVlbmNlGAQgASgEKngKDFJlc3VsdFN0YXR1cxIdChlSRVNVTFRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFAoQUkVTVUxUX1NUQVRVU19PSxABEhgKFFJFU1VMVF9TVEFUVVNfRkFJTEVEEAISGQoVUkVTVUxUX1NUQVRVU19QRU5ESU5HEAMyUQoRU291dGhib3VuZFNlcnZpY2USPAoFV2F0Y2gSFi5hbGNvci52MS5XYXRjaFJlcXVlc3QaFy5hbGNvci52MS5XYXRjaFJlc3BvbnNlKAEwAWIGcHJvdG8z", [file_alcor_v1_goal_state]);
 
 /**
  * The first message of a Watch stream.
@@ -201,6 +201,14 @@ export type WatchRequest = Message<"alcor.v1.WatchRequest"> & {
      */
     value: Heartbeat;
     case: "heartbeat";
+  } | {
+    /**
+     * The answer to a DatapathTraceRequest. Numbered apart from the fields above.
+     *
+     * @generated from field: alcor.v1.DatapathTraceReply trace_reply = 40;
+     */
+    value: DatapathTraceReply;
+    case: "traceReply";
   } | { case: undefined; value?: undefined };
 };
 
@@ -271,6 +279,14 @@ export type WatchResponse = Message<"alcor.v1.WatchResponse"> & {
      */
     value: SnapshotChunk;
     case: "snapshot";
+  } | {
+    /**
+     * Ask the agent to trace one packet through its real data path (admins' `alcor trace --on-host`).
+     *
+     * @generated from field: alcor.v1.DatapathTraceRequest trace_request = 40;
+     */
+    value: DatapathTraceRequest;
+    case: "traceRequest";
   } | { case: undefined; value?: undefined };
 };
 
@@ -280,6 +296,107 @@ export type WatchResponse = Message<"alcor.v1.WatchResponse"> & {
  */
 export const WatchResponseSchema: GenMessage<WatchResponse> = /*@__PURE__*/
   messageDesc(file_alcor_v1_southbound, 6);
+
+/**
+ * Controller → agent: trace one packet entering the integration bridge from a port (ovs:
+ * `ovs-appctl ofproto/trace`). The agent answers with a DatapathTraceReply of the same request_id.
+ *
+ * @generated from message alcor.v1.DatapathTraceRequest
+ */
+export type DatapathTraceRequest = Message<"alcor.v1.DatapathTraceRequest"> & {
+  /**
+   * @generated from field: string request_id = 1;
+   */
+  requestId: string;
+
+  /**
+   * The source port; the agent finds its OpenFlow port.
+   *
+   * @generated from field: string port_id = 2;
+   */
+  portId: string;
+
+  /**
+   * @generated from field: string source_mac = 3;
+   */
+  sourceMac: string;
+
+  /**
+   * @generated from field: string source_ip = 4;
+   */
+  sourceIp: string;
+
+  /**
+   * @generated from field: string destination_mac = 5;
+   */
+  destinationMac: string;
+
+  /**
+   * @generated from field: string destination_ip = 6;
+   */
+  destinationIp: string;
+
+  /**
+   * icmp, tcp or udp.
+   *
+   * @generated from field: string protocol = 7;
+   */
+  protocol: string;
+
+  /**
+   * tcp and udp only; 0 otherwise.
+   *
+   * @generated from field: uint32 destination_port = 8;
+   */
+  destinationPort: number;
+};
+
+/**
+ * Describes the message alcor.v1.DatapathTraceRequest.
+ * Use `create(DatapathTraceRequestSchema)` to create a new message.
+ */
+export const DatapathTraceRequestSchema: GenMessage<DatapathTraceRequest> = /*@__PURE__*/
+  messageDesc(file_alcor_v1_southbound, 7);
+
+/**
+ * Agent → controller: the outcome of a DatapathTraceRequest.
+ *
+ * @generated from message alcor.v1.DatapathTraceReply
+ */
+export type DatapathTraceReply = Message<"alcor.v1.DatapathTraceReply"> & {
+  /**
+   * @generated from field: string request_id = 1;
+   */
+  requestId: string;
+
+  /**
+   * The flow traced, as the datapath tool takes it.
+   *
+   * @generated from field: string flow = 2;
+   */
+  flow: string;
+
+  /**
+   * The tool's output.
+   *
+   * @generated from field: string output = 3;
+   */
+  output: string;
+
+  /**
+   * Set when the trace could not run (no datapath, port not plugged, tool failed).
+   *
+   * @generated from field: string error = 4;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message alcor.v1.DatapathTraceReply.
+ * Use `create(DatapathTraceReplySchema)` to create a new message.
+ */
+export const DatapathTraceReplySchema: GenMessage<DatapathTraceReply> = /*@__PURE__*/
+  messageDesc(file_alcor_v1_southbound, 8);
 
 /**
  * Agent → controller on core NATS subject alcor.ack.<host_id>: the agent applied a VPC scope's deltas
@@ -316,7 +433,7 @@ export type BusAck = Message<"alcor.v1.BusAck"> & {
  * Use `create(BusAckSchema)` to create a new message.
  */
 export const BusAckSchema: GenMessage<BusAck> = /*@__PURE__*/
-  messageDesc(file_alcor_v1_southbound, 7);
+  messageDesc(file_alcor_v1_southbound, 9);
 
 /**
  * Outcome of applying one resource.
