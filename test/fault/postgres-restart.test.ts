@@ -104,11 +104,13 @@ test(`fault - PostgreSQL restarted under write load with 2 replicas: 503 with Re
         `replicas wrote again ${recoveredAt.map((at) => (at ?? upAt) - upAt).join(' / ')} ms after the start; all ACTIVE ${Date.now() - convergeStarted} ms after the load ended`,
     );
   } catch (err) {
+    t.diagnostic(`failed: ${err instanceof Error ? err.stack : String(err)}`);
     for (const [i, s] of servers.entries()) t.diagnostic(`replica ${i} (exit ${s.child.exitCode}):\n${s.log().split('\n').filter((l) => !l.includes('"level":30')).slice(-60).join('\n')}`);
     throw err;
   } finally {
-    for (const a of agents) await a.stop().catch(() => undefined);
-    for (const s of servers) await s.stop().catch(() => undefined);
+    // Killed, not drained: a failure above may have left requests waiting on the database.
+    for (const a of agents) a.child.kill('SIGKILL');
+    for (const s of servers) await s.kill();
     pg?.destroy();
     rmSync(work, { recursive: true, force: true });
   }
