@@ -62,8 +62,9 @@ test('southbound - a floating IP turns ACTIVE only when the host of its port has
     assert.equal(moved.body.floatingip.status, 'DOWN');
     await waitFor(() => !carries(a, pa.id, fip.id), 10_000, 'fip-a dropped it');
     await compiled();
-    // Whatever fip-a acks meanwhile does not make it ACTIVE.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // fip-a acked the move (its port state without the floating IP): that does not make it ACTIVE.
+    const revision = s.southbound.manager.revision;
+    await waitFor(() => (s.southbound.server.sessions.get('fip-a')?.ackedRevision ?? 0) >= revision, 10_000, 'fip-a acked the move');
     await s.southbound.manager.portStatus.idle();
     assert.equal(await fipStatus(fip.id), 'DOWN', 'fip-b has not programmed it');
     const back = await f.agent(s.address, 'fip-b', { datapathIp: '192.0.2.32', stateDir: f.dir('fip-b-again') });
