@@ -23,11 +23,19 @@ export interface CompiledHost {
   rules: Map<string, string>;
   /** Router interface port id → router id. */
   routerPorts: Map<string, string>;
+  /** Bound port → ids of the floating IPs its state carries (ports without any are absent). */
+  floatingIps: Map<string, string[]>;
 }
 
 /** Key of a resource inside a scope. */
 export function entryKey(kind: Kind, id: string): string {
   return `${kind}/${id}`;
+}
+
+/** Kind and id of a scope key (see entryKey). */
+export function splitKey(key: string): [string, string] {
+  const slash = key.indexOf('/');
+  return [key.slice(0, slash), key.slice(slash + 1)];
 }
 
 /**

@@ -26,7 +26,7 @@ import { compileRouters, compileSecurityGroups } from './compile-l3.js';
 import { add, addressPairs, allIn, group, parseJson, ROUTER_OWNER, routes, type CompiledEntry, type CompiledHost } from './compile-helpers.js';
 import { encodeUpsert } from './wire.js';
 
-export { entryKey, type CompiledEntry, type CompiledHost } from './compile-helpers.js';
+export { entryKey, splitKey, type CompiledEntry, type CompiledHost } from './compile-helpers.js';
 
 /** Which optional (L3-area) tables exist. */
 export interface OptionalTables {
@@ -127,7 +127,7 @@ function toFixedIps(rows: readonly IpRow[] | undefined): FixedIp[] {
  * each VPC's effective southbound channel, which its VpcState carries to the host.
  */
 export async function compileHostScope(q: Queryable, host: string, tables: OptionalTables, channelOf: (networkId: string) => Channel): Promise<CompiledHost> {
-  const result: CompiledHost = { entries: new Map(), vpcs: new Set(), ports: new Set(), preparedPorts: new Set(), rules: new Map(), routerPorts: new Map() };
+  const result: CompiledHost = { entries: new Map(), vpcs: new Set(), ports: new Set(), preparedPorts: new Set(), rules: new Map(), routerPorts: new Map(), floatingIps: new Map() };
   const registered = await q.get('SELECT host FROM hosts WHERE host = ?', [host]);
   if (!registered) return result;
   // Bound here, or prepared here for a live migration (an inactive binding made for this host).
@@ -191,8 +191,12 @@ export async function compileHostScope(q: Queryable, host: string, tables: Optio
 
   const groupIds = new Set<string>();
   for (const port of ports) {
-    if (port.binding_host_id === host) result.ports.add(port.id);
-    else result.preparedPorts.add(port.id);
+    const portFips = fips.get(port.id) ?? [];
+    if (port.binding_host_id !== host) result.preparedPorts.add(port.id);
+    else {
+      result.ports.add(port.id);
+      if (portFips.length > 0) result.floatingIps.set(port.id, portFips.map((f) => f.id));
+    }
     const portIps = ips.get(port.id) ?? [];
     const sgs = groups.get(port.id) ?? [];
     for (const g of sgs) groupIds.add(g);
@@ -210,7 +214,7 @@ export async function compileHostScope(q: Queryable, host: string, tables: Optio
         allowedAddressPairs: addressPairs(port.allowed_address_pairs),
         deviceId: port.device_id,
         deviceOwner: port.device_owner,
-        floatingIps: fips.get(port.id) ?? [],
+        floatingIps: portFips,
       }),
     });
     const dhcpSubnet = (version: number) =>

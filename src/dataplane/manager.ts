@@ -17,11 +17,13 @@ import {
   compileVpcNeighbors,
   detectTables,
   entryKey,
+  splitKey,
   type CompiledHost,
   type CompiledNeighbor,
   type OptionalTables,
 } from './compiler.js';
 import { planChanges, type ChangeRecord } from './change-plan.js';
+import { FloatingIpStatusTracker } from './floating-ip-status.js';
 import { PortStatusTracker } from './port-status.js';
 import { ProgrammedIndex } from './programmed-index.js';
 import { DEFAULT_SCOPE_LOG_LIMITS, hostScope, Scope, vpcScope, type ScopeLogLimits } from './scope-table.js';
@@ -94,6 +96,7 @@ export class DataPlaneManager {
   private readonly channels: VpcChannels;
   private readonly listeners = new Set<(batch: CompiledBatch) => void>();
   readonly portStatus: PortStatusTracker;
+  private readonly floatingIpStatus: FloatingIpStatusTracker;
   /** Per batch, delta messages shared by hosts with the same VPC fields (see messageFor). */
   private readonly sharedMessages = new WeakMap<CompiledBatch, Map<string, Uint8Array>>();
   private readonly options: Required<Omit<DataPlaneManagerOptions, 'store'>>;
@@ -112,6 +115,7 @@ export class DataPlaneManager {
     };
     this.channels = new VpcChannels(this.options.channels);
     this.portStatus = new PortStatusTracker(store, (err) => this.options.onError(err, 'port status write'));
+    this.floatingIpStatus = new FloatingIpStatusTracker(this.portStatus);
   }
 
   /** Compiles every scope from the tables at the current revision. */
@@ -133,11 +137,10 @@ export class DataPlaneManager {
       for (const host of hosts) compiledHosts.set(host, await compileHostScope(q, host, this.tables, channelOf));
       return { revision: Number(max?.r ?? 0), compiledHosts, neighbors, channels, sizes };
     });
-    await this.store.write((tx) =>
-      tx.run(
-        "UPDATE ports SET status = 'DOWN' WHERE status = 'ACTIVE' AND binding_host_id NOT IN (SELECT host FROM hosts WHERE connected = 1)",
-      ),
-    );
+    await this.store.write(async (tx) => {
+      await tx.run("UPDATE ports SET status = 'DOWN' WHERE status = 'ACTIVE' AND binding_host_id NOT IN (SELECT host FROM hosts WHERE connected = 1)");
+      if (this.tables.routers) await FloatingIpStatusTracker.reset(tx);
+    });
     this.revision = this.startRevision = loaded.revision;
     this.channels.commit(loaded.channels, loaded.sizes);
     const unused: CompiledBatch = this.emptyBatch(loaded.revision);
@@ -214,7 +217,7 @@ export class DataPlaneManager {
     const hosts = new Map<string, CompiledHost>();
     for (const host of plan.hosts) hosts.set(host, await compileHostScope(q, host, this.tables, channelOf));
     const revision = Number(changes[changes.length - 1]?.revision ?? this.revision);
-    return { revision, hosts, neighbors, channels, sizes, ports: plan.ports, deletedPorts: plan.deletedPorts, changes: changes.length };
+    return { revision, hosts, neighbors, channels, sizes, ports: plan.ports, deletedPorts: plan.deletedPorts, changes };
   }
 
   /** The effective channel of a VPC. */
@@ -228,9 +231,10 @@ export class DataPlaneManager {
     for (const vpc of this.channels.commit(result.channels, result.sizes, result.revision)) batch.toGrpc.add(vpc);
     this.applyNeighbors(result.neighbors, result.ports, batch, true);
     for (const [host, compiled] of result.hosts) this.applyHost(host, compiled, batch, true, result.deletedPorts);
+    this.floatingIpStatus.changed(result.changes.filter((c) => c.resource_type === 'floatingip').map((c) => c.resource_id));
     this.revision = result.revision;
     this.counters.batches++;
-    this.counters.changes += result.changes;
+    this.counters.changes += result.changes.length;
     this.counters.hostRecompiles += result.hosts.size;
     this.counters.neighborCompiles += result.ports.size;
     for (const [host, vpcs] of batch.joined) {
@@ -287,7 +291,6 @@ export class DataPlaneManager {
     const scope = this.scope(hostScope(host));
     const { records, upserted, removed } = scope.replaceAll(compiled.entries);
     this.programmed.record(host, compiled);
-
     const before = this.hostVpcs.get(host) ?? new Set<string>();
     const joined = new Set([...compiled.vpcs].filter((v) => !before.has(v)));
     const left = [...before].filter((v) => !compiled.vpcs.has(v));
@@ -308,10 +311,12 @@ export class DataPlaneManager {
     // A port prepared here and now bound here (a live migration activated) changed no bytes: it is this host's now.
     for (const port of compiled.ports) {
       if (!programmed.has(port) && this.portStatus.hostOf(port) !== host) this.portStatus.programmed(host, port, batch.revision);
+      this.floatingIpStatus.carried(host, port, compiled.floatingIps.get(port) ?? []);
     }
     for (const key of removed) {
       const [kind, id] = splitKey(key);
       if (kind === 'port') this.portStatus.unprogrammed(host, id, deletedPorts?.has(id) ?? false);
+      if (kind === 'port') this.floatingIpStatus.dropped(host, id);
     }
     if (live && records.length > 0) batch.fields.set(scope.name, scope.record(batch.revision, records));
   }
@@ -392,9 +397,4 @@ export class DataPlaneManager {
     await this.running;
     await this.portStatus.stop();
   }
-}
-
-function splitKey(key: string): [string, string] {
-  const slash = key.indexOf('/');
-  return [key.slice(0, slash), key.slice(slash + 1)];
 }

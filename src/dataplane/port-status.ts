@@ -55,6 +55,8 @@ const RECENT_SAMPLES = 200;
 export interface StatusWriteHook {
   inTransaction(tx: Queryable, ports: readonly string[]): Promise<void>;
   committed(): void;
+  /** True while the hook has statuses of its own to write (a status transaction runs for them too; see wake). */
+  queued?(): boolean;
 }
 
 /** Pause before writing statuses again after a failed write. */
@@ -92,6 +94,8 @@ export class PortStatusTracker {
    * port is bound to no other host.
    */
   private readonly releasedBy = new Map<string, string>();
+  /** Told of every status a port's host decides (acks, host lost), not of releases when a port leaves a host. */
+  private readonly deciders: ((port: string, status: PortStatus) => void)[] = [];
 
   constructor(private readonly store: Store, private readonly onError: (err: unknown) => void) {}
 
@@ -105,12 +109,17 @@ export class PortStatusTracker {
     this.hooks.push(hook);
   }
 
+  /** Calls `listener` with every status a port's own host decides (see `deciders`). */
+  onDecided(listener: (port: string, status: PortStatus) => void): void {
+    this.deciders.push(listener);
+  }
+
   /** The port's state reached `host` at `revision`. */
   programmed(host: string, port: string, revision: number): void {
     const previous = this.hostOfPort.get(port);
     if (previous !== undefined && previous !== host) {
       this.byHost.get(previous)?.delete(port);
-      this.set(port, 'DOWN');
+      this.set(port, 'DOWN', true);
     }
     this.hostOfPort.set(port, host);
     let ports = this.byHost.get(host);
@@ -138,7 +147,7 @@ export class PortStatusTracker {
       this.written.delete(port);
       this.pending.delete(port);
     } else {
-      this.set(port, 'DOWN');
+      this.set(port, 'DOWN', true);
       if (this.pending.has(port)) this.releasedBy.set(port, host);
     }
   }
@@ -210,7 +219,15 @@ export class PortStatusTracker {
     };
   }
 
-  private set(port: string, status: PortStatus): void {
+  /** Where the host acked the port's current state: its status is decided by that host (ACTIVE unless waiting or failed). */
+  applied(port: string): boolean {
+    const p = this.describe(port);
+    return p !== undefined && (p.hostAckedRevision ?? -1) >= p.programmedRevision && !p.waiting && !p.failed;
+  }
+
+  /** `released`: the port left the host whose acks decided it. */
+  private set(port: string, status: PortStatus, released = false): void {
+    if (!released) for (const decided of this.deciders) decided(port, status);
     const timing = this.timing.get(port);
     if (status === 'ACTIVE' && timing && timing.activeAt === undefined) {
       timing.activeAt = Date.now();
@@ -222,12 +239,17 @@ export class PortStatusTracker {
     if (this.written.get(port) === status && !this.pending.has(port)) return;
     this.pending.set(port, status);
     this.written.set(port, status);
+    this.wake();
+  }
+
+  /** Starts a status transaction soon (a hook queued statuses of its own). */
+  wake(): void {
     this.flushing ??= Promise.resolve().then(() => this.flush());
   }
 
   /** Writes pending statuses; resolves when everything queued so far is stored. */
   async flush(): Promise<void> {
-    while (this.pending.size > 0) {
+    while (this.pending.size > 0 || this.hooks.some((hook) => hook.queued?.() === true)) {
       const batch = new Map(this.pending);
       this.pending.clear();
       const released = new Map<string, string>();

@@ -2,7 +2,8 @@
  * Floating IPs: an address on a `router:external` network (held by a `network:floatingip` port owned by
  * no project), optionally associated with a fixed IP of a port. Association needs a router that has an
  * interface on that port's subnet and its gateway on the floating network (else 404
- * ExternalGatewayForFloatingIPNotFound, as Neutron). Changes append `floatingip` change records.
+ * ExternalGatewayForFloatingIPNotFound, as Neutron). Changes append `floatingip` change records. Status is
+ * DOWN until the host of the associated port has programmed the floating IP (src/dataplane/floating-ip-status.ts).
  */
 import type { ServerConfig } from '../config.js';
 import { adminContext, type RequestContext } from '../domain/context.js';
@@ -181,8 +182,8 @@ async function insertFloatingIp(tx: Queryable, ctx: RequestContext, body: Floati
   const now = timestamp();
   await tx.run(
     `INSERT INTO floatingips (id, project_id, description, floating_network_id, floating_port_id, floating_ip_address, port_id,
-       fixed_ip_address, router_id, status, revision_number, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
-    [id, projectId, body.description ?? '', network.id, port.id, address, assoc.port_id, assoc.fixed_ip_address, assoc.router_id, assoc.port_id ? 'ACTIVE' : 'DOWN', now, now],
+       fixed_ip_address, router_id, status, revision_number, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'DOWN', 0, ?, ?)`,
+    [id, projectId, body.description ?? '', network.id, port.id, address, assoc.port_id, assoc.fixed_ip_address, assoc.router_id, now, now],
   );
   if (body.tags?.length) await replaceTags(tx, 'floatingips', id, body.tags);
   await appendChange(tx, 'floatingip', id, 'create');
@@ -202,10 +203,12 @@ export function createFloatingIpService(store: Store, config: ServerConfig): Flo
         const assoc = body.port_id === undefined
           ? { port_id: row.port_id, fixed_ip_address: row.fixed_ip_address, router_id: row.router_id }
           : await associationFor(tx, ctx, row, body.port_id, body.fixed_ip_address);
+        // A new association is DOWN until the port's host has programmed it (the data plane writes ACTIVE then).
+        const same = assoc.port_id === row.port_id && assoc.fixed_ip_address === row.fixed_ip_address && assoc.router_id === row.router_id;
         await tx.run(
           `UPDATE floatingips SET description = ?, port_id = ?, fixed_ip_address = ?, router_id = ?, status = ?,
              revision_number = revision_number + 1, updated_at = ? WHERE id = ?`,
-          [body.description ?? row.description, assoc.port_id, assoc.fixed_ip_address, assoc.router_id, assoc.port_id ? 'ACTIVE' : 'DOWN', timestamp(), id],
+          [body.description ?? row.description, assoc.port_id, assoc.fixed_ip_address, assoc.router_id, same ? row.status : 'DOWN', timestamp(), id],
         );
         await appendChange(tx, 'floatingip', id, 'update');
         return reader.readOne(tx, ctx, id);

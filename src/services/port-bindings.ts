@@ -20,6 +20,7 @@ import {
 import { appendChange } from '../store/outbox.js';
 import type { Queryable, Store } from '../store/store.js';
 import { bindingVifType, DEFAULT_DATAPATH_TYPE, hostDatapathTypes, vifDetails } from './port-binding.js';
+import { floatingIpsOfPortDown } from './port-rows.js';
 import { PORT_TABLE, type PortRow } from './ports.js';
 import { timestamp } from './standard-attributes.js';
 import { getVisibleRow } from './table-list.js';
@@ -183,5 +184,6 @@ async function setActive(tx: Queryable, port: PortRow, row: BindingRow): Promise
        revision_number = revision_number + 1, updated_at = ? WHERE id = ?`,
     [row.host, row.vnic_type, row.profile, row.vif_type, timestamp(), port.id],
   );
+  if (row.host !== port.binding_host_id) await floatingIpsOfPortDown(tx, port.id);
   await appendChange(tx, 'port', port.id, 'update');
 }

@@ -1,7 +1,7 @@
 /**
  * Removal of a port row and of what hangs off it, shared by the port, network, router and floating-IP
  * services: tags, addresses (they cascade with the row), floating-IP associations, and the outbox record;
- * and removal of a floating IP with its port.
+ * and removal of a floating IP with its port. Also the DOWN of the floating IPs of a port that changes host.
  * It imports no other service, so every service that deletes ports can use it without an import cycle.
  */
 import { appendChange } from '../store/outbox.js';
@@ -18,6 +18,11 @@ export async function disassociateFloatingIpsOfPort(tx: Queryable, portId: strin
     );
     await appendChange(tx, 'floatingip', fip.id, 'update');
   }
+}
+
+/** The port moved to another host (or was unbound): its floating IPs are DOWN until that host has programmed them. */
+export async function floatingIpsOfPortDown(tx: Queryable, portId: string): Promise<void> {
+  await tx.run("UPDATE floatingips SET status = 'DOWN' WHERE port_id = ? AND status <> 'DOWN'", [portId]);
 }
 
 /** Deletes a port row and everything hanging off it (addresses cascade), with its outbox record. */

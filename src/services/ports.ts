@@ -40,7 +40,7 @@ import { checkQuota } from './quotas.js';
 import { isGranted } from './rbac-sharing.js';
 import { loadPortSecurityGroups, resolvePortSecurityGroups } from './security-groups.js';
 import { NETWORK_TABLE, type NetworkRow } from './networks.js';
-import { deletePortRows } from './port-rows.js';
+import { deletePortRows, floatingIpsOfPortDown } from './port-rows.js';
 import { bindingVifType, DEFAULT_DATAPATH_TYPE, hostDatapathTypes, vifDetails } from './port-binding.js';
 import { allocatePortAddresses, networkSubnets, portAddresses, reallocatePortAddresses, type AddressTarget } from './port-addresses.js';
 import { normalizeIp } from '../domain/ip.js';
@@ -332,6 +332,7 @@ export function createPortService(store: Store, config: ServerConfig): PortServi
             timestamp(), id,
           ],
         );
+        if (hostId !== row.binding_host_id) await floatingIpsOfPortDown(tx, id);
         const target = { portId: id, networkId: row.network_id, mac, deviceOwner };
         if (body.fixed_ips !== undefined) await reallocatePortAddresses(tx, target, body.fixed_ips);
         if (mac !== row.mac_address) await refreshAutoAddresses(tx, target);

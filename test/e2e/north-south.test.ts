@@ -170,6 +170,8 @@ test('north-south - floating IP: the external host reaches the VM through it and
   fipAddress = fip.floating_ip_address;
   assert.ok(await waitFor(() => externalPing(fipAddress), 20_000, 'the external host pings the floating IP'));
   process.stdout.write(`# floating IP associate → first reply: ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
+  // ACTIVE once h2 acked the port state carrying it.
+  await waitFor(async () => (await controller.request('GET', `/v2.0/floatingips/${fipId}`, undefined, { project: P1 })).floatingip.status === 'ACTIVE', 10_000, 'the floating IP ACTIVE');
   const seen = await acceptOnce((f, a) => vm.exec(f, a, { timeoutMs: 20_000 }), async () => (await vm.exec('ss', ['-ltn'])).stdout, ipOf(p), 7101);
   await testbed.external!.exec('nc', ['-z', '-w', '3', fipAddress, '7101'], { allowFailure: true });
   const peer = await seen.peer;
