@@ -133,6 +133,13 @@ export async function readDeployment(api: Api): Promise<Deployment> {
  */
 const DERIVED_WHEN_EMPTY = new Set(['availability_zones']);
 
+/**
+ * Observed state rather than what a client set: a newer release may derive it differently. 0.1.0 set a
+ * floating IP ACTIVE when it was associated; now it is ACTIVE once its port's host has programmed it, and
+ * DOWN after an upgrade until that host's agent is back.
+ */
+const OBSERVED: Record<string, ReadonlySet<string>> = { floatingips: new Set(['status']) };
+
 /** `after` keeps `before`: equal, or an object with every key of `before` kept (a newer version may add keys). */
 function kept(before: unknown, after: unknown): boolean {
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -159,6 +166,7 @@ export function differences(before: Deployment, after: Deployment, allowNew = fa
       }
       for (const [field, value] of Object.entries(item)) {
         if (DERIVED_WHEN_EMPTY.has(field) && Array.isArray(value) && value.length === 0) continue;
+        if (OBSERVED[collection]?.has(field)) continue;
         if (!kept(value, now[field])) found.push(`${collection} ${id} ${field}: ${JSON.stringify(value)} -> ${JSON.stringify(now[field])}`);
       }
     }
