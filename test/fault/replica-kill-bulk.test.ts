@@ -10,12 +10,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createTestSchema, postgresUnavailable } from '../harness/postgres.js';
+import { createTestSchema, requirePostgresUrl } from '../harness/postgres.js';
 import { startServerProcess, type ServerProcess } from '../harness/server-process.js';
-import { missingPrerequisite } from '../harness/services.js';
 import { HEAVY } from './harness.js';
 
-const BASE_URL = process.env.ALCOR_TEST_PG_URL;
 /** Ports in the bulk create the kill interrupts, and in each of the other client's bulks. */
 const SIZE = HEAVY ? { killedBulk: 5000, otherBulk: 250, otherBulks: 20 } : { killedBulk: 1000, otherBulk: 100, otherBulks: 10 };
 
@@ -42,16 +40,9 @@ async function bulkCreate(url: string, net: string, name: string, count: number)
 }
 
 test(`fault - a replica killed with SIGKILL during a bulk create of ${SIZE.killedBulk} ports: every acknowledged port exists once, the bulk is all or nothing, no address or MAC twice`, { timeout: 240_000 }, async (t) => {
-  if (!BASE_URL) {
-    missingPrerequisite(t, 'the replica kill fault needs ALCOR_TEST_PG_URL=postgres://...', 'ALCOR_TEST_PG_URL');
-    return;
-  }
-  const unavailable = await postgresUnavailable(BASE_URL);
-  if (unavailable) {
-    missingPrerequisite(t, unavailable, 'ALCOR_TEST_PG_URL');
-    return;
-  }
-  const schema = await createTestSchema(BASE_URL);
+  const baseUrl = await requirePostgresUrl(t, 'the replica kill fault');
+  if (!baseUrl) return;
+  const schema = await createTestSchema(baseUrl);
   const servers: ServerProcess[] = [];
   try {
     const env = { ALCOR_DATABASE_URL: schema.url, ALCOR_QUOTA_DEFAULTS: 'port=-1', ALCOR_SOUTHBOUND_LISTEN: '127.0.0.1:0' };

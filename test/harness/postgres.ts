@@ -3,7 +3,9 @@
  * can run in parallel against the one server, and the schema is dropped when the test is done.
  */
 import { randomBytes } from 'node:crypto';
+import type { TestContext } from 'node:test';
 import pg from 'pg';
+import { missingPrerequisite } from './services.js';
 
 /** True for URLs the PostgreSQL engine takes. */
 export function isPostgresUrl(url: string | undefined): url is string {
@@ -50,4 +52,22 @@ export async function postgresUnavailable(baseUrl: string): Promise<string | nul
   } catch (err) {
     return `PostgreSQL at ${baseUrl.replace(/\/\/[^@]*@/, '//***@')} is unreachable: ${(err as Error).message}`;
   }
+}
+
+/**
+ * ALCOR_TEST_PG_URL when it is set and the server answers; otherwise undefined, after skipping the test
+ * (or failing it under CI) with `who` named as needing it.
+ */
+export async function requirePostgresUrl(t: TestContext, who: string): Promise<string | undefined> {
+  const url = process.env.ALCOR_TEST_PG_URL;
+  if (!url) {
+    missingPrerequisite(t, `${who} needs ALCOR_TEST_PG_URL=postgres://...`, 'ALCOR_TEST_PG_URL');
+    return undefined;
+  }
+  const unavailable = await postgresUnavailable(url);
+  if (unavailable) {
+    missingPrerequisite(t, `PostgreSQL at ALCOR_TEST_PG_URL: ${unavailable}`, 'ALCOR_TEST_PG_URL');
+    return undefined;
+  }
+  return url;
 }

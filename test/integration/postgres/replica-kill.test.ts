@@ -7,13 +7,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openStore } from '../../../src/store/open-store.js';
-import { createTestSchema, postgresUnavailable } from '../../harness/postgres.js';
+import { createTestSchema, requirePostgresUrl } from '../../harness/postgres.js';
 import { startServerProcess, type ServerProcess } from '../../harness/server-process.js';
-import { missingPrerequisite } from '../../harness/services.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { cleanup, startAgent, type TestAgent } from '../southbound/harness.js';
 
-const BASE_URL = process.env.ALCOR_TEST_PG_URL;
 
 async function call(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -22,16 +20,9 @@ async function call(url: string, method: string, path: string, body?: unknown): 
 }
 
 test('postgres - a replica killed under load loses no acknowledged write, leaks nothing, and its agent resumes on another', { timeout: 240_000 }, async (t) => {
-  if (!BASE_URL) {
-    missingPrerequisite(t, 'replica kill test needs ALCOR_TEST_PG_URL=postgres://...', 'ALCOR_TEST_PG_URL');
-    return;
-  }
-  const unavailable = await postgresUnavailable(BASE_URL);
-  if (unavailable) {
-    missingPrerequisite(t, `PostgreSQL at ALCOR_TEST_PG_URL: ${unavailable}`, 'ALCOR_TEST_PG_URL');
-    return;
-  }
-  const schema = await createTestSchema(BASE_URL);
+  const baseUrl = await requirePostgresUrl(t, 'the replica kill test');
+  if (!baseUrl) return;
+  const schema = await createTestSchema(baseUrl);
   const servers: ServerProcess[] = [];
   const agents: TestAgent[] = [];
   try {

@@ -10,13 +10,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openStore } from '../../../src/store/open-store.js';
-import { createTestSchema, postgresUnavailable } from '../../harness/postgres.js';
+import { createTestSchema, requirePostgresUrl } from '../../harness/postgres.js';
 import { startServerProcess, type ServerProcess } from '../../harness/server-process.js';
-import { missingPrerequisite } from '../../harness/services.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { cleanup, startAgent, type TestAgent } from '../southbound/harness.js';
 
-const BASE_URL = process.env.ALCOR_TEST_PG_URL;
 const PROJECTS = 6;
 const PORT_QUOTA = 7;
 const HOST = 'mt1';
@@ -32,16 +30,9 @@ async function call(url: string, method: string, path: string, project: string, 
 }
 
 test('postgres - many tenants on three replicas, one killed mid-run: quotas, addresses, MACs, segments and the agent stay exact', { timeout: 300_000 }, async (t) => {
-  if (!BASE_URL) {
-    missingPrerequisite(t, 'many-tenant replica test needs ALCOR_TEST_PG_URL=postgres://...', 'ALCOR_TEST_PG_URL');
-    return;
-  }
-  const unavailable = await postgresUnavailable(BASE_URL);
-  if (unavailable) {
-    missingPrerequisite(t, `PostgreSQL at ALCOR_TEST_PG_URL: ${unavailable}`, 'ALCOR_TEST_PG_URL');
-    return;
-  }
-  const schema = await createTestSchema(BASE_URL);
+  const baseUrl = await requirePostgresUrl(t, 'the many-tenant replica test');
+  if (!baseUrl) return;
+  const schema = await createTestSchema(baseUrl);
   const servers: ServerProcess[] = [];
   const agents: TestAgent[] = [];
   try {
