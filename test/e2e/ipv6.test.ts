@@ -106,6 +106,12 @@ function addV6(port: HandPort, subnetId: string, ip: string): void {
   port.state.fixedIps.push(create(FixedIpSchema, { subnetId, ipAddress: ip }));
 }
 
+/** Puts port-b back into the default group, so that a failed test does not take the next ones down with it. */
+async function restoreDefaultGroup(): Promise<void> {
+  net.ports.get('port-b')!.state.securityGroupIds = ['sg-default'];
+  await hosts.applyDelta([['port', 'port-b'], ['neighbor', 'port-b']]);
+}
+
 let va: Vm;
 let vb: Vm;
 let addrA: string;
@@ -166,9 +172,8 @@ test('ipv6 - an ICMPv6 rule gates ping6 while neighbor discovery keeps working',
     assert.ok(await waitFor(() => va.ping(addrB), 15_000, 'echo request allowed by the ICMPv6 type-128 rule'));
   } finally {
     listener.kill();
+    await restoreDefaultGroup();
   }
-  net.ports.get('port-b')!.state.securityGroupIds = ['sg-default'];
-  await hosts.applyDelta([['port', 'port-b'], ['neighbor', 'port-b']]);
 });
 
 test('ipv6 - deleting the rule that allowed a TCP session ends it (its conntrack entry is flushed)', async (t) => {
@@ -181,9 +186,11 @@ test('ipv6 - deleting the rule that allowed a TCP session ends it (its conntrack
   const received: string[] = [];
   listener.stdout!.on('data', (chunk: Buffer) => received.push(chunk.toString()));
   const listening = async () => (await va.exec('nc', ['-6', '-z', '-w', '2', addrB, '5007'], { allowFailure: true })).code === 0;
-  const client = va.spawn('nc', ['-6', addrB, '5007'], { stdin: true });
+  let client: ReturnType<Vm['spawn']> | undefined;
   try {
+    // The client starts only once the server accepts: started earlier, it could meet a refusal and exit.
     await waitFor(listening, 10_000, 'the server listens');
+    client = va.spawn('nc', ['-6', addrB, '5007'], { stdin: true });
     client.stdin!.write('before\n');
     await waitFor(() => received.join('').includes('before'), 10_000, 'TCP session established');
     const flushedBefore = hosts.get('h2').details().ctFlushed ?? 0;
@@ -199,11 +206,10 @@ test('ipv6 - deleting the rule that allowed a TCP session ends it (its conntrack
     assert.equal(await listening(), false, 'new connections are refused too');
     assert.ok(!received.join('').includes('after'), 'the established session no longer passes');
   } finally {
-    client.kill();
+    client?.kill();
     listener.kill();
+    await restoreDefaultGroup();
   }
-  net.ports.get('port-b')!.state.securityGroupIds = ['sg-default'];
-  await hosts.applyDelta([['port', 'port-b'], ['neighbor', 'port-b']]);
   assert.ok(await waitFor(() => va.ping(addrB), 15_000, 'back in the default group'));
 });
 
